@@ -1,0 +1,4 @@
+//! The native side of shiftplan: the `shiftplan` command. Planning comes from the core crate;
+//! this crate reads and writes files and talks to PostgreSQL.
+
+pub mod cli;

@@ -1,0 +1,1 @@
+//! Thin wasm-bindgen glue over the shiftplan core: conversions at the edge, no logic.

@@ -1,0 +1,1 @@
+//! Two catalogs + hints → the changes between them (a closed set of change kinds).

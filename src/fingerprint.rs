@@ -1,0 +1,66 @@
+//! Fingerprints: `sha256:<hex>` of a catalog's canonical JSON, so a runner can tell whether a live
+//! database is in the state a plan was made for.
+
+use sha2::{Digest, Sha256};
+
+use crate::model::Catalog;
+
+/// The fingerprint of a catalog. Equal catalogs (as `==` sees them) give equal fingerprints:
+/// columns are hashed in name order, so physical column order does not count.
+pub fn fingerprint(catalog: &Catalog) -> String {
+    let mut canonical = catalog.clone();
+    for table in canonical.tables.values_mut() {
+        table.columns.sort_keys();
+    }
+    for composite in canonical.composite_types.values_mut() {
+        composite.attributes.sort_keys();
+    }
+    canonical.opaque.sort_by(|a, b| (&a.kind, &a.identity, &a.sql).cmp(&(&b.kind, &b.identity, &b.sql)));
+    // Every map in the model is keyed by strings or by names that serialise as strings, so
+    // serialising cannot fail; the test below would catch a key that does not.
+    let json = serde_json::to_vec(&canonical).expect("catalog serialises to JSON");
+    sha256_hex(&json)
+}
+
+/// `sha256:<64 hex digits>` of some bytes (also the checksum of a plan document).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BaseType, Column, QualifiedName, Table, TypeName};
+
+    fn int() -> TypeName {
+        TypeName { base: BaseType::Builtin("integer".into()), modifiers: vec![], array_dimensions: 0 }
+    }
+
+    #[test]
+    fn column_order_does_not_change_the_fingerprint() {
+        let mut a = Catalog::default();
+        let mut t = Table::new(QualifiedName::public("t"));
+        t.columns.insert("a".into(), Column::new("a", int()));
+        t.columns.insert("b".into(), Column::new("b", int()));
+        a.tables.insert(t.name.clone(), t.clone());
+        let mut b = Catalog::default();
+        let mut t2 = Table::new(QualifiedName::public("t"));
+        t2.columns.insert("b".into(), Column::new("b", int()));
+        t2.columns.insert("a".into(), Column::new("a", int()));
+        b.tables.insert(t2.name.clone(), t2);
+        assert_eq!(a, b);
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        let mut c = a.clone();
+        c.tables.values_mut().next().unwrap().columns.get_mut("a").unwrap().not_null = true;
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+        assert!(fingerprint(&a).starts_with("sha256:"));
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(serde_json::from_str::<Catalog>(&json).unwrap(), a);
+    }
+}

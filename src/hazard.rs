@@ -1,0 +1,1 @@
+//! The hazard catalogue: every hazard code, documented once (problem, why, safe shape).

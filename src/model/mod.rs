@@ -1,0 +1,17 @@
+//! The schema IR: what a PostgreSQL database holds after running some DDL.
+//!
+//! Invariants:
+//! - Every name is folded (see [`name::fold_ident`]); every object is keyed by its identity
+//!   (kind + schema-qualified name), in `BTreeMap`s so iteration order is deterministic.
+//! - Expressions and types are held as PostgreSQL deparses them (`pg_get_expr`, `format_type`,
+//!   `pg_get_constraintdef`, `pg_get_indexdef`), so two spellings of one schema give equal models.
+//! - Columns keep declaration order (`IndexMap`) for rendering, but compare as a map (PostgreSQL's
+//!   physical column order is not part of a schema's meaning here).
+//! - Indexes that back a constraint (primary key, unique, exclude) are not in `Table::indexes`: the
+//!   constraint owns them.
+
+pub mod name;
+mod types;
+
+pub use name::{QualifiedName, fold_ident, quote_ident, split_qualified, truncate_ident};
+pub use types::*;

@@ -1,0 +1,457 @@
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::QualifiedName;
+
+/// An expression as PostgreSQL prints it back (`pg_get_expr`): e.g. `'x'::text`, `CURRENT_TIMESTAMP`,
+/// `nextval('public.users_id_seq'::regclass)`, `(price > (0)::numeric)`.
+pub type SqlExpr = String;
+
+/// A whole schema: everything a migration may touch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Catalog {
+    pub schemas: BTreeMap<String, Namespace>,
+    pub extensions: BTreeMap<String, Extension>,
+    pub tables: BTreeMap<QualifiedName, Table>,
+    pub views: BTreeMap<QualifiedName, View>,
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
+    pub enums: BTreeMap<QualifiedName, EnumType>,
+    pub domains: BTreeMap<QualifiedName, Domain>,
+    pub composite_types: BTreeMap<QualifiedName, CompositeType>,
+    /// Keyed by `schema.name(identity arguments)` as `pg_get_function_identity_arguments` prints them.
+    pub functions: BTreeMap<FunctionId, Function>,
+    /// Valid statements the model has no place for (event triggers, publications, casts, ...),
+    /// kept with their SQL so the planner can carry them as `unknown-effect` steps.
+    pub opaque: Vec<OpaqueObject>,
+}
+
+/// A schema (namespace). Called `Namespace` to keep "schema" for the whole [`Catalog`] in prose.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Namespace {
+    pub name: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Extension {
+    pub name: String,
+    pub schema: Option<String>,
+    pub version: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Table {
+    pub name: QualifiedName,
+    pub columns: IndexMap<String, Column>,
+    pub constraints: BTreeMap<String, Constraint>,
+    /// Standalone indexes (CREATE INDEX), keyed by index name (unique within the schema).
+    pub indexes: BTreeMap<String, Index>,
+    pub triggers: BTreeMap<String, Trigger>,
+    pub policies: BTreeMap<String, Policy>,
+    pub unlogged: bool,
+    /// `PARTITION BY` clause as pg_get_partkeydef prints it: `RANGE (created_at)`.
+    pub partition_by: Option<String>,
+    pub partition_of: Option<PartitionOf>,
+    /// Plain inheritance parents (`INHERITS (...)`).
+    pub inherits: Vec<QualifiedName>,
+    pub row_level_security: bool,
+    pub force_row_level_security: bool,
+    /// Storage parameters (`WITH (fillfactor=70)`), as `name=value`, sorted.
+    pub options: Vec<String>,
+    pub replica_identity: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl Table {
+    pub fn new(name: QualifiedName) -> Self {
+        Table {
+            name,
+            columns: IndexMap::new(),
+            constraints: BTreeMap::new(),
+            indexes: BTreeMap::new(),
+            triggers: BTreeMap::new(),
+            policies: BTreeMap::new(),
+            unlogged: false,
+            partition_by: None,
+            partition_of: None,
+            inherits: Vec::new(),
+            row_level_security: false,
+            force_row_level_security: false,
+            options: Vec::new(),
+            replica_identity: None,
+            comment: None,
+        }
+    }
+
+    /// The primary key constraint, if any.
+    pub fn primary_key(&self) -> Option<&Constraint> {
+        self.constraints.values().find(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct PartitionOf {
+    pub parent: QualifiedName,
+    /// As pg_get_expr prints `relpartbound`: `FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`, `DEFAULT`.
+    pub bound: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Column {
+    pub name: String,
+    pub data_type: TypeName,
+    pub not_null: bool,
+    pub default: Option<SqlExpr>,
+    pub identity: Option<Identity>,
+    pub generated: Option<Generated>,
+    /// Only when it differs from the type's default collation.
+    pub collation: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, data_type: TypeName) -> Self {
+        Column {
+            name: name.into(),
+            data_type,
+            not_null: false,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        }
+    }
+}
+
+/// A column or domain type, canonical: `format_type` is its [`std::fmt::Display`] (see render).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct TypeName {
+    /// Built-in types by their canonical name without modifiers (`integer`, `character varying`,
+    /// `timestamp without time zone`, `numeric`); user-defined types (enums, domains, composites,
+    /// extension types) qualified.
+    pub base: BaseType,
+    /// Type modifiers: `varchar(255)` → `[255]`, `numeric(10,2)` → `[10, 2]`, `timestamp(3)` → `[3]`;
+    /// interval fields are part of `base` (`interval day to second`).
+    pub modifiers: Vec<i64>,
+    /// Array dimensions as written (PostgreSQL treats every count as one-dimensional arrays; `format_type` prints `[]`).
+    pub array_dimensions: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum BaseType {
+    Builtin(String),
+    User(QualifiedName),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Identity {
+    /// GENERATED ALWAYS (true) or BY DEFAULT (false).
+    pub always: bool,
+    /// The implicit sequence's name and its options.
+    pub sequence: Option<QualifiedName>,
+    pub options: SequenceOptions,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Generated {
+    pub expression: SqlExpr,
+    /// STORED (true) or VIRTUAL (false, PostgreSQL 18).
+    pub stored: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Constraint {
+    pub name: String,
+    pub kind: ConstraintKind,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// Added `NOT VALID` and not yet validated.
+    pub not_valid: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ConstraintKind {
+    PrimaryKey {
+        columns: Vec<String>,
+        include: Vec<String>,
+    },
+    Unique {
+        columns: Vec<String>,
+        include: Vec<String>,
+        nulls_not_distinct: bool,
+    },
+    ForeignKey {
+        columns: Vec<String>,
+        references: QualifiedName,
+        referenced_columns: Vec<String>,
+        on_delete: ReferentialAction,
+        on_update: ReferentialAction,
+        match_full: bool,
+    },
+    Check {
+        expression: SqlExpr,
+        no_inherit: bool,
+    },
+    /// Kept as pg_get_constraintdef prints it (`EXCLUDE USING gist (room WITH =, during WITH &&)`).
+    Exclude {
+        definition: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum ReferentialAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    /// Access method: `btree`, `gin`, `gist`, `hash`, `brin`, ...
+    pub method: String,
+    pub keys: Vec<IndexKey>,
+    pub include: Vec<String>,
+    /// Partial index predicate, as pg_get_expr prints it.
+    pub predicate: Option<SqlExpr>,
+    pub nulls_not_distinct: bool,
+    /// `WITH (...)` storage parameters, `name=value`, sorted.
+    pub options: Vec<String>,
+    /// Created `ON ONLY` a partitioned table (its partitions' indexes are attached later).
+    pub only: bool,
+    /// For an index on a partition: the partitioned table's index it is attached to.
+    pub attached_to: Option<QualifiedName>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct IndexKey {
+    /// A column name, or an expression (as pg_get_indexdef prints it, parenthesised when not a bare column).
+    pub expression: IndexKeyExpr,
+    pub collation: Option<String>,
+    pub opclass: Option<String>,
+    pub descending: bool,
+    /// `NULLS FIRST` / `NULLS LAST` when it differs from the default for the direction.
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum IndexKeyExpr {
+    Column(String),
+    Expression(SqlExpr),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Trigger {
+    pub name: String,
+    /// The whole definition as pg_get_triggerdef prints it.
+    pub definition: String,
+    pub function: QualifiedName,
+    pub enabled: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Policy {
+    pub name: String,
+    pub permissive: bool,
+    /// `ALL`, `SELECT`, `INSERT`, `UPDATE`, `DELETE`.
+    pub command: String,
+    pub roles: Vec<String>,
+    pub using: Option<SqlExpr>,
+    pub with_check: Option<SqlExpr>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct View {
+    pub name: QualifiedName,
+    pub materialized: bool,
+    /// The query, as pg_get_viewdef prints it when known, else as written.
+    pub definition: String,
+    /// Output column names, when given explicitly (`CREATE VIEW v (a, b) AS ...`).
+    pub columns: Vec<String>,
+    /// What the view reads: relations, and the columns of each where they could be resolved.
+    pub reads: BTreeMap<QualifiedName, Vec<String>>,
+    /// `WITH (security_barrier=true, check_option=local)`, `name=value`, sorted.
+    pub options: Vec<String>,
+    /// Materialized views only: created `WITH NO DATA`.
+    pub with_no_data: bool,
+    /// Materialized views can carry indexes.
+    pub indexes: BTreeMap<String, Index>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Sequence {
+    pub name: QualifiedName,
+    /// `bigint` unless declared `AS integer` / `AS smallint`.
+    pub data_type: TypeName,
+    pub options: SequenceOptions,
+    /// `OWNED BY table.column`.
+    pub owned_by: Option<ColumnRef>,
+    pub comment: Option<String>,
+}
+
+/// Sequence options; `None` means PostgreSQL's default for the sequence's type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct SequenceOptions {
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub cache: Option<i64>,
+    pub cycle: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct ColumnRef {
+    pub table: QualifiedName,
+    pub column: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct EnumType {
+    pub name: QualifiedName,
+    /// In declared sort order.
+    pub labels: Vec<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Domain {
+    pub name: QualifiedName,
+    pub data_type: TypeName,
+    pub not_null: bool,
+    pub default: Option<SqlExpr>,
+    pub collation: Option<String>,
+    /// Named CHECK constraints: name → expression (`(VALUE >= 1901)`).
+    pub checks: BTreeMap<String, SqlExpr>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct CompositeType {
+    pub name: QualifiedName,
+    pub attributes: IndexMap<String, TypeName>,
+    pub comment: Option<String>,
+}
+
+/// `schema.name(identity arguments)`: a function's identity, as PostgreSQL tells overloads apart.
+/// Serialises as that text (`public.last_day(timestamp without time zone)`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FunctionId {
+    pub name: QualifiedName,
+    /// Argument types as pg_get_function_identity_arguments prints them (`p_inventory_id integer`).
+    pub arguments: String,
+}
+
+impl std::fmt::Display for FunctionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}({})", self.name, self.arguments)
+    }
+}
+
+impl Serialize for FunctionId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for FunctionId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        // The name part may hold a quoted `(`: find the first `(` outside quotes.
+        let mut quoted = false;
+        let open = text.char_indices().find_map(|(i, c)| match c {
+            '"' => {
+                quoted = !quoted;
+                None
+            }
+            '(' if !quoted => Some(i),
+            _ => None,
+        });
+        let open = open.ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not name(arguments)")))?;
+        let arguments = text[open + 1..]
+            .strip_suffix(')')
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` does not end with `)`")))?;
+        let name = QualifiedName::parse(&text[..open]).map_err(serde::de::Error::custom)?;
+        Ok(FunctionId { name, arguments: arguments.to_string() })
+    }
+}
+
+#[cfg(feature = "tsify")]
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const FUNCTION_ID_TS: &str = r#"/** A function's identity: `public.last_day(timestamp without time zone)`. */
+export type FunctionId = string;"#;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Function {
+    pub id: FunctionId,
+    pub kind: FunctionKind,
+    /// As pg_get_function_result prints it (`trigger`, `SETOF public.film`, `TABLE(a integer)`); empty for procedures.
+    pub returns: String,
+    pub language: String,
+    /// The complete `CREATE FUNCTION` statement as written: replaced as opaque text.
+    pub definition: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum FunctionKind {
+    Function,
+    Procedure,
+    Aggregate,
+}
+
+/// A valid statement the model cannot represent: kept whole, never dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct OpaqueObject {
+    /// What it is, in words: `event trigger`, `publication`, `cast`, ...
+    pub kind: String,
+    /// Its identity when one can be told (`publication supabase_realtime`), used to diff.
+    pub identity: String,
+    pub sql: String,
+}

@@ -1,0 +1,1 @@
+//! One file per change kind: its phased steps, rollback, lock and hazards.

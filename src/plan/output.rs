@@ -1,0 +1,145 @@
+//! The plan document of plan-v1.md ("Plan (output)"): the types serialise to exactly its keys.
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+
+pub const PLAN_FORMAT: &str = "shiftplan.plan/1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Plan {
+    /// Always [`PLAN_FORMAT`].
+    pub format: String,
+    /// Always `postgres`.
+    pub dialect: String,
+    /// The PostgreSQL major version the plan is for (11–18).
+    pub server_version: u32,
+    pub from_fingerprint: String,
+    pub to_fingerprint: String,
+    pub safety: Severity,
+    pub phases: Vec<Phase>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Plan {
+    /// Every step, in plan order (phases concatenated).
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.phases.iter().flat_map(|p| p.steps.iter())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseName {
+    Expand,
+    DualWrite,
+    Backfill,
+    Contract,
+}
+
+impl PhaseName {
+    pub const ALL: [PhaseName; 4] =
+        [PhaseName::Expand, PhaseName::DualWrite, PhaseName::Backfill, PhaseName::Contract];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhaseName::Expand => "expand",
+            PhaseName::DualWrite => "dual_write",
+            PhaseName::Backfill => "backfill",
+            PhaseName::Contract => "contract",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PhaseName> {
+        PhaseName::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for PhaseName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Phase {
+    pub name: PhaseName,
+    /// What the application must have deployed before this phase runs, or null.
+    pub app_checkpoint: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Step {
+    /// `s1`, `s2`, ... in plan order.
+    pub id: String,
+    /// What the step does, in words: `rename column public.users.fullname to name`.
+    pub change: String,
+    pub sql: Vec<String>,
+    pub rollback: Vec<String>,
+    pub reversible: bool,
+    pub transactional: bool,
+    pub repeat_until_zero_rows: bool,
+    pub lock: Lock,
+    pub hazards: Vec<Hazard>,
+    pub depends_on: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Lock {
+    /// The strongest table lock the step takes: `ACCESS EXCLUSIVE`, `SHARE UPDATE EXCLUSIVE`, ...,
+    /// or `NONE`.
+    pub level: String,
+    pub relations: Vec<String>,
+    pub duration: LockDuration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum LockDuration {
+    /// Catalog-only: held for milliseconds.
+    Instant,
+    /// Held while the table is read (a validation scan).
+    Scan,
+    /// Held while the table and its indexes are rewritten.
+    Rewrite,
+    /// Held per batch (row locks of one batch of a backfill).
+    Batched,
+    /// Held while an index is built (CONCURRENTLY: writes go on).
+    Build,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Safe,
+    Careful,
+    Dangerous,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Safe => "safe",
+            Severity::Careful => "careful",
+            Severity::Dangerous => "dangerous",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Hazard {
+    /// Stable kebab-case code, documented in `hazard.rs` (and docs/hazards.md).
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+}
