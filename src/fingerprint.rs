@@ -1,6 +1,9 @@
 //! Fingerprints: `sha256:<hex>` of a catalog's canonical JSON, so a runner can tell whether a live
 //! database is in the state a plan was made for.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::model::Catalog;
@@ -20,6 +23,53 @@ pub fn fingerprint(catalog: &Catalog) -> String {
     // serialising cannot fail; the test below would catch a key that does not.
     let json = serde_json::to_vec(&canonical).expect("catalog serialises to JSON");
     sha256_hex(&json)
+}
+
+/// One fingerprint per top-level object, keyed `kind name` (`table public.users`,
+/// `enum public.mood`, `function public.f(integer)`): lets a runner name exactly which objects of a
+/// live database differ from what a plan expects. A table's fingerprint covers its columns,
+/// constraints, indexes, triggers and policies.
+pub fn object_fingerprints(catalog: &Catalog) -> BTreeMap<String, String> {
+    fn hash<T: Serialize>(value: &T) -> String {
+        sha256_hex(&serde_json::to_vec(value).expect("model objects serialise to JSON"))
+    }
+    let mut out = BTreeMap::new();
+    for (name, schema) in &catalog.schemas {
+        out.insert(format!("schema {}", crate::model::quote_ident(name)), hash(schema));
+    }
+    for (name, extension) in &catalog.extensions {
+        out.insert(format!("extension {name}"), hash(extension));
+    }
+    for (name, table) in &catalog.tables {
+        let mut table = table.clone();
+        table.columns.sort_keys();
+        out.insert(format!("table {name}"), hash(&table));
+    }
+    for (name, view) in &catalog.views {
+        let kind = if view.materialized { "materialized view" } else { "view" };
+        out.insert(format!("{kind} {name}"), hash(view));
+    }
+    for (name, sequence) in &catalog.sequences {
+        out.insert(format!("sequence {name}"), hash(sequence));
+    }
+    for (name, enum_type) in &catalog.enums {
+        out.insert(format!("enum {name}"), hash(enum_type));
+    }
+    for (name, domain) in &catalog.domains {
+        out.insert(format!("domain {name}"), hash(domain));
+    }
+    for (name, composite) in &catalog.composite_types {
+        let mut composite = composite.clone();
+        composite.attributes.sort_keys();
+        out.insert(format!("type {name}"), hash(&composite));
+    }
+    for (id, function) in &catalog.functions {
+        out.insert(format!("function {id}"), hash(function));
+    }
+    for opaque in &catalog.opaque {
+        out.insert(format!("{} {}", opaque.kind, opaque.identity), hash(opaque));
+    }
+    out
 }
 
 /// `sha256:<64 hex digits>` of some bytes (also the checksum of a plan document).

@@ -1,5 +1,7 @@
 //! The plan document of plan-v1.md ("Plan (output)"): the types serialise to exactly its keys.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
@@ -17,6 +19,9 @@ pub struct Plan {
     pub server_version: u32,
     pub from_fingerprint: String,
     pub to_fingerprint: String,
+    /// Per-object fingerprints of both schemas (see `fingerprint::object_fingerprints`), so a
+    /// runner can name the objects of a live database that differ from what the plan expects.
+    pub objects: ObjectFingerprints,
     pub safety: Severity,
     pub phases: Vec<Phase>,
     pub diagnostics: Vec<Diagnostic>,
@@ -27,6 +32,13 @@ impl Plan {
     pub fn steps(&self) -> impl Iterator<Item = &Step> {
         self.phases.iter().flat_map(|p| p.steps.iter())
     }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct ObjectFingerprints {
+    pub from: BTreeMap<String, String>,
+    pub to: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
