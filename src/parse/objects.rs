@@ -353,7 +353,7 @@ impl Ingest<'_> {
                 d.collation = Some(c.name()?.last().to_string());
             } else if c.eat_kw("check") {
                 let (a, b) = paren_tokens(c)?;
-                let expr = condition_text(c, a, b, true);
+                let expr = super::expr::condition_text_typed(c, a, b, &[("value".to_string(), d.data_type.clone())].into_iter().collect(), true);
                 let cn = match cname {
                     Some(x) => x,
                     None => {
@@ -386,7 +386,7 @@ impl Ingest<'_> {
             let cname = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
             c.expect_kw("check")?;
             let (a, b) = paren_tokens(c)?;
-            let expr = condition_text(c, a, b, true);
+            let expr = super::expr::condition_text_typed(c, a, b, &[("value".to_string(), d.data_type.clone())].into_iter().collect(), true);
             c.eat_kws(&["not", "valid"]);
             let cn = cname.unwrap_or_else(|| super::naming::choose_name(&name.name, None, "check", |x| d.checks.contains_key(x)));
             d.checks.insert(cn, expr);
@@ -905,6 +905,7 @@ impl Ingest<'_> {
         c.expect_kw("on")?;
         let tn = c.name()?;
         let table = self.qualify(&tn);
+        self.set_expr_columns(&table);
         let mut p = Policy { name: name.clone(), permissive: true, command: "ALL".into(), roles: Vec::new(), using: None, with_check: None, comment: None };
         self.policy_clauses(c, &mut p)?;
         c.expect_end()?;
@@ -942,10 +943,10 @@ impl Ingest<'_> {
                 p.roles.sort();
             } else if c.eat_kw("using") {
                 let (a, b) = paren_tokens(c)?;
-                p.using = Some(condition_text(c, a, b, false));
+                p.using = Some(self.cond(c, a, b));
             } else if c.eat_kws(&["with", "check"]) {
                 let (a, b) = paren_tokens(c)?;
-                p.with_check = Some(condition_text(c, a, b, false));
+                p.with_check = Some(self.cond(c, a, b));
             } else {
                 return Ok(());
             }
@@ -958,6 +959,7 @@ impl Ingest<'_> {
         c.expect_kw("on")?;
         let tn = c.name()?;
         let table = self.qualify(&tn);
+        self.set_expr_columns(&table);
         if c.eat_kws(&["rename", "to"]) {
             let (new, _) = c.ident()?;
             let t = self.table_mut(&table, tn.offset)?;
