@@ -1,7 +1,7 @@
 //! Recognizers for tables, columns, constraints and indexes, and the statement dispatch.
 
 use super::cursor::{Cursor, PResult, ParseError, WrittenName};
-use super::expr::{condition_text, default_text, expr_text};
+use super::expr::{default_text, expr_text};
 use super::lexer::TokenKind;
 use super::naming::{choose_name, index_column_names, join_limited};
 use super::split::RawStatement;
@@ -472,6 +472,16 @@ impl Ingest<'_> {
         self.catalog.tables.insert(name.clone(), table);
         for (col, kind) in serials {
             self.make_serial(&name, &col, kind);
+        }
+        // Identity columns get their sequence's name and normalised options.
+        let identity_columns: Vec<String> = self.catalog.tables[&name].columns.values().filter(|c| c.identity.is_some()).map(|c| c.name.clone()).collect();
+        for col in identity_columns {
+            if let Some(mut cd) = self.catalog.tables.get(&name).and_then(|t| t.columns.get(&col)).cloned() {
+                self.settle_identity(&name, &mut cd);
+                if let Some(slot) = self.catalog.tables.get_mut(&name).and_then(|t| t.columns.get_mut(&col)) {
+                    *slot = cd;
+                }
+            }
         }
         // Index-backed constraints are named first, then checks, then foreign keys.
         pending.sort_by_key(|p| match p.kind {
@@ -1755,6 +1765,9 @@ impl Ingest<'_> {
             }
             return Err(ParseError { offset: tw.offset, message: format!("relation \"{index_name}\" already exists") });
         }
+        // An index on a partitioned table is a partitioned index whichever way it was written
+        // (pg_get_indexdef prints it `ON ONLY`; pg_dump writes it so).
+        let partitioned = self.catalog.tables.get(&table).is_some_and(|t| t.partition_by.is_some());
         let index = Index {
             name: index_name.clone(),
             unique,
@@ -1764,7 +1777,7 @@ impl Ingest<'_> {
             predicate,
             nulls_not_distinct,
             options,
-            only,
+            only: only || partitioned,
             attached_to: None,
             comment: None,
         };
@@ -1784,10 +1797,10 @@ impl Ingest<'_> {
         let mut kname = None;
         if c.is_kind(TokenKind::LParen) {
             let (a, b) = paren_tokens(c)?;
-            let inner = condition_text(c, a, b, false);
+            let inner = self.cond(c, a, b);
             if super::expr::is_atomic(c, a, b) && is_function_call(c, a, b) {
                 kname = function_name(c, a);
-                expression = IndexKeyExpr::Expression(expr_text(c, a, b, false));
+                expression = IndexKeyExpr::Expression(inner);
             } else {
                 expression = IndexKeyExpr::Expression(format!("({inner})"));
             }
@@ -1799,7 +1812,7 @@ impl Ingest<'_> {
                     || (i > a && k.kind_at_index(i - 1) == Some(TokenKind::RParen) && k.kind_at_index(i) != Some(TokenKind::LParen) && k.kind_at_index(i) != Some(TokenKind::Operator))
             })?;
             kname = function_name(c, a);
-            expression = IndexKeyExpr::Expression(expr_text(c, a, b, false));
+            expression = IndexKeyExpr::Expression(self.cond(c, a, b));
         } else {
             let (col, _) = c.ident()?;
             kname = Some(col.clone());

@@ -18,7 +18,7 @@ const UPPER_WORDS: &[&str] = &[
     "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
     "current_user", "distinct", "else", "end", "exists", "extract", "from", "greatest", "ilike", "in",
     "is", "least", "like", "localtime", "localtimestamp", "not", "null", "nullif", "or", "overlaps",
-    "row", "session_user", "similar", "some", "symmetric", "then", "when",
+    "row", "session_user", "similar", "some", "symmetric", "then", "when", "with",
 ];
 
 /// Canonical text of the tokens `[a, b)` of the cursor's statement.
@@ -570,7 +570,26 @@ impl CondParser<'_, '_> {
             };
             return Ok(E::Op { op: op.into(), l: Box::new(l), r: Box::new(r) });
         }
-        if not {
+        let not_between = self.kw("not") && self.c.kw_at_index(self.i + 1, "between");
+        if not_between {
+            self.i += 1;
+        }
+        if self.kw("between") && !self.c.kw_at_index(self.i + 1, "symmetric") {
+            self.i += 1;
+            let low = self.add()?;
+            if !self.kw("and") {
+                return Err(());
+            }
+            self.i += 1;
+            let high = self.add()?;
+            let (lo_op, hi_op) = if not_between { ("<", ">") } else { (">=", "<=") };
+            let items = vec![
+                E::Op { op: lo_op.into(), l: Box::new(l.clone()), r: Box::new(low) },
+                E::Op { op: hi_op.into(), l: Box::new(l), r: Box::new(high) },
+            ];
+            return Ok(E::Bool { and: !not_between, items });
+        }
+        if not || not_between {
             return Err(());
         }
         if self.kw("between") || self.kw("similar") {
@@ -659,7 +678,15 @@ impl CondParser<'_, '_> {
                     while self.kind() == Some(TokenKind::Dot) && matches!(self.c.kind_at_index(self.i + 1), Some(TokenKind::Word | TokenKind::QuotedIdent)) {
                         self.i += 2;
                     }
-                    if self.kind() == Some(TokenKind::LParen) || (w == "array" && self.kind() == Some(TokenKind::LBracket)) {
+                    if self.kind() == Some(TokenKind::LParen) && w != "array" {
+                        let close = self.close_of(self.i)?;
+                        let name_end = self.i;
+                        let call = self.call(start, name_end, close);
+                        self.i = close + 1;
+                        if let Some(text) = call {
+                            inner = Some(E::Atom { text, lit: Lit::None, col: None });
+                        }
+                    } else if self.kind() == Some(TokenKind::LParen) || (w == "array" && self.kind() == Some(TokenKind::LBracket)) {
                         let close = self.close_of(self.i)?;
                         self.i = close + 1;
                     } else if self.i == start + 1 && self.c.toks[start].kind == TokenKind::Word && matches!(w.as_str(), "true" | "false" | "null") {
@@ -713,6 +740,78 @@ impl CondParser<'_, '_> {
     }
 }
 
+impl CondParser<'_, '_> {
+    /// A function call `name(args)` with its arguments normalised and the implicit casts
+    /// PostgreSQL shows for common text and text-search functions; None to keep it as written.
+    fn call(&self, name_start: usize, open: usize, close: usize) -> Option<String> {
+        let name = expr_text(self.c, name_start, open, self.domain);
+        let fname = name.rsplit('.').next().unwrap_or(&name).to_ascii_lowercase();
+        // Split the arguments at top-level commas.
+        let mut args = Vec::new();
+        let mut depth = 0;
+        let mut from = open + 1;
+        for k in open + 1..close {
+            match self.c.kind_at_index(k) {
+                Some(TokenKind::LParen) | Some(TokenKind::LBracket) => depth += 1,
+                Some(TokenKind::RParen) | Some(TokenKind::RBracket) => depth -= 1,
+                Some(TokenKind::Comma) if depth == 0 => {
+                    args.push((from, k));
+                    from = k + 1;
+                }
+                Some(TokenKind::Word) if depth == 0 => {
+                    let w = self.c.text(&self.c.toks[k]).to_ascii_lowercase();
+                    if ["distinct", "order", "from", "for", "all", "variadic", "filter", "over", "within", "as"].contains(&w.as_str()) {
+                        return None;
+                    }
+                }
+                Some(TokenKind::Operator) if depth == 0 && matches!(self.c.text(&self.c.toks[k]), "=>" | ":=") => return None,
+                _ => {}
+            }
+        }
+        if from < close {
+            args.push((from, close));
+        } else if !args.is_empty() {
+            return None;
+        }
+        let mut printed = Vec::new();
+        let n = args.len();
+        for (i, (a, b)) in args.into_iter().enumerate() {
+            let mut sub = CondParser { c: self.c, i: a, b, cols: self.cols, domain: self.domain, depth: self.depth + 1 };
+            let e = sub.or().ok()?;
+            if sub.i != b {
+                return None;
+            }
+            let is_ts = TS_FUNCTIONS.contains(&fname.as_str());
+            let text_arg = TEXT_FUNCTIONS.contains(&fname.as_str()) || (is_ts && !(n == 2 && i == 0));
+            let regconfig_arg = is_ts && n == 2 && i == 0;
+            let p = match &e {
+                E::Atom { text, lit: Lit::Str, .. } if regconfig_arg => format!("{text}::regconfig"),
+                E::Atom { text, lit: Lit::Str, .. } if text_arg => format!("{text}::text"),
+                E::Atom { text, col: Some(t), .. } if text_arg && is_varchar(t) => format!("({text})::text"),
+                other => print(other),
+            };
+            // Keep a line break written before the argument (pg_get_indexdef's CASE layout).
+            let sep = if i == 0 {
+                String::new()
+            } else {
+                let gap = self.c.src.get(self.c.toks[a - 1].end..self.c.toks[a].start).unwrap_or(" ");
+                if gap.contains('\n') && gap.chars().all(char::is_whitespace) { format!(",{gap}") } else { ", ".to_string() }
+            };
+            printed.push(format!("{sep}{p}"));
+        }
+        Some(format!("{name}({})", printed.concat()))
+    }
+}
+
+/// Functions of text whose arguments PostgreSQL casts to text (varchar columns, literals).
+const TEXT_FUNCTIONS: &[&str] = &[
+    "btrim", "char_length", "character_length", "initcap", "left", "length", "lower", "ltrim", "md5",
+    "octet_length", "replace", "reverse", "right", "rtrim", "split_part", "strpos", "unaccent", "upper",
+];
+
+/// Text-search functions: `to_tsvector('english', x)` → `to_tsvector('english'::regconfig, x)`.
+const TS_FUNCTIONS: &[&str] = &["phraseto_tsquery", "plainto_tsquery", "to_tsquery", "to_tsvector", "websearch_to_tsquery"];
+
 fn flatten(and: bool, items: Vec<E>) -> E {
     let mut out = Vec::new();
     for e in items {
@@ -740,8 +839,35 @@ fn is_float_or_numeric(t: &TypeName) -> Option<&'static str> {
     }
 }
 
+fn is_integer_family(t: &TypeName) -> bool {
+    t.array_dimensions == 0 && matches!(&t.base, BaseType::Builtin(b) if b == "smallint" || b == "integer" || b == "bigint")
+}
+
+/// The type of an operand when it is evident (a column, a literal number, arithmetic of those).
+fn type_of(e: &E) -> Option<TypeName> {
+    let builtin = |n: &str| TypeName { base: BaseType::Builtin(n.into()), modifiers: Vec::new(), array_dimensions: 0 };
+    match e {
+        E::Atom { col: Some(t), .. } => Some(t.clone()),
+        E::Atom { lit: Lit::Int, .. } => Some(builtin("integer")),
+        E::Atom { lit: Lit::Num, .. } => Some(builtin("numeric")),
+        E::Op { op, l, r } if ["+", "-", "*", "/", "%"].contains(&op.as_str()) => {
+            let (a, b) = (type_of(l)?, type_of(r)?);
+            if is_float_or_numeric(&a).is_some() { Some(a) } else { Some(b) }
+        }
+        _ => None,
+    }
+}
+
 /// An operand printed for a comparison with `other` (PostgreSQL's implicit casts made visible).
 fn operand(e: &E, other: &E) -> String {
+    // An integer column (or integer arithmetic) against numeric/float is cast up.
+    if let (Some(mine), Some(theirs)) = (type_of(e), type_of(other)) {
+        if is_integer_family(&mine) && !matches!(e, E::Atom { lit: Lit::Int, .. }) {
+            if let Some(n) = is_float_or_numeric(&theirs) {
+                return format!("({})::{n}", print(e));
+            }
+        }
+    }
     if let (E::Atom { text, lit, .. }, E::Atom { col: Some(t), .. }) = (e, other) {
         match lit {
             Lit::Str => {
@@ -778,6 +904,17 @@ fn print(e: &E) -> String {
         E::Null { e, not } => format!("({} IS {}NULL)", print(e), if *not { "NOT " } else { "" }),
         E::AnyAll { op, l, kw, r } => format!("({} {op} {kw} ({r}))", print(l)),
         E::InList { l, items, not } => {
+            if let E::Atom { col: Some(t), text, .. } = &**l {
+                if is_varchar(t) && items.iter().all(|i| matches!(i, E::Atom { lit: Lit::Str, .. })) {
+                    // varchar = ANY: the array is built as varchar[] and cast to text[].
+                    let parts: Vec<String> = items.iter().map(|i| format!("{}::character varying", print(i))).collect();
+                    return format!(
+                        "(({text})::text {} ((ARRAY[{}])::text[]))",
+                        if *not { "<> ALL" } else { "= ANY" },
+                        parts.join(", ")
+                    );
+                }
+            }
             let parts: Vec<String> = items.iter().map(|i| operand(i, l)).collect();
             let left = match (&**l, items.first()) {
                 (E::Atom { col: Some(t), text, .. }, Some(E::Atom { lit: Lit::Str, .. })) if is_varchar(t) => format!("({text})::text"),

@@ -568,7 +568,10 @@ impl Ingest<'_> {
             .filter(|a| a.mode != "TABLE")
             .map(|a| {
                 let mut s = String::new();
-                if !a.mode.is_empty() && a.mode != "IN" {
+                if kind == FunctionKind::Procedure && (a.mode.is_empty() || a.mode == "IN") {
+                    // pg_get_function_identity_arguments spells IN out for procedures.
+                    s.push_str("IN ");
+                } else if !a.mode.is_empty() && a.mode != "IN" {
                     s.push_str(&a.mode);
                     s.push(' ');
                 }
@@ -1334,7 +1337,7 @@ pub(crate) struct Argument {
 
 fn last_type_of_argument(arg: &str) -> String {
     // `p_id integer` → `integer`; `VARIADIC a text[]` → `text[]`; `integer` → `integer`.
-    let arg = arg.trim_start_matches("VARIADIC ").trim_start_matches("INOUT ");
+    let arg = arg.trim_start_matches("VARIADIC ").trim_start_matches("INOUT ").trim_start_matches("IN ");
     match arg.split_once(' ') {
         Some((first, rest)) if !is_type_start(first) => rest.to_string(),
         _ => arg.to_string(),
