@@ -1020,26 +1020,27 @@ impl Ingest<'_> {
         if !self.index_names_dirty {
             return;
         }
-        let mut set = std::collections::HashSet::new();
+        let mut set: std::collections::HashMap<String, std::collections::HashSet<String>> = Default::default();
         for t in self.catalog.tables.values() {
-            let schema = &t.name.schema;
+            let names = set.entry(t.name.schema.clone()).or_default();
             for n in t.indexes.keys() {
-                set.insert((schema.clone(), n.clone()));
+                names.insert(n.clone());
             }
             for (n, c) in &t.constraints {
                 if matches!(c.kind, ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. }) {
-                    set.insert((schema.clone(), n.clone()));
+                    names.insert(n.clone());
                 }
             }
             for c in t.columns.values() {
                 if let Some(s) = c.identity.as_ref().and_then(|i| i.sequence.as_ref()) {
-                    set.insert((s.schema.clone(), s.name.clone()));
+                    set.entry(s.schema.clone()).or_default().insert(s.name.clone());
                 }
             }
         }
         for v in self.catalog.views.values() {
+            let names = set.entry(v.name.schema.clone()).or_default();
             for n in v.indexes.keys() {
-                set.insert((v.name.schema.clone(), n.clone()));
+                names.insert(n.clone());
             }
         }
         self.index_names = set;
@@ -1049,7 +1050,7 @@ impl Ingest<'_> {
     /// Records a new index-like name (keeps the set current without a rebuild).
     pub(crate) fn note_index_name(&mut self, schema: &str, name: &str) {
         if !self.index_names_dirty {
-            self.index_names.insert((schema.to_string(), name.to_string()));
+            self.index_names.entry(schema.to_string()).or_default().insert(name.to_string());
         }
     }
 
@@ -1060,7 +1061,7 @@ impl Ingest<'_> {
             return true;
         }
         if !self.index_names_dirty {
-            return self.index_names.contains(&(schema.to_string(), name.to_string()));
+            return self.index_names.get(schema).is_some_and(|names| names.contains(name));
         }
         self.catalog.tables.values().filter(|t| t.name.schema == schema).any(|t| {
             t.indexes.contains_key(name)
@@ -1301,7 +1302,11 @@ impl Ingest<'_> {
 
     fn alter_table_action(&mut self, c: &mut Cursor<'_>, table: &mut QualifiedName, raw: &RawStatement) -> PResult<()> {
         let offset = c.offset();
-        if !c.is_kw("add") || c.is_kw_at(1, "generated") {
+        // Only actions that drop or rename can free or change an index-like name; additions keep
+        // the set current themselves.
+        let changes_names = !c.is_kw("add") && !(c.is_kw("alter") && !c.toks[c.i..].iter().any(|t| t.kind == TokenKind::Word && c.text(t).eq_ignore_ascii_case("identity")))
+            && !c.is_kw("enable") && !c.is_kw("disable") && !c.is_kw("force") && !c.is_kw("validate") && !c.is_kw("replica") && !c.is_kw("set") && !c.is_kw("reset") && !c.is_kw("attach") && !c.is_kw("detach") && !c.is_kw("cluster");
+        if changes_names {
             self.index_names_dirty = true;
         }
         let _ = raw;
@@ -1434,6 +1439,9 @@ impl Ingest<'_> {
                 cd.identity = Some(Identity { always, sequence, options });
                 cd.not_null = true;
                 self.settle_identity(table, &mut cd);
+                if let Some(seq) = cd.identity.as_ref().and_then(|i| i.sequence.clone()) {
+                    self.note_index_name(&seq.schema, &seq.name);
+                }
                 *self.column_mut(table, &col, offset)? = cd;
                 return Ok(());
             }

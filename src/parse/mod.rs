@@ -109,7 +109,7 @@ pub(crate) struct Ingest<'s> {
     pub expr_columns: std::collections::BTreeMap<String, crate::model::TypeName>,
     /// Names of indexes, constraint indexes and identity sequences by (schema, name), so that
     /// checking a new relation name does not scan every table. Rebuilt when `index_names_dirty`.
-    pub index_names: std::collections::HashSet<(String, String)>,
+    pub index_names: std::collections::HashMap<String, std::collections::HashSet<String>>,
     pub index_names_dirty: bool,
     /// Line starts, for offset → position.
     line_starts: Vec<usize>,

@@ -33,8 +33,8 @@ fn word_is(src: &str, t: &Token, w: &str) -> bool {
 /// Splits `src`; lexing problems (unterminated quotes and comments) come back with their offsets.
 pub fn split(src: &str) -> (Vec<RawStatement>, Vec<LexError>) {
     let mut lx = Lexer::new(src);
-    let mut out = Vec::new();
-    let mut tokens: Vec<Token> = Vec::new();
+    let mut out = Vec::with_capacity(src.len() / 256 + 1);
+    let mut tokens: Vec<Token> = Vec::with_capacity(64);
     // Depth of BEGIN ATOMIC ... END nesting in a CREATE FUNCTION/PROCEDURE.
     let mut atomic_depth = 0usize;
     let mut scs = true;
@@ -58,7 +58,7 @@ pub fn split(src: &str) -> (Vec<RawStatement>, Vec<LexError>) {
                 let stmt = RawStatement {
                     start: tokens[0].start,
                     end: tokens.last().map_or(tok.start, |t| t.end),
-                    tokens: std::mem::take(&mut tokens),
+                    tokens: std::mem::replace(&mut tokens, Vec::with_capacity(64)),
                     standard_conforming_strings: scs,
                     terminated: true,
                 };
