@@ -433,7 +433,14 @@ impl Ingest<'_> {
             return Err(ParseError { offset: written.offset, message: format!("table {name} is already defined") });
         }
         if c.is_kw("as") || (c.is_kind(TokenKind::LParen) && is_create_table_as(c)) {
-            return Err(ParseError { offset: c.offset(), message: "CREATE TABLE ... AS a query: the columns of a query result cannot be known without running it".into() });
+            let raw = RawStatement { start: written.offset, end: c.end, tokens: c.toks.to_vec(), standard_conforming_strings: c.standard_conforming_strings, terminated: true };
+            self.opaque("table as query", &name.to_string(), &raw);
+            self.warn(
+                "opaque-statement",
+                format!("CREATE TABLE {name} AS a query: its columns cannot be known without running the query; kept as an opaque statement"),
+                written.offset,
+            );
+            return Ok(Outcome::Understood);
         }
         let mut table = Table::new(name.clone());
         table.unlogged = unlogged;
@@ -926,10 +933,15 @@ impl Ingest<'_> {
                 match pk {
                     Some(cols) => *referenced_columns = cols,
                     None => {
-                        return Err(ParseError {
-                            offset: p.offset,
-                            message: format!("there is no primary key for referenced table {references}"),
-                        });
+                        // A migration read alone references tables defined by earlier ones: the
+                        // rest of the statement is kept, this foreign key cannot be.
+                        let message = if self.catalog.tables.contains_key(references) {
+                            format!("there is no primary key for referenced table {references}: the foreign key is left out of the model")
+                        } else {
+                            format!("referenced table {references} is not defined here: the foreign key is left out of the model")
+                        };
+                        self.warn("unresolved-reference", message, p.offset);
+                        return Ok(());
                     }
                 }
             }

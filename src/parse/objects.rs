@@ -595,6 +595,27 @@ impl Ingest<'_> {
 
     /// `( [mode] [name] type [DEFAULT expr], ... )`.
     fn function_arguments(&mut self, c: &mut Cursor<'_>) -> PResult<Vec<Argument>> {
+        function_arguments(c, &self.default_schema)
+    }
+}
+
+/// The types of a function's identity arguments (`p_id integer, OUT x text` → `["integer"]`),
+/// without OUT arguments: what tells overloads apart.
+fn identity_types(arguments: &str) -> Option<Vec<String>> {
+    let text = format!("({arguments})");
+    let mut lx = super::lexer::Lexer::new(&text);
+    let mut toks = Vec::new();
+    while let Some(t) = lx.next_token() {
+        toks.push(t);
+    }
+    let mut c = Cursor::new(&text, &toks, text.len(), true);
+    let args = function_arguments(&mut c, "public").ok()?;
+    Some(args.into_iter().filter(|a| a.mode != "OUT").map(|a| a.type_text).collect())
+}
+
+/// `( [mode] [name] type [DEFAULT expr], ... )`.
+fn function_arguments(c: &mut Cursor<'_>, default_schema: &str) -> PResult<Vec<Argument>> {
+    {
         let (a, b) = paren_tokens(c)?;
         let mut sub = Cursor::new(c.src, &c.toks[..b], c.end, c.standard_conforming_strings);
         sub.i = a;
@@ -614,7 +635,7 @@ impl Ingest<'_> {
             // Try `type` alone; else `name type`.
             let save = sub.i;
             let mut name = None;
-            let plain = parse_type(&mut sub, &self.default_schema);
+            let plain = parse_type(&mut sub, default_schema);
             let ends_here = |s: &Cursor<'_>| s.i >= b || s.is_kind(TokenKind::Comma) || s.is_kw("default") || s.is_op("=");
             let ty = match plain {
                 Ok((t, _)) if ends_here(&sub) => t,
@@ -630,7 +651,7 @@ impl Ingest<'_> {
                             break;
                         }
                     }
-                    parse_type(&mut sub, &self.default_schema)?.0
+                    parse_type(&mut sub, default_schema)?.0
                 }
             };
             if sub.eat_kw("default") || sub.eat_op("=") {
@@ -646,12 +667,18 @@ impl Ingest<'_> {
         }
         Ok(out)
     }
+}
 
+impl Ingest<'_> {
     pub(crate) fn create_aggregate(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
         c.expect_kw("aggregate")?;
         let n = c.name()?;
         let name = self.qualify(&n);
-        let args = if c.is_kind(TokenKind::LParen) && !c.is_kw_at(1, "sfunc") && !c.is_kw_at(1, "basetype") {
+        let star = c.is_kind(TokenKind::LParen) && c.peek_at(1).is_some_and(|t| c.text(t) == "*") && c.peek_at(2).is_some_and(|t| t.kind == TokenKind::RParen);
+        let args = if star {
+            c.i += 3;
+            vec![Argument { mode: String::new(), name: None, type_text: "*".into() }]
+        } else if c.is_kind(TokenKind::LParen) && !c.is_kw_at(1, "sfunc") && !c.is_kw_at(1, "basetype") {
             self.function_arguments(c)?
         } else {
             Vec::new()
@@ -716,14 +743,7 @@ impl Ingest<'_> {
             .keys()
             .find(|id| {
                 &id.name == name
-                    && types.as_ref().is_none_or(|t| {
-                        let mine: Vec<String> = crate::render::format::split_top_level(&id.arguments, ',')
-                            .into_iter()
-                            .filter(|a| !a.trim_start().starts_with("OUT "))
-                            .map(|a| last_type_of_argument(a.trim()))
-                            .collect();
-                        mine == *t || (mine.len() == 1 && mine[0].is_empty() && t.is_empty())
-                    })
+                    && types.as_ref().is_none_or(|t| identity_types(&id.arguments).is_some_and(|mine| mine == *t))
             })
             .cloned()
     }
@@ -891,6 +911,13 @@ impl Ingest<'_> {
         }
         let quoted: Vec<String> = args.iter().map(|a| format!("'{}'", a.replace('\'', "''"))).collect();
         def.push_str(&format!(" EXECUTE FUNCTION {}({})", visible_name(&function), quoted.join(", ")));
+        if !self.catalog.tables.contains_key(&table) && self.catalog.views.contains_key(&table) {
+            // Triggers on views (INSTEAD OF) have no place in the model's View.
+            let raw = RawStatement { start: c.toks.first().map_or(0, |t| t.start), end: c.end, tokens: c.toks.to_vec(), standard_conforming_strings: c.standard_conforming_strings, terminated: true };
+            self.opaque("trigger", &format!("{} ON {table}", quote_ident(&name)), &raw);
+            self.note("opaque-statement", format!("trigger {name} on view {table} is kept as an opaque statement"), tn.offset);
+            return Ok(Outcome::Understood);
+        }
         let t = self.table_mut(&table, tn.offset)?;
         if t.triggers.contains_key(&name) && !c.kw_at_index(1, "replace") {
             // CREATE OR REPLACE TRIGGER replaces; plain CREATE of an existing name fails.
@@ -1160,7 +1187,7 @@ impl Ingest<'_> {
         let kind = if c.eat_kws(&["materialized", "view"]) {
             "view".to_string()
         } else if c.eat_kws(&["foreign", "table"]) {
-            "table".to_string()
+            "foreign table".to_string()
         } else if c.eat_kws(&["event", "trigger"]) {
             "event trigger".to_string()
         } else {
@@ -1333,19 +1360,6 @@ pub(crate) struct Argument {
     pub mode: String,
     pub name: Option<String>,
     pub type_text: String,
-}
-
-fn last_type_of_argument(arg: &str) -> String {
-    // `p_id integer` → `integer`; `VARIADIC a text[]` → `text[]`; `integer` → `integer`.
-    let arg = arg.trim_start_matches("VARIADIC ").trim_start_matches("INOUT ").trim_start_matches("IN ");
-    match arg.split_once(' ') {
-        Some((first, rest)) if !is_type_start(first) => rest.to_string(),
-        _ => arg.to_string(),
-    }
-}
-
-fn is_type_start(word: &str) -> bool {
-    super::types::is_builtin_type_word(&word.to_ascii_lowercase()) || word.contains('.')
 }
 
 /// The query of a view as pg_get_viewdef prints it: dump text after `AS` is PostgreSQL's own

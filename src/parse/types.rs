@@ -224,6 +224,9 @@ fn type_modifiers(c: &mut Cursor<'_>) -> PResult<Vec<i64>> {
     }
     c.i += 1;
     loop {
+        if c.is_ident() || c.is_kind(TokenKind::String) {
+            return c.error("a type modifier that is not an integer (such as PostGIS's geometry(Point, 4326)) has no place in the model");
+        }
         out.push(c.integer()?);
         if c.eat_kind(TokenKind::Comma) {
             continue;

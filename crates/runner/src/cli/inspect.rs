@@ -20,6 +20,10 @@ pub struct InspectArgs {
     /// With --report: list every statement that was not understood, and every ignored one.
     #[arg(long)]
     pub verbose: bool,
+    /// With --report: read the files in order onto one model (migrations, each on the state the
+    /// ones before it left), instead of each on its own.
+    #[arg(long)]
+    pub in_order: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -145,6 +149,7 @@ fn report(args: &InspectArgs) -> u8 {
     let mut totals = (0usize, 0usize, 0usize);
     let mut worst = exit::OK;
     let mut rows = Vec::new();
+    let mut catalog = shiftplan::Catalog::default();
     for file in &args.files {
         let sql = match read_input(file) {
             Ok(sql) => sql,
@@ -154,7 +159,11 @@ fn report(args: &InspectArgs) -> u8 {
             }
         };
         let name = file.display().to_string();
-        let inspection = shiftplan::inspect(&name, &sql);
+        let start = if args.in_order { std::mem::take(&mut catalog) } else { shiftplan::Catalog::default() };
+        let inspection = shiftplan::parse::inspect_onto(start, &name, &sql);
+        if args.in_order {
+            catalog = inspection.catalog.clone();
+        }
         let (u, i, n) = inspection.counts();
         totals.0 += u;
         totals.1 += i;
