@@ -18,6 +18,8 @@ pub struct WrittenName {
     pub parts: Vec<String>,
     pub truncated: bool,
     pub offset: usize,
+    /// Where the name ends in the file (after its last part).
+    pub end: usize,
 }
 
 impl WrittenName {
@@ -214,7 +216,7 @@ impl<'a> Cursor<'a> {
             truncated |= t;
             parts.push(p);
         }
-        Ok(WrittenName { parts, truncated, offset })
+        Ok(WrittenName { parts, truncated, offset, end: self.prev_end() })
     }
 
     /// `( name, name )`.

@@ -235,8 +235,25 @@ impl Ingest<'_> {
         }
     }
 
+    /// The statement text from `start` to `end` with the name written at `name` replaced by
+    /// `qualified` (so the text means the same under any search_path).
+    pub(crate) fn qualified_text(&self, start: usize, end: usize, name: &WrittenName, qualified: &str) -> String {
+        if name.parts.len() > 1 || name.offset < start || name.end > end {
+            return self.src.get(start..end).unwrap_or("").to_string();
+        }
+        format!(
+            "{}{qualified}{}",
+            self.src.get(start..name.offset).unwrap_or(""),
+            self.src.get(name.end..end).unwrap_or("")
+        )
+    }
+
     pub(crate) fn opaque(&mut self, kind: &str, identity: &str, raw: &RawStatement) {
         let sql = raw.text(self.src).to_string();
+        self.opaque_text(kind, identity, sql);
+    }
+
+    pub(crate) fn opaque_text(&mut self, kind: &str, identity: &str, sql: String) {
         let obj = crate::model::OpaqueObject { kind: kind.into(), identity: identity.into(), sql };
         // The same statement again (CREATE OR REPLACE) replaces the earlier one.
         if let Some(existing) = self.catalog.opaque.iter_mut().find(|o| o.kind == obj.kind && o.identity == obj.identity && identity != "DO") {
@@ -248,6 +265,12 @@ impl Ingest<'_> {
 
     fn session_setting(&mut self, c: &mut Cursor<'_>) {
         // SET [SESSION|LOCAL] search_path {TO|=} a, b
+        if c.eat_kw("reset") {
+            if c.eat_kw("search_path") || c.eat_kw("all") {
+                self.set_search_path(&["public".to_string()]);
+            }
+            return;
+        }
         c.eat_kw("set");
         c.eat_kw("session");
         c.eat_kw("local");
@@ -272,8 +295,13 @@ impl Ingest<'_> {
     }
 
     fn set_search_path(&mut self, schemas: &[String]) {
-        let first = schemas.iter().find(|s| !s.is_empty() && s.as_str() != "pg_catalog" && s.as_str() != "\"$user\"" && s.as_str() != "$user");
-        self.default_schema = first.cloned().unwrap_or_else(|| "public".into());
+        let usable: Vec<String> = schemas
+            .iter()
+            .filter(|s| !s.is_empty() && s.as_str() != "pg_catalog" && s.as_str() != "\"$user\"" && s.as_str() != "$user")
+            .cloned()
+            .collect();
+        self.default_schema = usable.first().cloned().unwrap_or_else(|| "public".into());
+        self.search_path = usable;
     }
 
     fn select_set_config(&mut self, c: &mut Cursor<'_>) {
@@ -433,8 +461,9 @@ impl Ingest<'_> {
             return Err(ParseError { offset: written.offset, message: format!("table {name} is already defined") });
         }
         if c.is_kw("as") || (c.is_kind(TokenKind::LParen) && is_create_table_as(c)) {
-            let raw = RawStatement { start: written.offset, end: c.end, tokens: c.toks.to_vec(), standard_conforming_strings: c.standard_conforming_strings, terminated: true };
-            self.opaque("table as query", &name.to_string(), &raw);
+            let start = c.toks.first().map_or(written.offset, |t| t.start);
+            let sql = self.qualified_text(start, c.end, &written, &name.to_string());
+            self.opaque_text("table as query", &name.to_string(), sql);
             self.warn(
                 "opaque-statement",
                 format!("CREATE TABLE {name} AS a query: its columns cannot be known without running the query; kept as an opaque statement"),
@@ -1227,6 +1256,22 @@ impl Ingest<'_> {
         super::expr::condition_text_typed(c, a, b, &self.expr_columns, false)
     }
 
+    /// Partitions and inheritance children of a table, and theirs, recursively.
+    pub(crate) fn children_of(&self, table: &QualifiedName) -> Vec<QualifiedName> {
+        let mut out: Vec<QualifiedName> = Vec::new();
+        let mut frontier = vec![table.clone()];
+        while let Some(parent) = frontier.pop() {
+            for t in self.catalog.tables.values() {
+                let is_child = t.partition_of.as_ref().is_some_and(|p| p.parent == parent) || t.inherits.contains(&parent);
+                if is_child && !out.contains(&t.name) && &t.name != table {
+                    out.push(t.name.clone());
+                    frontier.push(t.name.clone());
+                }
+            }
+        }
+        out
+    }
+
     pub(crate) fn table_mut(&mut self, name: &QualifiedName, offset: usize) -> PResult<&mut Table> {
         self.catalog.tables.get_mut(name).ok_or_else(|| ParseError { offset, message: format!("relation {name} does not exist") })
     }
@@ -1277,6 +1322,11 @@ impl Ingest<'_> {
             let (old, _) = c.ident()?;
             c.expect_kw("to")?;
             let (new, _) = c.ident()?;
+            for child in self.children_of(&table) {
+                if self.catalog.tables.get(&child).is_some_and(|t| t.columns.contains_key(&old)) {
+                    self.rename_column(&child, &old, &new, written.offset)?;
+                }
+            }
             self.rename_column(&table, &old, &new, written.offset)?;
             return Ok(Outcome::Understood);
         }
@@ -1363,6 +1413,17 @@ impl Ingest<'_> {
             if col.identity.is_some() {
                 self.index_names_dirty = true;
             }
+            // Partitions and inheritance children get the column too.
+            for child in self.children_of(table) {
+                if let Some(t) = self.catalog.tables.get_mut(&child) {
+                    if !t.columns.contains_key(&col_name) {
+                        let mut cc = col.clone();
+                        cc.identity = None;
+                        cc.comment = None;
+                        t.columns.insert(col_name.clone(), cc);
+                    }
+                }
+            }
             self.table_mut(table, offset)?.columns.insert(col_name.clone(), col);
             if let Some(kind) = serial {
                 self.make_serial(table, &col_name, kind);
@@ -1395,6 +1456,9 @@ impl Ingest<'_> {
                     return Ok(());
                 }
                 return Err(ParseError { offset, message: format!("column \"{name}\" of relation {table} does not exist") });
+            }
+            for child in self.children_of(table) {
+                self.drop_column(&child, &name, cascade);
             }
             self.drop_column(table, &name, cascade);
             return Ok(());

@@ -103,6 +103,8 @@ pub(crate) struct Ingest<'s> {
     pub catalog: Catalog,
     /// Where unqualified names go (the first schema of `search_path`).
     pub default_schema: String,
+    /// The schemas of `search_path` (pg_catalog and `$user` left out), in order.
+    pub search_path: Vec<String>,
     pub statements: Vec<StatementOutcome>,
     pub diagnostics: Vec<Diagnostic>,
     /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
@@ -128,6 +130,7 @@ impl<'s> Ingest<'s> {
             src,
             catalog,
             default_schema: "public".into(),
+            search_path: vec!["public".into()],
             statements: Vec::new(),
             diagnostics: Vec::new(),
             expr_columns: Default::default(),

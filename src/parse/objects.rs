@@ -468,7 +468,9 @@ impl Ingest<'_> {
         }
         let query_end = c.toks[end_tok - 1].end;
         let definition = view_definition(self.src.get(as_end..query_end).unwrap_or(""));
-        let reads = view_reads(&definition, &self.default_schema);
+        // Reads come from the query as written (the definition drops `public.`).
+        let written_query = self.src.get(as_end..query_end).unwrap_or("");
+        let reads = view_reads(written_query, &|name: &str| self.resolve_relation(name));
         if self.catalog.views.contains_key(&name) && !or_replace {
             if if_not_exists {
                 return Ok(Outcome::Understood);
@@ -503,6 +505,18 @@ impl Ingest<'_> {
             return Ok(Outcome::Understood);
         }
         Ok(Outcome::Ignored("ALTER VIEW action does not change the model".into()))
+    }
+
+    /// An unqualified relation name as the search_path finds it (the first schema holding a
+    /// table or view of that name), else in the default schema.
+    pub(crate) fn resolve_relation(&self, name: &str) -> QualifiedName {
+        for schema in &self.search_path {
+            let q = QualifiedName::new(schema.clone(), name);
+            if self.catalog.tables.contains_key(&q) || self.catalog.views.contains_key(&q) {
+                return q;
+            }
+        }
+        QualifiedName::new(self.default_schema.clone(), name)
     }
 
     // ---------------------------------------------------------------- functions
@@ -584,12 +598,10 @@ impl Ingest<'_> {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        let definition = self.qualified_text(raw.start, raw.end, &n, &name.to_string());
         let id = FunctionId { name, arguments: identity };
         let comment = self.catalog.functions.get(&id).and_then(|f| f.comment.clone());
-        self.catalog.functions.insert(
-            id.clone(),
-            Function { id, kind, returns, language, definition: raw.text(self.src).to_string(), comment },
-        );
+        self.catalog.functions.insert(id.clone(), Function { id, kind, returns, language, definition, comment });
         Ok(Outcome::Understood)
     }
 
@@ -913,8 +925,9 @@ impl Ingest<'_> {
         def.push_str(&format!(" EXECUTE FUNCTION {}({})", visible_name(&function), quoted.join(", ")));
         if !self.catalog.tables.contains_key(&table) && self.catalog.views.contains_key(&table) {
             // Triggers on views (INSTEAD OF) have no place in the model's View.
-            let raw = RawStatement { start: c.toks.first().map_or(0, |t| t.start), end: c.end, tokens: c.toks.to_vec(), standard_conforming_strings: c.standard_conforming_strings, terminated: true };
-            self.opaque("trigger", &format!("{} ON {table}", quote_ident(&name)), &raw);
+            let start = c.toks.first().map_or(0, |t| t.start);
+            let sql = self.qualified_text(start, c.end, &tn, &table.to_string());
+            self.opaque_text("trigger", &format!("{} ON {table}", quote_ident(&name)), sql);
             self.note("opaque-statement", format!("trigger {name} on view {table} is kept as an opaque statement"), tn.offset);
             return Ok(Outcome::Understood);
         }
@@ -1031,7 +1044,10 @@ impl Ingest<'_> {
         if self.catalog.schemas.contains_key(&name) && !if_not_exists && name != "public" {
             return Err(ParseError { offset: c.offset(), message: format!("schema \"{name}\" already exists") });
         }
-        self.catalog.schemas.entry(name.clone()).or_insert(Namespace { name, comment: None });
+        // `public` exists in every database: the model holds it only to carry a comment.
+        if name != "public" {
+            self.catalog.schemas.entry(name.clone()).or_insert(Namespace { name, comment: None });
+        }
         Ok(Outcome::Understood)
     }
 
@@ -1400,7 +1416,7 @@ pub fn strip_public(text: &str) -> String {
 }
 
 /// Relations a view's query names after FROM or JOIN (best effort, by tokens).
-fn view_reads(definition: &str, default_schema: &str) -> std::collections::BTreeMap<QualifiedName, Vec<String>> {
+fn view_reads(definition: &str, resolve: &dyn Fn(&str) -> QualifiedName) -> std::collections::BTreeMap<QualifiedName, Vec<String>> {
     let mut lx = super::lexer::Lexer::new(definition);
     let mut toks = Vec::new();
     while let Some(t) = lx.next_token() {
@@ -1438,10 +1454,10 @@ fn view_reads(definition: &str, default_schema: &str) -> std::collections::BTree
                     let name = if toks.get(k + 1).is_some_and(|t| t.kind == TokenKind::Dot) {
                         match word(k + 2) {
                             Some(second) => QualifiedName::new(first, second),
-                            None => QualifiedName::new(default_schema, first),
+                            None => resolve(&first),
                         }
                     } else {
-                        QualifiedName::new(default_schema, first)
+                        resolve(&first)
                     };
                     out.entry(name).or_insert_with(Vec::new);
                 }

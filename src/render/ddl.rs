@@ -348,7 +348,7 @@ pub fn catalog(catalog: &Catalog) -> Vec<String> {
     let (late_functions, early_functions): (Vec<_>, Vec<_>) =
         catalog.functions.values().partition(|f| mentions_any(&f.returns, &table_names) || mentions_any(&f.id.arguments, &table_names));
     for f in &early_functions {
-        out.push(f.definition.clone());
+        push_function(&mut out, f);
     }
     // Partition parents and inheritance parents first.
     let mut tables: Vec<&Table> = catalog.tables.values().collect();
@@ -362,10 +362,26 @@ pub fn catalog(catalog: &Catalog) -> Vec<String> {
         }
     }
     for f in &late_functions {
-        out.push(f.definition.clone());
+        push_function(&mut out, f);
     }
     for v in ordered_views(catalog) {
-        out.push(create_view(v));
+        // A view's query is kept as written: its unqualified names were found on a search_path
+        // holding the schemas it reads, so it is created with that search_path.
+        let mut path: Vec<&str> = vec![v.name.schema.as_str()];
+        for r in v.reads.keys() {
+            if !path.contains(&r.schema.as_str()) {
+                path.push(r.schema.as_str());
+            }
+        }
+        path.retain(|s| *s != "public");
+        if path.is_empty() {
+            out.push(create_view(v));
+        } else {
+            let list: Vec<String> = path.iter().map(|s| quote_ident(s)).collect();
+            out.push(format!("SET search_path = {}, public", list.join(", ")));
+            out.push(create_view(v));
+            out.push("SET search_path = public".to_string());
+        }
     }
     for t in &tables {
         for c in t.constraints.values() {
@@ -416,6 +432,19 @@ pub fn catalog(catalog: &Catalog) -> Vec<String> {
         out.push(o.sql.clone());
     }
     out
+}
+
+/// A function's definition is kept as written: types it names without a schema were found on
+/// the search_path of its schema, so it is created with that search_path.
+fn push_function(out: &mut Vec<String>, f: &crate::model::Function) {
+    let schema = &f.id.name.schema;
+    if schema == "public" {
+        out.push(f.definition.clone());
+    } else {
+        out.push(format!("SET search_path = {}, public", quote_ident(schema)));
+        out.push(f.definition.clone());
+        out.push("SET search_path = public".to_string());
+    }
 }
 
 /// COMMENT ON statements for every commented object.
