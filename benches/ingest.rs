@@ -100,8 +100,14 @@ fn main() {
     let t_raw = median_time(|| drop(black_box(raw_parse(&trigger_statements))), runs);
     let d_ingest = median_time(|| drop(black_box(ingest(&danbooru))), runs);
     let d_raw = median_time(|| drop(black_box(raw_parse(&danbooru_statements))), runs);
-    println!("summary: triggerdev/final_schema.sql ingest {t_ingest:?}, sqlparser raw parse {t_raw:?}, ratio {:.2}", t_ingest.as_secs_f64() / t_raw.as_secs_f64());
-    println!("summary: danbooru/structure.sql ingest {d_ingest:?}, sqlparser raw parse {d_raw:?}, ratio {:.2}", d_ingest.as_secs_f64() / d_raw.as_secs_f64());
+    println!(
+        "summary: triggerdev/final_schema.sql ingest {t_ingest:?}, sqlparser raw parse {t_raw:?}, ratio {:.2}",
+        t_ingest.as_secs_f64() / t_raw.as_secs_f64()
+    );
+    println!(
+        "summary: danbooru/structure.sql ingest {d_ingest:?}, sqlparser raw parse {d_raw:?}, ratio {:.2}",
+        d_ingest.as_secs_f64() / d_raw.as_secs_f64()
+    );
     let mut base = None;
     for (n, sql) in &scaled {
         let t = median_time(|| drop(black_box(ingest(sql))), if *n >= 16 { 5 } else { runs });

@@ -61,8 +61,10 @@ fn the_postgrest_fixture_is_understood_except_postgis_types() {
 fn basejump_migrations_in_order_on_the_supabase_stub_are_understood() {
     let dir = corpus().join("basejump-supabase");
     let mut files = vec![dir.join("supabase_stub.sql")];
-    let mut migrations: Vec<PathBuf> =
-        std::fs::read_dir(dir.join("migrations")).expect("migrations").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut migrations: Vec<PathBuf> = std::fs::read_dir(dir.join("migrations"))
+        .expect("migrations")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     migrations.sort();
     files.extend(migrations);
     let mut catalog = shiftplan::Catalog::default();
@@ -80,8 +82,11 @@ fn basejump_migrations_in_order_on_the_supabase_stub_are_understood() {
 #[test]
 fn each_migration_read_alone_never_drops_a_statement_silently() {
     let dir = corpus().join("triggerdev/migrations");
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(&dir).expect("migrations").filter_map(|e| e.ok().map(|e| e.path().join("migration.sql"))).filter(|p| p.exists()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("migrations")
+        .filter_map(|e| e.ok().map(|e| e.path().join("migration.sql")))
+        .filter(|p| p.exists())
+        .collect();
     files.sort();
     for f in &files {
         let sql = std::fs::read_to_string(f).expect("readable");

@@ -210,7 +210,9 @@ impl<'a> Cursor<'a> {
         let offset = self.offset();
         let (first, mut truncated) = self.ident()?;
         let mut parts = vec![first];
-        while self.is_kind(TokenKind::Dot) && self.peek_at(1).is_some_and(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent)) {
+        while self.is_kind(TokenKind::Dot)
+            && self.peek_at(1).is_some_and(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent))
+        {
             self.i += 1;
             let (p, t) = self.ident()?;
             truncated |= t;

@@ -184,7 +184,10 @@ impl<'s> Ingest<'s> {
             let p = self.position(raw.start);
             let summary = summarize(raw.text(self.src));
             let outcome = if raw.tokens.iter().any(|t| t.unterminated) {
-                Err(ParseError { offset: raw.start, message: "the statement is cut short by an unterminated quote or comment".into() })
+                Err(ParseError {
+                    offset: raw.start,
+                    message: "the statement is cut short by an unterminated quote or comment".into(),
+                })
             } else {
                 self.statement(raw)
             };

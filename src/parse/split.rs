@@ -122,10 +122,7 @@ fn is_routine(src: &str, tokens: &[Token]) -> bool {
 }
 
 fn standard_conforming_setting(src: &str, tokens: &[Token]) -> Option<bool> {
-    if tokens.len() >= 3
-        && word_is(src, &tokens[0], "set")
-        && word_is(src, &tokens[1], "standard_conforming_strings")
-    {
+    if tokens.len() >= 3 && word_is(src, &tokens[0], "set") && word_is(src, &tokens[1], "standard_conforming_strings") {
         let value = tokens.last()?.text(src).trim_matches('\'').to_ascii_lowercase();
         return match value.as_str() {
             "off" | "false" => Some(false),
@@ -175,7 +172,10 @@ mod tests {
         let src = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END; SELECT 2;";
         assert_eq!(
             texts(src),
-            vec!["CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END", "SELECT 2"]
+            vec![
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END",
+                "SELECT 2"
+            ]
         );
     }
 
