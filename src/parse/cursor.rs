@@ -107,6 +107,11 @@ impl<'a> Cursor<'a> {
         self.is_kw_at(0, kw)
     }
 
+    /// Is the current token any one of these keywords?
+    pub fn is_any_kw(&self, kws: &[&str]) -> bool {
+        kws.iter().any(|kw| self.is_kw(kw))
+    }
+
     pub fn is_kws(&self, kws: &[&str]) -> bool {
         kws.iter().enumerate().all(|(n, kw)| self.is_kw_at(n, kw))
     }

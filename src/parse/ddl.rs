@@ -40,6 +40,30 @@ pub(crate) struct WrittenSequenceOptions {
     pub sequence_name: Option<WrittenName>,
 }
 
+impl WrittenSequenceOptions {
+    /// Overrides the options this statement mentions (ALTER SEQUENCE, ALTER COLUMN ... SET).
+    pub(crate) fn apply_to(&self, o: &mut SequenceOptions) {
+        if let Some(v) = self.increment {
+            o.increment = Some(v);
+        }
+        if let Some(v) = self.start {
+            o.start = Some(v);
+        }
+        if let Some(v) = self.min_value {
+            o.min_value = v;
+        }
+        if let Some(v) = self.max_value {
+            o.max_value = v;
+        }
+        if let Some(v) = self.cache {
+            o.cache = Some(v);
+        }
+        if let Some(v) = self.cycle {
+            o.cycle = v;
+        }
+    }
+}
+
 pub(crate) fn type_bounds(t: &TypeName) -> (i64, i64) {
     match &t.base {
         BaseType::Builtin(b) if b == "smallint" => (i16::MIN as i64, i16::MAX as i64),
@@ -680,13 +704,7 @@ impl Ingest<'_> {
             return Ok(());
         }
         loop {
-            if c.is_kw("constraint")
-                || c.is_kw("primary")
-                || c.is_kw("unique")
-                || c.is_kw("check")
-                || c.is_kw("foreign")
-                || c.is_kw("exclude")
-            {
+            if c.is_any_kw(&["constraint", "primary", "unique", "check", "foreign", "exclude"]) {
                 let name = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
                 let p = self.table_constraint(c, name)?;
                 pending.push(p);
@@ -1377,13 +1395,7 @@ impl Ingest<'_> {
         if c.is_kws(&["default", "privileges"]) {
             return Ok(Outcome::Ignored("privileges are not part of the model".into()));
         }
-        if c.is_kw("role")
-            || c.is_kw("user")
-            || c.is_kw("database")
-            || c.is_kw("system")
-            || c.is_kw("group")
-            || c.is_kw("tablespace")
-        {
+        if c.is_any_kw(&["role", "user", "database", "system", "group", "tablespace"]) {
             return Ok(Outcome::Ignored("cluster-wide setting: not part of the schema".into()));
         }
         if c.is_kw("language")
@@ -1566,13 +1578,7 @@ impl Ingest<'_> {
         }
         let _ = raw;
         if c.eat_kw("add") {
-            if c.is_kw("constraint")
-                || c.is_kw("primary")
-                || c.is_kw("unique")
-                || c.is_kw("check")
-                || c.is_kw("foreign")
-                || c.is_kw("exclude")
-            {
+            if c.is_any_kw(&["constraint", "primary", "unique", "check", "foreign", "exclude"]) {
                 let name = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
                 if c.is_kw("unique") || c.is_kws(&["primary", "key"]) {
                     // ADD ... USING INDEX name
@@ -1782,24 +1788,7 @@ impl Ingest<'_> {
                         id.always = a;
                     }
                     let mut o = id.options.clone();
-                    if let Some(v) = w.increment {
-                        o.increment = Some(v);
-                    }
-                    if let Some(v) = w.start {
-                        o.start = Some(v);
-                    }
-                    if let Some(v) = w.min_value {
-                        o.min_value = v;
-                    }
-                    if let Some(v) = w.max_value {
-                        o.max_value = v;
-                    }
-                    if let Some(v) = w.cache {
-                        o.cache = Some(v);
-                    }
-                    if let Some(v) = w.cycle {
-                        o.cycle = v;
-                    }
+                    w.apply_to(&mut o);
                     id.options = normalize_sequence_options(&ty, &o);
                 }
                 return Ok(());

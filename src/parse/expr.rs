@@ -495,7 +495,12 @@ const MAX_DEPTH: usize = 48;
 
 const COMPARISONS: &[&str] = &["=", "<>", "!=", "<", ">", "<=", ">="];
 
-impl CondParser<'_, '_> {
+impl<'c, 'a> CondParser<'c, 'a> {
+    /// A parser for the tokens `[i, b)` inside this one.
+    fn sub(&self, i: usize, b: usize, depth: usize) -> CondParser<'c, 'a> {
+        CondParser { c: self.c, i, b, cols: self.cols, domain: self.domain, depth }
+    }
+
     fn kw(&self, w: &str) -> bool {
         self.i < self.b && self.c.kw_at_index(self.i, w)
     }
@@ -626,14 +631,7 @@ impl CondParser<'_, '_> {
             if self.c.kw_at_index(self.i + 1, "select") {
                 return Err(());
             }
-            let mut sub = CondParser {
-                c: self.c,
-                i: self.i + 1,
-                b: close,
-                cols: self.cols,
-                domain: self.domain,
-                depth: self.depth,
-            };
+            let mut sub = self.sub(self.i + 1, close, self.depth);
             let mut items = Vec::new();
             loop {
                 items.push(sub.add()?);
@@ -725,14 +723,7 @@ impl CondParser<'_, '_> {
                 if self.c.kw_at_index(self.i + 1, "select") {
                     return Err(());
                 }
-                let mut sub = CondParser {
-                    c: self.c,
-                    i: self.i + 1,
-                    b: close,
-                    cols: self.cols,
-                    domain: self.domain,
-                    depth: self.depth + 1,
-                };
+                let mut sub = self.sub(self.i + 1, close, self.depth + 1);
                 let e = sub.or()?;
                 if sub.i != close {
                     return Err(());

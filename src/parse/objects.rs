@@ -95,27 +95,10 @@ impl Ingest<'_> {
         };
         if let Some(s) = self.catalog.sequences.get_mut(&name) {
             let mut o = s.options.clone();
-            if let Some(t) = w.data_type {
+            if let Some(t) = w.data_type.clone() {
                 s.data_type = t;
             }
-            if let Some(v) = w.increment {
-                o.increment = Some(v);
-            }
-            if let Some(v) = w.start {
-                o.start = Some(v);
-            }
-            if let Some(v) = w.min_value {
-                o.min_value = v;
-            }
-            if let Some(v) = w.max_value {
-                o.max_value = v;
-            }
-            if let Some(v) = w.cache {
-                o.cache = Some(v);
-            }
-            if let Some(v) = w.cycle {
-                o.cycle = v;
-            }
+            w.apply_to(&mut o);
             s.options = normalize_sequence_options(&s.data_type, &o);
             if let Some(ob) = owned_by {
                 s.owned_by = ob;
