@@ -1,1 +1,5 @@
 //! The only place SQL text is assembled: DDL for model objects, and the plan as SQL or Markdown.
+
+pub mod ddl;
+pub mod format;
+pub mod snapshot;
