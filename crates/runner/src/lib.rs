@@ -2,3 +2,4 @@
 //! this crate reads and writes files and talks to PostgreSQL.
 
 pub mod cli;
+pub mod testing;
