@@ -7,11 +7,13 @@
 //! [`introspect`] (a live database → [`shiftplan::model::Catalog`]), [`drift`].
 
 pub mod cli;
+pub mod drift;
 pub mod error;
 pub mod executor;
 pub mod history;
 pub mod introspect;
 pub mod plan_file;
 pub mod progress;
+pub mod runner;
 pub mod sql;
 pub mod testing;
