@@ -106,9 +106,19 @@ pub fn lock(client: &mut Client, no_wait: bool, progress: &Progress) -> Result<(
         )));
     }
     progress.line(&format!("another shiftplan runner is working on this database ({holder}); waiting for it to finish..."));
-    client.execute("SELECT pg_advisory_lock($1)", &[&ADVISORY_LOCK_KEY]).map_err(db)?;
-    progress.line("the other runner finished; going on");
-    Ok(())
+    // Polled, never a blocking pg_advisory_lock: a session waiting inside a statement holds a
+    // snapshot, and the other runner's CREATE INDEX CONCURRENTLY waits for every such snapshot to
+    // end: a deadlock. Between tries this session is idle, outside any transaction.
+    let mut pause = Duration::from_millis(100);
+    loop {
+        std::thread::sleep(pause);
+        let got: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&ADVISORY_LOCK_KEY]).map_err(db)?.get(0);
+        if got {
+            progress.line("the other runner finished; going on");
+            return Ok(());
+        }
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
 }
 
 /// The per-object fingerprints of the live schema.
