@@ -369,7 +369,7 @@ impl Differ<'_> {
             if !same_view(old, new) {
                 phase = Some(PhaseName::Expand);
             }
-            for (rel, cols) in &old.reads {
+            for (rel, cols) in &view_reads(old, self.from) {
                 for c in cols {
                     if let Some(p) = self.touched.get(&(rel.clone(), c.clone())) {
                         phase = Some(phase.map_or(*p, |q: PhaseName| q.max(*p)));
@@ -478,6 +478,26 @@ fn same_view(a: &View, b: &View) -> bool {
 
 fn normalize_ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches(';').trim().to_string()
+}
+
+/// What a view reads: its `reads`, with the columns of each relation filled in from the
+/// definition (every column of the relation it mentions, or all of them for `*`) when the model
+/// could not resolve them.
+pub fn view_reads(view: &View, catalog: &Catalog) -> BTreeMap<QualifiedName, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for (rel, cols) in &view.reads {
+        let mut cols = cols.clone();
+        if cols.is_empty() {
+            let all: Vec<String> = match (catalog.tables.get(rel), catalog.views.get(rel)) {
+                (Some(t), _) => t.columns.keys().cloned().collect(),
+                _ => Vec::new(),
+            };
+            let star = view.definition.contains('*') && !view.definition.contains("count(*)");
+            cols = all.into_iter().filter(|c| star || mentions(&view.definition, c)).collect();
+        }
+        out.insert(rel.clone(), cols);
+    }
+    out
 }
 
 /// The columns a constraint reads on its own table.
