@@ -1,68 +1,86 @@
 // The steps' dependency graph as SVG, phases as lanes from left to right.
 //
-// Layered layout of our own: inside a lane, a step's column is one more than the deepest step it
-// depends on in the same lane (longest path); inside a column, steps are ordered by the mean row of
-// what they depend on (barycentre), which keeps most edges short and uncrossed. Edges are curves
-// from a step to each step that depends on it; a dashed line between lanes marks a deploy.
+// Layered layout of our own: inside a lane, a step's layer is one more than the deepest step it
+// depends on in the same lane (longest path), and layers run top to bottom; steps of one layer
+// stand side by side (at most MAX_ACROSS, then they wrap), ordered by the mean position of what
+// they depend on (barycentre), which keeps most edges short and uncrossed. An edge goes down
+// inside a lane and to the right across lanes; a dashed line between lanes marks a deploy.
 import { svg, clear, h } from "./dom.js";
 import { PHASES, worstSeverity } from "./plan-view.js";
 
 const NODE_W = 196;
 const NODE_H = 52;
-const COL_GAP = 44;
-const ROW_GAP = 18;
-const LANE_PAD = 24;
+const COL_GAP = 22;
+const ROW_GAP = 34;
+const LANE_PAD = 26;
 const HEAD_H = 58;
+const MAX_ACROSS = 4;
 
 function truncate(text, max) {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Positions every step: {id → {x, y, lane}}, lane boxes, total size. Exported for tests. */
+/** Positions every step: {id → {x, y, lane}}, lane boxes, total size. */
 export function layout(plan) {
   const lanes = plan.phases.filter((p) => p.steps.length > 0);
   const position = new Map();
   const laneBoxes = [];
   let x = 0;
-  let maxRows = 0;
-  const rowOf = new Map();
+  let bottom = 0;
   lanes.forEach((phase, laneIndex) => {
     const inLane = new Set(phase.steps.map((s) => s.id));
-    const column = new Map();
+    const layer = new Map();
     for (const step of phase.steps) {
-      const deps = step.depends_on.filter((d) => inLane.has(d) && column.has(d));
-      column.set(step.id, deps.length ? 1 + Math.max(...deps.map((d) => column.get(d))) : 0);
+      const deps = step.depends_on.filter((d) => inLane.has(d) && layer.has(d));
+      layer.set(step.id, deps.length ? 1 + Math.max(...deps.map((d) => layer.get(d))) : 0);
     }
-    const columns = Math.max(...column.values()) + 1;
-    for (let c = 0; c < columns; c++) {
-      const here = phase.steps.filter((s) => column.get(s.id) === c);
+    const layers = Math.max(...layer.values()) + 1;
+    const widest = Math.max(...Array.from({ length: layers }, (_, l) => phase.steps.filter((s) => layer.get(s.id) === l).length));
+    const across = Math.min(widest, MAX_ACROSS);
+    let y = HEAD_H + LANE_PAD;
+    for (let l = 0; l < layers; l++) {
+      const here = phase.steps.filter((s) => layer.get(s.id) === l);
       const centre = (step) => {
-        const rows = step.depends_on.filter((d) => rowOf.has(d)).map((d) => rowOf.get(d));
-        return rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : Number.POSITIVE_INFINITY;
+        const xs = step.depends_on.filter((d) => position.has(d)).map((d) => position.get(d).x);
+        return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.POSITIVE_INFINITY;
       };
       const ordered = here.map((step, order) => ({ step, order, centre: centre(step) }));
       ordered.sort((a, b) => (a.centre === b.centre ? a.order - b.order : a.centre - b.centre));
-      const taken = new Set();
-      for (const { step, centre: wanted } of ordered) {
-        // The free row nearest to the barycentre (or the first free one).
-        let row = Number.isFinite(wanted) ? Math.max(0, Math.round(wanted)) : 0;
-        while (taken.has(row)) row++;
-        taken.add(row);
-        rowOf.set(step.id, row);
+      ordered.forEach(({ step }, i) => {
+        const column = i % across;
+        const row = Math.floor(i / across);
         position.set(step.id, {
-          x: x + LANE_PAD + c * (NODE_W + COL_GAP),
-          y: HEAD_H + LANE_PAD + row * (NODE_H + ROW_GAP),
+          x: x + LANE_PAD + column * (NODE_W + COL_GAP),
+          y: y + row * (NODE_H + ROW_GAP),
           lane: laneIndex,
         });
-        maxRows = Math.max(maxRows, row + 1);
-      }
+      });
+      y += Math.ceil(here.length / across) * (NODE_H + ROW_GAP);
     }
-    const width = LANE_PAD * 2 + columns * NODE_W + (columns - 1) * COL_GAP;
+    bottom = Math.max(bottom, y - ROW_GAP + LANE_PAD);
+    const width = LANE_PAD * 2 + across * NODE_W + (across - 1) * COL_GAP;
     laneBoxes.push({ phase, x, width });
     x += width;
   });
-  const height = HEAD_H + LANE_PAD * 2 + maxRows * NODE_H + Math.max(0, maxRows - 1) * ROW_GAP;
-  return { position, laneBoxes, width: Math.max(x, 1), height };
+  return { position, laneBoxes, width: Math.max(x, 1), height: bottom };
+}
+
+/** The SVG path of an edge: down inside a lane, to the right across lanes. */
+function edgePath(from, to) {
+  if (from.lane === to.lane) {
+    const x1 = from.x + NODE_W / 2;
+    const y1 = from.y + NODE_H;
+    const x2 = to.x + NODE_W / 2;
+    const y2 = to.y;
+    const bend = Math.max(14, (y2 - y1) / 2);
+    return `M ${x1} ${y1} C ${x1} ${y1 + bend}, ${x2} ${y2 - bend}, ${x2} ${y2 - 2}`;
+  }
+  const x1 = from.x + NODE_W;
+  const y1 = from.y + NODE_H / 2;
+  const x2 = to.x;
+  const y2 = to.y + NODE_H / 2;
+  const bend = Math.max(30, (x2 - x1) / 2);
+  return `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2 - 2} ${y2}`;
 }
 
 export function renderGraph(container, plan, { onSelectStep }) {
@@ -103,8 +121,8 @@ export function renderGraph(container, plan, { onSelectStep }) {
       if (phase.app_checkpoint) {
         const badge = svg("g", { class: "deploy-badge" },
           svg("title", null, `Deploy before ${meta.title.toLowerCase()}: ${phase.app_checkpoint}`),
-          svg("rect", { x: x - 30, y: 8, width: 60, height: 20, rx: 10 }),
-          svg("text", { x, y: 22, "text-anchor": "middle" }, "deploy"));
+          svg("rect", { x: x - 30, y: height - 30, width: 60, height: 20, rx: 10 }),
+          svg("text", { x, y: height - 16, "text-anchor": "middle" }, "deploy"));
         picture.append(badge);
       }
     }
@@ -115,14 +133,9 @@ export function renderGraph(container, plan, { onSelectStep }) {
     for (const dep of step.depends_on) {
       const from = position.get(dep);
       if (!from || !to) continue;
-      const x1 = from.x + NODE_W;
-      const y1 = from.y + NODE_H / 2;
-      const x2 = to.x;
-      const y2 = to.y + NODE_H / 2;
-      const bend = Math.max(30, (x2 - x1) / 2);
       edges.append(
         svg("path", {
-          d: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2 - 2} ${y2}`,
+          d: edgePath(from, to),
           class: "edge",
           "marker-end": "url(#arrow)",
           dataset: { from: dep, to: step.id },
@@ -149,7 +162,7 @@ export function renderGraph(container, plan, { onSelectStep }) {
       svg("rect", { width: 5, height: NODE_H, rx: 2, class: "node-stripe" }),
       svg("text", { x: 14, y: 21, class: "node-id" }, step.id),
       svg("text", { x: 46, y: 21, class: "node-lock" }, truncate(step.lock.level, 24)),
-      svg("text", { x: 14, y: 40, class: "node-change" }, truncate(step.change, 28)),
+      svg("text", { x: 14, y: 40, class: "node-change" }, truncate(step.change, 27)),
     );
     const select = () => onSelectStep(step.id);
     node.addEventListener("click", select);
@@ -165,7 +178,7 @@ export function renderGraph(container, plan, { onSelectStep }) {
     h(
       "div",
       { class: "graph-legend" },
-      h("span", null, "Each box is a step; an arrow points from a step to the steps that need it first. Click a step to read it."),
+      h("span", null, "Each box is a step; an arrow leads from a step to the steps that wait for it. Click a step to read it."),
       h("span", { class: "legend-items" },
         h("span", { class: "legend sev-safe" }, "safe"),
         h("span", { class: "legend sev-careful" }, "careful"),

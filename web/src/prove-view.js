@@ -40,7 +40,7 @@ export class ProveView {
       return;
     }
     const steps = this.plan.phases.flatMap((p) => p.steps.map((s) => ({ ...s, phase: p.name })));
-    this.rowsInput = h("input", { type: "number", min: "1", max: "10000", value: "50", id: "prove-rows", class: "rows-input" });
+    this.rowsInput = h("input", { type: "number", min: "1", max: "10000", value: String(this.rowsPerTable ?? 50), id: "prove-rows", class: "rows-input" });
     this.button = h("button", { type: "button", class: "button primary", id: "prove-button", onclick: () => this.start() }, "Prove in browser");
     this.verdict = h("div", { class: "verdict", id: "prove-verdict", "aria-live": "polite" });
     c.append(
@@ -142,12 +142,13 @@ export class ProveView {
   async start() {
     if (this.running || !this.plan) return;
     this.running = true;
+    this.rowsPerTable = Math.max(1, Math.min(10000, Number(this.rowsInput.value) || 50));
+    const rowsPerTable = this.rowsPerTable;
     this.render();
     this.button.disabled = true;
     this.button.textContent = "Proving…";
     this.verdict.className = "verdict verdict-running";
     this.verdict.textContent = "Starting PGlite…";
-    const rowsPerTable = Math.max(1, Math.min(10000, Number(this.rowsInput.value) || 50));
     const started = performance.now();
     try {
       const result = await this.run({ plan: this.plan, ...this.inputs, rowsPerTable }, (event) => this.onEvent(event));
