@@ -62,12 +62,18 @@ impl Hints {
     /// Reads a hints document (JSON, plan-v1.md "Hints"), as `--hints FILE` and the npm CLI do.
     /// A malformed document gives one error naming `file`, the line and column, and the field.
     pub fn from_json(file: &str, text: &str) -> Result<Hints, crate::Diagnostic> {
-        serde_json::from_str(text).map_err(|e| {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            // The path names the field (`renames[0]`) where the position cannot: serde_json
+            // reports errors inside a tagged rename at the end of its object.
+            let path = e.path().to_string();
+            let e = e.into_inner();
             let message = e.to_string();
             // serde_json appends " at line L column C": the diagnostic carries them instead.
             let message = message.rfind(" at line ").map_or(message.as_str(), |end| &message[..end]);
             let position = crate::Position { line: e.line() as u32, column: e.column() as u32 };
-            crate::Diagnostic::error("invalid-hints", format!("invalid hints: {message}")).at(file, position)
+            let at = if path == "." { String::new() } else { format!(" at {path}") };
+            crate::Diagnostic::error("invalid-hints", format!("invalid hints{at}: {message}")).at(file, position)
         })
     }
 }
@@ -94,5 +100,12 @@ mod tests {
         // serde_json points at the end of the key it rejects.
         assert_eq!(error.to_string().split(": ").next(), Some("h.json:2:11"));
         assert!(error.message.contains("unknown field `renamez`"), "{}", error.message);
+    }
+
+    #[test]
+    fn hints_from_json_names_the_path_inside_a_rename() {
+        let text = "{\"renames\": [\n  {\"kind\": \"column\", \"table\": \"public.t\", \"from\": \"a\", \"too\": \"b\"}\n]}";
+        let error = Hints::from_json("h.json", text).expect_err("unknown field");
+        assert!(error.message.starts_with("invalid hints at renames[0]: unknown field `too`"), "{}", error.message);
     }
 }
