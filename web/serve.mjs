@@ -50,10 +50,10 @@ async function newestMtime(path) {
   return newest;
 }
 
-/** Builds dist/ when it is missing or older than src/, examples/, index.html or the shiftplan package. */
+/** Builds dist/ when it is missing or older than the page's sources or the shiftplan package. */
 export async function ensureBuilt() {
   const dist = join(webDir, "dist", "index.html");
-  const sources = ["src", "examples", "index.html", "vite.config.js", "node_modules/shiftplan/package.json"]
+  const sources = ["src", "examples", "public", "index.html", "vite.config.js", "node_modules/shiftplan/package.json", "node_modules/shiftplan/dist"]
     .map((p) => join(webDir, p))
     .filter((p) => existsSync(p));
   let stale = !existsSync(dist);
