@@ -140,6 +140,7 @@ function diagnosticsOfError(error) {
 
 async function runPlan() {
   const request = ++state.request;
+  document.body.dataset.planRequestedAt = String(performance.now());
   const input = {
     from: editors.before.text,
     to: editors.after.text,
@@ -206,11 +207,12 @@ function showPlan(plan, ms, input) {
   renderSummary($("plan-summary"), plan, { ms, provenOn: PGLITE_VERSION });
   renderTimeline($("panel-plan"), plan, { onFocusStep: focusStep });
   renderGraph($("panel-graph"), plan, { onSelectStep: focusStep });
-  proveView.setPlan(plan, { from: input.from, to: input.to });
+  proveView.setPlan(plan, { from: input.from, to: input.to, hints: input.hints });
   renderDownloads($("downloads"), plan, {
     render: (p, format) => planner.call("render", { plan: p, format }).then((a) => a.text),
     onError: (message) => toast(message),
   });
+  document.body.dataset.planShownAt = String(performance.now());
 }
 
 function showFailure(error) {
@@ -228,6 +230,19 @@ function showFailure(error) {
   renderDownloads($("downloads"), null, {});
 }
 
+// Schema files into the editors.
+for (const key of ["before", "after"]) {
+  $(`open-${key}`).addEventListener("change", async (e) => {
+    const file = e.target.files?.[0];
+    e.target.value = "";
+    if (!file) return;
+    editors[key].text = await file.text();
+    $("example-select").value = "";
+    delete document.body.dataset.example;
+    schedule(0);
+  });
+}
+
 // A plan.json from the CLI or the npm package, shown and proven against the editors' schemas.
 $("open-plan").addEventListener("change", async (e) => {
   const file = e.target.files?.[0];
@@ -238,7 +253,7 @@ $("open-plan").addEventListener("change", async (e) => {
     if (plan?.format !== "shiftplan.plan/1" || !Array.isArray(plan.phases)) throw new Error(`${file.name} is not a shiftplan.plan/1 document`);
     clearTimeout(state.timer);
     state.request++;
-    showPlan(plan, undefined, { from: editors.before.text, to: editors.after.text });
+    showPlan(plan, undefined, { from: editors.before.text, to: editors.after.text, hints: hints.value() });
     document.body.dataset.planSource = file.name;
     toast(`Showing ${file.name}. Prove runs it against the schemas in the editors; an edit replans.`);
   } catch (error) {

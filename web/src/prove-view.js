@@ -27,9 +27,9 @@ export class ProveView {
   }
 
   /** Shows the runner for a new plan (clearing the last result). */
-  setPlan(plan, { from, to }) {
+  setPlan(plan, { from, to, hints }) {
     this.plan = plan;
-    this.inputs = { from, to };
+    this.inputs = { from, to, hints };
     this.render();
   }
 
@@ -55,7 +55,7 @@ export class ProveView {
             "p",
             { class: "muted" },
             "PGlite (PostgreSQL compiled to WebAssembly) loads before.sql with sample rows, applies every step phase by phase exactly as the runner would, " +
-              "checks the catalog equals after.sql loaded into a second instance, then reapplies the steps before contract, runs their rollbacks in reverse, " +
+              "checks that old and new code see each other's writes before contract (for the column renames of the hints), that the catalog equals after.sql loaded into a second instance, then reapplies the steps before contract, runs their rollbacks in reverse, " +
               "and checks the catalog and every row are back as they were. Nothing leaves your browser.",
           ),
           h(
@@ -73,6 +73,7 @@ export class ProveView {
       h(
         "table",
         { class: "prove-table", id },
+        h("colgroup", null, h("col", { class: "col-step" }), h("col", { class: "col-phase" }), h("col"), h("col", { class: "col-result" }), h("col", { class: "col-time" })),
         h("caption", null, caption),
         h("thead", null, h("tr", null, h("th", null, "Step"), h("th", null, "Phase"), h("th", null, "Change"), h("th", null, "Result"), h("th", { class: "num" }, "Time"))),
         h("tbody", null, entries),

@@ -11,11 +11,12 @@ const snapshotSql = read("../src/prove/pg-catalog-snapshot.sql");
 const from = read("../examples/rename-column/before.sql");
 const to = read("../examples/rename-column/after.sql");
 const fixture = () => JSON.parse(read("fixtures/rename-column.plan.json"));
+const hints = JSON.parse(read("../examples/rename-column/hints.json"));
 const createDb = () => PGlite.create();
 
 test("a correct plan passes every step, the catalog check, the rollback and the row check", async () => {
   const events = [];
-  const result = await prove({ plan: fixture(), from, to, snapshotSql, rowsPerTable: 30, createDb, report: (e) => events.push(e) });
+  const result = await prove({ plan: fixture(), from, to, hints, snapshotSql, rowsPerTable: 30, createDb, report: (e) => events.push(e) });
   assert.equal(result.error, undefined);
   assert.match(result.serverVersion, /^18\./);
   assert.deepEqual(result.steps.map((s) => [s.id, s.state]), [
@@ -27,6 +28,13 @@ test("a correct plan passes every step, the catalog check, the rollback and the 
   assert.deepEqual(result.rollback.filter((s) => s.run === "rollback").map((s) => s.id), ["s6", "s5", "s4", "s3", "s2", "s1"]);
   assert.deepEqual(result.sampleRows, [{ table: "public.users", inserted: 30, skipped: 0 }]);
   assert.ok(result.checks.every((c) => c.ok), JSON.stringify(result.checks, null, 1));
+  assert.deepEqual(result.checks.map((c) => c.name), [
+    "Old and new code in sync before contract: a write to public.users.fullname (old code) shows in name",
+    "Old and new code in sync before contract: a write to public.users.name (new code) shows in fullname",
+    "Catalog after every step equals after.sql",
+    "Catalog after the rollbacks equals before.sql",
+    "Rows unchanged after the rollbacks (30 sample rows)",
+  ]);
   assert.equal(result.ok, true);
   assert.ok(events.some((e) => e.kind === "step" && e.id === "s8" && e.state === "passed"));
   assert.deepEqual(events.at(-1), { kind: "done", ok: true });
@@ -60,6 +68,16 @@ test("a plan that does not reach after.sql fails the forward catalog check", asy
   const forward = result.checks.find((c) => c.name.startsWith("Catalog after every step"));
   assert.equal(forward.ok, false);
   assert.deepEqual(forward.differences.map((d) => d.path), ["tables.public.users.columns.fullname"]);
+});
+
+test("a dual-write trigger that syncs one way only fails the sync check of the other way", async () => {
+  const plan = fixture();
+  const sync = plan.phases[1].steps[0];
+  sync.sql[0] = sync.sql[0].replace("NEW.fullname := NEW.name;", "NULL;");
+  assert.notEqual(sync.sql[0], fixture().phases[1].steps[0].sql[0]);
+  const result = await prove({ plan, from, to, hints, snapshotSql, rowsPerTable: 5, createDb });
+  assert.equal(result.ok, false);
+  assert.deepEqual(result.checks.filter((c) => !c.ok).map((c) => c.error), ["fullname did not follow the write to name"]);
 });
 
 test("jsonDifferences names added, removed and changed paths", () => {

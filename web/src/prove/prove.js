@@ -133,11 +133,47 @@ function withoutKeptEnumValues(differences, plan) {
   return { remaining, kept };
 }
 
+const quoteIdent = (name) => `"${String(name).replace(/"/g, '""')}"`;
+
+/**
+ * Between dual_write and contract, old code (writing the old column) and new code (writing the
+ * new one) must each see the other's writes. For every column rename of the hints whose two
+ * columns both exist now, one row is written through each name and the other name must follow.
+ * Returns [{name, ok, error?}]; renames whose columns are not both present are not checked.
+ */
+export async function dualWriteChecks(db, hints) {
+  const results = [];
+  for (const rename of (hints?.renames ?? []).filter((r) => r.kind === "column")) {
+    const table = rename.table;
+    const present = await db
+      .query(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = ANY($2) AND NOT attisdropped`, [table, [rename.from, rename.to]])
+      .then((r) => r.rows[0]?.n ?? 0, () => 0);
+    if (present !== 2) continue;
+    for (const [written, other, who] of [[rename.from, rename.to, "old"], [rename.to, rename.from, "new"]]) {
+      const w = quoteIdent(written);
+      const o = quoteIdent(other);
+      const name = `Old and new code in sync before contract: a write to ${table}.${written} (${who} code) shows in ${other}`;
+      try {
+        const rows = (await db.query(
+          `UPDATE ${table} SET ${w} = (SELECT s.${w} FROM ${table} s ORDER BY s.ctid DESC LIMIT 1)
+           WHERE ctid = (SELECT f.ctid FROM ${table} f ORDER BY f.ctid LIMIT 1)
+           RETURNING (${w} IS NOT DISTINCT FROM ${o}) AS in_sync`,
+        )).rows;
+        if (rows.length === 0) results.push({ name, ok: true, note: "table empty: nothing to write" });
+        else results.push({ name, ok: rows.every((r) => r.in_sync === true), error: rows.every((r) => r.in_sync) ? undefined : `${other} did not follow the write to ${written}` });
+      } catch (error) {
+        results.push({ name, ok: false, error: message(error) });
+      }
+    }
+  }
+  return results;
+}
+
 /**
  * Proves `plan` on PGlite. `createDb()` returns a fresh in-memory PGlite. Returns the full result;
  * `report` receives events: {kind: "stage"|"step"|"check", ...}.
  */
-export async function prove({ plan, from, to, snapshotSql, rowsPerTable = 20, createDb, report = () => {} }) {
+export async function prove({ plan, from, to, hints, snapshotSql, rowsPerTable = 20, createDb, report = () => {} }) {
   snapshotSql = snapshotQueryFor(snapshotSql, plan.server_version ?? 15);
   const result = { ok: false, stages: [], steps: [], rollback: [], checks: [], sampleRows: [], serverVersion: null };
   const stage = async (name, fn) => {
@@ -189,7 +225,12 @@ export async function prove({ plan, from, to, snapshotSql, rowsPerTable = 20, cr
     // Forward: every step in plan order.
     const steps = plan.phases.flatMap((phase) => phase.steps.map((step) => ({ phase: phase.name, step })));
     let forwardOk = true;
+    let syncChecked = false;
     for (const { phase, step } of steps) {
+      if (forwardOk && phase === "contract" && !syncChecked) {
+        syncChecked = true;
+        for (const entry of await dualWriteChecks(db, hints)) check(entry.name, entry.ok, entry);
+      }
       if (!forwardOk) {
         result.steps.push({ id: step.id, phase, state: "skipped" });
         report({ kind: "step", run: "apply", id: step.id, phase, state: "skipped" });

@@ -5,7 +5,7 @@ import snapshotSql from "./pg-catalog-snapshot.sql?raw";
 import { prove } from "./prove.js";
 
 self.addEventListener("message", async (event) => {
-  const { id, type, plan, from, to, rowsPerTable } = event.data;
+  const { id, type, plan, from, to, hints, rowsPerTable } = event.data;
   if (type !== "prove") {
     self.postMessage({ id, ok: false, error: `unknown request ${type}` });
     return;
@@ -15,6 +15,7 @@ self.addEventListener("message", async (event) => {
       plan,
       from,
       to,
+      hints,
       snapshotSql,
       rowsPerTable,
       createDb: () => PGlite.create(),
