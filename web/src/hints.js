@@ -9,21 +9,19 @@ function emptyHints() {
   return { renames: [], backfill: [], transforms: [] };
 }
 
-/** A rename hint read from a likely-rename diagnostic, or null when it names none. */
+/**
+ * The rename hint a likely-rename diagnostic proposes, or null. The planner writes the hint as
+ * JSON inside its message (`... say so in the hints ({"kind": "column", "table": ..., ...}) ...`).
+ */
 export function renameFromDiagnostic(diagnostic) {
-  const structured = diagnostic.suggestion ?? diagnostic.hint ?? diagnostic.fix;
-  if (structured?.renames?.[0]) return structured.renames[0];
-  if (structured?.kind && structured?.from && structured?.to) return structured;
-  const text = diagnostic.message ?? "";
-  const ident = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`;
-  const arrow = String.raw`\s*(?:->|→|\bto\b|\binto\b)\s*`;
-  const column = new RegExp(`(${ident}\\.${ident})\\.(${ident})${arrow}(?:(?:${ident}\\.){0,2})?(${ident})`);
-  const table = new RegExp(`\\btable\\s+(${ident}\\.${ident})${arrow}(${ident}\\.${ident})`, "i");
-  const t = table.exec(text);
-  if (t) return { kind: "table", from: t[1], to: t[2] };
-  const c = column.exec(text);
-  if (c) return { kind: "column", table: c[1], from: c[2], to: c[3] };
-  return null;
+  const json = /\{"kind":[^{}]*\}/.exec(diagnostic.message ?? "");
+  if (!json) return null;
+  try {
+    const rename = JSON.parse(json[0]);
+    return typeof rename.kind === "string" && typeof rename.from === "string" && typeof rename.to === "string" ? rename : null;
+  } catch {
+    return null;
+  }
 }
 
 function sameRename(a, b) {

@@ -154,6 +154,7 @@ async function runPlan() {
   try {
     const answer = await planner.call("plan", input);
     if (request !== state.request) return;
+    document.body.dataset.planAnsweredAt = String(performance.now());
     showPlan(answer.plan, answer.ms, input);
   } catch (error) {
     if (request !== state.request) return;
