@@ -110,6 +110,8 @@ function loadExample(example) {
   editors.after.text = example.after;
   $("example-select").value = example.key;
   document.body.dataset.example = example.key;
+  $("example-note").replaceChildren(h("strong", null, `${example.title}. `), example.description);
+  $("example-note").hidden = false;
   schedule(0);
 }
 
@@ -240,6 +242,7 @@ for (const key of ["before", "after"]) {
     editors[key].text = await file.text();
     $("example-select").value = "";
     delete document.body.dataset.example;
+    $("example-note").hidden = true;
     schedule(0);
   });
 }
