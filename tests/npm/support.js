@@ -74,10 +74,14 @@ export function plannerFixtures() {
   return found;
 }
 
-/** trigger.dev's migrations (../shared/corpus/triggerdev), oldest first, or [] without ../shared. */
+/** trigger.dev's migrations (tests/corpus/triggerdev, else ../shared/corpus/triggerdev), oldest first. */
 export function triggerdevMigrations() {
-  const dir = join(sharedDir, "corpus", "triggerdev", "migrations");
-  if (!existsSync(dir)) return [];
+  const candidates = [
+    join(repoRoot, "tests", "corpus", "triggerdev", "migrations"),
+    join(sharedDir, "corpus", "triggerdev", "migrations"),
+  ];
+  const dir = candidates.find((d) => existsSync(d));
+  if (dir === undefined) return [];
   return readdirSync(dir)
     .filter((name) => existsSync(join(dir, name, "migration.sql")))
     .sort()
@@ -102,8 +106,8 @@ export function triggerdevState(count) {
   return relative(repoRoot, path);
 }
 
-/** trigger.dev's final schema (pg_dump), path relative to the repository, or undefined. */
+/** trigger.dev's final schema: every migration, as one SQL file (see triggerdevState). */
 export function triggerdevFinal() {
-  const path = join(sharedDir, "corpus", "triggerdev", "final_schema.sql");
-  return existsSync(path) ? relative(repoRoot, path) : undefined;
+  const count = triggerdevMigrations().length;
+  return count > 0 ? triggerdevState(count) : undefined;
 }
