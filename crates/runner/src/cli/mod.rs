@@ -6,8 +6,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod apply;
+mod database;
 mod inspect;
 mod plan;
+mod rollback;
+mod status;
+mod verify;
 
 /// Exit codes of plan-v1.md.
 pub mod exit {
@@ -34,12 +39,24 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Plan the migration from one schema to another.
     Plan(plan::PlanArgs),
+    /// Apply a plan's phases to a database, with history, lock, retries and resumable backfill.
+    Apply(apply::ApplyArgs),
+    /// Each phase and step of a plan on a database: state, duration, and the next action.
+    Status(status::StatusArgs),
+    /// Undo the applied steps of one phase, in reverse.
+    Rollback(rollback::RollbackArgs),
+    /// Check the database's schema is the one the applied phases should have produced.
+    Verify(verify::VerifyArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Inspect(args) => inspect::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Rollback(args) => rollback::run(args),
+        Command::Verify(args) => verify::run(args),
     };
     ExitCode::from(code)
 }

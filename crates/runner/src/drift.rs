@@ -1,0 +1,89 @@
+//! Drift: the objects of a live database that differ from what a plan expects, in words.
+
+use std::collections::BTreeMap;
+
+/// How one object differs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Difference {
+    /// Expected, absent from the database.
+    Missing,
+    /// In the database, not expected.
+    Unexpected,
+    /// Present in both, with another definition.
+    Changed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ObjectDifference {
+    /// `table public.users`, `index ...`, `function public.f(integer)`.
+    pub object: String,
+    pub difference: Difference,
+}
+
+/// The differing objects between what is expected and what is live, in name order.
+pub fn compare(expected: &BTreeMap<String, String>, live: &BTreeMap<String, String>) -> Vec<ObjectDifference> {
+    let mut out = Vec::new();
+    for (object, hash) in expected {
+        match live.get(object) {
+            None => out.push(ObjectDifference { object: object.clone(), difference: Difference::Missing }),
+            Some(live_hash) if live_hash != hash => {
+                out.push(ObjectDifference { object: object.clone(), difference: Difference::Changed })
+            }
+            Some(_) => {}
+        }
+    }
+    for object in live.keys() {
+        if !expected.contains_key(object) {
+            out.push(ObjectDifference { object: object.clone(), difference: Difference::Unexpected });
+        }
+    }
+    out.sort_by(|a, b| a.object.cmp(&b.object));
+    out
+}
+
+/// The differences as an indented list: `  - table public.users: differs`.
+pub fn describe(differences: &[ObjectDifference]) -> String {
+    differences
+        .iter()
+        .map(|d| {
+            let what = match d.difference {
+                Difference::Missing => "expected, but missing from the database",
+                Difference::Unexpected => "in the database, but not expected",
+                Difference::Changed => "defined differently in the database",
+            };
+            format!("  - {}: {what}", d.object)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Only the objects a plan leaves alone (same fingerprint in `from` and `to`).
+pub fn untouched(from: &BTreeMap<String, String>, to: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    from.iter().filter(|(k, v)| to.get(*k) == Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_are_named_and_sorted() {
+        let expected: BTreeMap<String, String> =
+            [("table public.a", "1"), ("table public.b", "2"), ("enum public.m", "3")].map(|(k, v)| (k.into(), v.into())).into();
+        let live: BTreeMap<String, String> =
+            [("table public.a", "1"), ("table public.b", "9"), ("table public.c", "4")].map(|(k, v)| (k.into(), v.into())).into();
+        let d = compare(&expected, &live);
+        assert_eq!(
+            d.iter().map(|d| (d.object.as_str(), d.difference.clone())).collect::<Vec<_>>(),
+            vec![
+                ("enum public.m", Difference::Missing),
+                ("table public.b", Difference::Changed),
+                ("table public.c", Difference::Unexpected)
+            ]
+        );
+        let text = describe(&d);
+        assert!(text.contains("  - table public.b: defined differently in the database"), "{text}");
+        assert!(compare(&expected, &expected).is_empty());
+    }
+}
