@@ -1328,6 +1328,13 @@ impl Ingest<'_> {
                 let n = c.name()?;
                 c.expect_kw("is")?;
                 let text = comment_text(c)?;
+                if kind == "column" && n.parts.len() >= 2 {
+                    let owner = WrittenName { parts: n.parts[..n.parts.len() - 1].to_vec(), ..n.clone() };
+                    let owner = self.qualify(&owner);
+                    if self.catalog.views.contains_key(&owner) || self.catalog.composite_types.contains_key(&owner) {
+                        return Ok(not_modeled("view column or type attribute"));
+                    }
+                }
                 let found = self.set_comment(&kind, &n, text);
                 if !found {
                     return Err(ParseError {
@@ -1399,10 +1406,6 @@ impl Ingest<'_> {
                 };
                 if let Some(column) = self.catalog.tables.get_mut(&table).and_then(|t| t.columns.get_mut(&col)) {
                     column.comment = text;
-                    return true;
-                }
-                if self.catalog.views.contains_key(&table) || self.catalog.composite_types.contains_key(&table) {
-                    // Comments on view columns and type attributes are not modeled; accepted.
                     return true;
                 }
                 false
