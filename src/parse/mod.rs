@@ -176,13 +176,19 @@ impl<'s> Ingest<'s> {
         if self.src.trim().is_empty() {
             return;
         }
-        let (statements, lex_errors) = split::split(self.src);
-        for e in &lex_errors {
-            self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
-        }
-        for raw in &statements {
+        let src = self.src;
+        let mut splitter = split::Splitter::new(src);
+        let mut reported = 0;
+        while let Some(raw) = splitter.next_statement() {
+            // Lexing problems met while reading this statement, in file order.
+            let errors = splitter.errors();
+            for e in errors.get(reported..).unwrap_or(&[]) {
+                self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
+            }
+            reported = errors.len();
+            let raw = &raw;
             let p = self.position(raw.start);
-            let summary = summarize(raw.text(self.src));
+            let summary = summarize(raw.text(src));
             let outcome = if raw.tokens.iter().any(|t| t.unterminated) {
                 Err(ParseError {
                     offset: raw.start,
@@ -202,6 +208,9 @@ impl<'s> Ingest<'s> {
                 }
             };
             self.statements.push(StatementOutcome { line: p.line, column: p.column, summary, status, reason });
+        }
+        for e in splitter.errors().get(reported..).unwrap_or(&[]) {
+            self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
         }
     }
 
