@@ -1,1 +1,256 @@
 //! The hazard catalogue: every hazard code, documented once (problem, why, safe shape).
+//!
+//! Recipes in [`crate::ops`] attach hazards by code through [`hazard`]; the severity comes from
+//! this catalogue, so one code always has one severity. docs/hazards.md is generated from
+//! [`CATALOGUE`] (see [`markdown`]) and a test keeps the two equal.
+
+use crate::plan::{Hazard, Severity};
+
+/// One entry of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HazardKind {
+    /// Stable kebab-case code.
+    pub code: &'static str,
+    pub severity: Severity,
+    /// What goes wrong.
+    pub problem: &'static str,
+    /// Why PostgreSQL behaves so.
+    pub why: &'static str,
+    /// The shape the planner uses instead (or what to do by hand).
+    pub safe_shape: &'static str,
+}
+
+/// Every hazard the planner can report, sorted by code.
+pub const CATALOGUE: &[HazardKind] = &[
+    HazardKind {
+        code: "access-exclusive-rewrite",
+        severity: Severity::Dangerous,
+        problem: "The statement rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock.",
+        why: "Some changes (a volatile default on a new column, an identity or stored generated column, a change of persistence) make PostgreSQL write every row again; no read or write of the table can run meanwhile.",
+        safe_shape: "Add a plain nullable column, keep it filled for new rows (default or trigger) and backfill old rows in batches; for persistence changes, copy into a new table.",
+    },
+    HazardKind {
+        code: "backfill-updates-rows",
+        severity: Severity::Careful,
+        problem: "The backfill updates every existing row, in batches.",
+        why: "Each batch is its own transaction and only locks its rows, but the table grows by one row version per update and replicas and autovacuum see the extra load.",
+        safe_shape: "Run the batches off-peak; the step is resumable: re-running it continues where it stopped.",
+    },
+    HazardKind {
+        code: "column-drop",
+        severity: Severity::Dangerous,
+        problem: "Dropping a column loses its data; code that still reads or writes it fails.",
+        why: "DROP COLUMN removes the column from the catalog at once; the data cannot be recovered by a rollback.",
+        safe_shape: "Drop only in contract, after every deployed version of the application stopped using the column; take a backup of the data first if it may be needed.",
+    },
+    HazardKind {
+        code: "constraint-drop",
+        severity: Severity::Careful,
+        problem: "Dropping a constraint stops PostgreSQL from enforcing it.",
+        why: "Rows written after the drop are no longer checked; re-adding the constraint later needs a validation scan and fails on violating rows.",
+        safe_shape: "Drop in contract, once no code relies on the database enforcing the rule.",
+    },
+    HazardKind {
+        code: "dual-write-trigger",
+        severity: Severity::Careful,
+        problem: "A trigger keeps the old and the new column in sync until contract.",
+        why: "Every INSERT and UPDATE of the table runs the trigger function: writes cost a little more, and a write that sets both columns to disagreeing values keeps the new one.",
+        safe_shape: "Keep the dual_write window short; deploy code that writes the new column, then run contract, which drops the trigger.",
+    },
+    HazardKind {
+        code: "enum-value-irreversible",
+        severity: Severity::Careful,
+        problem: "An added enum value cannot be removed by the rollback.",
+        why: "PostgreSQL cannot drop a value from an enum without rewriting every table that uses the type; the rollback leaves the value in place, unused.",
+        safe_shape: "Harmless if no row uses the value; to remove it, rebuild the type (new type, swap, drop the old one).",
+    },
+    HazardKind {
+        code: "enum-value-removed",
+        severity: Severity::Dangerous,
+        problem: "Removing or reordering enum values rebuilds the type and rewrites every column that uses it.",
+        why: "PostgreSQL has no DROP VALUE: the type is recreated and each column converted with ALTER COLUMN ... TYPE, a table rewrite under ACCESS EXCLUSIVE; rows holding a removed value make the conversion fail.",
+        safe_shape: "Migrate rows off the removed values first; run the swap in a quiet window.",
+    },
+    HazardKind {
+        code: "exclude-constraint-lock",
+        severity: Severity::Dangerous,
+        problem: "Adding an EXCLUDE constraint builds its index while holding ACCESS EXCLUSIVE on the table.",
+        why: "An exclusion constraint can neither be added NOT VALID nor use an index built beforehand.",
+        safe_shape: "No online form exists: run it in a maintenance window, or enforce the rule in the application first.",
+    },
+    HazardKind {
+        code: "index-build-concurrently",
+        severity: Severity::Safe,
+        problem: "CREATE INDEX CONCURRENTLY scans the table twice and may fail, leaving an INVALID index.",
+        why: "The concurrent build lets writes go on, so it cannot run inside a transaction; on failure (a deadlock, a unique violation) the index stays, marked invalid.",
+        safe_shape: "The step runs outside a transaction; if it fails, drop the invalid index (the rollback does) and run it again.",
+    },
+    HazardKind {
+        code: "index-drop",
+        severity: Severity::Careful,
+        problem: "Queries that used the dropped index become slower.",
+        why: "DROP INDEX CONCURRENTLY waits for running queries and takes no lasting lock, but plans that used the index fall back to other paths.",
+        safe_shape: "Drop in contract after checking pg_stat_user_indexes that the index is unused.",
+    },
+    HazardKind {
+        code: "not-null-dropped",
+        severity: Severity::Careful,
+        problem: "Readers that assume the column is never NULL may now see NULLs.",
+        why: "DROP NOT NULL is instant, but new writers may store NULLs that old code does not expect.",
+        safe_shape: "Deploy readers that handle NULL before writers that store it.",
+    },
+    HazardKind {
+        code: "not-null-full-scan",
+        severity: Severity::Careful,
+        problem: "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE on this PostgreSQL version.",
+        why: "Before PostgreSQL 12, SET NOT NULL cannot use a validated CHECK (col IS NOT NULL) to skip its scan.",
+        safe_shape: "Upgrade to PostgreSQL 12 or later, or run the step in a quiet window; the CHECK is still validated first so the scan cannot fail.",
+    },
+    HazardKind {
+        code: "object-replaced",
+        severity: Severity::Careful,
+        problem: "A function, trigger, policy or other object is replaced as a whole.",
+        why: "The planner compares these objects as text and cannot see what changes inside them; code that depends on the old behaviour sees the new one at once.",
+        safe_shape: "Review the new definition; keep it compatible with every deployed application version.",
+    },
+    HazardKind {
+        code: "old-shape-removed",
+        severity: Severity::Careful,
+        problem: "Contract removes the old shape (an old column name, an old type, the view under an old table name); its data lives on in the new shape.",
+        why: "Until contract, a trigger or a view kept the old shape working for code that still used it; after contract only the new shape exists.",
+        safe_shape: "Run contract only once every deployed application version uses the new shape.",
+    },
+    HazardKind {
+        code: "security-change",
+        severity: Severity::Careful,
+        problem: "Row-level security, a policy or an extension changes who may see or do what.",
+        why: "Authorization changes take effect at commit for every session.",
+        safe_shape: "Review by hand; roll out policies that widen access before code that needs them, and narrow access only after.",
+    },
+    HazardKind {
+        code: "table-drop",
+        severity: Severity::Dangerous,
+        problem: "Dropping a table loses its data; code that still uses it fails.",
+        why: "DROP TABLE removes the table and its rows; no rollback can bring them back.",
+        safe_shape: "Drop only in contract, after every deployed version of the application stopped using it, with a backup if the data may be needed.",
+    },
+    HazardKind {
+        code: "table-recreated",
+        severity: Severity::Dangerous,
+        problem: "The table is dropped and created again: its rows are lost.",
+        why: "The change (partitioning, inheritance) has no ALTER form the planner can use online.",
+        safe_shape: "Copy the data into a new table by hand (create, backfill, swap names) instead.",
+    },
+    HazardKind {
+        code: "table-rename-view",
+        severity: Severity::Careful,
+        problem: "The table is renamed and a view under the old name keeps old code working until contract.",
+        why: "A simple view over one table is updatable, so old INSERT/UPDATE/DELETE statements keep working; but old code that uses table-only features (ALTER, TRUNCATE, locking clauses, ON CONFLICT with constraint names) fails.",
+        safe_shape: "Deploy code that uses the new name before contract, which drops the view.",
+    },
+    HazardKind {
+        code: "type-change-cast",
+        severity: Severity::Careful,
+        problem: "Existing values are converted with a cast that may fail or lose information.",
+        why: "No transform hint was given, so the planner converts with a plain cast in both directions; a value that does not fit makes the backfill or a dual write fail.",
+        safe_shape: "Give a `transforms` hint with `up` and `down` expressions, or make sure every value converts.",
+    },
+    HazardKind {
+        code: "type-change-in-place",
+        severity: Severity::Safe,
+        problem: "The column type changes in place.",
+        why: "The new type is binary-coercible from the old one (a wider varchar, text, a wider numeric): PostgreSQL changes only the catalog, without a rewrite.",
+        safe_shape: "As is.",
+    },
+    HazardKind {
+        code: "unknown-effect",
+        severity: Severity::Dangerous,
+        problem: "The planner cannot tell what this statement locks or changes.",
+        why: "It is SQL the model keeps as opaque text (an event trigger, a publication, a rule, ...) or a change the planner has no online recipe for.",
+        safe_shape: "Read the statement and run it by hand in a quiet window if needed; the plan carries it so nothing is silently skipped.",
+    },
+    HazardKind {
+        code: "validate-scan",
+        severity: Severity::Safe,
+        problem: "VALIDATE CONSTRAINT scans the table (and the referenced table for a foreign key).",
+        why: "The scan holds SHARE UPDATE EXCLUSIVE, which lets reads and writes go on; it fails if a row violates the constraint.",
+        safe_shape: "As is; fix violating rows and run the step again if it fails.",
+    },
+    HazardKind {
+        code: "view-recreated",
+        severity: Severity::Careful,
+        problem: "A view is dropped and created again around a change to what it reads.",
+        why: "PostgreSQL refuses to change or drop a column a view reads; between the drop and the create the view does not exist and queries on it fail.",
+        safe_shape: "The two steps run right after each other; keep the window short, or deploy code that does not use the view during it.",
+    },
+];
+
+/// The catalogue entry of `code`.
+pub fn kind(code: &str) -> Option<&'static HazardKind> {
+    CATALOGUE.iter().find(|k| k.code == code)
+}
+
+/// A hazard of the catalogue with its message and help. An unknown code (a bug in a recipe, caught
+/// by the tests) is reported as `unknown-effect` rather than panicking.
+pub fn hazard(code: &str, message: impl Into<String>, help: impl Into<String>) -> Hazard {
+    let (code, severity) = match kind(code) {
+        Some(k) => (k.code, k.severity),
+        None => ("unknown-effect", Severity::Dangerous),
+    };
+    Hazard { code: code.to_string(), severity, message: message.into(), help: help.into() }
+}
+
+/// docs/hazards.md: the catalogue as Markdown.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Hazard catalogue\n\nGenerated from `src/hazard.rs` (`cargo test -p shiftplan --lib hazard` checks it). \
+         Every hazard a plan can carry, with its stable code and severity.\n",
+    );
+    for k in CATALOGUE {
+        out.push_str(&format!(
+            "\n## `{}` ({})\n\n**Problem.** {}\n\n**Why.** {}\n\n**Safe shape.** {}\n",
+            k.code,
+            k.severity.as_str(),
+            k.problem,
+            k.why,
+            k.safe_shape
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_sorted_unique_kebab_case() {
+        let codes: Vec<&str> = CATALOGUE.iter().map(|k| k.code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(codes, sorted);
+        for c in codes {
+            assert!(c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'), "{c}");
+            assert!(!c.starts_with('-') && !c.ends_with('-') && !c.contains("--"), "{c}");
+        }
+    }
+
+    #[test]
+    fn docs_hazards_md_is_generated_from_the_catalogue() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/hazards.md");
+        let expected = markdown();
+        if std::env::var_os("UPDATE_EXPECT").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(actual == expected, "docs/hazards.md is stale: run with UPDATE_EXPECT=1");
+    }
+
+    #[test]
+    fn unknown_code_degrades_to_unknown_effect() {
+        let h = hazard("no-such-code", "m", "h");
+        assert_eq!(h.code, "unknown-effect");
+        assert_eq!(hazard("table-drop", "m", "h").severity, Severity::Dangerous);
+    }
+}

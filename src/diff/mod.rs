@@ -1,1 +1,564 @@
 //! Two catalogs + hints → the changes between them (a closed set of change kinds).
+//!
+//! Renames come only from hints. A dropped and an added column (or table) of the same shape are
+//! reported as a likely rename in the diagnostics, never applied. A hint that names something
+//! absent is an error.
+
+pub mod columns;
+mod hints;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::Diagnostic;
+use crate::hints::Hints;
+use crate::model::{
+    Catalog, Column, ColumnRef, Constraint, ConstraintKind, EnumType, Extension, Function, Identity, Index,
+    IndexKeyExpr, OpaqueObject, Policy, QualifiedName, Sequence, Table, Trigger, View,
+};
+use crate::plan::PhaseName;
+
+pub use hints::ResolvedHints;
+
+/// How a constraint or index is put in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// On a table created by the same plan: plain DDL, no online shape needed.
+    NewTable,
+    /// On an existing table: the online shape (CONCURRENTLY, NOT VALID + VALIDATE, USING INDEX).
+    Existing,
+    /// Over columns that are replaced by new physical columns (a rename or a type change through
+    /// a shadow column): built on the new columns (`columns`: final name → name while building)
+    /// under `temporary_name` when the final name is still taken, renamed in contract.
+    Shadow { columns: BTreeMap<String, String>, temporary_name: Option<String> },
+    /// After the swap of the columns it reads (contract): expressions the planner cannot map.
+    AfterSwap { columns: Vec<String> },
+}
+
+/// One change between the two schemas. Each kind has its recipe in [`crate::ops`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    CreateSchema { name: String },
+    DropSchema { name: String },
+    CreateExtension { extension: Extension },
+    DropExtension { extension: Extension },
+    AlterExtension { from: Extension, to: Extension },
+    /// `COMMENT ON <kind> <object>`: `relation` is the table it belongs to, for locks and order.
+    SetComment { kind: String, object: String, key: String, from: Option<String>, to: Option<String> },
+    CreateEnum { enum_type: EnumType },
+    DropEnum { enum_type: EnumType },
+    AddEnumValue { name: QualifiedName, value: String, before: Option<String>, after: Option<String> },
+    RenameEnumValue { name: QualifiedName, from: String, to: String },
+    /// Values removed or reordered: a new type swapped in for every column that uses it.
+    RebuildEnum { from: EnumType, to: EnumType, columns: Vec<(ColumnRef, Column)> },
+    CreateSequence { sequence: Sequence },
+    DropSequence { sequence: Sequence },
+    AlterSequence { from: Sequence, to: Sequence },
+    SetSequenceOwner { sequence: QualifiedName, from: Option<ColumnRef>, to: Option<ColumnRef> },
+    /// `inline_foreign_keys`: false when the table is in a cycle of new tables (its foreign keys
+    /// then come as separate [`Change::AddConstraint`]s).
+    CreateTable { table: Table, inline_foreign_keys: bool },
+    DropTable { table: Table },
+    /// A change with no ALTER form (partitioning, inheritance): dropped and created again.
+    RecreateTable { from: Table, to: Table },
+    /// A table property with an ALTER form (persistence, storage options, replica identity).
+    AlterTableProperty { table: QualifiedName, what: String, sql: Vec<String>, rollback: Vec<String>, rewrite: bool },
+    RenameTable { from: QualifiedName, to: QualifiedName },
+    /// `backfill`: the hint expression for old rows (needed when the column is NOT NULL without
+    /// a constant default).
+    AddColumn { table: QualifiedName, column: Column, backfill: Option<String>, table_columns: Vec<String> },
+    DropColumn { table: QualifiedName, column: Column },
+    /// A new column under the new name, kept in sync by trigger, backfilled; the old one dropped
+    /// in contract. `transform`: (up, down) when the type changes too.
+    RenameColumn {
+        table: QualifiedName,
+        from: Column,
+        to: Column,
+        transform: Option<(String, String)>,
+        table_columns: Vec<String>,
+    },
+    /// `in_place`: binary-coercible, catalog-only; else a shadow column swapped in at contract.
+    ChangeColumnType {
+        table: QualifiedName,
+        from: Column,
+        to: Column,
+        transform: Option<(String, String)>,
+        in_place: bool,
+        table_columns: Vec<String>,
+    },
+    /// `backfill`: the hint expression for rows that hold NULL.
+    SetNotNull { table: QualifiedName, column: String, backfill: Option<String> },
+    DropNotNull { table: QualifiedName, column: String },
+    SetDefault { table: QualifiedName, column: String, from: Option<String>, to: Option<String> },
+    AlterIdentity { table: QualifiedName, column: String, from: Option<Identity>, to: Option<Identity> },
+    AddConstraint { table: QualifiedName, constraint: Constraint, placement: Placement },
+    DropConstraint { table: QualifiedName, constraint: Constraint },
+    ValidateConstraint { table: QualifiedName, constraint: Constraint },
+    RenameConstraint { table: QualifiedName, from: String, to: String },
+    CreateIndex { table: QualifiedName, index: Index, placement: Placement },
+    DropIndex { table: QualifiedName, index: Index },
+    /// A changed definition: built under a temporary name, the old one dropped, the new renamed.
+    ReplaceIndex { table: QualifiedName, from: Index, to: Index },
+    RenameIndex { table: QualifiedName, from: String, to: String },
+    /// `recreated`: the view existed and is created again around a change to what it reads.
+    CreateView { view: View, phase: PhaseName, recreated: bool },
+    DropView { view: View, phase: PhaseName, recreated: bool },
+    CreateFunction { function: Function },
+    DropFunction { function: Function },
+    ReplaceFunction { from: Function, to: Function },
+    CreateTrigger { table: QualifiedName, trigger: Trigger, replaced: bool },
+    DropTrigger { table: QualifiedName, trigger: Trigger, replaced: bool },
+    CreatePolicy { table: QualifiedName, policy: Policy, replaced: bool },
+    DropPolicy { table: QualifiedName, policy: Policy, replaced: bool },
+    SetRowLevelSecurity { table: QualifiedName, from: (bool, bool), to: (bool, bool) },
+    /// Domains and composite types, created from their DDL.
+    CreateType { kind: String, name: QualifiedName, sql: Vec<String>, needs: Vec<String> },
+    DropType { kind: String, name: QualifiedName, sql: Vec<String>, needs: Vec<String> },
+    /// A statement the model keeps as text: carried as an `unknown-effect` step.
+    Opaque { object: OpaqueObject, added: bool },
+}
+
+/// The changes between two catalogs, and the diagnostics found on the way (likely renames).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Compares `from` with `to`. Errors: hints naming something absent.
+pub fn diff(from: &Catalog, to: &Catalog, hints: &Hints) -> Result<Diff, Vec<Diagnostic>> {
+    let resolved = hints::resolve(from, to, hints)?;
+    let mut out = Diff::default();
+    let mut d = Differ { from, to, hints: &resolved, out: &mut out, recreate: BTreeSet::new(), touched: BTreeMap::new() };
+    d.run();
+    Ok(out)
+}
+
+struct Differ<'a> {
+    from: &'a Catalog,
+    to: &'a Catalog,
+    hints: &'a ResolvedHints,
+    out: &'a mut Diff,
+    /// Tables dropped and created again ([`Change::RecreateTable`]).
+    recreate: BTreeSet<QualifiedName>,
+    /// Columns (of the `from` schema, by table) that change shape under a view: the phase in which.
+    touched: BTreeMap<(QualifiedName, String), PhaseName>,
+}
+
+impl Differ<'_> {
+    fn push(&mut self, change: Change) {
+        self.out.changes.push(change);
+    }
+
+    fn run(&mut self) {
+        self.schemas_and_extensions();
+        self.types();
+        self.sequences();
+        self.functions();
+        self.tables();
+        self.views();
+        self.opaque();
+    }
+
+    fn schemas_and_extensions(&mut self) {
+        // Every database has the schema `public`: never created nor dropped, only commented.
+        let public = crate::model::Namespace { name: "public".into(), comment: None };
+        for (name, ns) in &self.to.schemas {
+            let old = self.from.schemas.get(name).or((name == "public").then_some(&public));
+            match old {
+                None => {
+                    self.push(Change::CreateSchema { name: name.clone() });
+                    if ns.comment.is_some() {
+                        self.comment("SCHEMA", crate::model::quote_ident(name), crate::ops::key::schema(name), None, ns.comment.clone());
+                    }
+                }
+                Some(old) if old.comment != ns.comment => {
+                    self.comment("SCHEMA", crate::model::quote_ident(name), crate::ops::key::schema(name), old.comment.clone(), ns.comment.clone())
+                }
+                Some(_) => {}
+            }
+        }
+        for (name, ns) in &self.from.schemas {
+            if self.to.schemas.contains_key(name) {
+                continue;
+            }
+            if name != "public" {
+                self.push(Change::DropSchema { name: name.clone() });
+            } else if ns.comment.is_some() {
+                self.comment("SCHEMA", "public".into(), crate::ops::key::schema(name), ns.comment.clone(), None);
+            }
+        }
+        for (name, ext) in &self.to.extensions {
+            match self.from.extensions.get(name) {
+                None => self.push(Change::CreateExtension { extension: ext.clone() }),
+                Some(old) if old != ext => self.push(Change::AlterExtension { from: old.clone(), to: ext.clone() }),
+                Some(_) => {}
+            }
+        }
+        for (name, ext) in &self.from.extensions {
+            if !self.to.extensions.contains_key(name) {
+                self.push(Change::DropExtension { extension: ext.clone() });
+            }
+        }
+    }
+
+    fn comment(&mut self, kind: &str, object: String, key: String, from: Option<String>, to: Option<String>) {
+        self.push(Change::SetComment { kind: kind.to_string(), object, key, from, to });
+    }
+
+    fn types(&mut self) {
+        for (name, e) in &self.to.enums {
+            match self.from.enums.get(name) {
+                None => self.push(Change::CreateEnum { enum_type: e.clone() }),
+                Some(old) => self.enum_change(old, e),
+            }
+        }
+        for (name, e) in &self.from.enums {
+            if !self.to.enums.contains_key(name) {
+                self.push(Change::DropEnum { enum_type: e.clone() });
+            }
+        }
+        for (name, dom) in &self.to.domains {
+            let sql = crate::ops::opaque::domain_sql(dom);
+            let needs = crate::ops::type_needs(&dom.data_type);
+            match self.from.domains.get(name) {
+                None => self.push(Change::CreateType { kind: "domain".into(), name: name.clone(), sql, needs }),
+                Some(old) if old != dom => {
+                    self.push(Change::DropType { kind: "domain".into(), name: name.clone(), sql: crate::ops::opaque::domain_sql(old), needs: vec![] });
+                    self.push(Change::CreateType { kind: "domain".into(), name: name.clone(), sql, needs });
+                }
+                Some(_) => {}
+            }
+        }
+        for (name, dom) in &self.from.domains {
+            if !self.to.domains.contains_key(name) {
+                self.push(Change::DropType { kind: "domain".into(), name: name.clone(), sql: crate::ops::opaque::domain_sql(dom), needs: vec![] });
+            }
+        }
+        for (name, ct) in &self.to.composite_types {
+            let sql = crate::ops::opaque::composite_sql(ct);
+            let needs = ct.attributes.values().flat_map(crate::ops::type_needs).collect();
+            match self.from.composite_types.get(name) {
+                None => self.push(Change::CreateType { kind: "type".into(), name: name.clone(), sql, needs }),
+                Some(old) if old != ct => {
+                    self.push(Change::DropType { kind: "type".into(), name: name.clone(), sql: crate::ops::opaque::composite_sql(old), needs: vec![] });
+                    self.push(Change::CreateType { kind: "type".into(), name: name.clone(), sql, needs });
+                }
+                Some(_) => {}
+            }
+        }
+        for (name, ct) in &self.from.composite_types {
+            if !self.to.composite_types.contains_key(name) {
+                self.push(Change::DropType { kind: "type".into(), name: name.clone(), sql: crate::ops::opaque::composite_sql(ct), needs: vec![] });
+            }
+        }
+    }
+
+    fn enum_change(&mut self, old: &EnumType, new: &EnumType) {
+        let mut labels = old.labels.clone();
+        for (from, to) in self.hints.enum_values.get(&new.name).into_iter().flatten() {
+            if let Some(l) = labels.iter_mut().find(|l| *l == from) {
+                *l = to.clone();
+                self.push(Change::RenameEnumValue { name: new.name.clone(), from: from.clone(), to: to.clone() });
+            }
+        }
+        // Additions only: the old labels, in order, are a subsequence of the new ones.
+        let mut it = new.labels.iter();
+        let subsequence = labels.iter().all(|l| it.any(|n| n == l));
+        if subsequence {
+            for (i, label) in new.labels.iter().enumerate() {
+                if labels.contains(label) {
+                    continue;
+                }
+                let next_old = new.labels[i + 1..].iter().find(|l| labels.contains(l)).cloned();
+                let (before, after) = if i > 0 {
+                    (None, new.labels.get(i - 1).cloned())
+                } else {
+                    (next_old, None)
+                };
+                self.push(Change::AddEnumValue { name: new.name.clone(), value: label.clone(), before, after });
+            }
+        } else {
+            let mut columns = Vec::new();
+            for t in self.to.tables.values() {
+                for c in t.columns.values() {
+                    if c.data_type.base == crate::model::BaseType::User(new.name.clone()) {
+                        columns.push((ColumnRef { table: t.name.clone(), column: c.name.clone() }, c.clone()));
+                    }
+                }
+            }
+            let mut renamed = old.clone();
+            renamed.labels = labels;
+            self.push(Change::RebuildEnum { from: renamed, to: new.clone(), columns });
+        }
+        if old.comment != new.comment {
+            self.comment("TYPE", new.name.to_string(), crate::ops::key::type_(&new.name), old.comment.clone(), new.comment.clone());
+        }
+    }
+
+    fn sequences(&mut self) {
+        let identity: BTreeSet<QualifiedName> = [self.from, self.to]
+            .iter()
+            .flat_map(|c| c.tables.values())
+            .flat_map(|t| t.columns.values())
+            .filter_map(|c| c.identity.as_ref().and_then(|i| i.sequence.clone()))
+            .collect();
+        for (name, seq) in &self.to.sequences {
+            if identity.contains(name) {
+                continue;
+            }
+            match self.from.sequences.get(name) {
+                None => {
+                    let mut bare = seq.clone();
+                    bare.owned_by = None;
+                    self.push(Change::CreateSequence { sequence: bare });
+                    if seq.owned_by.is_some() {
+                        self.push(Change::SetSequenceOwner { sequence: name.clone(), from: None, to: seq.owned_by.clone() });
+                    }
+                }
+                Some(old) => {
+                    if old.data_type != seq.data_type || old.options != seq.options {
+                        self.push(Change::AlterSequence { from: old.clone(), to: seq.clone() });
+                    }
+                    let old_owner = old.owned_by.as_ref().map(|o| self.hints.renamed_column_ref(o));
+                    if old_owner != seq.owned_by {
+                        self.push(Change::SetSequenceOwner { sequence: name.clone(), from: old.owned_by.clone(), to: seq.owned_by.clone() });
+                    }
+                    if old.comment != seq.comment {
+                        self.comment("SEQUENCE", name.to_string(), crate::ops::key::sequence(name), old.comment.clone(), seq.comment.clone());
+                    }
+                }
+            }
+        }
+        for (name, seq) in &self.from.sequences {
+            if identity.contains(name) || self.to.sequences.contains_key(name) {
+                continue;
+            }
+            // A sequence owned by a column goes with its table or column.
+            let owner_gone = seq.owned_by.as_ref().is_some_and(|o| {
+                let renamed = self.hints.renamed_column_ref(o);
+                self.to.tables.get(&renamed.table).is_none_or(|t| !t.columns.contains_key(&renamed.column))
+            });
+            if !owner_gone {
+                self.push(Change::DropSequence { sequence: seq.clone() });
+            }
+        }
+    }
+
+    fn functions(&mut self) {
+        for (id, f) in &self.to.functions {
+            match self.from.functions.get(id) {
+                None => self.push(Change::CreateFunction { function: f.clone() }),
+                Some(old) if old.definition != f.definition || old.returns != f.returns || old.kind != f.kind => {
+                    self.push(Change::ReplaceFunction { from: old.clone(), to: f.clone() })
+                }
+                Some(_) => {}
+            }
+            if let Some(old) = self.from.functions.get(id) {
+                if old.comment != f.comment {
+                    self.comment(function_kind(f), id.to_string(), crate::ops::key::function(&id.to_string()), old.comment.clone(), f.comment.clone());
+                }
+            }
+        }
+        for (id, f) in &self.from.functions {
+            if !self.to.functions.contains_key(id) {
+                self.push(Change::DropFunction { function: f.clone() });
+            }
+        }
+    }
+
+    fn views(&mut self) {
+        // Views to drop and create again: changed definitions, and views reading a touched column
+        // or a view that is itself recreated (to a fixpoint).
+        let mut recreate: BTreeMap<QualifiedName, PhaseName> = BTreeMap::new();
+        for (name, old) in &self.from.views {
+            let renamed = self.hints.tables.get(name).cloned().unwrap_or_else(|| name.clone());
+            let Some(new) = self.to.views.get(&renamed) else { continue };
+            let mut phase = None;
+            if !same_view(old, new) {
+                phase = Some(PhaseName::Expand);
+            }
+            for (rel, cols) in &view_reads(old, self.from) {
+                for c in cols {
+                    if let Some(p) = self.touched.get(&(rel.clone(), c.clone())) {
+                        phase = Some(phase.map_or(*p, |q: PhaseName| q.max(*p)));
+                    }
+                }
+                if self.recreate.contains(rel) {
+                    phase = Some(phase.map_or(PhaseName::Expand, |q| q.max(PhaseName::Expand)));
+                }
+            }
+            if let Some(p) = phase {
+                recreate.insert(name.clone(), p);
+            }
+        }
+        loop {
+            let mut grew = false;
+            for (name, old) in &self.from.views {
+                if recreate.contains_key(name) || !self.to.views.contains_key(name) {
+                    continue;
+                }
+                let phase = old.reads.keys().filter_map(|r| recreate.get(r)).max().copied();
+                if let Some(p) = phase {
+                    recreate.insert(name.clone(), p);
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        for (name, old) in &self.from.views {
+            match recreate.get(name) {
+                Some(phase) => {
+                    self.push(Change::DropView { view: old.clone(), phase: *phase, recreated: true });
+                    if let Some(new) = self.to.views.get(name) {
+                        self.push(Change::CreateView { view: new.clone(), phase: *phase, recreated: true });
+                    }
+                }
+                None if !self.to.views.contains_key(name) => {
+                    self.push(Change::DropView { view: old.clone(), phase: PhaseName::Contract, recreated: false })
+                }
+                None => {
+                    if let Some(new) = self.to.views.get(name) {
+                        if old.comment != new.comment {
+                            let kind = if new.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+                            self.comment(kind, name.to_string(), crate::ops::key::table(name), old.comment.clone(), new.comment.clone());
+                        }
+                        self.view_indexes(old, new);
+                    }
+                }
+            }
+        }
+        for (name, new) in &self.to.views {
+            if !self.from.views.contains_key(name) {
+                self.push(Change::CreateView { view: new.clone(), phase: PhaseName::Expand, recreated: false });
+            }
+        }
+    }
+
+    fn view_indexes(&mut self, old: &View, new: &View) {
+        for (n, i) in &new.indexes {
+            match old.indexes.get(n) {
+                None => self.push(Change::CreateIndex { table: new.name.clone(), index: i.clone(), placement: Placement::Existing }),
+                Some(o) if o != i => self.push(Change::ReplaceIndex { table: new.name.clone(), from: o.clone(), to: i.clone() }),
+                Some(_) => {}
+            }
+        }
+        for (n, i) in &old.indexes {
+            if !new.indexes.contains_key(n) {
+                self.push(Change::DropIndex { table: old.name.clone(), index: i.clone() });
+            }
+        }
+    }
+
+    fn opaque(&mut self) {
+        let key = |o: &OpaqueObject| (o.kind.clone(), o.identity.clone(), o.sql.clone());
+        let old: BTreeSet<_> = self.from.opaque.iter().map(key).collect();
+        let new: BTreeSet<_> = self.to.opaque.iter().map(key).collect();
+        for o in &self.from.opaque {
+            if !new.contains(&key(o)) {
+                self.push(Change::Opaque { object: o.clone(), added: false });
+            }
+        }
+        for o in &self.to.opaque {
+            if !old.contains(&key(o)) {
+                self.push(Change::Opaque { object: o.clone(), added: true });
+            }
+        }
+    }
+}
+
+fn function_kind(f: &Function) -> &'static str {
+    match f.kind {
+        crate::model::FunctionKind::Function => "FUNCTION",
+        crate::model::FunctionKind::Procedure => "PROCEDURE",
+        crate::model::FunctionKind::Aggregate => "AGGREGATE",
+    }
+}
+
+fn same_view(a: &View, b: &View) -> bool {
+    a.materialized == b.materialized
+        && normalize_ws(&a.definition) == normalize_ws(&b.definition)
+        && a.columns == b.columns
+        && a.options == b.options
+        && a.with_no_data == b.with_no_data
+}
+
+fn normalize_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches(';').trim().to_string()
+}
+
+/// What a view reads: its `reads`, with the columns of each relation filled in from the
+/// definition (every column of the relation it mentions, or all of them for `*`) when the model
+/// could not resolve them.
+pub fn view_reads(view: &View, catalog: &Catalog) -> BTreeMap<QualifiedName, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for (rel, cols) in &view.reads {
+        let mut cols = cols.clone();
+        if cols.is_empty() {
+            let all: Vec<String> = match (catalog.tables.get(rel), catalog.views.get(rel)) {
+                (Some(t), _) => t.columns.keys().cloned().collect(),
+                _ => Vec::new(),
+            };
+            let star = view.definition.contains('*') && !view.definition.contains("count(*)");
+            cols = all.into_iter().filter(|c| star || mentions(&view.definition, c)).collect();
+        }
+        out.insert(rel.clone(), cols);
+    }
+    out
+}
+
+/// The columns a constraint reads on its own table.
+pub(crate) fn constraint_columns(c: &Constraint) -> Option<Vec<String>> {
+    match &c.kind {
+        ConstraintKind::PrimaryKey { columns, include } | ConstraintKind::Unique { columns, include, .. } => {
+            Some(columns.iter().chain(include).cloned().collect())
+        }
+        ConstraintKind::ForeignKey { columns, .. } => Some(columns.clone()),
+        ConstraintKind::Check { .. } | ConstraintKind::Exclude { .. } => None,
+    }
+}
+
+/// The columns an index reads, when all its keys are plain columns and it has no predicate.
+pub(crate) fn index_columns(i: &Index) -> Option<Vec<String>> {
+    if i.predicate.is_some() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for k in &i.keys {
+        match &k.expression {
+            IndexKeyExpr::Column(c) => out.push(c.clone()),
+            IndexKeyExpr::Expression(_) => return None,
+        }
+    }
+    out.extend(i.include.iter().cloned());
+    Some(out)
+}
+
+/// Whether an expression mentions an identifier (as a whole word, quoted or not).
+pub(crate) fn mentions(expr: &str, ident: &str) -> bool {
+    let quoted = format!("\"{ident}\"");
+    if expr.contains(&quoted) {
+        return true;
+    }
+    let bytes = expr.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    let mut start = 0;
+    while let Some(pos) = expr[start..].find(ident) {
+        let at = start + pos;
+        let before = at == 0 || !is_word(bytes[at - 1]);
+        let end = at + ident.len();
+        let after = end >= bytes.len() || !is_word(bytes[end]);
+        if before && after {
+            return true;
+        }
+        start = at + ident.len().max(1);
+        if start >= expr.len() {
+            break;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,89 @@
+use super::*;
+use crate::hints::{Backfill, Rename};
+use crate::model::{BaseType, TypeName};
+
+fn ty(name: &str) -> TypeName {
+    TypeName { base: BaseType::Builtin(name.into()), modifiers: vec![], array_dimensions: 0 }
+}
+
+fn table(name: &str, columns: &[(&str, &str, bool)]) -> Table {
+    let mut t = Table::new(QualifiedName::public(name));
+    for (c, tname, nn) in columns {
+        let mut col = Column::new(*c, ty(tname));
+        col.not_null = *nn;
+        t.columns.insert((*c).to_string(), col);
+    }
+    t
+}
+
+fn catalog(tables: Vec<Table>) -> Catalog {
+    let mut c = Catalog::default();
+    c.schemas.insert("public".into(), crate::model::Namespace { name: "public".into(), comment: None });
+    for t in tables {
+        c.tables.insert(t.name.clone(), t);
+    }
+    c
+}
+
+#[test]
+fn same_schema_gives_no_change() {
+    let a = catalog(vec![table("users", &[("id", "bigint", true), ("name", "text", false)])]);
+    let d = diff(&a, &a.clone(), &Hints::default()).unwrap();
+    assert!(d.changes.is_empty(), "{:?}", d.changes);
+}
+
+#[test]
+fn drop_and_add_of_one_type_is_a_likely_rename_never_applied() {
+    let a = catalog(vec![table("users", &[("id", "bigint", true), ("fullname", "text", false)])]);
+    let b = catalog(vec![table("users", &[("id", "bigint", true), ("name", "text", false)])]);
+    let d = diff(&a, &b, &Hints::default()).unwrap();
+    assert!(d.changes.iter().any(|c| matches!(c, Change::DropColumn { .. })));
+    assert!(d.changes.iter().any(|c| matches!(c, Change::AddColumn { .. })));
+    assert_eq!(d.diagnostics.len(), 1);
+    assert_eq!(d.diagnostics[0].code.as_deref(), Some("likely-rename"));
+    let hints = Hints {
+        renames: vec![Rename::Column { table: "public.users".into(), from: "fullname".into(), to: "name".into() }],
+        ..Hints::default()
+    };
+    let d = diff(&a, &b, &hints).unwrap();
+    assert!(matches!(d.changes.as_slice(), [Change::RenameColumn { .. }]), "{:?}", d.changes);
+    assert!(d.diagnostics.is_empty());
+}
+
+#[test]
+fn hints_naming_absent_objects_are_errors() {
+    let a = catalog(vec![table("users", &[("id", "bigint", true)])]);
+    let hints = Hints {
+        renames: vec![Rename::Column { table: "public.users".into(), from: "nope".into(), to: "id".into() }],
+        backfill: vec![Backfill { table: "public.ghosts".into(), column: "x".into(), expression: "1".into() }],
+        ..Hints::default()
+    };
+    let errors = diff(&a, &a.clone(), &hints).unwrap_err();
+    assert_eq!(errors.len(), 2);
+    assert!(errors.iter().all(|e| e.is_error()));
+    assert!(errors[0].message.contains("nope"), "{}", errors[0].message);
+    assert!(errors[1].message.contains("ghosts"), "{}", errors[1].message);
+}
+
+#[test]
+fn binary_coercible_types_change_in_place_others_through_a_shadow() {
+    let mut vc = ty("character varying");
+    vc.modifiers = vec![10];
+    let mut wide = vc.clone();
+    wide.modifiers = vec![20];
+    assert!(columns::binary_coercible(&vc, &wide));
+    assert!(!columns::binary_coercible(&wide, &vc));
+    assert!(columns::binary_coercible(&vc, &ty("text")));
+    assert!(!columns::binary_coercible(&ty("integer"), &ty("bigint")));
+    let a = catalog(vec![table("t", &[("n", "integer", false)])]);
+    let b = catalog(vec![table("t", &[("n", "bigint", false)])]);
+    let d = diff(&a, &b, &Hints::default()).unwrap();
+    assert!(matches!(d.changes.as_slice(), [Change::ChangeColumnType { in_place: false, .. }]), "{:?}", d.changes);
+}
+
+#[test]
+fn identifiers_are_found_as_whole_words() {
+    assert!(mentions("(price > 0)", "price"));
+    assert!(!mentions("(price_eur > 0)", "price"));
+    assert!(mentions("(\"Price\" > 0)", "Price"));
+}

@@ -1,0 +1,271 @@
+//! Columns: add (nullable, constant default, NOT NULL with a backfill hint, volatile default,
+//! identity, generated) and drop. Also the pieces other column recipes share: the online NOT NULL
+//! (CHECK NOT VALID → VALIDATE → SET NOT NULL → drop the check) and batched backfills.
+
+use super::{Context, StepDraft, key, sequences_in, type_needs, BATCH_SIZE};
+use crate::diagnostic::Diagnostic;
+use crate::diff::Change;
+use crate::model::{Column, QualifiedName, quote_ident};
+use crate::plan::{LockDuration, PhaseName};
+use crate::render::alter::{self, temporary_name};
+
+pub fn steps(change: &Change, cx: &Context<'_>) -> Result<Vec<StepDraft>, Diagnostic> {
+    match change {
+        Change::AddColumn { table, column, backfill, table_columns } => add(table, column, backfill.as_deref(), table_columns, cx),
+        Change::DropColumn { table, column } => Ok(vec![drop(table, column)]),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Functions whose value changes per row: a default calling one rewrites the table when added.
+pub fn is_volatile(expr: &str) -> bool {
+    const VOLATILE: &[&str] = &[
+        "nextval(", "random(", "gen_random_uuid(", "uuid_generate_", "clock_timestamp(", "timeofday(",
+        "gen_random_bytes(", "txid_current(", "uuid_v7(", "uuidv7(", "uuidv4(",
+    ];
+    let lower = expr.to_ascii_lowercase();
+    VOLATILE.iter().any(|f| lower.contains(f))
+}
+
+fn column_keys(table: &QualifiedName, column: &Column) -> Vec<String> {
+    let mut k = vec![key::table(table)];
+    k.extend(type_needs(&column.data_type));
+    if let Some(d) = &column.default {
+        k.extend(sequences_in(d).iter().map(key::sequence));
+    }
+    k
+}
+
+fn add(table: &QualifiedName, column: &Column, backfill: Option<&str>, table_columns: &[String], cx: &Context<'_>) -> Result<Vec<StepDraft>, Diagnostic> {
+    let c = quote_ident(&column.name);
+    let what = format!("{table}.{c}");
+    let needs = column_keys(table, column);
+    let volatile_default = column.default.as_deref().filter(|d| is_volatile(d));
+    let constant_default = column.default.as_deref().filter(|d| !is_volatile(d));
+    let rewrite_kind = if column.identity.is_some() {
+        Some("an identity column")
+    } else if column.generated.as_ref().is_some_and(|g| g.stored) {
+        Some("a stored generated column")
+    } else {
+        None
+    };
+    let base = StepDraft::new(PhaseName::Expand, format!("add column {what}"))
+        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+        .rollback(alter::drop_column(table, &column.name))
+        .creates(key::column(table, &column.name))
+        .needs_all(needs.clone());
+
+    // Identity and stored generated columns: PostgreSQL fills them by rewriting the table.
+    if let Some(kind) = rewrite_kind {
+        let step = base
+            .sql(alter::add_column(table, column))
+            .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Rewrite)
+            .hazard(
+                "access-exclusive-rewrite",
+                format!("adding {kind} {what} rewrites {table} and its indexes under ACCESS EXCLUSIVE: reads and writes of {table} wait until it ends"),
+                "For a large table, add a plain column, fill it by trigger and batched backfill, or run this step in a quiet window.",
+            );
+        return Ok(vec![step]);
+    }
+    let fast_default = cx.server_version >= 11;
+    // Plain cases: nullable without a hint, or a constant default PostgreSQL stores in the catalog.
+    if backfill.is_none() && volatile_default.is_none() && (!column.not_null || constant_default.is_some()) {
+        let mut step = base.sql(alter::add_column(table, column));
+        if column.default.is_some() && !fast_default {
+            step = step.lock("ACCESS EXCLUSIVE", &[table], LockDuration::Rewrite).hazard(
+                "access-exclusive-rewrite",
+                format!("before PostgreSQL 11, adding {what} with a default rewrites {table} under ACCESS EXCLUSIVE"),
+                "Add the column without a default, SET DEFAULT, then backfill old rows in batches.",
+            );
+        }
+        return Ok(vec![step]);
+    }
+    let fill = match (backfill, volatile_default) {
+        (Some(b), _) => b.to_string(),
+        (None, Some(d)) => d.to_string(),
+        (None, None) => {
+            return Err(Diagnostic::error(
+                "not-null-needs-backfill",
+                format!(
+                    "column {what} is added NOT NULL without a default: existing rows need a value. Add a backfill hint: {{\"backfill\": [{{\"table\": \"{table}\", \"column\": \"{}\", \"expression\": \"...\"}}]}}",
+                    column.name
+                ),
+            ));
+        }
+    };
+    // Nullable column, default for new rows, batched backfill, then NOT NULL online.
+    let mut plain = column.clone();
+    plain.not_null = false;
+    plain.default = None;
+    let mut first = base.sql(alter::add_column(table, &plain));
+    if let Some(d) = &column.default {
+        first = first.sql(alter::set_default(table, &column.name, Some(d)));
+    }
+    let mut out = vec![first];
+    let mut tail = Vec::new();
+    if backfill.is_some() {
+        // Old code inserts rows without the column: a trigger fills it until contract.
+        let function = table.sibling(temporary_name(&format!("{}_{}", table.name, column.name), "_shiftplan_fill"));
+        let trigger = function.name.clone();
+        let value = row_expression(&fill, table, table_columns, "NEW", &[]);
+        let body = format!(
+            "BEGIN\n  IF NEW.{c} IS NULL THEN\n    NEW.{c} := {value};\n  END IF;\n  RETURN NEW;\nEND"
+        );
+        out.push(trigger_step(PhaseName::DualWrite, table, &function, &trigger, &body, &format!("fill {what} for writers that do not set it")));
+        tail.push(drop_trigger_step(table, &function, &trigger, &format!("drop the fill trigger of {what}"), &body));
+    }
+    out.push(backfill_step(table, &column.name, &fill, &[]));
+    if column.not_null {
+        out.extend(not_null_steps(table, &column.name, PhaseName::Backfill, cx.server_version));
+    }
+    out.extend(tail);
+    Ok(out)
+}
+
+fn drop(table: &QualifiedName, column: &Column) -> StepDraft {
+    let what = format!("{table}.{}", quote_ident(&column.name));
+    let mut step = StepDraft::new(PhaseName::Contract, format!("drop column {what}"))
+        .sql(alter::drop_column(table, &column.name))
+        .irreversible()
+        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+        .hazard(
+            "column-drop",
+            format!("dropping {what} loses its data; code that still reads or writes it fails"),
+            format!("Deploy code that no longer uses {what} before contract; back up the column if its data may be needed."),
+        )
+        .drops(key::column(table, &column.name))
+        .needs_old(key::table(table));
+    step.needs_old.extend(type_needs(&column.data_type));
+    if let Some(d) = &column.default {
+        step.needs_old.extend(sequences_in(d).iter().map(key::sequence));
+    }
+    step
+}
+
+/// `expr` evaluated over a row of `record` (`NEW`/`OLD`): a bare column is read directly, any
+/// other expression through a one-row subquery exposing the row's columns under their names
+/// (`renamed`: (column name in `expr`, field of the record) overrides).
+pub fn row_expression(expr: &str, table: &QualifiedName, columns: &[String], record: &str, renamed: &[(String, String)]) -> String {
+    let trimmed = expr.trim();
+    let field = |c: &str| renamed.iter().find(|(n, _)| n == c).map_or(c.to_string(), |(_, f)| f.clone());
+    if let Some(c) = columns.iter().chain(renamed.iter().map(|(n, _)| n)).find(|c| quote_ident(c) == trimmed) {
+        return format!("{record}.{}", quote_ident(&field(c)));
+    }
+    let mut names: Vec<&String> = columns.iter().collect();
+    for (n, _) in renamed {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    let fields = names
+        .iter()
+        .map(|c| format!("{record}.{} AS {}", quote_ident(&field(c)), quote_ident(c)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("(SELECT {trimmed} FROM (SELECT {fields}) AS {})", quote_ident(&table.name))
+}
+
+/// A BEFORE INSERT OR UPDATE row trigger with its function.
+pub fn trigger_step(phase: PhaseName, table: &QualifiedName, function: &QualifiedName, trigger: &str, body: &str, change: &str) -> StepDraft {
+    StepDraft::new(phase, change.to_string())
+        .sql(create_trigger_function(function, body))
+        .sql(format!(
+            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()",
+            quote_ident(trigger)
+        ))
+        .rollback(format!("DROP TRIGGER {} ON {table}", quote_ident(trigger)))
+        .rollback(format!("DROP FUNCTION {function}()"))
+        .lock("SHARE ROW EXCLUSIVE", &[table], LockDuration::Instant)
+        .hazard(
+            "dual-write-trigger",
+            format!("trigger {} on {table} runs on every INSERT and UPDATE until contract", quote_ident(trigger)),
+            "Keep the window until contract short.",
+        )
+        .creates(key::trigger(table, trigger))
+        .needs(key::table(table))
+}
+
+pub fn create_trigger_function(function: &QualifiedName, body: &str) -> String {
+    format!("CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $shiftplan$\n{body}\n$shiftplan$")
+}
+
+/// Contract: the trigger and its function go.
+pub fn drop_trigger_step(table: &QualifiedName, function: &QualifiedName, trigger: &str, change: &str, body: &str) -> StepDraft {
+    StepDraft::new(PhaseName::Contract, change.to_string())
+        .sql(format!("DROP TRIGGER {} ON {table}", quote_ident(trigger)))
+        .sql(format!("DROP FUNCTION {function}()"))
+        .rollback(create_trigger_function(function, body))
+        .rollback(format!(
+            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()",
+            quote_ident(trigger)
+        ))
+        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+        .drops(key::trigger(table, trigger))
+        .needs(key::table(table))
+}
+
+/// One batch of a backfill: rows where `column` is NULL and `value` is not get `value`.
+pub fn backfill_step(table: &QualifiedName, column: &str, value: &str, extra_filter: &[String]) -> StepDraft {
+    let c = quote_ident(column);
+    let mut filter = vec![format!("{c} IS NULL"), format!("({value}) IS NOT NULL")];
+    filter.extend(extra_filter.iter().cloned());
+    StepDraft::new(PhaseName::Backfill, format!("backfill {table}.{c}"))
+        .sql(format!(
+            "UPDATE {table} SET {c} = {value} WHERE ctid = ANY (ARRAY(SELECT ctid FROM {table} WHERE {} LIMIT {BATCH_SIZE} FOR UPDATE))",
+            filter.join(" AND ")
+        ))
+        .batched()
+        .lock("ROW EXCLUSIVE", &[table], LockDuration::Batched)
+        .hazard(
+            "backfill-updates-rows",
+            format!("updates every row of {table} where {c} is NULL, {BATCH_SIZE} rows per transaction"),
+            "Run off-peak; the step is resumable: running it again continues where it stopped.",
+        )
+        .creates(key::filled(table, column))
+        .needs(key::column(table, column))
+}
+
+/// The name of the temporary CHECK that proves a column NOT NULL.
+pub fn not_null_check_name(table: &QualifiedName, column: &str) -> String {
+    temporary_name(&format!("{}_{}", table.name, column), "_not_null_shiftplan")
+}
+
+/// NOT NULL without a long ACCESS EXCLUSIVE scan: CHECK (c IS NOT NULL) NOT VALID → VALIDATE
+/// (SHARE UPDATE EXCLUSIVE) → SET NOT NULL (PostgreSQL 12+ uses the check, no scan) → drop the check.
+pub fn not_null_steps(table: &QualifiedName, column: &str, phase: PhaseName, server_version: u32) -> Vec<StepDraft> {
+    let c = quote_ident(column);
+    let check = not_null_check_name(table, column);
+    let q = quote_ident(&check);
+    let add_check = format!("ALTER TABLE {table} ADD CONSTRAINT {q} CHECK ({c} IS NOT NULL) NOT VALID");
+    let what = format!("{table}.{c}");
+    let first = StepDraft::new(phase, format!("add NOT VALID check that {what} is not null"))
+        .sql(add_check.clone())
+        .rollback(alter::drop_constraint(table, &check))
+        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+        .needs(key::column(table, column))
+        .needs(key::filled(table, column));
+    let second = StepDraft::new(phase, format!("validate the not-null check of {what}"))
+        .sql(alter::validate_constraint(table, &check))
+        .lock("SHARE UPDATE EXCLUSIVE", &[table], LockDuration::Scan)
+        .hazard(
+            "validate-scan",
+            format!("scans {table} to prove {c} holds no NULL; reads and writes go on"),
+            format!("If it fails, fill the NULLs of {what} and run the step again."),
+        );
+    let mut third = StepDraft::new(phase, format!("set {what} NOT NULL"))
+        .sql(alter::set_not_null(table, column, true))
+        .sql(alter::drop_constraint(table, &check))
+        .rollback(alter::set_not_null(table, column, false))
+        .rollback(add_check)
+        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+        .creates(format!("not null {table}.{c}"));
+    if server_version < 12 {
+        third.lock.duration = LockDuration::Scan;
+        third = third.hazard(
+            "not-null-full-scan",
+            format!("PostgreSQL {server_version} scans {table} under ACCESS EXCLUSIVE to set {c} NOT NULL, even with the validated check"),
+            "Run the step in a quiet window, or plan for PostgreSQL 12 or later.",
+        );
+    }
+    vec![first, second, third]
+}

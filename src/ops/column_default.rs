@@ -1,0 +1,85 @@
+//! Column defaults (SET / DROP DEFAULT: catalog-only) and identity (ADD / DROP / SET GENERATED).
+
+use super::{Context, StepDraft, key, sequences_in};
+use crate::diff::Change;
+use crate::model::{Identity, QualifiedName, quote_ident};
+use crate::plan::{LockDuration, PhaseName};
+use crate::render::alter::{self, sequence_options};
+
+pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
+    match change {
+        Change::SetDefault { table, column, from, to } => {
+            let what = format!("{table}.{}", quote_ident(column));
+            let change = match to {
+                Some(d) => format!("set default of {what} to {d}"),
+                None => format!("drop default of {what}"),
+            };
+            let mut step = StepDraft::new(PhaseName::Expand, change)
+                .sql(alter::set_default(table, column, to.as_deref()))
+                .rollback(alter::set_default(table, column, from.as_deref()))
+                .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+                .needs(key::column(table, column));
+            if let Some(d) = to {
+                step = step.needs_all(sequences_in(d).iter().map(key::sequence));
+            }
+            if let Some(d) = from {
+                step = step.needs_old_all(sequences_in(d).iter().map(key::sequence));
+            }
+            vec![step]
+        }
+        Change::AlterIdentity { table, column, from, to } => vec![identity(table, column, from.as_ref(), to.as_ref())],
+        _ => Vec::new(),
+    }
+}
+
+fn identity_sql(table: &QualifiedName, column: &str, from: Option<&Identity>, to: Option<&Identity>) -> Vec<String> {
+    let generated = |i: &Identity| if i.always { "ALWAYS" } else { "BY DEFAULT" };
+    match (from, to) {
+        (None, None) => Vec::new(),
+        (Some(_), None) => vec![alter::alter_column(table, column, "DROP IDENTITY")],
+        (None, Some(i)) => {
+            let options = sequence_options(&i.options, i.sequence.as_ref());
+            let options = if options.is_empty() { String::new() } else { format!(" ({options})") };
+            vec![alter::alter_column(table, column, &format!("ADD GENERATED {} AS IDENTITY{options}", generated(i)))]
+        }
+        (Some(a), Some(b)) => {
+            let mut sql = Vec::new();
+            if a.always != b.always {
+                sql.push(alter::alter_column(table, column, &format!("SET GENERATED {}", generated(b))));
+            }
+            if a.options != b.options {
+                let o = &b.options;
+                let mut parts = Vec::new();
+                if let Some(v) = o.increment {
+                    parts.push(format!("SET INCREMENT BY {v}"));
+                }
+                if let Some(v) = o.start {
+                    parts.push(format!("SET START WITH {v}"));
+                }
+                if let Some(v) = o.min_value {
+                    parts.push(format!("SET MINVALUE {v}"));
+                }
+                if let Some(v) = o.max_value {
+                    parts.push(format!("SET MAXVALUE {v}"));
+                }
+                if let Some(v) = o.cache {
+                    parts.push(format!("SET CACHE {v}"));
+                }
+                parts.push(if o.cycle { "SET CYCLE".into() } else { "SET NO CYCLE".into() });
+                sql.push(alter::alter_column(table, column, &parts.join(" ")));
+            }
+            sql
+        }
+    }
+}
+
+fn identity(table: &QualifiedName, column: &str, from: Option<&Identity>, to: Option<&Identity>) -> StepDraft {
+    let what = format!("{table}.{}", quote_ident(column));
+    let mut step = StepDraft::new(PhaseName::Expand, format!("change identity of {what}"))
+        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+        .needs(key::column(table, column))
+        .needs(format!("not null {table}.{}", quote_ident(column)));
+    step.sql = identity_sql(table, column, from, to);
+    step.rollback = identity_sql(table, column, to, from);
+    step
+}

@@ -1,0 +1,106 @@
+//! Enums: create; add a value as its own non-transactional step, placed with BEFORE/AFTER to keep
+//! the declared order, before anything that uses it; rename a value; removal or reordering through
+//! a new type swapped in (contract, dangerous); drop.
+
+use super::{Context, StepDraft, key};
+use crate::diff::Change;
+use crate::model::{EnumType, quote_ident};
+use crate::plan::{LockDuration, PhaseName};
+use crate::render::alter::{self, literal, temporary_name};
+
+pub fn create_sql(e: &EnumType) -> String {
+    format!("CREATE TYPE {} AS ENUM ({})", e.name, e.labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))
+}
+
+pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
+    match change {
+        Change::CreateEnum { enum_type } => vec![StepDraft::new(PhaseName::Expand, format!("create enum {}", enum_type.name))
+            .sql(create_sql(enum_type))
+            .rollback(format!("DROP TYPE {}", enum_type.name))
+            .creates(key::type_(&enum_type.name))
+            .needs(key::schema(&enum_type.name.schema))],
+        Change::DropEnum { enum_type } => vec![StepDraft::new(PhaseName::Contract, format!("drop enum {}", enum_type.name))
+            .sql(format!("DROP TYPE {}", enum_type.name))
+            .rollback(create_sql(enum_type))
+            .drops(key::type_(&enum_type.name))
+            .needs_old(key::schema(&enum_type.name.schema))],
+        Change::AddEnumValue { name, value, before, after } => {
+            let mut sql = format!("ALTER TYPE {name} ADD VALUE IF NOT EXISTS {}", literal(value));
+            let mut s = StepDraft::new(PhaseName::Expand, format!("add value {} to enum {name}", literal(value)));
+            if let Some(b) = before {
+                sql.push_str(&format!(" BEFORE {}", literal(b)));
+                s = s.needs(key::enum_value(name, b));
+            } else if let Some(a) = after {
+                sql.push_str(&format!(" AFTER {}", literal(a)));
+                s = s.needs(key::enum_value(name, a));
+            }
+            let mut s = s
+                .sql(sql)
+                .non_transactional()
+                .creates(key::enum_value(name, value))
+                .creates(format!("enum values {name}"))
+                .hazard(
+                    "enum-value-irreversible",
+                    format!("the rollback cannot remove {} from {name}: it stays, unused", literal(value)),
+                    "Harmless while no row uses it; rebuild the type to remove it.",
+                );
+            if cx.server_version < 12 {
+                s.change.push_str(" (outside any transaction: PostgreSQL before 12 refuses ADD VALUE in one)");
+            }
+            vec![s]
+        }
+        Change::RenameEnumValue { name, from, to } => vec![StepDraft::new(
+            PhaseName::Expand,
+            format!("rename value {} of enum {name} to {}", literal(from), literal(to)),
+        )
+        .sql(format!("ALTER TYPE {name} RENAME VALUE {} TO {}", literal(from), literal(to)))
+        .rollback(format!("ALTER TYPE {name} RENAME VALUE {} TO {}", literal(to), literal(from)))
+        .creates(key::enum_value(name, to))
+        .hazard(
+            "object-replaced",
+            format!("code that writes {} into {name} fails from now on", literal(from)),
+            format!("Deploy code that accepts both {} and {} first.", literal(from), literal(to)),
+        )],
+        Change::RebuildEnum { from, to, columns } => {
+            let tmp = to.name.sibling(temporary_name(&to.name.name, "_shiftplan_new"));
+            let mut tmp_enum = to.clone();
+            tmp_enum.name = tmp.clone();
+            let mut s = StepDraft::new(PhaseName::Contract, format!("rebuild enum {} with values {}", to.name, to.labels.join(", ")))
+                .sql(create_sql(&tmp_enum))
+                .irreversible()
+                .hazard(
+                    "enum-value-removed",
+                    format!("{} loses or reorders values: every column of the type is rewritten, and rows holding a removed value make it fail", to.name),
+                    "Move rows off the removed values first; run in a quiet window.",
+                )
+                .drops(key::type_(&to.name))
+                .creates(key::type_(&to.name))
+                .creates(format!("enum values {}", to.name));
+            let mut tables = Vec::new();
+            for (c, col) in columns {
+                let q = quote_ident(&c.column);
+                if col.default.is_some() {
+                    s = s.sql(alter::set_default(&c.table, &c.column, None));
+                }
+                s = s.sql(format!(
+                    "ALTER TABLE {} ALTER COLUMN {q} TYPE {tmp}{} USING {q}::text::{tmp}{}",
+                    c.table,
+                    "[]".repeat(col.data_type.array_dimensions as usize),
+                    "[]".repeat(col.data_type.array_dimensions as usize)
+                ));
+                tables.push(c.table.clone());
+            }
+            s = s.sql(format!("DROP TYPE {}", from.name)).sql(format!("ALTER TYPE {tmp} RENAME TO {}", quote_ident(&to.name.name)));
+            for (c, col) in columns {
+                if let Some(d) = &col.default {
+                    s = s.sql(alter::set_default(&c.table, &c.column, Some(d)));
+                }
+            }
+            tables.sort();
+            tables.dedup();
+            let refs: Vec<&crate::model::QualifiedName> = tables.iter().collect();
+            vec![s.lock("ACCESS EXCLUSIVE", &refs, LockDuration::Rewrite)]
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,194 @@
+//! Tables: create (plain DDL: a new table has no readers), drop (contract only, data loss, not
+//! reversible), recreate (no ALTER form: dangerous), and table properties with an ALTER form.
+
+use super::{Context, StepDraft, key, sequences_in, type_needs};
+use crate::diff::Change;
+use crate::model::{ConstraintKind, Table, quote_ident};
+use crate::plan::{LockDuration, PhaseName};
+use crate::render::alter::{self, column_definition, constraint_definition};
+
+pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
+    match change {
+        Change::CreateTable { table, inline_foreign_keys } => vec![create(table, *inline_foreign_keys)],
+        Change::DropTable { table } => vec![drop(table)],
+        Change::RecreateTable { from, to } => {
+            let mut s = drop(from);
+            s.change = format!("recreate table {}", to.name);
+            s.sql.extend(create_table_sql(to, true));
+            for i in to.indexes.values() {
+                s.sql.push(alter::create_index(&to.name, i, &i.name, false));
+            }
+            s.creates.extend(create(to, true).creates);
+            s = s.hazard(
+                "table-recreated",
+                format!("{} changes partitioning or inheritance: it is dropped and created again, and its rows are lost", to.name),
+                "Copy the rows into a new table by hand (create, backfill, swap names) if they matter.",
+            );
+            vec![s]
+        }
+        Change::AlterTableProperty { table, what, sql, rollback, rewrite } => {
+            let phase = if rollback.is_empty() { PhaseName::Contract } else { PhaseName::Expand };
+            let mut s = StepDraft::new(phase, format!("change {what}"))
+                .lock("ACCESS EXCLUSIVE", &[table], if *rewrite { LockDuration::Rewrite } else { LockDuration::Instant })
+                .needs(key::table(table));
+            s.sql = sql.clone();
+            s.rollback = rollback.clone();
+            s.reversible = !rollback.is_empty();
+            if *rewrite {
+                s = s.hazard(
+                    "access-exclusive-rewrite",
+                    format!("changing {what} rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait until it ends"),
+                    "Run the step in a quiet window, or copy into a new table.",
+                );
+            }
+            if rollback.is_empty() {
+                s = s.hazard(
+                    "column-drop",
+                    format!("changing {what} drops and adds the column: its values are computed again or lost"),
+                    "Back up the values first if they matter.",
+                );
+            }
+            vec![s]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `CREATE TABLE` with its columns and constraints (foreign keys only when `inline_foreign_keys`).
+pub fn create_table_sql(t: &Table, inline_foreign_keys: bool) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    if t.partition_of.is_none() {
+        parts.extend(t.columns.values().map(column_definition));
+    }
+    for c in t.constraints.values() {
+        if !inline_foreign_keys && matches!(c.kind, ConstraintKind::ForeignKey { .. }) {
+            continue;
+        }
+        let mut def = format!("CONSTRAINT {} {}", quote_ident(&c.name), constraint_definition(c));
+        if c.not_valid {
+            // NOT VALID is not allowed inline; added below.
+            def.clear();
+        }
+        if !def.is_empty() {
+            parts.push(def);
+        }
+    }
+    let mut sql = String::from("CREATE ");
+    if t.unlogged {
+        sql.push_str("UNLOGGED ");
+    }
+    sql.push_str(&format!("TABLE {}", t.name));
+    if let Some(p) = &t.partition_of {
+        sql.push_str(&format!(" PARTITION OF {}", p.parent));
+        if !parts.is_empty() {
+            sql.push_str(&format!(" (\n    {}\n)", parts.join(",\n    ")));
+        }
+        sql.push_str(&format!(" {}", p.bound));
+    } else {
+        sql.push_str(&format!(" (\n    {}\n)", parts.join(",\n    ")));
+    }
+    if !t.inherits.is_empty() {
+        sql.push_str(&format!(" INHERITS ({})", t.inherits.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")));
+    }
+    if let Some(p) = &t.partition_by {
+        sql.push_str(&format!(" PARTITION BY {p}"));
+    }
+    if !t.options.is_empty() {
+        sql.push_str(&format!(" WITH ({})", t.options.join(", ")));
+    }
+    let mut out = vec![sql];
+    if let Some(p) = &t.partition_of {
+        // Columns of a partition come from the parent; their own defaults and NOT NULL follow.
+        let _ = p;
+        for c in t.columns.values() {
+            if let Some(d) = &c.default {
+                out.push(alter::set_default(&t.name, &c.name, Some(d)));
+            }
+        }
+    }
+    for c in t.constraints.values() {
+        if c.not_valid && (inline_foreign_keys || !matches!(c.kind, ConstraintKind::ForeignKey { .. })) {
+            out.push(alter::add_constraint(&t.name, c, true));
+        }
+    }
+    if let Some(r) = &t.replica_identity {
+        out.push(format!("ALTER TABLE {} REPLICA IDENTITY {r}", t.name));
+    }
+    out
+}
+
+fn create(t: &Table, inline_foreign_keys: bool) -> StepDraft {
+    let mut s = StepDraft::new(PhaseName::Expand, format!("create table {}", t.name))
+        .rollback(format!("DROP TABLE {}", t.name))
+        .creates(key::table(&t.name))
+        .needs(key::schema(&t.name.schema));
+    s.sql = create_table_sql(t, inline_foreign_keys);
+    for c in t.columns.values() {
+        s = s.creates(key::column(&t.name, &c.name)).needs_all(type_needs(&c.data_type));
+        if let Some(d) = &c.default {
+            s = s.needs_all(sequences_in(d).iter().map(key::sequence));
+        }
+        if c.not_null {
+            s = s.creates(format!("not null {}.{}", t.name, quote_ident(&c.name)));
+        }
+    }
+    let mut locked = Vec::new();
+    for c in t.constraints.values() {
+        match &c.kind {
+            ConstraintKind::ForeignKey { references, referenced_columns, .. } if inline_foreign_keys => {
+                if *references != t.name {
+                    s = s.needs(key::table(references)).needs(key::unique(references, referenced_columns));
+                    locked.push(references.clone());
+                }
+                s = s.creates(key::constraint(&t.name, &c.name));
+            }
+            ConstraintKind::ForeignKey { .. } => {}
+            ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } => {
+                s = s.creates(key::constraint(&t.name, &c.name)).creates(key::unique(&t.name, columns));
+            }
+            _ => s = s.creates(key::constraint(&t.name, &c.name)),
+        }
+    }
+    if let Some(p) = &t.partition_of {
+        s = s.needs(key::table(&p.parent));
+    }
+    for p in &t.inherits {
+        s = s.needs(key::table(p));
+    }
+    if locked.is_empty() {
+        s
+    } else {
+        let refs: Vec<&crate::model::QualifiedName> = locked.iter().collect();
+        s.lock("SHARE ROW EXCLUSIVE", &refs, LockDuration::Instant)
+    }
+}
+
+fn drop(t: &Table) -> StepDraft {
+    let mut s = StepDraft::new(PhaseName::Contract, format!("drop table {}", t.name))
+        .sql(format!("DROP TABLE {}", t.name))
+        .irreversible()
+        .lock("ACCESS EXCLUSIVE", &[&t.name], LockDuration::Instant)
+        .hazard(
+            "table-drop",
+            format!("dropping {} loses its rows; code that still uses it fails", t.name),
+            format!("Deploy code that no longer uses {} before contract; back it up if its data may be needed.", t.name),
+        )
+        .drops(key::table(&t.name))
+        .needs_old(key::schema(&t.name.schema));
+    for c in t.columns.values() {
+        s = s.drops(key::column(&t.name, &c.name)).needs_old_all(type_needs(&c.data_type));
+    }
+    for c in t.constraints.values() {
+        s = s.drops(key::constraint(&t.name, &c.name));
+        if let ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } = &c.kind {
+            s = s.drops(key::unique(&t.name, columns));
+        }
+    }
+    for i in t.indexes.keys() {
+        s = s.drops(key::index(&t.name.schema, i));
+    }
+    for tr in t.triggers.values() {
+        s = s.needs_old(key::function_name(&tr.function));
+    }
+    s
+}

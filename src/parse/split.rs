@@ -1,0 +1,187 @@
+//! Splits SQL text into statements as psql does: at top-level `;`, with psql meta-command lines
+//! (`\restrict`, `\c db`) as statements of their own, COPY ... FROM stdin data blocks skipped up to
+//! `\.`, and `BEGIN ATOMIC ... END` function bodies kept whole.
+
+use super::lexer::{LexError, Lexer, Token, TokenKind};
+
+/// One statement: its byte range in the file (without the closing `;`) and its tokens.
+#[derive(Debug, Clone)]
+pub struct RawStatement {
+    pub start: usize,
+    pub end: usize,
+    pub tokens: Vec<Token>,
+    /// Whether `standard_conforming_strings` was on when it was read.
+    pub standard_conforming_strings: bool,
+    /// Ended by `;` (false for a psql line, or the last statement of a file without `;`).
+    pub terminated: bool,
+}
+
+impl RawStatement {
+    pub fn text<'a>(&self, src: &'a str) -> &'a str {
+        src.get(self.start..self.end).unwrap_or("")
+    }
+
+    pub fn is_meta(&self) -> bool {
+        self.tokens.len() == 1 && self.tokens[0].kind == TokenKind::Meta
+    }
+}
+
+fn word_is(src: &str, t: &Token, w: &str) -> bool {
+    t.kind == TokenKind::Word && t.text(src).eq_ignore_ascii_case(w)
+}
+
+/// Splits `src`; lexing problems (unterminated quotes and comments) come back with their offsets.
+pub fn split(src: &str) -> (Vec<RawStatement>, Vec<LexError>) {
+    let mut lx = Lexer::new(src);
+    let mut out = Vec::new();
+    let mut tokens: Vec<Token> = Vec::new();
+    // Depth of BEGIN ATOMIC ... END nesting in a CREATE FUNCTION/PROCEDURE.
+    let mut atomic_depth = 0usize;
+    let mut scs = true;
+    while let Some(tok) = lx.next_token() {
+        match tok.kind {
+            TokenKind::Meta => {
+                // psql reads a backslash command wherever it appears; it does not end the query
+                // being collected, so a statement around it continues.
+                out.push(RawStatement {
+                    start: tok.start,
+                    end: tok.end,
+                    tokens: vec![tok],
+                    standard_conforming_strings: scs,
+                    terminated: false,
+                });
+            }
+            TokenKind::Semicolon if atomic_depth == 0 => {
+                if tokens.is_empty() {
+                    continue;
+                }
+                let stmt = RawStatement {
+                    start: tokens[0].start,
+                    end: tokens.last().map_or(tok.start, |t| t.end),
+                    tokens: std::mem::take(&mut tokens),
+                    standard_conforming_strings: scs,
+                    terminated: true,
+                };
+                if let Some(on) = standard_conforming_setting(src, &stmt.tokens) {
+                    scs = on;
+                    lx.standard_conforming_strings = on;
+                }
+                let copy_from_stdin = is_copy_from_stdin(src, &stmt.tokens);
+                out.push(stmt);
+                if copy_from_stdin {
+                    // The data follows on the next line, up to a line `\.`.
+                    lx.take_line();
+                    loop {
+                        let before = lx.position();
+                        if before >= src.len() {
+                            break;
+                        }
+                        let (s, e) = lx.take_line();
+                        if src.get(s..e).is_some_and(|l| l.trim_end_matches('\r') == "\\.") {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ => {
+                if tokens.len() >= 2 && is_routine(src, &tokens) {
+                    let prev = tokens[tokens.len() - 1];
+                    if word_is(src, &tok, "atomic") && word_is(src, &prev, "begin") {
+                        atomic_depth += 1;
+                    } else if atomic_depth > 0 && (word_is(src, &tok, "case") || word_is(src, &tok, "begin")) {
+                        atomic_depth += 1;
+                    } else if atomic_depth > 0 && word_is(src, &tok, "end") {
+                        atomic_depth -= 1;
+                    }
+                }
+                tokens.push(tok);
+            }
+        }
+    }
+    if !tokens.is_empty() {
+        out.push(RawStatement {
+            start: tokens[0].start,
+            end: tokens.last().map_or(0, |t| t.end),
+            tokens,
+            standard_conforming_strings: scs,
+            terminated: false,
+        });
+    }
+    (out, lx.errors)
+}
+
+fn is_routine(src: &str, tokens: &[Token]) -> bool {
+    if !word_is(src, &tokens[0], "create") {
+        return false;
+    }
+    let mut i = 1;
+    if tokens.len() > 3 && word_is(src, &tokens[1], "or") && word_is(src, &tokens[2], "replace") {
+        i = 3;
+    }
+    tokens.get(i).is_some_and(|t| word_is(src, t, "function") || word_is(src, t, "procedure"))
+}
+
+fn standard_conforming_setting(src: &str, tokens: &[Token]) -> Option<bool> {
+    if tokens.len() >= 3
+        && word_is(src, &tokens[0], "set")
+        && word_is(src, &tokens[1], "standard_conforming_strings")
+    {
+        let value = tokens.last()?.text(src).trim_matches('\'').to_ascii_lowercase();
+        return match value.as_str() {
+            "off" | "false" => Some(false),
+            "on" | "true" => Some(true),
+            _ => None,
+        };
+    }
+    None
+}
+
+fn is_copy_from_stdin(src: &str, tokens: &[Token]) -> bool {
+    !tokens.is_empty()
+        && word_is(src, &tokens[0], "copy")
+        && tokens.windows(2).any(|w| word_is(src, &w[0], "from") && word_is(src, &w[1], "stdin"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(src: &str) -> Vec<String> {
+        split(src).0.iter().map(|s| s.text(src).to_string()).collect()
+    }
+
+    #[test]
+    fn splits_at_top_level_semicolons() {
+        let src = "\\restrict abc\nSET a = 1;\nCREATE FUNCTION f() RETURNS int AS $$ select 1; $$ LANGUAGE sql;\n-- x;\n/* ; */ SELECT ';';";
+        assert_eq!(
+            texts(src),
+            vec![
+                "\\restrict abc",
+                "SET a = 1",
+                "CREATE FUNCTION f() RETURNS int AS $$ select 1; $$ LANGUAGE sql",
+                "SELECT ';'"
+            ]
+        );
+    }
+
+    #[test]
+    fn skips_copy_data() {
+        let src = "COPY t (a) FROM stdin;\n1;2\nx\n\\.\nCREATE TABLE u ();";
+        assert_eq!(texts(src), vec!["COPY t (a) FROM stdin", "CREATE TABLE u ()"]);
+    }
+
+    #[test]
+    fn keeps_begin_atomic_bodies() {
+        let src = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END; SELECT 2;";
+        assert_eq!(
+            texts(src),
+            vec!["CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn old_dumps_with_backslash_escapes() {
+        let src = "SET standard_conforming_strings = off;\nSELECT 'a\\';b';\nSELECT 2;";
+        assert_eq!(texts(src), vec!["SET standard_conforming_strings = off", "SELECT 'a\\';b'", "SELECT 2"]);
+    }
+}

@@ -1,0 +1,183 @@
+use super::*;
+use crate::hints::{Backfill, Rename};
+use crate::model::{BaseType, Column, Constraint, ConstraintKind, QualifiedName, ReferentialAction, Table, TypeName};
+
+fn ty(name: &str) -> TypeName {
+    TypeName { base: BaseType::Builtin(name.into()), modifiers: vec![], array_dimensions: 0 }
+}
+
+fn table(name: &str, columns: &[(&str, &str, bool)]) -> Table {
+    let mut t = Table::new(QualifiedName::public(name));
+    for (c, tname, nn) in columns {
+        let mut col = Column::new(*c, ty(tname));
+        col.not_null = *nn;
+        t.columns.insert((*c).to_string(), col);
+    }
+    t
+}
+
+fn pk(t: &mut Table, column: &str) {
+    let name = format!("{}_pkey", t.name.name);
+    t.constraints.insert(
+        name.clone(),
+        Constraint {
+            name,
+            kind: ConstraintKind::PrimaryKey { columns: vec![column.into()], include: vec![] },
+            deferrable: false,
+            initially_deferred: false,
+            not_valid: false,
+            comment: None,
+        },
+    );
+}
+
+fn fk(t: &mut Table, column: &str, target: &str) {
+    let name = format!("{}_{column}_fkey", t.name.name);
+    t.constraints.insert(
+        name.clone(),
+        Constraint {
+            name,
+            kind: ConstraintKind::ForeignKey {
+                columns: vec![column.into()],
+                references: QualifiedName::public(target),
+                referenced_columns: vec!["id".into()],
+                on_delete: ReferentialAction::NoAction,
+                on_update: ReferentialAction::NoAction,
+                match_full: false,
+            },
+            deferrable: false,
+            initially_deferred: false,
+            not_valid: false,
+            comment: None,
+        },
+    );
+}
+
+fn catalog(tables: Vec<Table>) -> Catalog {
+    let mut c = Catalog::default();
+    c.schemas.insert("public".into(), crate::model::Namespace { name: "public".into(), comment: None });
+    for t in tables {
+        c.tables.insert(t.name.clone(), t);
+    }
+    c
+}
+
+/// Every depends_on edge points backwards, ids are s1.. in order, pre-contract steps reversible.
+fn check_invariants(plan: &Plan) {
+    let steps: Vec<&Step> = plan.steps().collect();
+    for (i, s) in steps.iter().enumerate() {
+        assert_eq!(s.id, format!("s{}", i + 1));
+        for d in &s.depends_on {
+            let j: usize = d[1..].parse().unwrap();
+            assert!(j < i + 1, "{} depends on later {d}", s.id);
+        }
+    }
+    let names: Vec<PhaseName> = plan.phases.iter().map(|p| p.name).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(names, sorted, "phases out of order or repeated");
+    for p in &plan.phases {
+        if p.name != PhaseName::Contract {
+            for s in &p.steps {
+                assert!(s.reversible, "{} in {} is not reversible", s.id, p.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn unchanged_schema_plans_no_step() {
+    let a = catalog(vec![table("users", &[("id", "bigint", true)])]);
+    let p = plan_catalogs(&a, &a.clone(), &Hints::default(), &PlanOptions::default()).unwrap();
+    assert!(p.phases.is_empty());
+    assert_eq!(p.safety, Severity::Safe);
+    assert_eq!(p.from_fingerprint, p.to_fingerprint);
+    assert!(p.objects.from.contains_key("table public.users"));
+}
+
+#[test]
+fn not_null_column_without_backfill_is_an_error_that_says_so() {
+    let a = catalog(vec![table("orders", &[("id", "bigint", true)])]);
+    let b = catalog(vec![table("orders", &[("id", "bigint", true), ("currency", "text", true)])]);
+    let e = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions::default()).unwrap_err();
+    assert_eq!(e[0].code.as_deref(), Some("not-null-needs-backfill"));
+    assert!(e[0].message.contains("backfill"), "{}", e[0].message);
+    let hints = Hints {
+        backfill: vec![Backfill { table: "public.orders".into(), column: "currency".into(), expression: "'EUR'".into() }],
+        ..Hints::default()
+    };
+    let p = plan_catalogs(&a, &b, &hints, &PlanOptions::default()).unwrap();
+    check_invariants(&p);
+    let phases: Vec<PhaseName> = p.phases.iter().map(|x| x.name).collect();
+    assert_eq!(phases, PhaseName::ALL.to_vec());
+    let backfill = p.steps().find(|s| s.repeat_until_zero_rows).unwrap();
+    assert!(backfill.sql[0].contains("'EUR'"), "{}", backfill.sql[0]);
+    assert!(p.steps().any(|s| s.sql.iter().any(|q| q.ends_with("ALTER COLUMN currency SET NOT NULL"))));
+}
+
+#[test]
+fn two_new_tables_referencing_each_other_get_their_foreign_keys_after_both() {
+    let a = catalog(vec![]);
+    let mut x = table("x", &[("id", "bigint", true), ("y_id", "bigint", false)]);
+    pk(&mut x, "id");
+    fk(&mut x, "y_id", "y");
+    let mut y = table("y", &[("id", "bigint", true), ("x_id", "bigint", false)]);
+    pk(&mut y, "id");
+    fk(&mut y, "x_id", "x");
+    let b = catalog(vec![x, y]);
+    let p = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions::default()).unwrap();
+    check_invariants(&p);
+    let changes: Vec<&str> = p.steps().map(|s| s.change.as_str()).collect();
+    assert_eq!(changes[..2], ["create table public.x", "create table public.y"]);
+    assert!(changes[2..].iter().all(|c| c.contains("_fkey")), "{changes:?}");
+    // Byte-identical output run to run.
+    let again = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions::default()).unwrap();
+    assert_eq!(serde_json::to_string(&p).unwrap(), serde_json::to_string(&again).unwrap());
+}
+
+#[test]
+fn rename_column_goes_through_all_four_phases() {
+    let mut a_users = table("users", &[("id", "bigint", true), ("fullname", "text", true)]);
+    pk(&mut a_users, "id");
+    let mut b_users = table("users", &[("id", "bigint", true), ("name", "text", true)]);
+    pk(&mut b_users, "id");
+    let hints = Hints {
+        renames: vec![Rename::Column { table: "public.users".into(), from: "fullname".into(), to: "name".into() }],
+        ..Hints::default()
+    };
+    let p = plan_catalogs(&catalog(vec![a_users]), &catalog(vec![b_users]), &hints, &PlanOptions::default()).unwrap();
+    check_invariants(&p);
+    let phases: Vec<PhaseName> = p.phases.iter().map(|x| x.name).collect();
+    assert_eq!(phases, PhaseName::ALL.to_vec());
+    let contract = &p.phases[3].steps;
+    assert!(contract.iter().any(|s| s.sql.iter().any(|q| q.contains("DROP COLUMN fullname"))));
+    assert!(p.phases[3].app_checkpoint.as_deref().unwrap_or("").contains("public.users.fullname"));
+}
+
+#[test]
+fn hazards_depend_on_the_server_version() {
+    let a = catalog(vec![table("t", &[("id", "bigint", true), ("v", "text", false)])]);
+    let b = catalog(vec![table("t", &[("id", "bigint", true), ("v", "text", true)])]);
+    let codes = |version| {
+        let p = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions { server_version: version }).unwrap();
+        p.steps().flat_map(|s| s.hazards.iter().map(|h| h.code.clone())).collect::<Vec<_>>()
+    };
+    assert!(codes(11).contains(&"not-null-full-scan".to_string()));
+    assert!(!codes(12).contains(&"not-null-full-scan".to_string()));
+    assert!(plan_catalogs(&a, &b, &Hints::default(), &PlanOptions { server_version: 10 }).is_err());
+}
+
+#[test]
+fn an_unbreakable_cycle_names_every_step_in_it() {
+    use crate::ops::StepDraft;
+    let a = StepDraft::new(PhaseName::Expand, "first thing").creates("k1").needs("k2");
+    let b = StepDraft::new(PhaseName::Expand, "second thing").creates("k2").needs("k1");
+    let nodes = vec![
+        order::Node { draft: a, rank: 0, change: 0, position: 0 },
+        order::Node { draft: b, rank: 0, change: 1, position: 0 },
+    ];
+    let e = order::order(nodes).err().unwrap();
+    assert_eq!(e.code.as_deref(), Some("dependency-cycle"));
+    assert!(e.message.contains("first thing") && e.message.contains("second thing"), "{}", e.message);
+}
