@@ -132,7 +132,10 @@ impl Ingest<'_> {
             }
             "create" => self.create(&mut c, raw),
             "alter" => self.alter(&mut c, raw),
-            "drop" => self.drop(&mut c, raw),
+            "drop" => {
+                self.index_names_dirty = true;
+                self.drop(&mut c, raw)
+            }
             "comment" => self.comment(&mut c),
             "do" => self.do_block(&mut c, raw),
             _ => self.fallback(raw, "not a statement that changes the schema"),
@@ -475,6 +478,9 @@ impl Ingest<'_> {
         }
         // Identity columns get their sequence's name and normalised options.
         let identity_columns: Vec<String> = self.catalog.tables[&name].columns.values().filter(|c| c.identity.is_some()).map(|c| c.name.clone()).collect();
+        if !identity_columns.is_empty() {
+            self.index_names_dirty = true;
+        }
         for col in identity_columns {
             if let Some(mut cd) = self.catalog.tables.get(&name).and_then(|t| t.columns.get(&col)).cloned() {
                 self.settle_identity(&name, &mut cd);
@@ -961,6 +967,9 @@ impl Ingest<'_> {
                 }
             }
         }
+        let index_backed = matches!(p.kind, ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. });
+        let schema = table.schema.clone();
+        let constraint_name = name.clone();
         t.constraints.insert(
             name.clone(),
             Constraint {
@@ -972,6 +981,9 @@ impl Ingest<'_> {
                 comment: None,
             },
         );
+        if index_backed {
+            self.note_index_name(&schema, &constraint_name);
+        }
         Ok(())
     }
 
@@ -1003,11 +1015,52 @@ impl Ingest<'_> {
         }
     }
 
+    /// Rebuilds the set of index-like relation names if something may have changed it.
+    pub(crate) fn refresh_index_names(&mut self) {
+        if !self.index_names_dirty {
+            return;
+        }
+        let mut set = std::collections::HashSet::new();
+        for t in self.catalog.tables.values() {
+            let schema = &t.name.schema;
+            for n in t.indexes.keys() {
+                set.insert((schema.clone(), n.clone()));
+            }
+            for (n, c) in &t.constraints {
+                if matches!(c.kind, ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. }) {
+                    set.insert((schema.clone(), n.clone()));
+                }
+            }
+            for c in t.columns.values() {
+                if let Some(s) = c.identity.as_ref().and_then(|i| i.sequence.as_ref()) {
+                    set.insert((s.schema.clone(), s.name.clone()));
+                }
+            }
+        }
+        for v in self.catalog.views.values() {
+            for n in v.indexes.keys() {
+                set.insert((v.name.schema.clone(), n.clone()));
+            }
+        }
+        self.index_names = set;
+        self.index_names_dirty = false;
+    }
+
+    /// Records a new index-like name (keeps the set current without a rebuild).
+    pub(crate) fn note_index_name(&mut self, schema: &str, name: &str) {
+        if !self.index_names_dirty {
+            self.index_names.insert((schema.to_string(), name.to_string()));
+        }
+    }
+
     /// Is a relation (table, index, sequence, view) of this name in the schema?
     pub(crate) fn relation_name_taken(&self, schema: &str, name: &str) -> bool {
         let q = QualifiedName::new(schema, name);
         if self.catalog.tables.contains_key(&q) || self.catalog.sequences.contains_key(&q) || self.catalog.views.contains_key(&q) {
             return true;
+        }
+        if !self.index_names_dirty {
+            return self.index_names.contains(&(schema.to_string(), name.to_string()));
         }
         self.catalog.tables.values().filter(|t| t.name.schema == schema).any(|t| {
             t.indexes.contains_key(name)
@@ -1069,6 +1122,7 @@ impl Ingest<'_> {
             return self.alter_sequence(c);
         }
         if c.is_kw("index") {
+            self.index_names_dirty = true;
             return self.alter_index(c);
         }
         if c.is_kw("type") {
@@ -1186,6 +1240,9 @@ impl Ingest<'_> {
             return Err(ParseError { offset: written.offset, message: format!("relation {table} does not exist") });
         }
         self.set_expr_columns(&table);
+        if c.is_kw("rename") || c.is_kws(&["set", "schema"]) {
+            self.index_names_dirty = true;
+        }
         // RENAME forms take the whole statement.
         if c.eat_kw("rename") {
             if c.eat_kw("to") {
@@ -1244,6 +1301,9 @@ impl Ingest<'_> {
 
     fn alter_table_action(&mut self, c: &mut Cursor<'_>, table: &mut QualifiedName, raw: &RawStatement) -> PResult<()> {
         let offset = c.offset();
+        if !c.is_kw("add") || c.is_kw_at(1, "generated") {
+            self.index_names_dirty = true;
+        }
         let _ = raw;
         if c.eat_kw("add") {
             if c.is_kw("constraint") || c.is_kw("primary") || c.is_kw("unique") || c.is_kw("check") || c.is_kw("foreign") || c.is_kw("exclude") {
@@ -1283,6 +1343,9 @@ impl Ingest<'_> {
                 col.not_null = true;
             }
             self.settle_identity(table, &mut col);
+            if col.identity.is_some() {
+                self.index_names_dirty = true;
+            }
             self.table_mut(table, offset)?.columns.insert(col_name.clone(), col);
             if let Some(kind) = serial {
                 self.make_serial(table, &col_name, kind);
@@ -1747,6 +1810,7 @@ impl Ingest<'_> {
         if !self.catalog.tables.contains_key(&table) && !is_view {
             return Err(ParseError { offset: tw.offset, message: format!("relation {table} does not exist") });
         }
+        self.refresh_index_names();
         let schema = table.schema.clone();
         let index_name = match &name {
             Some(n) => {
@@ -1781,6 +1845,7 @@ impl Ingest<'_> {
             attached_to: None,
             comment: None,
         };
+        self.note_index_name(&schema, &index_name);
         if is_view {
             if let Some(v) = self.catalog.views.get_mut(&table) {
                 v.indexes.insert(index_name, index);

@@ -418,6 +418,8 @@ struct CondParser<'c, 'a> {
 
 type R<T> = Result<T, ()>;
 
+const MAX_DEPTH: usize = 48;
+
 const COMPARISONS: &[&str] = &["=", "<>", "!=", "<", ">", "<=", ">="];
 
 impl CondParser<'_, '_> {
@@ -448,8 +450,9 @@ impl CondParser<'_, '_> {
     }
 
     fn or(&mut self) -> R<E> {
+        // Deeper nesting than this falls back to the text as written (no deep recursion).
         self.depth += 1;
-        if self.depth > 200 {
+        if self.depth > MAX_DEPTH {
             return Err(());
         }
         let first = self.and()?;
@@ -471,12 +474,16 @@ impl CondParser<'_, '_> {
         Ok(if items.len() == 1 { items.remove(0) } else { flatten(true, items) })
     }
     fn not(&mut self) -> R<E> {
-        if self.kw("not") {
+        let mut nots = 0usize;
+        while self.kw("not") {
             self.i += 1;
-            let e = self.not()?;
-            return Ok(E::Not(Box::new(e)));
+            nots += 1;
         }
-        self.is()
+        let mut e = self.is()?;
+        for _ in 0..nots {
+            e = E::Not(Box::new(e));
+        }
+        Ok(e)
     }
     fn is(&mut self) -> R<E> {
         let mut e = self.cmp()?;
@@ -930,6 +937,11 @@ fn print(e: &E) -> String {
 /// of the column they are compared with. `cols` holds the types of the columns in scope.
 /// Anything the small parser does not know falls back to [`condition_text`].
 pub fn condition_text_typed(c: &Cursor<'_>, a: usize, b: usize, cols: &BTreeMap<String, TypeName>, domain: bool) -> String {
+    // Very long conditions are kept as written: the printed tree would be as deep as the
+    // condition is long.
+    if b.saturating_sub(a) > 1500 {
+        return condition_text(c, a, b, domain);
+    }
     let mut p = CondParser { c, i: a, b: b.min(c.toks.len()), cols, domain, depth: 0 };
     match p.or() {
         Ok(e) if p.i == p.b => print(&e),

@@ -107,6 +107,10 @@ pub(crate) struct Ingest<'s> {
     pub diagnostics: Vec<Diagnostic>,
     /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
     pub expr_columns: std::collections::BTreeMap<String, crate::model::TypeName>,
+    /// Names of indexes, constraint indexes and identity sequences by (schema, name), so that
+    /// checking a new relation name does not scan every table. Rebuilt when `index_names_dirty`.
+    pub index_names: std::collections::HashSet<(String, String)>,
+    pub index_names_dirty: bool,
     /// Line starts, for offset → position.
     line_starts: Vec<usize>,
 }
@@ -127,6 +131,8 @@ impl<'s> Ingest<'s> {
             statements: Vec::new(),
             diagnostics: Vec::new(),
             expr_columns: Default::default(),
+            index_names: Default::default(),
+            index_names_dirty: true,
             line_starts,
         }
     }
