@@ -135,11 +135,17 @@ fn check_from(client: &mut Client, target: &Target, plan: &LoadedPlan, force: bo
     }
     let live = shiftplan::fingerprint::object_fingerprints(&catalog);
     let differences = drift::compare(&plan.plan.objects.from, &live);
-    let list = if differences.is_empty() {
-        "  (every object matches, but the schema as a whole does not: an object of a kind the plan does not list)".to_string()
-    } else {
-        drift::describe(&differences)
-    };
+    let unchecked = drift::unchecked(&plan.plan.objects.from);
+    if !unchecked.is_empty() {
+        progress.line(&format!(
+            "note: not checked against the database (kept as SQL text by the model): {}",
+            unchecked.join(", ")
+        ));
+    }
+    if differences.is_empty() {
+        return Ok(());
+    }
+    let list = drift::describe(&differences);
     let message = format!(
         "the database's schema is not the one this plan starts from ({} differing object{}):\n{list}",
         differences.len(),
