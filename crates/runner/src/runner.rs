@@ -609,11 +609,35 @@ fn checkpoint_words(checkpoint: &str) -> String {
 }
 
 /// What `verify` found.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Verification {
     /// What the live schema was compared with, in words.
     pub expected: String,
     pub differences: Vec<drift::ObjectDifference>,
+    /// Differences plan-v1.md allows, in words (an enum keeps the values a rolled-back step added).
+    pub allowed: Vec<String>,
+}
+
+/// Enum differences the plan says its rollback leaves (plan-v1.md: PostgreSQL cannot drop an enum
+/// value; the step's hazard `enum-value-irreversible` says so): moved from `differences` to `allowed`.
+fn allow_kept_enum_values(plan: &Plan, records: &BTreeMap<String, StepRecord>, verification: &mut Verification) {
+    let kept: Vec<&Step> = plan
+        .steps()
+        .filter(|s| records.get(&s.id).map(|r| r.state) == Some(StepState::RolledBack))
+        .filter(|s| s.hazards.iter().any(|h| h.code == "enum-value-irreversible"))
+        .collect();
+    verification.differences.retain(|d| {
+        let Some(name) = d.object.strip_prefix("enum ") else { return true };
+        let steps: Vec<&str> = kept.iter().filter(|s| s.change.contains(name)).map(|s| s.id.as_str()).collect();
+        if d.difference != drift::Difference::Changed || steps.is_empty() {
+            return true;
+        }
+        verification.allowed.push(format!(
+            "enum {name} keeps the values added by rolled-back step(s) {} (PostgreSQL cannot drop an enum value)",
+            steps.join(", ")
+        ));
+        false
+    });
 }
 
 pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunError> {
@@ -632,12 +656,12 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
     let objects = &plan.plan.objects;
     let (expected_text, expected) = if states.iter().all(|(_, s)| *s == StepState::Applied) && !states.is_empty() {
         if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.to_fingerprint {
-            return Ok(Verification { expected: "the plan's target schema (`to`)".into(), differences: Vec::new() });
+            return Ok(Verification { expected: "the plan's target schema (`to`)".into(), ..Verification::default() });
         }
         ("the plan's target schema (`to`)".to_string(), objects.to.clone())
     } else if states.iter().all(|(_, s)| matches!(s, StepState::Pending | StepState::RolledBack)) {
         if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.from_fingerprint {
-            return Ok(Verification { expected: "the plan's starting schema (`from`)".into(), differences: Vec::new() });
+            return Ok(Verification { expected: "the plan's starting schema (`from`)".into(), ..Verification::default() });
         }
         ("the plan's starting schema (`from`)".to_string(), objects.from.clone())
     } else {
@@ -659,9 +683,16 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
                     Some(phase) => format!("the objects the plan leaves alone (phase {phase} is partly applied)"),
                     None => "the objects the plan leaves alone".to_string(),
                 };
-                return Ok(Verification { expected: text, differences: drift::compare(&untouched, &live_untouched) });
+                return Ok(Verification {
+                    expected: text,
+                    differences: drift::compare(&untouched, &live_untouched),
+                    ..Verification::default()
+                });
             }
         }
     };
-    Ok(Verification { expected: expected_text, differences: drift::compare(&expected, &live) })
+    let mut verification =
+        Verification { expected: expected_text, differences: drift::compare(&expected, &live), ..Verification::default() };
+    allow_kept_enum_values(&plan.plan, &records, &mut verification);
+    Ok(verification)
 }
