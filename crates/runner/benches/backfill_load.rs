@@ -1,4 +1,4 @@
-//! Benchmark: the rename-column plan on a table of N rows (default 1,000,000;
+//! Benchmark: the planner's rename-column plan (tests/fixtures/rename_column) on a table of N rows (default 1,000,000;
 //! `SHIFTPLAN_BENCH_ROWS`) while 2 clients of the old and 2 of the new application version read and
 //! write (70 % reads, 20 % updates, 10 % inserts, 2 ms apart), against the same load without
 //! migration; and the backfill rate against one single UPDATE of the whole table.
@@ -27,7 +27,21 @@ fn main() {
 }
 
 fn fixture() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rename_column")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/rename_column")
+}
+
+/// The planner's plan for the fixture, as a plan file would hold it.
+fn planner_plan() -> Result<LoadedPlan, Box<dyn std::error::Error>> {
+    let read = |n: &str| std::fs::read_to_string(fixture().join(n));
+    let hints: shiftplan::Hints = serde_json::from_str(&read("hints.json")?)?;
+    let plan = shiftplan::plan(
+        shiftplan::Source::new("from.sql", &read("from.sql")?),
+        shiftplan::Source::new("to.sql", &read("to.sql")?),
+        &hints,
+        &shiftplan::PlanOptions::default(),
+    )
+    .map_err(|d| format!("planning failed: {d:?}"))?;
+    Ok(LoadedPlan::parse("rename_column plan", &serde_json::to_string(&plan)?)?)
 }
 
 fn database(name: &str, rows: i64) -> Result<TestDatabase, Box<dyn std::error::Error>> {
@@ -63,7 +77,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let rows: i64 = std::env::var("SHIFTPLAN_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let clients = 2usize;
     let pause = Duration::from_millis(2);
-    let plan = LoadedPlan::read(&fixture().join("plan.json"))?;
+    let plan = planner_plan()?;
     let exec = ExecOptions::default();
 
     // 1. The same load with no migration running (both columns exist, the sync trigger is on).
