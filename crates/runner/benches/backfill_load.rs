@@ -17,7 +17,7 @@ use shiftplan_runner::plan_file::LoadedPlan;
 use shiftplan_runner::progress::{Progress, ProgressMode};
 use shiftplan_runner::runner::{ApplyOptions, Selection, Target, apply};
 use shiftplan_runner::testing::TestDatabase;
-use shiftplan_runner::workload::{AppVersion, RenameScenario, migrate_under_load, percentile, start_client};
+use shiftplan_runner::workload::{AppVersion, RenameScenario, backfill_measure, migrate_under_load, percentile, start_client};
 
 fn main() {
     if let Err(e) = run() {
@@ -114,8 +114,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // 3. The runner's backfill with no load.
     let quiet_db = database("bench_quiet", rows)?;
     through(&plan, &quiet_db, PhaseName::DualWrite, &exec)?;
-    let quiet_time = through(&plan, &quiet_db, PhaseName::Backfill, &exec)?;
-    let quiet_rate = rows as f64 / quiet_time.as_secs_f64();
+    through(&plan, &quiet_db, PhaseName::Backfill, &exec)?;
+    let quiet_target = Target { database_url: quiet_db.url().to_string(), history_schema: "shiftplan".into() };
+    let (quiet_rows, quiet_time) = backfill_measure(&plan, &quiet_target)?;
+    let quiet_rate = quiet_rows as f64 / quiet_time.as_secs_f64();
     drop(quiet_db);
 
     // 4. The whole plan under load, phase by phase.
@@ -171,8 +173,17 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!();
     println!("rates                                    rows/s   vs single UPDATE");
     println!("  single UPDATE of the table (no load)  {single_rate:>9.0}   100 %   ({updated} rows in {})", ms(single_time));
-    println!("  backfill, no load                      {quiet_rate:>9.0}   {:>3.0} %", quiet_rate / single_rate * 100.0);
-    println!("  backfill under load                    {load_rate:>9.0}   {:>3.0} %", load_rate / single_rate * 100.0);
+    println!(
+        "  backfill step, no load                 {quiet_rate:>9.0}   {:>3.0} %   ({quiet_rows} rows in {})",
+        quiet_rate / single_rate * 100.0,
+        ms(quiet_time)
+    );
+    println!(
+        "  backfill step, under load              {load_rate:>9.0}   {:>3.0} %   ({} rows in {})",
+        load_rate / single_rate * 100.0,
+        run.backfill_rows,
+        ms(run.backfill_time)
+    );
     if failures > 0 {
         return Err(format!("{failures} application transactions failed").into());
     }
