@@ -77,6 +77,15 @@ pub fn describe(differences: &[ObjectDifference]) -> String {
         .join("\n")
 }
 
+/// The objects that are not in `schema` (the runner's history schema: a dump of a database the
+/// runner worked on holds it, a plan's schemas may too; introspection leaves it out).
+pub fn without_schema(objects: &BTreeMap<String, String>, schema: &str) -> BTreeMap<String, String> {
+    let quoted = shiftplan::model::quote_ident(schema);
+    let whole = format!("schema {quoted}");
+    let prefix = format!(" {quoted}.");
+    objects.iter().filter(|(k, _)| **k != whole && !k.contains(&prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
 /// Only the objects a plan leaves alone (same fingerprint in `from` and `to`).
 pub fn untouched(from: &BTreeMap<String, String>, to: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     from.iter().filter(|(k, v)| to.get(*k) == Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect()
@@ -111,5 +120,9 @@ mod tests {
         let f = |h: &str| BTreeMap::from([("function public.f(integer)".to_string(), h.to_string())]);
         assert!(compare(&f("1"), &f("2")).is_empty(), "function bodies are not compared");
         assert_eq!(compare(&f("1"), &BTreeMap::new())[0].difference, Difference::Missing);
+        let history: BTreeMap<String, String> = [("schema shiftplan", "1"), ("table shiftplan.plans", "2"), ("table public.a", "3")]
+            .map(|(k, v)| (k.into(), v.into()))
+            .into();
+        assert_eq!(without_schema(&history, "shiftplan").keys().collect::<Vec<_>>(), vec!["table public.a"]);
     }
 }
