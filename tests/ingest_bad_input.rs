@@ -26,7 +26,9 @@ fn unterminated_dollar_quote_names_its_position() {
     assert!(e[0].message.contains("$body$"), "{}", e[0].message);
     assert_eq!(e[0].file.as_deref(), Some("f.sql"));
     // What came before is still read.
-    assert!(shiftplan::inspect("f.sql", sql).catalog.tables.contains_key(&shiftplan::model::QualifiedName::public("t")));
+    assert!(
+        shiftplan::inspect("f.sql", sql).catalog.tables.contains_key(&shiftplan::model::QualifiedName::public("t"))
+    );
 }
 
 #[test]
@@ -77,7 +79,9 @@ fn binary_bytes_do_not_panic() {
 fn deeply_nested_expressions_do_not_overflow_the_stack() {
     for depth in [100usize, 5_000, 50_000] {
         let expr = format!("{}1{}", "(".repeat(depth), ")".repeat(depth));
-        let sql = format!("CREATE TABLE t (a int CHECK (a > {expr}), b int DEFAULT {expr});\nSELECT {expr};\nCREATE INDEX ON t (({expr}));");
+        let sql = format!(
+            "CREATE TABLE t (a int CHECK (a > {expr}), b int DEFAULT {expr});\nSELECT {expr};\nCREATE INDEX ON t (({expr}));"
+        );
         let i = shiftplan::inspect("deep.sql", &sql);
         assert!(i.catalog.tables.len() == 1, "depth {depth}: {:?}", i.diagnostics.first());
         let sql = format!("CREATE TABLE u (a int CHECK ({}a > 1{}));", "NOT ".repeat(depth), "");
@@ -106,7 +110,9 @@ fn statements_referencing_unknown_tables_are_diagnostics_not_drops() {
     let sql = "ALTER TABLE missing ADD COLUMN a int;\nCREATE INDEX i ON missing (a);\nCREATE TABLE t (a int REFERENCES elsewhere);";
     let i = shiftplan::inspect("m.sql", sql);
     assert_eq!(i.statements.len(), 3);
-    for (s, d) in i.statements.iter().zip(i.diagnostics.iter().filter(|d| d.severity >= shiftplan::DiagnosticSeverity::Warning)) {
+    for (s, d) in
+        i.statements.iter().zip(i.diagnostics.iter().filter(|d| d.severity >= shiftplan::DiagnosticSeverity::Warning))
+    {
         assert!(d.line == Some(s.line), "{s:?} {d:?}");
     }
 }
@@ -114,7 +120,12 @@ fn statements_referencing_unknown_tables_are_diagnostics_not_drops() {
 fn corpus_statements() -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut out = Vec::new();
-    for f in ["triggerdev/final_schema.sql", "danbooru/structure.sql", "sakila-postgres/postgres-sakila-schema.sql", "postgrest-fixture/schema.sql"] {
+    for f in [
+        "triggerdev/final_schema.sql",
+        "danbooru/structure.sql",
+        "sakila-postgres/postgres-sakila-schema.sql",
+        "postgrest-fixture/schema.sql",
+    ] {
         let sql = std::fs::read_to_string(dir.join(f)).expect("corpus file");
         let (stmts, _) = shiftplan::parse::split::split(&sql);
         out.extend(stmts.iter().map(|s| s.text(&sql).to_string()));
@@ -149,7 +160,11 @@ proptest! {
 #[test]
 fn mutated_corpus_statements_never_panic() {
     let statements = corpus_statements();
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() });
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
     let strategy = (0..statements.len(), any::<u64>(), 0usize..4);
     runner
         .run(&strategy, |(index, seed, kind)| {

@@ -27,7 +27,7 @@ pub use cursor::ParseError;
 
 /// The result of reading one SQL file: the model, what happened to each statement, diagnostics.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Inspection {
     pub catalog: Catalog,
     pub statements: Vec<StatementOutcome>,
@@ -55,7 +55,7 @@ impl Inspection {
 
 /// One statement of the input and what the model made of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct StatementOutcome {
     pub line: u32,
     pub column: u32,
@@ -68,7 +68,7 @@ pub struct StatementOutcome {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum StatementStatus {
     /// Applied to the model.
@@ -103,13 +103,15 @@ pub(crate) struct Ingest<'s> {
     pub catalog: Catalog,
     /// Where unqualified names go (the first schema of `search_path`).
     pub default_schema: String,
+    /// The schemas of `search_path` (pg_catalog and `$user` left out), in order.
+    pub search_path: Vec<String>,
     pub statements: Vec<StatementOutcome>,
     pub diagnostics: Vec<Diagnostic>,
     /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
     pub expr_columns: std::collections::BTreeMap<String, crate::model::TypeName>,
     /// Names of indexes, constraint indexes and identity sequences by (schema, name), so that
     /// checking a new relation name does not scan every table. Rebuilt when `index_names_dirty`.
-    pub index_names: std::collections::HashSet<(String, String)>,
+    pub index_names: std::collections::HashMap<String, std::collections::HashSet<String>>,
     pub index_names_dirty: bool,
     /// Line starts, for offset → position.
     line_starts: Vec<usize>,
@@ -128,6 +130,7 @@ impl<'s> Ingest<'s> {
             src,
             catalog,
             default_schema: "public".into(),
+            search_path: vec!["public".into()],
             statements: Vec::new(),
             diagnostics: Vec::new(),
             expr_columns: Default::default(),
@@ -173,15 +176,24 @@ impl<'s> Ingest<'s> {
         if self.src.trim().is_empty() {
             return;
         }
-        let (statements, lex_errors) = split::split(self.src);
-        for e in &lex_errors {
-            self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
-        }
-        for raw in &statements {
+        let src = self.src;
+        let mut splitter = split::Splitter::new(src);
+        let mut reported = 0;
+        while let Some(raw) = splitter.next_statement() {
+            // Lexing problems met while reading this statement, in file order.
+            let errors = splitter.errors();
+            for e in errors.get(reported..).unwrap_or(&[]) {
+                self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
+            }
+            reported = errors.len();
+            let raw = &raw;
             let p = self.position(raw.start);
-            let summary = summarize(raw.text(self.src));
+            let summary = summarize(raw.text(src));
             let outcome = if raw.tokens.iter().any(|t| t.unterminated) {
-                Err(ParseError { offset: raw.start, message: "the statement is cut short by an unterminated quote or comment".into() })
+                Err(ParseError {
+                    offset: raw.start,
+                    message: "the statement is cut short by an unterminated quote or comment".into(),
+                })
             } else {
                 self.statement(raw)
             };
@@ -196,6 +208,9 @@ impl<'s> Ingest<'s> {
                 }
             };
             self.statements.push(StatementOutcome { line: p.line, column: p.column, summary, status, reason });
+        }
+        for e in splitter.errors().get(reported..).unwrap_or(&[]) {
+            self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
         }
     }
 
