@@ -160,8 +160,11 @@ impl Differ<'_> {
     }
 
     fn schemas_and_extensions(&mut self) {
+        // Every database has the schema `public`: never created nor dropped, only commented.
+        let public = crate::model::Namespace { name: "public".into(), comment: None };
         for (name, ns) in &self.to.schemas {
-            match self.from.schemas.get(name) {
+            let old = self.from.schemas.get(name).or((name == "public").then_some(&public));
+            match old {
                 None => {
                     self.push(Change::CreateSchema { name: name.clone() });
                     if ns.comment.is_some() {
@@ -174,9 +177,14 @@ impl Differ<'_> {
                 Some(_) => {}
             }
         }
-        for name in self.from.schemas.keys() {
-            if !self.to.schemas.contains_key(name) {
+        for (name, ns) in &self.from.schemas {
+            if self.to.schemas.contains_key(name) {
+                continue;
+            }
+            if name != "public" {
                 self.push(Change::DropSchema { name: name.clone() });
+            } else if ns.comment.is_some() {
+                self.comment("SCHEMA", "public".into(), crate::ops::key::schema(name), ns.comment.clone(), None);
             }
         }
         for (name, ext) in &self.to.extensions {

@@ -87,8 +87,9 @@ fn add(table: &QualifiedName, column: &Column, backfill: Option<&str>, table_col
             return Err(Diagnostic::error(
                 "not-null-needs-backfill",
                 format!(
-                    "column {what} is added NOT NULL without a default: existing rows need a value. Add a backfill hint: {{\"backfill\": [{{\"table\": \"{table}\", \"column\": \"{}\", \"expression\": \"...\"}}]}}",
-                    column.name
+                    "column {what} is added NOT NULL without a default: existing rows need a value. Add a backfill hint: {{\"backfill\": [{{\"table\": {}, \"column\": {}, \"expression\": \"...\"}}]}}",
+                    serde_json::Value::from(table.to_string()),
+                    serde_json::Value::from(column.name.clone())
                 ),
             ));
         }
