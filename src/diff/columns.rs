@@ -212,7 +212,7 @@ impl Differ<'_> {
             }
             if fc.generated != tc.generated {
                 self.touched.insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
-                let mut sql = vec![crate::render::alter::drop_column(name, &fc.name), crate::render::alter::add_column(name, tc)];
+                let mut sql = vec![crate::render::ddl::drop_column(name, &fc.name), crate::render::ddl::add_column(name, tc)];
                 if fc.generated.is_some() && tc.generated.is_none() && tc.generated.is_none() && fc.generated.as_ref().is_some_and(|g| g.stored) {
                     // PostgreSQL 13+ can keep the values: DROP EXPRESSION.
                     if tc.default.is_none() && tc.identity.is_none() {
@@ -593,7 +593,7 @@ fn same_policy(a: &crate::model::Policy, b: &crate::model::Policy) -> bool {
 }
 
 fn constraint_text(c: &Constraint) -> String {
-    crate::render::alter::constraint_definition(c)
+    crate::render::format::constraint_def(c)
 }
 
 fn same_constraint(a: &Constraint, b: &Constraint) -> bool {

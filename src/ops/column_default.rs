@@ -15,8 +15,8 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 None => format!("drop default of {what}"),
             };
             let mut step = StepDraft::new(PhaseName::Expand, change)
-                .sql(alter::set_default(table, column, to.as_deref()))
-                .rollback(alter::set_default(table, column, from.as_deref()))
+                .sql(crate::render::ddl::set_default(table, column, to.as_deref()))
+                .rollback(crate::render::ddl::set_default(table, column, from.as_deref()))
                 .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
                 .needs(key::column(table, column));
             if let Some(d) = to {

@@ -10,7 +10,8 @@ use super::{Context, StepDraft, key, sequences_in, type_needs};
 use crate::diff::Change;
 use crate::model::{Column, QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::alter::{self, temporary_name, type_sql};
+use crate::render::alter::temporary_name;
+use crate::render::format::format_type as type_sql;
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
@@ -19,7 +20,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             let mut out = sync.expand_to_backfill(cx);
             let mut contract = sync.contract_base(format!("drop the old column {table}.{} of the rename to {}", quote_ident(&from.name), quote_ident(&to.name)));
             if let Some(d) = &to.default {
-                contract = contract.sql(alter::set_default(table, &to.name, Some(d))).needs_all(sequences_in(d).iter().map(key::sequence));
+                contract = contract.sql(crate::render::ddl::set_default(table, &to.name, Some(d))).needs_all(sequences_in(d).iter().map(key::sequence));
             }
             out.push(contract.hazard(
                 "old-shape-removed",
@@ -101,8 +102,8 @@ impl Sync<'_> {
         physical.comment = None;
         let what = format!("{table}.{}", quote_ident(self.new_physical));
         let mut add = StepDraft::new(PhaseName::Expand, format!("add column {what} (new shape of {table}.{})", quote_ident(&self.old.name)))
-            .sql(alter::add_column(table, &physical))
-            .rollback(alter::drop_column(table, self.new_physical))
+            .sql(crate::render::ddl::add_column(table, &physical))
+            .rollback(crate::render::ddl::drop_column(table, self.new_physical))
             .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
             .creates(key::column(table, self.new_physical))
             .needs(key::table(table))
@@ -144,7 +145,7 @@ impl Sync<'_> {
             .needs(key::table(self.table));
         step.sql = dropped.sql;
         step.drops.extend(dropped.drops);
-        step.sql.push(alter::drop_column(self.table, &self.old.name));
+        step.sql.push(crate::render::ddl::drop_column(self.table, &self.old.name));
         step.needs_old.extend(type_needs(&self.old.data_type));
         if let Some(d) = &self.old.default {
             step.needs_old.extend(sequences_in(d).iter().map(key::sequence));

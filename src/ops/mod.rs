@@ -33,6 +33,8 @@ pub struct Context<'a> {
     pub from: &'a Catalog,
     pub to: &'a Catalog,
     pub server_version: u32,
+    /// See [`crate::PlanOptions::assume_empty_tables`].
+    pub assume_empty_tables: bool,
 }
 
 /// A step before ordering: what the plan's [`crate::plan::Step`] holds, plus the keys that order it.

@@ -26,6 +26,10 @@ pub struct PlanArgs {
     /// Also write plan.json and one up and one down .sql file per phase into DIR.
     #[arg(long = "out-dir")]
     pub out_dir: Option<PathBuf>,
+    /// Plan new NOT NULL columns without a default or backfill hint as a plain ADD COLUMN, which
+    /// only works on empty tables (flagged dangerous), instead of failing.
+    #[arg(long = "assume-empty-tables")]
+    pub assume_empty_tables: bool,
     /// Exit with 1 when the plan holds a hazard at or above this severity.
     #[arg(long = "fail-on", value_enum, default_value_t = FailOn::Dangerous)]
     pub fail_on: FailOn,
@@ -112,7 +116,7 @@ pub fn run(args: PlanArgs) -> u8 {
     };
     let from_name = args.from.display().to_string();
     let to_name = args.to.display().to_string();
-    let options = shiftplan::PlanOptions { server_version: args.pg_version };
+    let options = shiftplan::PlanOptions { server_version: args.pg_version, assume_empty_tables: args.assume_empty_tables };
     let plan = match shiftplan::plan(
         shiftplan::Source::new(&from_name, &from),
         shiftplan::Source::new(&to_name, &to),
