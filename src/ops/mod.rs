@@ -207,7 +207,7 @@ pub mod key {
 /// Keys of a type: a user-defined type and its schema (built-in types need nothing).
 pub fn type_needs(t: &TypeName) -> Vec<String> {
     match &t.base {
-        BaseType::User(name) => vec![key::type_(name), key::schema(&name.schema)],
+        BaseType::User(name) => vec![key::type_(name), key::schema(&name.schema), format!("enum values {name}")],
         BaseType::Builtin(_) => Vec::new(),
     }
 }

@@ -151,5 +151,13 @@ fn drop(t: &Table) -> StepDraft {
     for tr in t.triggers.values() {
         s = s.needs_old(key::function_name(&tr.function));
     }
+    // Dropped before the tables it references, when they go too.
+    for c in t.constraints.values() {
+        if let ConstraintKind::ForeignKey { references, .. } = &c.kind {
+            if *references != t.name {
+                s = s.needs_old(key::table(references));
+            }
+        }
+    }
     s
 }
