@@ -33,6 +33,17 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     }
 }
 
+/// `expr` converted from one type to another with casts: through `text` when a user-defined type
+/// (an enum, a domain) is on either side, since PostgreSQL has no cast between two enums.
+fn cast(expr: &str, from: &crate::model::TypeName, to: &crate::model::TypeName) -> String {
+    let user = |t: &crate::model::TypeName| matches!(t.base, crate::model::BaseType::User(_));
+    if user(from) || user(to) {
+        format!("{expr}::text::{}", type_sql(to))
+    } else {
+        format!("{expr}::{}", type_sql(to))
+    }
+}
+
 /// Two physical columns kept equal by trigger: `old` (the `from` column) and the new one, named
 /// `new_physical` until contract (the final name for a rename, a temporary one for a type change).
 pub struct Sync<'a> {
@@ -54,7 +65,7 @@ impl Sync<'_> {
         match self.transform {
             Some((up, _)) => row_expression(up, self.table, self.table_columns, record, &[]),
             None if self.old.data_type == self.new.data_type => format!("{record}.{}", quote_ident(&self.old.name)),
-            None => format!("{record}.{}::{}", quote_ident(&self.old.name), type_sql(&self.new.data_type)),
+            None => cast(&format!("{record}.{}", quote_ident(&self.old.name)), &self.old.data_type, &self.new.data_type),
         }
     }
 
@@ -66,7 +77,7 @@ impl Sync<'_> {
                 row_expression(down, self.table, &columns, record, &[(self.new.name.clone(), self.new_physical.to_string())])
             }
             None if self.old.data_type == self.new.data_type => format!("{record}.{}", quote_ident(self.new_physical)),
-            None => format!("{record}.{}::{}", quote_ident(self.new_physical), type_sql(&self.old.data_type)),
+            None => cast(&format!("{record}.{}", quote_ident(self.new_physical)), &self.new.data_type, &self.old.data_type),
         }
     }
 
@@ -75,7 +86,7 @@ impl Sync<'_> {
         match self.transform {
             Some((up, _)) => format!("({})", up.trim()),
             None if self.old.data_type == self.new.data_type => quote_ident(&self.old.name),
-            None => format!("{}::{}", quote_ident(&self.old.name), type_sql(&self.new.data_type)),
+            None => cast(&quote_ident(&self.old.name), &self.old.data_type, &self.new.data_type),
         }
     }
 
