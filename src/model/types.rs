@@ -7,11 +7,12 @@ use super::QualifiedName;
 
 /// An expression as PostgreSQL prints it back (`pg_get_expr`): e.g. `'x'::text`, `CURRENT_TIMESTAMP`,
 /// `nextval('public.users_id_seq'::regclass)`, `(price > (0)::numeric)`.
+#[cfg_attr(feature = "tsify", tsify::declare)]
 pub type SqlExpr = String;
 
 /// A whole schema: everything a migration may touch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Catalog {
     pub schemas: BTreeMap<String, Namespace>,
     pub extensions: BTreeMap<String, Extension>,
@@ -30,14 +31,14 @@ pub struct Catalog {
 
 /// A schema (namespace). Called `Namespace` to keep "schema" for the whole [`Catalog`] in prose.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Namespace {
     pub name: String,
     pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Extension {
     pub name: String,
     pub schema: Option<String>,
@@ -46,9 +47,10 @@ pub struct Extension {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Table {
     pub name: QualifiedName,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Column>"))]
     pub columns: IndexMap<String, Column>,
     pub constraints: BTreeMap<String, Constraint>,
     /// Standalone indexes (CREATE INDEX), keyed by index name (unique within the schema).
@@ -97,7 +99,7 @@ impl Table {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PartitionOf {
     pub parent: QualifiedName,
     /// As pg_get_expr prints `relpartbound`: `FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`, `DEFAULT`.
@@ -105,7 +107,7 @@ pub struct PartitionOf {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Column {
     pub name: String,
     pub data_type: TypeName,
@@ -135,7 +137,7 @@ impl Column {
 
 /// A column or domain type, canonical: `format_type` is its [`std::fmt::Display`] (see render).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct TypeName {
     /// Built-in types by their canonical name without modifiers (`integer`, `character varying`,
     /// `timestamp without time zone`, `numeric`); user-defined types (enums, domains, composites,
@@ -149,7 +151,7 @@ pub struct TypeName {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
 pub enum BaseType {
     Builtin(String),
@@ -157,7 +159,7 @@ pub enum BaseType {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Identity {
     /// GENERATED ALWAYS (true) or BY DEFAULT (false).
     pub always: bool,
@@ -167,7 +169,7 @@ pub struct Identity {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Generated {
     pub expression: SqlExpr,
     /// STORED (true) or VIRTUAL (false, PostgreSQL 18).
@@ -175,7 +177,7 @@ pub struct Generated {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Constraint {
     pub name: String,
     pub kind: ConstraintKind,
@@ -187,7 +189,7 @@ pub struct Constraint {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConstraintKind {
     PrimaryKey {
@@ -218,7 +220,7 @@ pub enum ConstraintKind {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum ReferentialAction {
     #[default]
@@ -230,7 +232,7 @@ pub enum ReferentialAction {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Index {
     pub name: String,
     pub unique: bool,
@@ -251,7 +253,7 @@ pub struct Index {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct IndexKey {
     /// A column name, or an expression (as pg_get_indexdef prints it, parenthesised when not a bare column).
     pub expression: IndexKeyExpr,
@@ -263,7 +265,7 @@ pub struct IndexKey {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum IndexKeyExpr {
     Column(String),
@@ -271,7 +273,7 @@ pub enum IndexKeyExpr {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Trigger {
     pub name: String,
     /// The whole definition as pg_get_triggerdef prints it.
@@ -282,7 +284,7 @@ pub struct Trigger {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Policy {
     pub name: String,
     pub permissive: bool,
@@ -295,7 +297,7 @@ pub struct Policy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct View {
     pub name: QualifiedName,
     pub materialized: bool,
@@ -315,7 +317,7 @@ pub struct View {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Sequence {
     pub name: QualifiedName,
     /// `bigint` unless declared `AS integer` / `AS smallint`.
@@ -328,7 +330,7 @@ pub struct Sequence {
 
 /// Sequence options; `None` means PostgreSQL's default for the sequence's type.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct SequenceOptions {
     pub start: Option<i64>,
     pub increment: Option<i64>,
@@ -339,14 +341,14 @@ pub struct SequenceOptions {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ColumnRef {
     pub table: QualifiedName,
     pub column: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct EnumType {
     pub name: QualifiedName,
     /// In declared sort order.
@@ -355,7 +357,7 @@ pub struct EnumType {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Domain {
     pub name: QualifiedName,
     pub data_type: TypeName,
@@ -368,9 +370,10 @@ pub struct Domain {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CompositeType {
     pub name: QualifiedName,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, TypeName>"))]
     pub attributes: IndexMap<String, TypeName>,
     pub comment: Option<String>,
 }
@@ -424,7 +427,7 @@ const FUNCTION_ID_TS: &str = r#"/** A function's identity: `public.last_day(time
 export type FunctionId = string;"#;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Function {
     pub id: FunctionId,
     pub kind: FunctionKind,
@@ -437,7 +440,7 @@ pub struct Function {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum FunctionKind {
     Function,
@@ -447,7 +450,7 @@ pub enum FunctionKind {
 
 /// A valid statement the model cannot represent: kept whole, never dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct OpaqueObject {
     /// What it is, in words: `event trigger`, `publication`, `cast`, ...
     pub kind: String,

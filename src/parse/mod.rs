@@ -27,7 +27,7 @@ pub use cursor::ParseError;
 
 /// The result of reading one SQL file: the model, what happened to each statement, diagnostics.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Inspection {
     pub catalog: Catalog,
     pub statements: Vec<StatementOutcome>,
@@ -55,7 +55,7 @@ impl Inspection {
 
 /// One statement of the input and what the model made of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct StatementOutcome {
     pub line: u32,
     pub column: u32,
@@ -68,7 +68,7 @@ pub struct StatementOutcome {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum StatementStatus {
     /// Applied to the model.

@@ -17,7 +17,7 @@ use crate::Source;
 
 /// Planner options (`options` in JS, flags on the CLI).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct PlanOptions {
     /// The PostgreSQL major version to plan for, 11–18 (`--pg-version`). Default 15.
