@@ -38,10 +38,33 @@ impl Differ<'_> {
                 None => self.new_table(tt, !in_cycle.contains(name)),
             }
         }
+        let dropped: BTreeSet<QualifiedName> = self
+            .from
+            .tables
+            .keys()
+            .filter(|n| !self.to.tables.contains_key(*n) && !self.hints.tables.contains_key(*n))
+            .cloned()
+            .collect();
+        // Dropped tables that reference each other: their foreign keys go first, as steps of their own.
+        let drop_cycle = fk_cycles(self.from, &dropped);
         for (name, ft) in &self.from.tables {
             if self.to.tables.contains_key(name) || self.hints.tables.contains_key(name) {
                 continue;
             }
+            let mut ft = ft.clone();
+            if drop_cycle.contains(name) {
+                let fks: Vec<Constraint> = ft
+                    .constraints
+                    .values()
+                    .filter(|c| matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if drop_cycle.contains(references) && references != name))
+                    .cloned()
+                    .collect();
+                for c in fks {
+                    ft.constraints.remove(&c.name);
+                    self.push(Change::DropConstraint { table: name.clone(), constraint: c });
+                }
+            }
+            let ft = &ft;
             for n in &new_tables {
                 if let Some(tt) = self.to.tables.get(n) {
                     if same_shape(ft, tt) {
