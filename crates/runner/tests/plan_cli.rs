@@ -84,10 +84,11 @@ fn bad_input_exits_2_naming_file_line_and_column() {
     assert!(err.contains(&format!("{}:2:", bad_hints.display())), "{err}");
 
     let absent = dir.join("absent.json");
-    std::fs::write(&absent, r#"{"renames": [{"kind": "column", "table": "public.users", "from": "nope", "to": "name"}]}"#).unwrap();
+    std::fs::write(&absent, "{\"renames\": [\n  {\"kind\": \"column\", \"table\": \"public.users\", \"from\": \"nope\", \"to\": \"name\"}\n]}").unwrap();
     let out = plan(&["--from", arg(&from), "--to", arg(&to), "--hints", arg(&absent)]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nope"), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:2:3: error: renames[0]: rename hint: column nope", absent.display())), "{err}");
 
     let bad_sql = dir.join("bad.sql");
     std::fs::write(&bad_sql, "CREATE TABLE t (id int);\nCREATE TABLE u (id int,, x);\n").unwrap();
