@@ -71,19 +71,23 @@ test("a plan shows its phases as a timeline with checkpoints, steps with SQL, ro
   await openFixture(page);
   const phases = await page.locator("#timeline .phase").evaluateAll((els) => els.map((e) => e.dataset.phase));
   assert.deepEqual(phases, ["expand", "dual_write", "backfill", "contract"]);
-  assert.match(await page.locator('.checkpoint[data-before="contract"]').innerText(), /Deploy before contract: every application instance reads and writes public\.users\.name/);
-  assert.equal(await page.locator("#plan-step-count").innerText(), "8");
-  assert.match(await page.locator("#plan-safety").innerText(), /Dangerous/);
+  assert.match(await page.locator('.checkpoint[data-before="contract"]').textContent(), /Deploy before contract: every application instance reads and writes public\.users\.name/);
+  assert.equal(await page.locator("#plan-step-count").textContent(), "8");
+  assert.match(await page.locator("#plan-safety").textContent(), /Dangerous/);
   const s8 = page.locator("#step-s8");
-  assert.match(await s8.locator(".sql").innerText(), /ALTER TABLE public\.users DROP COLUMN fullname/);
-  assert.match(await s8.locator(".badge.lock").innerText(), /ACCESS EXCLUSIVE\s*·\s*instant\s*·\s*public\.users/);
-  assert.match(await s8.locator(".hazard-dangerous").innerText(), /drop-column[\s\S]*deletes its data[\s\S]*What to do: Deploy code/);
-  assert.match(await s8.innerText(), /No statement can undo this step/);
+  assert.match(await s8.locator(".sql").textContent(), /ALTER TABLE public\.users DROP COLUMN fullname/);
+  assert.match(await s8.locator(".badge.lock").textContent(), /ACCESS EXCLUSIVE·instant·public\.users/);
+  assert.match(await s8.locator(".hazard-dangerous").textContent(), /drop-column.*deletes its data.*What to do: Deploy code/);
+  assert.match(await s8.textContent(), /No statement can undo this step/);
+  // Cards far down the page are not laid out until scrolled to (content-visibility), so these
+  // checks read textContent.
   const s2 = page.locator("#step-s2");
   await s2.locator(".rollback summary").click();
-  assert.match(await s2.locator(".rollback .sql").first().innerText(), /DROP TRIGGER users_sync_fullname_name ON public\.users/);
-  assert.match(await s2.locator(".hazard-careful").innerText(), /trigger-on-existing-table/);
-  // SQL is highlighted: keywords are spans with a class.
+  assert.match(await s2.locator(".rollback .sql").first().textContent(), /DROP TRIGGER users_sync_fullname_name ON public\.users/);
+  assert.match(await s2.locator(".hazard-careful").textContent(), /trigger-on-existing-table/);
+  // SQL is highlighted (when its card comes near the screen): keywords are spans with a class.
+  await s8.scrollIntoViewIfNeeded();
+  await s8.locator(".sql .tok-keyword").first().waitFor();
   assert.ok((await s8.locator(".sql .tok-keyword").count()) >= 3);
   assert.match(await page.locator("#plan-summary").textContent(), /Planned forPostgreSQL 15.*Proven onPostgreSQL 18 \(PGlite\)/);
   await page.locator(".plan-card").screenshot({ path: `${screenshots}plan.png` });
