@@ -77,12 +77,12 @@ function drawTab(name) {
 }
 
 function selectTab(name) {
-  drawTab(name);
   for (const tab of tabs) {
     $(`tab-${tab}`).setAttribute("aria-selected", String(tab === name));
     $(`tab-${tab}`).tabIndex = tab === name ? 0 : -1;
     $(`panel-${tab}`).hidden = tab !== name;
   }
+  drawTab(name);
 }
 tabs.forEach((tab, i) => {
   $(`tab-${tab}`).addEventListener("click", () => selectTab(tab));
