@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
-import { parseHints, plan, render, version } from "../index.js";
+import { formatDiagnostics, parseHints, plan, render, version } from "../index.js";
 
 const EXIT_OK = 0;
 const EXIT_HAZARD = 1;
@@ -85,15 +85,27 @@ function planCommand(args) {
       to_file: values.to,
       options: { server_version: Number(values["pg-version"]) },
     };
-    if (values.hints !== undefined) input.hints = parseHints(readText(values.hints), values.hints);
+    if (values.hints !== undefined) {
+      input.hints = parseHints(readText(values.hints), values.hints);
+      input.hints_file = values.hints;
+    }
     result = plan(input);
   } catch (e) {
     // Diagnostics come one a line (`file:line:column: error: message`), as the native command prints them.
     process.stderr.write(e instanceof InputError || e.diagnostics ? `${e.message}\n` : `error: ${e.message}\n`);
     return EXIT_BAD_INPUT;
   }
-  process.stdout.write(`${render(result, values.format)}\n`);
-  if (failOn !== "never" && SEVERITIES.indexOf(result.safety) >= SEVERITIES.indexOf(failOn)) return EXIT_HAZARD;
+  if (result.diagnostics.length > 0) process.stderr.write(`${formatDiagnostics(result.diagnostics)}\n`);
+  process.stdout.write(render(result, values.format));
+  // As the native command: exit 1 when a step holds a hazard at or above --fail-on.
+  if (failOn !== "never") {
+    const threshold = SEVERITIES.indexOf(failOn);
+    const hazards = result.phases.flatMap((phase) => phase.steps.flatMap((step) => step.hazards));
+    if (hazards.some((hazard) => SEVERITIES.indexOf(hazard.severity) >= threshold)) {
+      process.stderr.write(`plan safety is ${result.safety}: at or above --fail-on ${failOn}\n`);
+      return EXIT_HAZARD;
+    }
+  }
   return EXIT_OK;
 }
 

@@ -18,8 +18,10 @@ import {
   triggerdevState,
 } from "./support.js";
 
-// `[]` is the default format (json). `--format` joins once the native command has it.
-const FORMAT_ARGS = [[]];
+// Output options compared: the default (json), each format, and a --fail-on that makes hazards
+// exit with 1.
+const FORMAT_ARGS = [[], ["--format", "json"], ["--format", "sql"], ["--format", "markdown"], ["--fail-on", "safe"]];
+const FORMATS = ["json", "sql", "markdown"];
 
 function cases() {
   const all = plannerFixtures().map((f) => ({ ...f, name: `fixture ${f.name}` }));
@@ -64,7 +66,7 @@ for (const c of all) {
       });
     }
 
-    test("plan() returns the native JSON document, key for key", () => {
+    test("plan() returns the native JSON document, key for key, and render() its formats", () => {
       const want = run(native(), args);
       const input = {
         from: readFileSync(join(repoRoot, c.from), "utf8"),
@@ -72,7 +74,10 @@ for (const c of all) {
         from_file: c.from,
         to_file: c.to,
       };
-      if (c.hints) input.hints = shiftplan.parseHints(readFileSync(join(repoRoot, c.hints), "utf8"), c.hints);
+      if (c.hints) {
+        input.hints = shiftplan.parseHints(readFileSync(join(repoRoot, c.hints), "utf8"), c.hints);
+        input.hints_file = c.hints;
+      }
       let result;
       try {
         result = shiftplan.plan(input);
@@ -84,6 +89,9 @@ for (const c of all) {
       }
       assert.equal(`${JSON.stringify(result, null, 2)}\n`, want.stdout);
       assert.ok(want.status === 0 || want.status === 1, want.stderr);
+      for (const format of FORMATS) {
+        assert.equal(shiftplan.render(result, format), run(native(), [...args, "--format", format]).stdout, format);
+      }
     });
   });
 }

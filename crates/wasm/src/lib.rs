@@ -37,14 +37,22 @@ pub struct PlanInput {
     #[serde(default)]
     #[tsify(optional)]
     pub to_file: Option<String>,
+    /// What diagnostics about the hints call them (default `hints`), e.g. the hints file's path.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub hints_file: Option<String>,
 }
 
-/// The formats `render()` writes a plan in.
+/// The formats `render()` writes a plan in: those of the native `shiftplan plan --format`.
 #[derive(Debug, Clone, Copy, Deserialize, Tsify)]
 #[serde(rename_all = "snake_case")]
 pub enum RenderFormat {
-    /// The plan document as the native CLI's `--format json` prints it (pretty, 2 spaces).
+    /// The plan document (pretty JSON, 2 spaces, ending with a newline).
     Json,
+    /// A script `psql -v ON_ERROR_STOP=1 -f` runs: phases in order, checkpoints as comments.
+    Sql,
+    /// The plan for a pull request comment: summary, hazards, locks, phases and steps.
+    Markdown,
 }
 
 /// Called first by every export: a panic (a bug in shiftplan) then throws an `Error` with its
@@ -76,7 +84,14 @@ pub fn plan(input: Ts<PlanInput>) -> Result<Ts<Plan>, JsValue> {
     );
     match result {
         Ok(plan) => to_js(&plan).map(Ts::new_unchecked),
-        Err(diagnostics) => Err(diagnostics_error(&diagnostics)),
+        Err(mut diagnostics) => {
+            if let Some(hints_file) = &input.hints_file {
+                for d in diagnostics.iter_mut().filter(|d| d.file.as_deref() == Some("hints")) {
+                    d.file = Some(hints_file.clone());
+                }
+            }
+            Err(diagnostics_error(&diagnostics))
+        }
     }
 }
 
@@ -97,7 +112,9 @@ pub fn render(plan: Ts<Plan>, format: Ts<RenderFormat>) -> Result<String, JsValu
     let plan: Plan = from_js("plan", plan.js_value())?;
     let format: RenderFormat = from_js("format", format.js_value())?;
     match format {
-        RenderFormat::Json => serde_json::to_string_pretty(&plan).map_err(|e| js_error(&e.to_string())),
+        RenderFormat::Json => serde_json::to_string_pretty(&plan).map(|json| json + "\n").map_err(|e| js_error(&e.to_string())),
+        RenderFormat::Sql => Ok(shiftplan::render::plan_sql::script(&plan)),
+        RenderFormat::Markdown => Ok(shiftplan::render::markdown::render(&plan)),
     }
 }
 
@@ -111,6 +128,19 @@ pub fn parse_hints(json: &str, file: Option<String>) -> Result<Ts<Hints>, JsValu
         Ok(hints) => to_js(&hints).map(Ts::new_unchecked),
         Err(diagnostic) => Err(diagnostics_error(&[diagnostic])),
     }
+}
+
+/// Diagnostics as compilers (and the native CLI) print them: `file:line:column: severity: message`,
+/// one a line.
+#[wasm_bindgen(js_name = formatDiagnostics)]
+pub fn format_diagnostics(diagnostics: Vec<Ts<Diagnostic>>) -> Result<String, JsValue> {
+    install_panic_hook();
+    let lines = diagnostics
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| from_js::<Diagnostic>(&format!("diagnostics[{i}]"), d.js_value()).map(|d| d.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(lines.join("\n"))
 }
 
 /// The version of shiftplan this module was built from.
