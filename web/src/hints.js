@@ -1,0 +1,257 @@
+// The hints panel: renames, backfill values and transforms edited as rows, and the planner's
+// likely-rename suggestions offered with one click. The panel holds a hints document of
+// plan-v1.md ("Hints") and calls onChange(hints) after every edit.
+import { h, clear } from "./dom.js";
+
+const RENAME_KINDS = ["column", "table", "index", "enum", "view"];
+
+function emptyHints() {
+  return { renames: [], backfill: [], transforms: [] };
+}
+
+/**
+ * The rename hint a likely-rename diagnostic proposes, or null. The planner writes the hint as
+ * JSON inside its message (`... say so in the hints ({"kind": "column", "table": ..., ...}) ...`).
+ */
+export function renameFromDiagnostic(diagnostic) {
+  const json = /\{"kind":[^{}]*\}/.exec(diagnostic.message ?? "");
+  if (!json) return null;
+  try {
+    const rename = JSON.parse(json[0]);
+    return typeof rename.kind === "string" && typeof rename.from === "string" && typeof rename.to === "string" ? rename : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The backfill row a not-null-needs-backfill error asks for ({table, column}), or null. The
+ * planner's message names them as `... {"backfill": [{"table": "public.orders", "column": "currency", ...`.
+ */
+export function backfillFromDiagnostic(diagnostic) {
+  const m = /"table": "(.+?)", "column": "(.+?)"/.exec(diagnostic.message ?? "");
+  return m ? { table: m[1], column: m[2] } : null;
+}
+
+/** How many suggestions show before "Show all". */
+const SUGGESTIONS_SHOWN = 4;
+
+function sameRename(a, b) {
+  return a.kind === b.kind && (a.table ?? "") === (b.table ?? "") && a.from === b.from && a.to === b.to;
+}
+
+export class HintsPanel {
+  constructor({ renames, backfills, transforms, suggestions, count, addRename, addBackfill, addTransform, onChange }) {
+    this.elements = { renames, backfills, transforms, suggestions, count };
+    this.onChange = onChange;
+    this.hints = emptyHints();
+    this.suggested = [];
+    addRename.addEventListener("click", () => {
+      this.hints.renames.push({ kind: "column", table: "", from: "", to: "" });
+      this.render(true);
+    });
+    addBackfill.addEventListener("click", () => {
+      this.hints.backfill.push({ table: "", column: "", expression: "" });
+      this.render(true);
+    });
+    addTransform.addEventListener("click", () => {
+      this.hints.transforms.push({ table: "", column: "", up: "", down: "" });
+      this.render(true);
+    });
+  }
+
+  /** Replaces the hints (loading an example) without an edit event. */
+  set(hints) {
+    this.hints = {
+      renames: [...(hints?.renames ?? [])].map((r) => ({ ...r })),
+      backfill: [...(hints?.backfill ?? [])].map((b) => ({ ...b })),
+      transforms: [...(hints?.transforms ?? [])].map((t) => ({ ...t })),
+    };
+    this.render(false);
+  }
+
+  /** The hints document to plan with: rows with an empty field are left out until complete. */
+  value() {
+    const complete = (row, keys) => keys.every((k) => String(row[k] ?? "").trim() !== "");
+    const renames = this.hints.renames
+      .filter((r) => complete(r, r.kind === "column" ? ["table", "from", "to"] : r.kind === "enum_value" ? ["type", "from", "to"] : ["from", "to"]))
+      .map((r) => {
+        if (r.kind === "column") return { kind: "column", table: r.table.trim(), from: r.from.trim(), to: r.to.trim() };
+        if (r.kind === "enum_value") return { kind: "enum_value", type: r.type.trim(), from: r.from.trim(), to: r.to.trim() };
+        return { kind: r.kind, from: r.from.trim(), to: r.to.trim() };
+      });
+    const backfill = this.hints.backfill
+      .filter((b) => complete(b, ["table", "column", "expression"]))
+      .map((b) => ({ table: b.table.trim(), column: b.column.trim(), expression: b.expression.trim() }));
+    const transforms = this.hints.transforms
+      .filter((t) => complete(t, ["table", "column", "up", "down"]))
+      .map((t) => ({ table: t.table.trim(), column: t.column.trim(), up: t.up.trim(), down: t.down.trim() }));
+    return { renames, backfill, transforms };
+  }
+
+  /** Offers the likely renames among `diagnostics` that are not hints already. */
+  suggest(diagnostics) {
+    const renames = diagnostics
+      .filter((d) => d.code === "likely-rename")
+      .map((d) => ({ diagnostic: d, rename: renameFromDiagnostic(d) }))
+      .filter(({ rename }) => rename === null || !this.hints.renames.some((r) => sameRename(r, rename)));
+    const backfills = diagnostics
+      .filter((d) => d.code === "not-null-needs-backfill")
+      .map((d) => ({ diagnostic: d, backfill: backfillFromDiagnostic(d) }))
+      .filter(({ backfill }) => backfill === null || !this.hints.backfill.some((b) => b.table === backfill.table && b.column === backfill.column));
+    this.suggested = [...backfills, ...renames];
+    this.renderSuggestions();
+  }
+
+  changed() {
+    this.updateCount();
+    this.onChange(this.value());
+  }
+
+  updateCount() {
+    const v = this.value();
+    const n = v.renames.length + v.backfill.length + v.transforms.length;
+    this.elements.count.textContent = n === 0 ? "none" : `${n} in use`;
+  }
+
+  renderSuggestions() {
+    const box = clear(this.elements.suggestions);
+    const shown = this.showAllSuggestions ? this.suggested : this.suggested.slice(0, SUGGESTIONS_SHOWN);
+    for (const entry of shown) {
+      const { diagnostic, rename, backfill } = entry;
+      let action = null;
+      if (rename) {
+        action = h("button", {
+          type: "button",
+          class: "button small primary",
+          onclick: () => {
+            this.hints.renames.push({ table: "", ...rename });
+            this.render(true);
+          },
+        }, "Use this rename");
+      } else if (backfill) {
+        action = h("button", {
+          type: "button",
+          class: "button small primary",
+          onclick: () => {
+            this.hints.backfill.push({ ...backfill, expression: "" });
+            this.render(false);
+            this.elements.backfills.querySelector(".hint-row:last-child input.wide")?.focus();
+          },
+        }, "Add a backfill value");
+      }
+      box.append(
+        h(
+          "div",
+          { class: `suggestion ${backfill ? "suggestion-needed" : ""}`, role: "note", dataset: { code: diagnostic.code } },
+          h("span", { class: "suggestion-icon", "aria-hidden": "true" }, backfill ? "!" : "?"),
+          h("span", { class: "suggestion-text" }, diagnostic.message),
+          action,
+        ),
+      );
+    }
+    if (this.suggested.length > shown.length) {
+      box.append(h("button", { type: "button", class: "link-button", onclick: () => { this.showAllSuggestions = true; this.renderSuggestions(); } },
+        `Show all ${this.suggested.length} suggestions`));
+    }
+  }
+
+  /** The hints document as JSON text (for the CLI's --hints FILE). */
+  toJson() {
+    return `${JSON.stringify(this.value(), null, 2)}\n`;
+  }
+
+  render(edited) {
+    const input = (row, key, placeholder, label, wide) =>
+      h("input", {
+        type: "text",
+        class: wide ? "mono wide" : "mono",
+        value: row[key] ?? "",
+        placeholder,
+        "aria-label": label,
+        spellcheck: "false",
+        oninput: (e) => {
+          row[key] = e.target.value;
+          this.changed();
+        },
+      });
+    const remove = (list, row, label) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: "icon-button",
+          "aria-label": `Remove ${label}`,
+          title: "Remove",
+          onclick: () => {
+            list.splice(list.indexOf(row), 1);
+            this.render(true);
+          },
+        },
+        "×",
+      );
+
+    const renames = clear(this.elements.renames);
+    for (const row of this.hints.renames) {
+      const kind = h(
+        "select",
+        {
+          "aria-label": "What is renamed",
+          onchange: (e) => {
+            row.kind = e.target.value;
+            this.render(true);
+          },
+        },
+        [...RENAME_KINDS, ...(row.kind === "enum_value" ? ["enum_value"] : [])].map((k) =>
+          h("option", { value: k, selected: k === row.kind }, k),
+        ),
+      );
+      renames.append(
+        h(
+          "div",
+          { class: "hint-row" },
+          kind,
+          row.kind === "column" ? input(row, "table", "public.users", "Table") : null,
+          row.kind === "enum_value" ? input(row, "type", "public.status", "Enum type") : null,
+          input(row, "from", row.kind === "column" ? "fullname" : "public.old_name", "Old name"),
+          h("span", { class: "arrow", "aria-hidden": "true" }, "→"),
+          input(row, "to", row.kind === "column" ? "name" : "public.new_name", "New name"),
+          remove(this.hints.renames, row, "rename"),
+        ),
+      );
+    }
+    const backfills = clear(this.elements.backfills);
+    for (const row of this.hints.backfill) {
+      backfills.append(
+        h(
+          "div",
+          { class: "hint-row" },
+          input(row, "table", "public.orders", "Backfill table"),
+          input(row, "column", "currency", "Backfill column"),
+          h("span", { class: "arrow", "aria-hidden": "true" }, "="),
+          input(row, "expression", "'EUR'", "Backfill SQL expression", true),
+          remove(this.hints.backfill, row, "backfill value"),
+        ),
+      );
+    }
+    const transforms = clear(this.elements.transforms);
+    for (const row of this.hints.transforms) {
+      transforms.append(
+        h(
+          "div",
+          { class: "hint-row" },
+          input(row, "table", "public.events", "Transform table"),
+          input(row, "column", "counter", "Transform column"),
+          h("span", { class: "arrow", "aria-hidden": "true" }, "up"),
+          input(row, "up", "counter::bigint", "Up expression (new value from old columns)", true),
+          h("span", { class: "arrow", "aria-hidden": "true" }, "down"),
+          input(row, "down", "counter::integer", "Down expression (old value from new columns)", true),
+          remove(this.hints.transforms, row, "transform"),
+        ),
+      );
+    }
+    this.renderSuggestions();
+    this.updateCount();
+    if (edited) this.onChange(this.value());
+  }
+}

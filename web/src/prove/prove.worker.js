@@ -1,0 +1,30 @@
+// Proving off the main thread: PGlite (PostgreSQL 18 in WebAssembly) runs here, so the page stays
+// responsive while a plan is applied. Progress goes back as {id, final: false, event}.
+import { PGlite } from "@electric-sql/pglite";
+import snapshotSql from "./pg-catalog-snapshot.sql?raw";
+import { prove } from "./prove.js";
+
+self.addEventListener("message", async (event) => {
+  const { id, type, plan, from, to, hints, rowsPerTable } = event.data;
+  if (type !== "prove") {
+    self.postMessage({ id, ok: false, error: `unknown request ${type}` });
+    return;
+  }
+  try {
+    const result = await prove({
+      plan,
+      from,
+      to,
+      hints,
+      snapshotSql,
+      rowsPerTable,
+      createDb: () => PGlite.create(),
+      report: (progress) => self.postMessage({ id, final: false, event: progress }),
+    });
+    self.postMessage({ id, ok: true, result });
+  } catch (error) {
+    self.postMessage({ id, ok: false, error: String(error?.message ?? error) });
+  }
+});
+
+self.postMessage({ type: "ready" });
