@@ -28,7 +28,8 @@ test("version() is the package's version", () => {
 const MALFORMED = [
   [undefined, /^input: expected an object/],
   [{ to: "" }, /^input: missing field `from`/],
-  [{ from: 1, to: "" }, /^input\.from: invalid type: integer `1`, expected a string/],
+  [{ from: 1, to: "" }, /^input\.from: invalid type: number, expected a string/],
+  [{ from: "", to: "", hints: { renames: [{ kind: "table", from: "a", to: "b" }] }, from_file: ["a.sql"] }, /^input\.from_file: invalid type: object, expected a string/],
   [{ from: "", to: "", option: {} }, /^input\.option: unknown field `option`/],
   [{ from: "", to: "", hints: { renamez: [] } }, /^input\.hints\.renamez: unknown field `renamez`/],
   [{ from: "", to: "", hints: { renames: [{ kind: "column", table: "public.t", from: "a" }] } }, /^input\.hints\.renames\[0\]: missing field `to`/],
@@ -36,7 +37,8 @@ const MALFORMED = [
   [{ from: "", to: "", hints: { backfill: [{ table: "public.t", column: "c", expression: 1 }] } }, /^input\.hints\.backfill\[0\]\.expression: invalid type/],
   [{ from: "", to: "", options: { server_version: "15" } }, /^input\.options\.server_version: invalid type: string "15", expected u32/],
   [{ from: "", to: "", options: { server_version: 15, pg: 1 } }, /^input\.options\.pg: unknown field `pg`/],
-  [{ from: "", to: "", hints: { renames: [{ kind: "table", from: "a", to: "b", extra: 1n }] } }, /^input: cannot be read as JSON/],
+  [{ from: "", to: "", hints: { renames: [{ kind: "table", from: "a", to: "b", extra: 1n }] } }, /^input\.hints: cannot be read as JSON/],
+  ["CREATE TABLE t ()", /^input: expected an object/],
 ];
 
 for (const [input, message] of MALFORMED) {
