@@ -2,7 +2,7 @@
 // ../shared is present, real schema changes from trigger.dev's history), `npx shiftplan plan` and
 // `plan()` give the native `shiftplan plan` output byte for byte, errors and exit codes included.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 
@@ -34,6 +34,11 @@ function cases() {
     [399, 400],
   ]) {
     if (count >= b) all.push({ name: `trigger.dev ${a} → ${b}`, from: triggerdevState(a), to: triggerdevState(b) });
+  }
+  // The benchmark's input: trigger.dev's pg_dump at migration 400 and at the end, with hints.
+  const web = "web/tests/fixtures/triggerdev";
+  if (existsSync(join(repoRoot, web, "state-400.sql"))) {
+    all.push({ name: "trigger.dev pg_dump 400 → final", from: `${web}/state-400.sql`, to: `${web}/final.sql`, hints: `${web}/hints.json` });
   }
   const final = triggerdevFinal();
   if (final && count >= 400) all.push({ name: "trigger.dev 400 → final", from: triggerdevState(400), to: final });
