@@ -15,7 +15,7 @@ before(async () => {
 });
 
 test("ESM import and CJS require give the same module instance and exports", () => {
-  assert.deepEqual(Object.keys(esm).sort(), ["formatDiagnostics", "inspect", "parseHints", "plan", "render", "version"]);
+  assert.deepEqual(Object.keys(esm).sort(), ["formatDiagnostics", "inspect", "parseHints", "plan", "render", "renderPhase", "version"]);
   for (const name of Object.keys(esm)) assert.equal(esm[name], cjs[name], name);
 });
 

@@ -2,7 +2,8 @@
 // ../shared is present, real schema changes from trigger.dev's history), `npx shiftplan plan` and
 // `plan()` give the native `shiftplan plan` output byte for byte, errors and exit codes included.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 
@@ -70,6 +71,23 @@ for (const c of all) {
         assert.equal(got.status, want.status);
       });
     }
+
+    test("npx shiftplan plan --out-dir writes the files the native command writes", () => {
+      const dirs = ["native", "npx"].map((who) => mkdtempSync(join(tmpdir(), `shiftplan-out-${who}-`)));
+      try {
+        const want = run(native(), [...args, "--out-dir", dirs[0]]);
+        const got = run(process.execPath, [npxCli, ...args, "--out-dir", dirs[1]]);
+        assert.equal(got.stdout, want.stdout);
+        assert.equal(got.status, want.status);
+        const files = dirs.map((dir) => readdirSync(dir).sort());
+        assert.deepEqual(files[1], files[0]);
+        for (const file of files[0]) {
+          assert.equal(readFileSync(join(dirs[1], file), "utf8"), readFileSync(join(dirs[0], file), "utf8"), file);
+        }
+      } finally {
+        for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      }
+    });
 
     test("plan() returns the native JSON document, key for key, and render() its formats", () => {
       const want = run(native(), args);

@@ -9,7 +9,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use shiftplan::{Diagnostic, Hints, Inspection, Plan, PlanOptions, Source};
+use shiftplan::{Diagnostic, Hints, Inspection, Phase, Plan, PlanOptions, Source};
 use tsify::{Ts, Tsify};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -165,6 +165,29 @@ pub fn parse_hints(json: &str, file: Option<String>) -> Result<Ts<Hints>, JsValu
         Ok(hints) => to_js(&hints).map(Ts::new_unchecked),
         Err(diagnostic) => Err(diagnostics_error(&[diagnostic])),
     }
+}
+
+/// Which way `renderPhase()` writes a phase.
+#[derive(Debug, Clone, Copy, Deserialize, Tsify)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseDirection {
+    /// The phase's steps, forwards.
+    Up,
+    /// Their rollbacks, in reverse order.
+    Down,
+}
+
+/// One phase of a plan as a psql script (the `NN-phase.up.sql` / `.down.sql` files the native
+/// `shiftplan plan --out-dir` writes).
+#[wasm_bindgen(js_name = renderPhase)]
+pub fn render_phase(phase: Ts<Phase>, direction: Ts<PhaseDirection>) -> Result<String, JsValue> {
+    install_panic_hook();
+    let phase: Phase = from_js("phase", phase.js_value())?;
+    let direction: PhaseDirection = from_js("direction", direction.js_value())?;
+    Ok(match direction {
+        PhaseDirection::Up => shiftplan::render::plan_sql::phase_up(&phase),
+        PhaseDirection::Down => shiftplan::render::plan_sql::phase_down(&phase),
+    })
 }
 
 /// Diagnostics as compilers (and the native CLI) print them: `file:line:column: severity: message`,
