@@ -2,7 +2,8 @@
 // the Markdown report. Text comes from the shiftplan package's render() (in the planning worker).
 import { h, clear } from "./dom.js";
 
-function save(name, text, type) {
+/** Offers `text` as a file download named `name`. */
+export function saveText(name, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const link = h("a", { href: url, download: name, hidden: true });
   document.body.append(link);
@@ -48,7 +49,7 @@ export function renderDownloads(container, plan, { render, onError }) {
           dataset: { file: file.name },
           onclick: async () => {
             try {
-              save(file.name, await render(file.plan, file.format), file.type);
+              saveText(file.name, await render(file.plan, file.format), file.type);
             } catch (error) {
               onError(`${file.name}: ${error.message}`);
             }

@@ -24,6 +24,18 @@ export function renameFromDiagnostic(diagnostic) {
   }
 }
 
+/**
+ * The backfill row a not-null-needs-backfill error asks for ({table, column}), or null. The
+ * planner's message names them as `... {"backfill": [{"table": "public.orders", "column": "currency", ...`.
+ */
+export function backfillFromDiagnostic(diagnostic) {
+  const m = /"table": "(.+?)", "column": "(.+?)"/.exec(diagnostic.message ?? "");
+  return m ? { table: m[1], column: m[2] } : null;
+}
+
+/** How many suggestions show before "Show all". */
+const SUGGESTIONS_SHOWN = 4;
+
 function sameRename(a, b) {
   return a.kind === b.kind && (a.table ?? "") === (b.table ?? "") && a.from === b.from && a.to === b.to;
 }
@@ -79,10 +91,15 @@ export class HintsPanel {
 
   /** Offers the likely renames among `diagnostics` that are not hints already. */
   suggest(diagnostics) {
-    this.suggested = diagnostics
+    const renames = diagnostics
       .filter((d) => d.code === "likely-rename")
       .map((d) => ({ diagnostic: d, rename: renameFromDiagnostic(d) }))
       .filter(({ rename }) => rename === null || !this.hints.renames.some((r) => sameRename(r, rename)));
+    const backfills = diagnostics
+      .filter((d) => d.code === "not-null-needs-backfill")
+      .map((d) => ({ diagnostic: d, backfill: backfillFromDiagnostic(d) }))
+      .filter(({ backfill }) => backfill === null || !this.hints.backfill.some((b) => b.table === backfill.table && b.column === backfill.column));
+    this.suggested = [...backfills, ...renames];
     this.renderSuggestions();
   }
 
@@ -99,31 +116,49 @@ export class HintsPanel {
 
   renderSuggestions() {
     const box = clear(this.elements.suggestions);
-    for (const { diagnostic, rename } of this.suggested) {
+    const shown = this.showAllSuggestions ? this.suggested : this.suggested.slice(0, SUGGESTIONS_SHOWN);
+    for (const entry of shown) {
+      const { diagnostic, rename, backfill } = entry;
+      let action = null;
+      if (rename) {
+        action = h("button", {
+          type: "button",
+          class: "button small primary",
+          onclick: () => {
+            this.hints.renames.push({ table: "", ...rename });
+            this.render(true);
+          },
+        }, "Use this rename");
+      } else if (backfill) {
+        action = h("button", {
+          type: "button",
+          class: "button small primary",
+          onclick: () => {
+            this.hints.backfill.push({ ...backfill, expression: "" });
+            this.render(false);
+            this.elements.backfills.querySelector(".hint-row:last-child input.wide")?.focus();
+          },
+        }, "Add a backfill value");
+      }
       box.append(
         h(
           "div",
-          { class: "suggestion", role: "note" },
-          h("span", { class: "suggestion-icon", "aria-hidden": "true" }, "?"),
+          { class: `suggestion ${backfill ? "suggestion-needed" : ""}`, role: "note", dataset: { code: diagnostic.code } },
+          h("span", { class: "suggestion-icon", "aria-hidden": "true" }, backfill ? "!" : "?"),
           h("span", { class: "suggestion-text" }, diagnostic.message),
-          rename
-            ? h(
-                "button",
-                {
-                  type: "button",
-                  class: "button small primary",
-                  onclick: () => {
-                    this.hints.renames.push({ table: "", ...rename });
-                    this.suggested = this.suggested.filter((s) => s.rename !== rename);
-                    this.render(true);
-                  },
-                },
-                "Use this rename",
-              )
-            : null,
+          action,
         ),
       );
     }
+    if (this.suggested.length > shown.length) {
+      box.append(h("button", { type: "button", class: "link-button", onclick: () => { this.showAllSuggestions = true; this.renderSuggestions(); } },
+        `Show all ${this.suggested.length} suggestions`));
+    }
+  }
+
+  /** The hints document as JSON text (for the CLI's --hints FILE). */
+  toJson() {
+    return `${JSON.stringify(this.value(), null, 2)}\n`;
   }
 
   render(edited) {

@@ -5,7 +5,7 @@ import { HintsPanel } from "./hints.js";
 import { renderSummary, renderTimeline } from "./plan-view.js";
 import { renderGraph } from "./graph.js";
 import { ProveView } from "./prove-view.js";
-import { renderDownloads } from "./downloads.js";
+import { renderDownloads, saveText } from "./downloads.js";
 import { WorkerClient } from "./worker-client.js";
 import { h, clear } from "./dom.js";
 import exampleOrder from "../examples/index.json";
@@ -62,12 +62,27 @@ const proveView = new ProveView($("panel-prove"), {
 
 // Tabs.
 const tabs = ["plan", "graph", "prove"];
+// The graph and the Prove tables are drawn when their tab is first shown for a plan.
+const stale = { graph: false, prove: false };
+function drawTab(name) {
+  if (name === "graph" && stale.graph) {
+    stale.graph = false;
+    if (state.plan) renderGraph($("panel-graph"), state.plan, { onSelectStep: focusStep });
+    else clear($("panel-graph"));
+  }
+  if (name === "prove" && stale.prove) {
+    stale.prove = false;
+    proveView.render();
+  }
+}
+
 function selectTab(name) {
   for (const tab of tabs) {
     $(`tab-${tab}`).setAttribute("aria-selected", String(tab === name));
     $(`tab-${tab}`).tabIndex = tab === name ? 0 : -1;
     $(`panel-${tab}`).hidden = tab !== name;
   }
+  drawTab(name);
 }
 tabs.forEach((tab, i) => {
   $(`tab-${tab}`).addEventListener("click", () => selectTab(tab));
@@ -79,6 +94,10 @@ tabs.forEach((tab, i) => {
     $(`tab-${next}`).focus();
   });
 });
+
+function visibleTab() {
+  return tabs.find((tab) => !$(`panel-${tab}`).hidden) ?? "plan";
+}
 
 function focusStep(id) {
   selectTab("plan");
@@ -157,6 +176,8 @@ async function runPlan() {
     const answer = await planner.call("plan", input);
     if (request !== state.request) return;
     document.body.dataset.planAnsweredAt = String(performance.now());
+    document.body.dataset.planWorkerStart = String(answer.startedAt - performance.timeOrigin);
+    document.body.dataset.planWorkerEnd = String(answer.finishedAt - performance.timeOrigin);
     showPlan(answer.plan, answer.ms, input);
   } catch (error) {
     if (request !== state.request) return;
@@ -209,13 +230,17 @@ function showPlan(plan, ms, input) {
   showDiagnostics(plan.diagnostics ?? []);
   renderSummary($("plan-summary"), plan, { ms, provenOn: PGLITE_VERSION });
   renderTimeline($("panel-plan"), plan, { onFocusStep: focusStep });
-  renderGraph($("panel-graph"), plan, { onSelectStep: focusStep });
   proveView.setPlan(plan, { from: input.from, to: input.to, hints: input.hints });
+  stale.graph = true;
+  stale.prove = true;
+  drawTab(visibleTab());
   renderDownloads($("downloads"), plan, {
     render: (p, format) => planner.call("render", { plan: p, format }).then((a) => a.text),
     onError: (message) => toast(message),
   });
   document.body.dataset.planShownAt = String(performance.now());
+  // The frame that paints it: after the next animation frame's style, layout and paint.
+  requestAnimationFrame(() => setTimeout(() => (document.body.dataset.planPaintedAt = String(performance.now())), 0));
 }
 
 function showFailure(error) {
@@ -228,8 +253,10 @@ function showFailure(error) {
       h("span", null, `The schemas cannot be planned yet: ${diagnostics.filter((d) => d.severity === "error").length || 1} error(s) below.`)),
   );
   clear($("panel-plan")).append(h("div", { class: "empty" }, h("h3", null, "No plan"), h("p", null, "Fix the errors listed under Diagnostics; click one to jump to its line.")));
-  clear($("panel-graph"));
   proveView.setPlan(null, {});
+  stale.graph = true;
+  stale.prove = true;
+  drawTab(visibleTab());
   renderDownloads($("downloads"), null, {});
 }
 
@@ -246,6 +273,20 @@ for (const key of ["before", "after"]) {
     schedule(0);
   });
 }
+
+// hints.json in and out.
+$("open-hints").addEventListener("change", async (e) => {
+  const file = e.target.files?.[0];
+  e.target.value = "";
+  if (!file) return;
+  try {
+    hints.set(JSON.parse(await file.text()));
+    schedule(0);
+  } catch (error) {
+    toast(`${file.name} is not a hints document: ${error.message}`);
+  }
+});
+$("save-hints").addEventListener("click", () => saveText("hints.json", hints.toJson(), "application/json"));
 
 // A plan.json from the CLI or the npm package, shown and proven against the editors' schemas.
 $("open-plan").addEventListener("change", async (e) => {

@@ -26,14 +26,18 @@ export class ProveView {
     this.running = false;
   }
 
-  /** Shows the runner for a new plan (clearing the last result). */
+  /** Takes a new plan (the page calls render() when the tab is shown). */
   setPlan(plan, { from, to, hints }) {
     this.plan = plan;
     this.inputs = { from, to, hints };
-    this.render();
   }
 
   render() {
+    if (this.running) {
+      // A new plan came while proving the last one: the results on screen stay theirs.
+      this.planChangedWhileRunning = true;
+      return;
+    }
     const c = clear(this.container);
     if (!this.plan) {
       c.append(h("p", { class: "muted" }, "Prove runs once there is a plan."));
@@ -142,10 +146,11 @@ export class ProveView {
 
   async start() {
     if (this.running || !this.plan) return;
-    this.running = true;
     this.rowsPerTable = Math.max(1, Math.min(10000, Number(this.rowsInput.value) || 50));
     const rowsPerTable = this.rowsPerTable;
     this.render();
+    this.running = true;
+    this.planChangedWhileRunning = false;
     this.button.disabled = true;
     this.button.textContent = "Proving…";
     this.verdict.className = "verdict verdict-running";
@@ -172,6 +177,7 @@ export class ProveView {
       this.verdict.className = "verdict verdict-fail";
       this.verdict.textContent = `Prove could not run: ${error.message}`;
     } finally {
+      if (this.planChangedWhileRunning) this.verdict.append(h("div", { class: "small" }, "The plan changed while this ran: Prove again to prove the new one."));
       this.running = false;
       this.button.disabled = false;
       this.button.textContent = "Prove again";

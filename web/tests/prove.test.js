@@ -86,3 +86,21 @@ test("jsonDifferences names added, removed and changed paths", () => {
     { path: "a.d", expected: undefined, actual: 4 },
   ]);
 });
+
+test("a pg_dump file loads: its psql meta-commands are left out and its session settings reset", async () => {
+  const { loadSchema } = await import("../src/prove/prove.js");
+  const db = await PGlite.create();
+  const dump = [
+    "\\restrict abc123",
+    "SELECT pg_catalog.set_config('search_path', '', false);",
+    "SET check_function_bodies = false;",
+    "CREATE TYPE public.mood AS ENUM ('ok');",
+    "\\unrestrict abc123",
+  ].join("\n");
+  await loadSchema(db, "before.sql", dump);
+  // Unqualified names resolve again, as in a fresh connection.
+  await db.exec("CREATE TABLE t (m mood DEFAULT 'ok'::mood)");
+  assert.equal((await db.query("SHOW check_function_bodies")).rows[0].check_function_bodies, "on");
+  await assert.rejects(loadSchema(db, "after.sql", "CREATE TABLE broken ("), /^Error: after\.sql does not load on PGlite: /);
+  await db.close();
+});

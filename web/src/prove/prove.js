@@ -105,10 +105,20 @@ async function timed(fn) {
   return { value, ms: performance.now() - start };
 }
 
-/** Loads SQL text into a database; the error says which file failed. */
-async function loadSchema(db, file, sql) {
+/**
+ * Loads SQL text into a database; the error says which file failed. psql meta-commands (lines
+ * starting with a backslash, such as pg_dump's `\restrict`) are psql's, not SQL, and are left
+ * out. Afterwards the session's settings are reset: a pg_dump file sets search_path to '' and
+ * check_function_bodies off, and the plan's steps must run as a fresh connection would.
+ */
+export async function loadSchema(db, file, sql) {
+  const withoutMetaCommands = sql
+    .split("\n")
+    .map((line) => (line.startsWith("\\") ? "" : line))
+    .join("\n");
   try {
-    await db.exec(sql);
+    await db.exec(withoutMetaCommands);
+    await db.exec("RESET ALL");
   } catch (error) {
     throw new Error(`${file} does not load on PGlite: ${message(error)}`);
   }
