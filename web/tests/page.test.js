@@ -3,6 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
+import { render } from "shiftplan";
 import { openBrowser, openPage } from "./browser.js";
 
 const fixturePath = new URL("fixtures/rename-column.plan.json", import.meta.url).pathname;
@@ -172,16 +173,29 @@ test("Prove shows the failing step and its PostgreSQL error when a plan is wrong
   await context.close();
 });
 
-test("plan.json downloads as the package renders it", async () => {
+test("plan.json, the SQL script, each phase's SQL and the Markdown report download as the package renders them", async () => {
   const { page, context, problems } = await openPage(session);
   await openFixture(page);
   await page.click("#downloads-button");
   const names = await page.locator(".download-item").evaluateAll((items) => items.map((i) => i.dataset.file));
   assert.deepEqual(names, ["plan.json", "migration.sql", "01-expand.sql", "02-dual_write.sql", "03-backfill.sql", "04-contract.sql", "plan.md"]);
-  const [download] = await Promise.all([page.waitForEvent("download"), page.click('.download-item[data-file="plan.json"]')]);
-  assert.equal(download.suggestedFilename(), "plan.json");
-  const text = readFileSync(await download.path(), "utf8");
-  assert.deepEqual(JSON.parse(text), fixture);
+  const download = async (name) => {
+    if (!(await page.locator(".download-list").isVisible())) await page.click("#downloads-button");
+    const [file] = await Promise.all([page.waitForEvent("download"), page.click(`.download-item[data-file="${name}"]`)]);
+    assert.equal(file.suggestedFilename(), name);
+    return readFileSync(await file.path(), "utf8");
+  };
+  assert.deepEqual(JSON.parse(await download("plan.json")), fixture);
+  const script = await download("migration.sql");
+  assert.equal(script, render(fixture, "sql"));
+  assert.match(script, /ALTER TABLE public\.users ADD COLUMN name text;[\s\S]*ALTER TABLE public\.users DROP COLUMN fullname;/);
+  const dualWrite = await download("02-dual_write.sql");
+  assert.equal(dualWrite, render({ ...fixture, phases: [fixture.phases[1]] }, "sql"));
+  assert.match(dualWrite, /CREATE TRIGGER users_sync_fullname_name/);
+  assert.doesNotMatch(dualWrite, /ADD COLUMN name|DROP COLUMN fullname/);
+  const report = await download("plan.md");
+  assert.equal(report, render(fixture, "markdown"));
+  assert.match(report, /^# Migration plan/);
   assert.deepEqual(problems, []);
   await context.close();
 });
