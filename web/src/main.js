@@ -201,7 +201,9 @@ function showDiagnostics(diagnostics) {
   const list = clear($("diagnostics"));
   $("diagnostics-count").textContent = diagnostics.length ? String(diagnostics.length) : "none";
   if (!diagnostics.length) list.append(h("li", { class: "muted diagnostics-empty" }, "No diagnostics: both schemas read cleanly."));
-  for (const d of diagnostics) {
+  const rank = { error: 0, warning: 1, note: 2 };
+  const ordered = diagnostics.map((d, i) => [d, i]).sort(([a, i], [b, j]) => (rank[a.severity] ?? 3) - (rank[b.severity] ?? 3) || i - j);
+  for (const [d] of ordered) {
     const where = d.file ? `${d.file}${d.line ? `:${d.line}:${d.column ?? 1}` : ""}` : null;
     const target = editorFor(d.file);
     list.append(
@@ -211,7 +213,9 @@ function showDiagnostics(diagnostics) {
         h("span", { class: `sev-pill pill-${d.severity}` }, d.severity),
         where && target && d.line
           ? h("button", { type: "button", class: "link-button mono location", onclick: () => editors[target].reveal(d.line, d.column) }, where)
-          : where
+          : d.file === "hints"
+            ? h("button", { type: "button", class: "link-button mono location", onclick: () => revealHints() }, "hints")
+            : where
             ? h("span", { class: "mono location" }, where)
             : null,
         h("span", { class: "diagnostic-message" }, d.message),
@@ -305,6 +309,12 @@ $("open-plan").addEventListener("change", async (e) => {
     toast(`Could not open the plan: ${error.message}`);
   }
 });
+
+function revealHints() {
+  $("hints-card").open = true;
+  $("hints-card").scrollIntoView({ block: "start" });
+  $("hints-card").querySelector("input, button")?.focus();
+}
 
 function toast(message) {
   const note = h("div", { class: "toast", role: "alert" }, message);

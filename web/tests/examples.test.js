@@ -106,7 +106,8 @@ test("a likely rename is offered from the diagnostics and applied with one click
   await page.waitForFunction(() => document.querySelectorAll("#timeline .phase").length === 2);
   const suggestion = page.locator('#suggestions .suggestion[data-code="likely-rename"]');
   await suggestion.waitFor();
-  assert.match(await suggestion.innerText(), /fullname is dropped and name of the same type is added/);
+  assert.match(await suggestion.innerText(), /Likely rename: public\.users\.fullname → name/);
+  assert.match(await suggestion.getAttribute("title"), /fullname is dropped and name of the same type is added/);
   await suggestion.locator("button").click();
   await page.waitForFunction(() => document.querySelectorAll("#timeline .phase").length === 4);
   await planSettled(page);
