@@ -165,7 +165,7 @@ test("Prove shows the failing step and its PostgreSQL error when a plan is wrong
   await page.fill("#prove-rows", "5");
   await page.click("#prove-button");
   await page.waitForSelector(".verdict-pass, .verdict-fail", { timeout: 120000 });
-  assert.match(await page.locator("#prove-verdict").innerText(), /^Not proven/);
+  assert.match(await page.locator("#prove-verdict").innerText(), /^Not proven: step s5 \(backfill: validate users_name_not_null\) failed: .*users_name_not_null/);
   const failed = page.locator('#prove-apply tr.row-failed');
   assert.equal(await failed.getAttribute("data-step-id"), "s5");
   assert.match(await page.locator("#prove-apply .error-row:not([hidden])").innerText(), /users_name_not_null/);
