@@ -114,6 +114,13 @@ pub const CATALOGUE: &[HazardKind] = &[
         safe_shape: "Review the new definition; keep it compatible with every deployed application version.",
     },
     HazardKind {
+        code: "old-shape-removed",
+        severity: Severity::Careful,
+        problem: "Contract removes the old shape (an old column name, an old type, the view under an old table name); its data lives on in the new shape.",
+        why: "Until contract, a trigger or a view kept the old shape working for code that still used it; after contract only the new shape exists.",
+        safe_shape: "Run contract only once every deployed application version uses the new shape.",
+    },
+    HazardKind {
         code: "security-change",
         severity: Severity::Careful,
         problem: "Row-level security, a policy or an extension changes who may see or do what.",

@@ -93,3 +93,26 @@ fn planning_a_schema_against_itself_gives_no_step() {
         }
     }
 }
+
+#[test]
+fn every_corpus_schema_planned_against_itself_gives_no_step() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&root).expect("tests/corpus exists").filter_map(|e| e.ok().map(|e| e.path())) {
+        for f in std::fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())) {
+            if f.extension().is_some_and(|e| e == "sql") && f.with_extension("catalog.json").exists() {
+                files.push(f);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    for f in files {
+        let sql = std::fs::read_to_string(&f).unwrap_or_default();
+        let name = f.display().to_string();
+        let plan = shiftplan::plan(Source::new(&name, &sql), Source::new(&name, &sql), &Hints::default(), &PlanOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(plan.steps().count(), 0, "{name} against itself");
+        assert_eq!(plan.from_fingerprint, plan.to_fingerprint);
+    }
+}

@@ -160,8 +160,11 @@ impl Differ<'_> {
     }
 
     fn schemas_and_extensions(&mut self) {
+        // Every database has the schema `public`: never created nor dropped, only commented.
+        let public = crate::model::Namespace { name: "public".into(), comment: None };
         for (name, ns) in &self.to.schemas {
-            match self.from.schemas.get(name) {
+            let old = self.from.schemas.get(name).or((name == "public").then_some(&public));
+            match old {
                 None => {
                     self.push(Change::CreateSchema { name: name.clone() });
                     if ns.comment.is_some() {
@@ -174,9 +177,14 @@ impl Differ<'_> {
                 Some(_) => {}
             }
         }
-        for name in self.from.schemas.keys() {
-            if !self.to.schemas.contains_key(name) {
+        for (name, ns) in &self.from.schemas {
+            if self.to.schemas.contains_key(name) {
+                continue;
+            }
+            if name != "public" {
                 self.push(Change::DropSchema { name: name.clone() });
+            } else if ns.comment.is_some() {
+                self.comment("SCHEMA", "public".into(), crate::ops::key::schema(name), ns.comment.clone(), None);
             }
         }
         for (name, ext) in &self.to.extensions {
@@ -369,7 +377,7 @@ impl Differ<'_> {
             if !same_view(old, new) {
                 phase = Some(PhaseName::Expand);
             }
-            for (rel, cols) in &old.reads {
+            for (rel, cols) in &view_reads(old, self.from) {
                 for c in cols {
                     if let Some(p) = self.touched.get(&(rel.clone(), c.clone())) {
                         phase = Some(phase.map_or(*p, |q: PhaseName| q.max(*p)));
@@ -478,6 +486,26 @@ fn same_view(a: &View, b: &View) -> bool {
 
 fn normalize_ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches(';').trim().to_string()
+}
+
+/// What a view reads: its `reads`, with the columns of each relation filled in from the
+/// definition (every column of the relation it mentions, or all of them for `*`) when the model
+/// could not resolve them.
+pub fn view_reads(view: &View, catalog: &Catalog) -> BTreeMap<QualifiedName, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for (rel, cols) in &view.reads {
+        let mut cols = cols.clone();
+        if cols.is_empty() {
+            let all: Vec<String> = match (catalog.tables.get(rel), catalog.views.get(rel)) {
+                (Some(t), _) => t.columns.keys().cloned().collect(),
+                _ => Vec::new(),
+            };
+            let star = view.definition.contains('*') && !view.definition.contains("count(*)");
+            cols = all.into_iter().filter(|c| star || mentions(&view.definition, c)).collect();
+        }
+        out.insert(rel.clone(), cols);
+    }
+    out
 }
 
 /// The columns a constraint reads on its own table.

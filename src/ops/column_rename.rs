@@ -22,7 +22,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                 contract = contract.sql(alter::set_default(table, &to.name, Some(d))).needs_all(sequences_in(d).iter().map(key::sequence));
             }
             out.push(contract.hazard(
-                "column-drop",
+                "old-shape-removed",
                 format!("the old column {table}.{} is dropped: code that still uses the old name fails", quote_ident(&from.name)),
                 format!("Deploy code that uses {} before contract.", quote_ident(&to.name)),
             ));
@@ -125,8 +125,7 @@ impl Sync<'_> {
                 format!("Give a transforms hint for {table}.{} if a cast can fail or lose information.", quote_ident(&self.new.name)),
             );
         }
-        let filter = vec![format!("{} IS NOT NULL", quote_ident(&self.old.name))];
-        let backfill = backfill_step(table, self.new_physical, &self.up_sql(), &filter);
+        let backfill = backfill_step(table, self.new_physical, &self.up_sql(), &[]);
         let mut out = vec![add, sync, backfill];
         if self.new.not_null {
             out.extend(not_null_steps(table, self.new_physical, PhaseName::Backfill, cx.server_version));

@@ -42,7 +42,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
         .sql(alter::rename_column(table, &shadow, &to.name))
         .creates(key::column(table, &to.name))
         .hazard(
-            "column-drop",
+            "old-shape-removed",
             format!("the old {what} of type {} is dropped and replaced by the new column", type_sql(&from.data_type)),
             format!("Deploy code that works with {what} as {} before contract.", type_sql(&to.data_type)),
         );

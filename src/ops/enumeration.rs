@@ -25,7 +25,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             .drops(key::type_(&enum_type.name))
             .needs_old(key::schema(&enum_type.name.schema))],
         Change::AddEnumValue { name, value, before, after } => {
-            let mut sql = format!("ALTER TYPE {name} ADD VALUE {}", literal(value));
+            let mut sql = format!("ALTER TYPE {name} ADD VALUE IF NOT EXISTS {}", literal(value));
             let mut s = StepDraft::new(PhaseName::Expand, format!("add value {} to enum {name}", literal(value)));
             if let Some(b) = before {
                 sql.push_str(&format!(" BEFORE {}", literal(b)));

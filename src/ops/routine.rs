@@ -31,6 +31,29 @@ fn or_replace(definition: &str) -> String {
     }
 }
 
+/// Tables and types named in a function's result and argument types (a result `SETOF customer`
+/// needs the table first). Names that are not created by the plan add no edge.
+fn signature_needs(f: &Function) -> Vec<String> {
+    let mut out = Vec::new();
+    let result = f.returns.trim();
+    let result = result.strip_prefix("SETOF ").unwrap_or(result);
+    let mut words: Vec<&str> = vec![result];
+    for arg in f.id.arguments.split(',') {
+        words.extend(arg.split_whitespace());
+    }
+    for w in words {
+        let w = w.trim().trim_end_matches("[]");
+        if w.is_empty() || w.contains('(') {
+            continue;
+        }
+        if let Ok(name) = QualifiedName::parse(w) {
+            out.push(key::table(&name));
+            out.push(key::type_(&name));
+        }
+    }
+    out
+}
+
 fn function_keys(f: &Function) -> Vec<String> {
     vec![key::function(&f.id.to_string()), key::function_name(&f.id.name)]
 }
@@ -72,7 +95,8 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 .sql(NO_BODY_CHECK)
                 .sql(f.definition.trim().trim_end_matches(';').to_string())
                 .rollback(drop_function_sql(f))
-                .needs(key::schema(&f.id.name.schema));
+                .needs(key::schema(&f.id.name.schema))
+                .needs_all(signature_needs(f));
             for k in function_keys(f) {
                 s = s.creates(k);
             }

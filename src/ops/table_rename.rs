@@ -46,7 +46,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
             .lock("ACCESS EXCLUSIVE", &[from], LockDuration::Instant)
             .needs(key::table(to))
             .hazard(
-                "table-rename-view",
+                "old-shape-removed",
                 format!("code that still uses the old name {} fails from now on", quote_ident(&from.name)),
                 format!("Deploy code that uses {to} before contract."),
             ),

@@ -30,16 +30,16 @@ fn drop_sql(v: &View) -> String {
     format!("DROP {}VIEW {}", if v.materialized { "MATERIALIZED " } else { "" }, v.name)
 }
 
-fn read_keys(v: &View) -> Vec<String> {
+fn read_keys(v: &View, catalog: &crate::model::Catalog) -> Vec<String> {
     let mut k = vec![key::schema(&v.name.schema)];
-    for (rel, cols) in &v.reads {
+    for (rel, cols) in &crate::diff::view_reads(v, catalog) {
         k.push(key::table(rel));
         k.extend(cols.iter().map(|c| key::column(rel, c)));
     }
     k
 }
 
-pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
+pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
         Change::CreateView { view, phase, recreated } => {
             let kind = if view.materialized { "materialized view" } else { "view" };
@@ -47,7 +47,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 .sql(create_sql(view))
                 .rollback(drop_sql(view))
                 .creates(key::table(&view.name))
-                .needs_all(read_keys(view));
+                .needs_all(read_keys(view, cx.to));
             let reads: Vec<&crate::model::QualifiedName> = view.reads.keys().collect();
             s = s.lock("ACCESS SHARE", &reads, if view.materialized { LockDuration::Scan } else { LockDuration::Instant });
             for i in view.indexes.values() {
@@ -69,7 +69,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 .rollback(create_sql(view))
                 .lock("ACCESS EXCLUSIVE", &[&view.name], LockDuration::Instant)
                 .drops(key::table(&view.name))
-                .needs_old_all(read_keys(view));
+                .needs_old_all(read_keys(view, cx.from));
             for i in view.indexes.values() {
                 s = s.rollback(crate::render::alter::create_index(&view.name, i, &i.name, false));
             }

@@ -1,7 +1,7 @@
 //! Recognizers for tables, columns, constraints and indexes, and the statement dispatch.
 
 use super::cursor::{Cursor, PResult, ParseError, WrittenName};
-use super::expr::{condition_text, default_text, expr_text};
+use super::expr::{default_text, expr_text};
 use super::lexer::TokenKind;
 use super::naming::{choose_name, index_column_names, join_limited};
 use super::split::RawStatement;
@@ -134,17 +134,94 @@ impl Ingest<'_> {
             "alter" => self.alter(&mut c, raw),
             "drop" => self.drop(&mut c, raw),
             "comment" => self.comment(&mut c),
-            "do" => {
-                self.opaque("do block", "DO", raw);
-                self.warn(
-                    "opaque-statement",
-                    "a DO block runs code whose effect on the schema cannot be read: kept as an opaque statement",
-                    raw.start,
-                );
-                Ok(Outcome::Understood)
-            }
+            "do" => self.do_block(&mut c, raw),
             _ => self.fallback(raw, "not a statement that changes the schema"),
         }
+    }
+
+    /// `DO $$ ... $$`: the DDL statements of a PL/pgSQL body (migrations guard DDL with
+    /// `IF NOT EXISTS (...) THEN ... END IF`) are applied as if every branch that runs them is
+    /// taken; one that cannot apply (the object already exists) is a warning. A body with other
+    /// effects (dynamic EXECUTE, loops over the catalog) is kept as an opaque statement.
+    fn do_block(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
+        c.expect_kw("do")?;
+        if c.eat_kw("language") {
+            c.next();
+        }
+        let body_tok = c.expect_kind(TokenKind::DollarString, "a dollar-quoted body")?;
+        if c.eat_kw("language") {
+            let lang = c.ident()?.0;
+            if lang != "plpgsql" {
+                self.opaque("do block", "DO", raw);
+                self.warn("opaque-statement", format!("a DO block in {lang} is kept as an opaque statement"), raw.start);
+                return Ok(Outcome::Understood);
+            }
+        }
+        let text = c.text(body_tok);
+        let tag_len = text[1..].find('$').map_or(2, |i| i + 2);
+        let body_start = body_tok.start + tag_len;
+        let body_end = body_tok.end.saturating_sub(tag_len).max(body_start);
+        let body = self.src.get(body_start..body_end).unwrap_or("");
+        let (mut inner, _) = super::split::split(body);
+        let mut applied = 0;
+        let mut opaque_reason: Option<&str> = None;
+        for st in &mut inner {
+            for t in &mut st.tokens {
+                t.start += body_start;
+                t.end += body_start;
+            }
+            st.start += body_start;
+            st.end += body_start;
+            // Find where a DDL statement starts in this chunk: at its start or after a PL/pgSQL
+            // keyword that opens a block or branch.
+            let cc = Cursor::new(self.src, &st.tokens, st.end, st.standard_conforming_strings);
+            let mut k = 0;
+            let ddl_start = loop {
+                if k >= st.tokens.len() {
+                    break None;
+                }
+                let starts = ["create", "alter", "drop", "comment"].iter().any(|w| cc.kw_at_index(k, w));
+                let after_opener = k == 0 || ["begin", "then", "else", "loop"].iter().any(|w| cc.kw_at_index(k - 1, w));
+                if starts && after_opener {
+                    break Some(k);
+                }
+                if cc.kw_at_index(k, "execute") {
+                    opaque_reason = Some("runs dynamic SQL (EXECUTE)");
+                }
+                k += 1;
+            };
+            let Some(k) = ddl_start else { continue };
+            let sub = RawStatement {
+                start: st.tokens[k].start,
+                end: st.end,
+                tokens: st.tokens[k..].to_vec(),
+                standard_conforming_strings: st.standard_conforming_strings,
+                terminated: true,
+            };
+            match self.statement(&sub) {
+                Ok(Outcome::Understood) => applied += 1,
+                Ok(Outcome::Ignored(_)) => {}
+                Err(e) => self.warn(
+                    "do-block-statement",
+                    format!("a statement inside a DO block was not applied: {}", e.message),
+                    e.offset,
+                ),
+            }
+        }
+        if let Some(reason) = opaque_reason {
+            self.opaque("do block", "DO", raw);
+            self.warn("opaque-statement", format!("a DO block {reason}: kept as an opaque statement"), raw.start);
+            return Ok(Outcome::Understood);
+        }
+        if applied == 0 {
+            return Ok(Outcome::Ignored("a DO block without DDL: does not change the schema".into()));
+        }
+        self.note(
+            "do-block",
+            format!("DO block: {applied} DDL statement(s) inside applied as if their IF branches run"),
+            raw.start,
+        );
+        Ok(Outcome::Understood)
     }
 
     /// A statement no recognizer claims: sqlparser decides whether it is valid SQL.
@@ -357,6 +434,7 @@ impl Ingest<'_> {
         }
         let mut table = Table::new(name.clone());
         table.unlogged = unlogged;
+        self.expr_columns.clear();
         let mut pending: Vec<PendingConstraint> = Vec::new();
         let mut serials: Vec<(String, Serial)> = Vec::new();
         if c.eat_kw("partition") {
@@ -378,6 +456,7 @@ impl Ingest<'_> {
                     self.warn("unknown-table", format!("partition parent {parent} is not defined"), c.offset());
                 }
             }
+            self.expr_columns = table.columns.iter().map(|(k, v)| (k.clone(), v.data_type.clone())).collect();
             if c.is_kind(TokenKind::LParen) {
                 self.table_elements(c, &mut table, &mut pending, &mut serials, true)?;
             }
@@ -393,6 +472,16 @@ impl Ingest<'_> {
         self.catalog.tables.insert(name.clone(), table);
         for (col, kind) in serials {
             self.make_serial(&name, &col, kind);
+        }
+        // Identity columns get their sequence's name and normalised options.
+        let identity_columns: Vec<String> = self.catalog.tables[&name].columns.values().filter(|c| c.identity.is_some()).map(|c| c.name.clone()).collect();
+        for col in identity_columns {
+            if let Some(mut cd) = self.catalog.tables.get(&name).and_then(|t| t.columns.get(&col)).cloned() {
+                self.settle_identity(&name, &mut cd);
+                if let Some(slot) = self.catalog.tables.get_mut(&name).and_then(|t| t.columns.get_mut(&col)) {
+                    *slot = cd;
+                }
+            }
         }
         // Index-backed constraints are named first, then checks, then foreign keys.
         pending.sort_by_key(|p| match p.kind {
@@ -501,6 +590,7 @@ impl Ingest<'_> {
                         }
                     }
                     let (data_type, serial) = parse_type(c, &self.default_schema)?;
+                    self.expr_columns.insert(col_name.clone(), data_type.clone());
                     let mut col = Column::new(col_name.clone(), data_type);
                     self.column_constraints(c, table, &mut col, pending)?;
                     if let Some(kind) = serial {
@@ -549,7 +639,7 @@ impl Ingest<'_> {
                     if c.is_kw("as") && c.peek_at(1).is_some_and(|t| t.kind == TokenKind::LParen) {
                         c.i += 1;
                         let (a, b) = paren_tokens(c)?;
-                        let expression = condition_text(c, a, b, false);
+                        let expression = self.cond(c, a, b);
                         let stored = if c.eat_kw("stored") {
                             true
                         } else {
@@ -714,7 +804,7 @@ impl Ingest<'_> {
             pending(name, ConstraintKind::Unique { columns, include, nulls_not_distinct }, offset)
         } else if c.eat_kw("check") {
             let (a, b) = paren_tokens(c)?;
-            let expression = condition_text(c, a, b, false);
+            let expression = self.cond(c, a, b);
             let no_inherit = c.eat_kws(&["no", "inherit"]);
             pending(name, ConstraintKind::Check { expression, no_inherit }, offset)
         } else if c.eat_kws(&["foreign", "key"]) {
@@ -733,7 +823,7 @@ impl Ingest<'_> {
             }
             if c.eat_kw("where") {
                 let (a, b) = paren_tokens(c)?;
-                definition.push_str(&format!(" WHERE ({})", condition_text(c, a, b, false)));
+                definition.push_str(&format!(" WHERE ({})", self.cond(c, a, b)));
             }
             let _ = start;
             pending(name, ConstraintKind::Exclude { definition }, offset)
@@ -1055,6 +1145,21 @@ impl Ingest<'_> {
         self.fallback(raw, "not a statement that changes the schema")
     }
 
+    /// The columns a condition on this table sees, with their types.
+    pub(crate) fn set_expr_columns(&mut self, table: &QualifiedName) {
+        self.expr_columns = self
+            .catalog
+            .tables
+            .get(table)
+            .map(|t| t.columns.iter().map(|(k, v)| (k.clone(), v.data_type.clone())).collect())
+            .unwrap_or_default();
+    }
+
+    /// A condition over the columns in scope, as PostgreSQL prints it.
+    pub(crate) fn cond(&self, c: &Cursor<'_>, a: usize, b: usize) -> String {
+        super::expr::condition_text_typed(c, a, b, &self.expr_columns, false)
+    }
+
     pub(crate) fn table_mut(&mut self, name: &QualifiedName, offset: usize) -> PResult<&mut Table> {
         self.catalog.tables.get_mut(name).ok_or_else(|| ParseError { offset, message: format!("relation {name} does not exist") })
     }
@@ -1080,6 +1185,7 @@ impl Ingest<'_> {
             }
             return Err(ParseError { offset: written.offset, message: format!("relation {table} does not exist") });
         }
+        self.set_expr_columns(&table);
         // RENAME forms take the whole statement.
         if c.eat_kw("rename") {
             if c.eat_kw("to") {
@@ -1168,6 +1274,7 @@ impl Ingest<'_> {
                 return Err(ParseError { offset, message: format!("column \"{col_name}\" of relation {table} already exists") });
             }
             let (data_type, serial) = parse_type(c, &self.default_schema)?;
+            self.expr_columns.insert(col_name.clone(), data_type.clone());
             let mut col = Column::new(col_name.clone(), data_type);
             let mut pend = Vec::new();
             let snapshot = self.catalog.tables.get(table).cloned().ok_or_else(|| ParseError { offset, message: format!("relation {table} does not exist") })?;
@@ -1599,12 +1706,13 @@ impl Ingest<'_> {
         let only = c.eat_kw("only");
         let tw = c.name()?;
         let table = self.qualify(&tw);
+        self.set_expr_columns(&table);
         let method = if c.eat_kw("using") { c.ident()?.0 } else { "btree".to_string() };
         c.expect_kind(TokenKind::LParen, "`(` before the index keys")?;
         let mut keys = Vec::new();
         let mut key_names: Vec<Option<String>> = Vec::new();
         loop {
-            let (key, kname) = self.index_key(c)?;
+            let (key, kname) = self.index_key(c, &method)?;
             keys.push(key);
             key_names.push(kname);
             if c.eat_kind(TokenKind::Comma) {
@@ -1629,7 +1737,7 @@ impl Ingest<'_> {
                 c.ident()?;
             } else if c.eat_kw("where") {
                 let (a, b) = c.until(|_, _| false)?;
-                predicate = Some(condition_text(c, a, b, false));
+                predicate = Some(self.cond(c, a, b));
             } else {
                 break;
             }
@@ -1657,6 +1765,9 @@ impl Ingest<'_> {
             }
             return Err(ParseError { offset: tw.offset, message: format!("relation \"{index_name}\" already exists") });
         }
+        // An index on a partitioned table is a partitioned index whichever way it was written
+        // (pg_get_indexdef prints it `ON ONLY`; pg_dump writes it so).
+        let partitioned = self.catalog.tables.get(&table).is_some_and(|t| t.partition_by.is_some());
         let index = Index {
             name: index_name.clone(),
             unique,
@@ -1666,7 +1777,7 @@ impl Ingest<'_> {
             predicate,
             nulls_not_distinct,
             options,
-            only,
+            only: only || partitioned,
             attached_to: None,
             comment: None,
         };
@@ -1681,15 +1792,15 @@ impl Ingest<'_> {
     }
 
     /// One index key: the key and the name it gives an unnamed index (None: `expr`).
-    fn index_key(&mut self, c: &mut Cursor<'_>) -> PResult<(IndexKey, Option<String>)> {
+    fn index_key(&mut self, c: &mut Cursor<'_>, method: &str) -> PResult<(IndexKey, Option<String>)> {
         let expression;
         let mut kname = None;
         if c.is_kind(TokenKind::LParen) {
             let (a, b) = paren_tokens(c)?;
-            let inner = condition_text(c, a, b, false);
+            let inner = self.cond(c, a, b);
             if super::expr::is_atomic(c, a, b) && is_function_call(c, a, b) {
                 kname = function_name(c, a);
-                expression = IndexKeyExpr::Expression(expr_text(c, a, b, false));
+                expression = IndexKeyExpr::Expression(inner);
             } else {
                 expression = IndexKeyExpr::Expression(format!("({inner})"));
             }
@@ -1701,7 +1812,7 @@ impl Ingest<'_> {
                     || (i > a && k.kind_at_index(i - 1) == Some(TokenKind::RParen) && k.kind_at_index(i) != Some(TokenKind::LParen) && k.kind_at_index(i) != Some(TokenKind::Operator))
             })?;
             kname = function_name(c, a);
-            expression = IndexKeyExpr::Expression(expr_text(c, a, b, false));
+            expression = IndexKeyExpr::Expression(self.cond(c, a, b));
         } else {
             let (col, _) = c.ident()?;
             kname = Some(col.clone());
@@ -1715,7 +1826,12 @@ impl Ingest<'_> {
         if c.is_ident() && !c.is_kw("asc") && !c.is_kw("desc") && !c.is_kw("nulls") {
             let n = c.name()?;
             let q = n.qualify("public");
-            key.opclass = Some(crate::render::format::visible_name(&q));
+            let opclass = crate::render::format::visible_name(&q);
+            // pg_get_indexdef leaves out the default operator class of the key's type.
+            let default_for_method = matches!((method, opclass.as_str()), ("gin", "array_ops" | "jsonb_ops" | "tsvector_ops"));
+            if !default_for_method {
+                key.opclass = Some(opclass);
+            }
             if c.is_kind(TokenKind::LParen) {
                 let (a, b) = paren_tokens(c)?;
                 let params = expr_text(c, a, b, false);

@@ -18,7 +18,7 @@ const UPPER_WORDS: &[&str] = &[
     "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
     "current_user", "distinct", "else", "end", "exists", "extract", "from", "greatest", "ilike", "in",
     "is", "least", "like", "localtime", "localtimestamp", "not", "null", "nullif", "or", "overlaps",
-    "row", "session_user", "similar", "some", "symmetric", "then", "when",
+    "row", "session_user", "similar", "some", "symmetric", "then", "when", "with",
 ];
 
 /// Canonical text of the tokens `[a, b)` of the cursor's statement.
@@ -111,7 +111,10 @@ fn push_gap(out: &mut String, c: &Cursor<'_>, prev_end: Option<usize>, start: us
     if out.ends_with('(') || out.ends_with('[') || out.ends_with("::") || out.is_empty() {
         return;
     }
-    if matches!(kind, TokenKind::RParen | TokenKind::RBracket | TokenKind::Comma) {
+    if matches!(kind, TokenKind::RParen | TokenKind::RBracket | TokenKind::Comma | TokenKind::LBracket) {
+        return;
+    }
+    if c.src.get(start..).is_some_and(|r| r.starts_with("::")) {
         return;
     }
     let _ = c;
@@ -264,11 +267,46 @@ pub fn default_text(c: &Cursor<'_>, a: usize, b: usize, column_type: &TypeName) 
         };
         return Some(format!("'-{text}'::{cast}"));
     }
+    if let Some(t) = array_literal_with_cast(c, a, b) {
+        return Some(t);
+    }
     let text = expr_text(c, a, b, false);
     if text == "NULL" || (text.starts_with("NULL::") && !text.contains(' ')) {
         return None;
     }
     Some(text)
+}
+
+/// `ARRAY['a', 'b']::T[]` → `ARRAY['a'::T, 'b'::T]`: PostgreSQL pushes the cast into the
+/// elements of an array of literals.
+fn array_literal_with_cast(c: &Cursor<'_>, a: usize, b: usize) -> Option<String> {
+    if !c.kw_at_index(a, "array") || c.kind_at_index(a + 1) != Some(TokenKind::LBracket) {
+        return None;
+    }
+    let mut k = a + 2;
+    let mut items = Vec::new();
+    while c.kind_at_index(k) == Some(TokenKind::String) {
+        items.push(c.text(&c.toks[k]).to_string());
+        k += 1;
+        if c.kind_at_index(k) == Some(TokenKind::Comma) {
+            k += 1;
+        } else {
+            break;
+        }
+    }
+    if items.is_empty() || c.kind_at_index(k) != Some(TokenKind::RBracket) || c.toks.get(k + 1).is_none_or(|t| c.text(t) != "::") {
+        return None;
+    }
+    let mut sub = Cursor::new(c.src, &c.toks[..b], c.end, c.standard_conforming_strings);
+    sub.i = k + 2;
+    let (ty, _) = parse_type(&mut sub, "public").ok()?;
+    if sub.i != b || ty.array_dimensions == 0 {
+        return None;
+    }
+    let element = TypeName { array_dimensions: 0, ..ty };
+    let cast = format_type_for_cast(&element);
+    let parts: Vec<String> = items.iter().map(|i| format!("{i}::{cast}")).collect();
+    Some(format!("ARRAY[{}]", parts.join(", ")))
 }
 
 #[cfg(test)]
@@ -339,5 +377,562 @@ mod tests {
         assert_eq!(with_tokens("a > 0", |c, n| condition_text(c, 0, n, false)), "(a > 0)");
         assert_eq!(with_tokens("(a > 0)", |c, n| condition_text(c, 0, n, false)), "(a > 0)");
         assert_eq!(with_tokens("f(a)", |c, n| condition_text(c, 0, n, false)), "f(a)");
+    }
+}
+
+// ---------------------------------------------------------------- boolean conditions
+
+use std::collections::BTreeMap;
+
+use crate::model::BaseType;
+
+/// A literal's kind, for the casts PostgreSQL adds when it resolves an operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lit {
+    None,
+    Str,
+    Int,
+    Num,
+}
+
+#[derive(Debug, Clone)]
+enum E {
+    /// Printed as is; `lit` says whether it is a bare literal, `col` the type of a bare column.
+    Atom { text: String, lit: Lit, col: Option<TypeName> },
+    Op { op: String, l: Box<E>, r: Box<E> },
+    Bool { and: bool, items: Vec<E> },
+    Not(Box<E>),
+    Null { e: Box<E>, not: bool },
+    AnyAll { op: String, l: Box<E>, kw: String, r: String },
+    InList { l: Box<E>, items: Vec<E>, not: bool },
+}
+
+struct CondParser<'c, 'a> {
+    c: &'c Cursor<'a>,
+    i: usize,
+    b: usize,
+    cols: &'c BTreeMap<String, TypeName>,
+    domain: bool,
+    depth: usize,
+}
+
+type R<T> = Result<T, ()>;
+
+const COMPARISONS: &[&str] = &["=", "<>", "!=", "<", ">", "<=", ">="];
+
+impl CondParser<'_, '_> {
+    fn kw(&self, w: &str) -> bool {
+        self.i < self.b && self.c.kw_at_index(self.i, w)
+    }
+    fn kind(&self) -> Option<TokenKind> {
+        if self.i < self.b { self.c.kind_at_index(self.i) } else { None }
+    }
+    fn op_text(&self) -> Option<&str> {
+        if self.kind() == Some(TokenKind::Operator) { Some(self.c.text(&self.c.toks[self.i])) } else { None }
+    }
+    fn close_of(&self, open: usize) -> R<usize> {
+        let mut depth = 0;
+        for k in open..self.b {
+            match self.c.kind_at_index(k) {
+                Some(TokenKind::LParen) | Some(TokenKind::LBracket) => depth += 1,
+                Some(TokenKind::RParen) | Some(TokenKind::RBracket) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(k);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(())
+    }
+
+    fn or(&mut self) -> R<E> {
+        self.depth += 1;
+        if self.depth > 200 {
+            return Err(());
+        }
+        let first = self.and()?;
+        let mut items = vec![first];
+        while self.kw("or") {
+            self.i += 1;
+            items.push(self.and()?);
+        }
+        self.depth -= 1;
+        Ok(if items.len() == 1 { items.remove(0) } else { flatten(false, items) })
+    }
+    fn and(&mut self) -> R<E> {
+        let first = self.not()?;
+        let mut items = vec![first];
+        while self.kw("and") {
+            self.i += 1;
+            items.push(self.not()?);
+        }
+        Ok(if items.len() == 1 { items.remove(0) } else { flatten(true, items) })
+    }
+    fn not(&mut self) -> R<E> {
+        if self.kw("not") {
+            self.i += 1;
+            let e = self.not()?;
+            return Ok(E::Not(Box::new(e)));
+        }
+        self.is()
+    }
+    fn is(&mut self) -> R<E> {
+        let mut e = self.cmp()?;
+        loop {
+            if self.kw("is") {
+                self.i += 1;
+                let not = self.kw("not");
+                if not {
+                    self.i += 1;
+                }
+                if self.kw("null") {
+                    self.i += 1;
+                    e = E::Null { e: Box::new(e), not };
+                    continue;
+                }
+                return Err(());
+            }
+            if self.kw("isnull") || self.kw("notnull") {
+                let not = self.kw("notnull");
+                self.i += 1;
+                e = E::Null { e: Box::new(e), not };
+                continue;
+            }
+            return Ok(e);
+        }
+    }
+    fn cmp(&mut self) -> R<E> {
+        let l = self.like_in()?;
+        if let Some(op) = self.op_text().filter(|o| COMPARISONS.contains(o)).map(|o| if o == "!=" { "<>".to_string() } else { o.to_string() }) {
+            self.i += 1;
+            if self.kw("any") || self.kw("all") || self.kw("some") {
+                let kw = self.c.text(&self.c.toks[self.i]).to_ascii_uppercase();
+                let kw = if kw == "SOME" { "ANY".to_string() } else { kw };
+                self.i += 1;
+                if self.kind() != Some(TokenKind::LParen) {
+                    return Err(());
+                }
+                let close = self.close_of(self.i)?;
+                let r = expr_text(self.c, self.i + 1, close, self.domain);
+                self.i = close + 1;
+                return Ok(E::AnyAll { op, l: Box::new(l), kw, r });
+            }
+            let r = self.like_in()?;
+            return Ok(E::Op { op, l: Box::new(l), r: Box::new(r) });
+        }
+        Ok(l)
+    }
+    fn like_in(&mut self) -> R<E> {
+        let l = self.add()?;
+        let not = self.kw("not") && (self.c.kw_at_index(self.i + 1, "in") || self.c.kw_at_index(self.i + 1, "like") || self.c.kw_at_index(self.i + 1, "ilike"));
+        if not {
+            self.i += 1;
+        }
+        if self.kw("in") {
+            self.i += 1;
+            if self.kind() != Some(TokenKind::LParen) {
+                return Err(());
+            }
+            let close = self.close_of(self.i)?;
+            if self.c.kw_at_index(self.i + 1, "select") {
+                return Err(());
+            }
+            let mut sub = CondParser { c: self.c, i: self.i + 1, b: close, cols: self.cols, domain: self.domain, depth: self.depth };
+            let mut items = Vec::new();
+            loop {
+                items.push(sub.add()?);
+                if sub.kind() == Some(TokenKind::Comma) {
+                    sub.i += 1;
+                    continue;
+                }
+                break;
+            }
+            if sub.i != close {
+                return Err(());
+            }
+            self.i = close + 1;
+            return Ok(E::InList { l: Box::new(l), items, not });
+        }
+        if self.kw("like") || self.kw("ilike") {
+            let case = self.kw("ilike");
+            self.i += 1;
+            let r = self.add()?;
+            if self.kw("escape") {
+                return Err(());
+            }
+            let op = match (not, case) {
+                (false, false) => "~~",
+                (true, false) => "!~~",
+                (false, true) => "~~*",
+                (true, true) => "!~~*",
+            };
+            return Ok(E::Op { op: op.into(), l: Box::new(l), r: Box::new(r) });
+        }
+        let not_between = self.kw("not") && self.c.kw_at_index(self.i + 1, "between");
+        if not_between {
+            self.i += 1;
+        }
+        if self.kw("between") && !self.c.kw_at_index(self.i + 1, "symmetric") {
+            self.i += 1;
+            let low = self.add()?;
+            if !self.kw("and") {
+                return Err(());
+            }
+            self.i += 1;
+            let high = self.add()?;
+            let (lo_op, hi_op) = if not_between { ("<", ">") } else { (">=", "<=") };
+            let items = vec![
+                E::Op { op: lo_op.into(), l: Box::new(l.clone()), r: Box::new(low) },
+                E::Op { op: hi_op.into(), l: Box::new(l), r: Box::new(high) },
+            ];
+            return Ok(E::Bool { and: !not_between, items });
+        }
+        if not || not_between {
+            return Err(());
+        }
+        if self.kw("between") || self.kw("similar") {
+            return Err(());
+        }
+        Ok(l)
+    }
+    fn add(&mut self) -> R<E> {
+        let mut l = self.mul()?;
+        while let Some(op) = self.op_text().filter(|o| !COMPARISONS.contains(o) && !["*", "/", "%", "::"].contains(o)).map(str::to_string) {
+            self.i += 1;
+            let r = self.mul()?;
+            l = E::Op { op, l: Box::new(l), r: Box::new(r) };
+        }
+        Ok(l)
+    }
+    fn mul(&mut self) -> R<E> {
+        let mut l = self.primary()?;
+        while let Some(op) = self.op_text().filter(|o| ["*", "/", "%"].contains(o)).map(str::to_string) {
+            self.i += 1;
+            let r = self.primary()?;
+            l = E::Op { op, l: Box::new(l), r: Box::new(r) };
+        }
+        Ok(l)
+    }
+    fn primary(&mut self) -> R<E> {
+        let start = self.i;
+        let mut lit = Lit::None;
+        let mut col = None;
+        let mut inner: Option<E> = None;
+        match self.kind() {
+            None => return Err(()),
+            Some(TokenKind::LParen) => {
+                let close = self.close_of(self.i)?;
+                if self.c.kw_at_index(self.i + 1, "select") {
+                    return Err(());
+                }
+                let mut sub = CondParser { c: self.c, i: self.i + 1, b: close, cols: self.cols, domain: self.domain, depth: self.depth + 1 };
+                let e = sub.or()?;
+                if sub.i != close {
+                    return Err(());
+                }
+                inner = Some(e);
+                self.i = close + 1;
+            }
+            Some(TokenKind::Operator) if self.op_text() == Some("-") && self.c.kind_at_index(self.i + 1) == Some(TokenKind::Number) => {
+                self.i += 2;
+                lit = Lit::Int;
+            }
+            Some(TokenKind::String) => {
+                self.i += 1;
+                lit = Lit::Str;
+            }
+            Some(TokenKind::Number) => {
+                let t = self.c.text(&self.c.toks[self.i]);
+                lit = if t.contains(['.', 'e', 'E']) { Lit::Num } else { Lit::Int };
+                self.i += 1;
+            }
+            Some(TokenKind::Word) | Some(TokenKind::QuotedIdent) => {
+                let w = self.c.text(&self.c.toks[self.i]).to_ascii_lowercase();
+                if self.c.toks[self.i].kind == TokenKind::Word
+                    && ["and", "or", "not", "is", "in", "like", "ilike", "between", "select", "then", "else", "when", "end"].contains(&w.as_str())
+                {
+                    return Err(());
+                }
+                if w == "case" && self.c.toks[self.i].kind == TokenKind::Word {
+                    let mut depth = 0;
+                    let mut k = self.i;
+                    loop {
+                        if k >= self.b {
+                            return Err(());
+                        }
+                        if self.c.kw_at_index(k, "case") {
+                            depth += 1;
+                        } else if self.c.kw_at_index(k, "end") {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        k += 1;
+                    }
+                    self.i = k + 1;
+                } else {
+                    self.i += 1;
+                    while self.kind() == Some(TokenKind::Dot) && matches!(self.c.kind_at_index(self.i + 1), Some(TokenKind::Word | TokenKind::QuotedIdent)) {
+                        self.i += 2;
+                    }
+                    if self.kind() == Some(TokenKind::LParen) && w != "array" {
+                        let close = self.close_of(self.i)?;
+                        let name_end = self.i;
+                        let call = self.call(start, name_end, close);
+                        self.i = close + 1;
+                        if let Some(text) = call {
+                            inner = Some(E::Atom { text, lit: Lit::None, col: None });
+                        }
+                    } else if self.kind() == Some(TokenKind::LParen) || (w == "array" && self.kind() == Some(TokenKind::LBracket)) {
+                        let close = self.close_of(self.i)?;
+                        self.i = close + 1;
+                    } else if self.i == start + 1 && self.c.toks[start].kind == TokenKind::Word && matches!(w.as_str(), "true" | "false" | "null") {
+                    } else if self.i == start + 1 {
+                        let name = if self.c.toks[start].kind == TokenKind::QuotedIdent {
+                            let s = self.c.text(&self.c.toks[start]);
+                            s.get(1..s.len().saturating_sub(1)).unwrap_or("").replace("\"\"", "\"")
+                        } else {
+                            w.clone()
+                        };
+                        col = self.cols.get(&name).cloned();
+                    }
+                }
+            }
+            _ => return Err(()),
+        }
+        // Postfix: subscripts, casts, COLLATE.
+        let before_postfix = self.i;
+        loop {
+            if self.kind() == Some(TokenKind::LBracket) {
+                self.i = self.close_of(self.i)? + 1;
+            } else if self.op_text() == Some("::") {
+                let mut sub = Cursor::new(self.c.src, &self.c.toks[..self.b], self.c.end, self.c.standard_conforming_strings);
+                sub.i = self.i + 1;
+                if parse_type(&mut sub, "public").is_err() {
+                    return Err(());
+                }
+                self.i = sub.i;
+            } else if self.kw("collate") {
+                self.i += 2;
+            } else {
+                break;
+            }
+        }
+        if self.i == before_postfix {
+            if let Some(e) = inner {
+                return Ok(e);
+            }
+        } else {
+            lit = Lit::None;
+            col = None;
+        }
+        let text = if lit == Lit::Int && self.c.text(&self.c.toks[start]) == "-" {
+            let n = self.c.text(&self.c.toks[start + 1]);
+            format!("'-{n}'::{}", if n.parse::<i64>().ok().and_then(|v| i32::try_from(-v).ok()).is_some() { "integer" } else if n.parse::<i64>().is_ok() { "bigint" } else { "numeric" })
+        } else {
+            expr_text(self.c, start, self.i, self.domain)
+        };
+        let lit = if text.starts_with('\'') && lit == Lit::Int { Lit::None } else { lit };
+        Ok(E::Atom { text, lit, col })
+    }
+}
+
+impl CondParser<'_, '_> {
+    /// A function call `name(args)` with its arguments normalised and the implicit casts
+    /// PostgreSQL shows for common text and text-search functions; None to keep it as written.
+    fn call(&self, name_start: usize, open: usize, close: usize) -> Option<String> {
+        let name = expr_text(self.c, name_start, open, self.domain);
+        let fname = name.rsplit('.').next().unwrap_or(&name).to_ascii_lowercase();
+        // Split the arguments at top-level commas.
+        let mut args = Vec::new();
+        let mut depth = 0;
+        let mut from = open + 1;
+        for k in open + 1..close {
+            match self.c.kind_at_index(k) {
+                Some(TokenKind::LParen) | Some(TokenKind::LBracket) => depth += 1,
+                Some(TokenKind::RParen) | Some(TokenKind::RBracket) => depth -= 1,
+                Some(TokenKind::Comma) if depth == 0 => {
+                    args.push((from, k));
+                    from = k + 1;
+                }
+                Some(TokenKind::Word) if depth == 0 => {
+                    let w = self.c.text(&self.c.toks[k]).to_ascii_lowercase();
+                    if ["distinct", "order", "from", "for", "all", "variadic", "filter", "over", "within", "as"].contains(&w.as_str()) {
+                        return None;
+                    }
+                }
+                Some(TokenKind::Operator) if depth == 0 && matches!(self.c.text(&self.c.toks[k]), "=>" | ":=") => return None,
+                _ => {}
+            }
+        }
+        if from < close {
+            args.push((from, close));
+        } else if !args.is_empty() {
+            return None;
+        }
+        let mut printed = Vec::new();
+        let n = args.len();
+        for (i, (a, b)) in args.into_iter().enumerate() {
+            let mut sub = CondParser { c: self.c, i: a, b, cols: self.cols, domain: self.domain, depth: self.depth + 1 };
+            let e = sub.or().ok()?;
+            if sub.i != b {
+                return None;
+            }
+            let is_ts = TS_FUNCTIONS.contains(&fname.as_str());
+            let text_arg = TEXT_FUNCTIONS.contains(&fname.as_str()) || (is_ts && !(n == 2 && i == 0));
+            let regconfig_arg = is_ts && n == 2 && i == 0;
+            let p = match &e {
+                E::Atom { text, lit: Lit::Str, .. } if regconfig_arg => format!("{text}::regconfig"),
+                E::Atom { text, lit: Lit::Str, .. } if text_arg => format!("{text}::text"),
+                E::Atom { text, col: Some(t), .. } if text_arg && is_varchar(t) => format!("({text})::text"),
+                other => print(other),
+            };
+            // Keep a line break written before the argument (pg_get_indexdef's CASE layout).
+            let sep = if i == 0 {
+                String::new()
+            } else {
+                let gap = self.c.src.get(self.c.toks[a - 1].end..self.c.toks[a].start).unwrap_or(" ");
+                if gap.contains('\n') && gap.chars().all(char::is_whitespace) { format!(",{gap}") } else { ", ".to_string() }
+            };
+            printed.push(format!("{sep}{p}"));
+        }
+        Some(format!("{name}({})", printed.concat()))
+    }
+}
+
+/// Functions of text whose arguments PostgreSQL casts to text (varchar columns, literals).
+const TEXT_FUNCTIONS: &[&str] = &[
+    "btrim", "char_length", "character_length", "initcap", "left", "length", "lower", "ltrim", "md5",
+    "octet_length", "replace", "reverse", "right", "rtrim", "split_part", "strpos", "unaccent", "upper",
+];
+
+/// Text-search functions: `to_tsvector('english', x)` → `to_tsvector('english'::regconfig, x)`.
+const TS_FUNCTIONS: &[&str] = &["phraseto_tsquery", "plainto_tsquery", "to_tsquery", "to_tsvector", "websearch_to_tsquery"];
+
+fn flatten(and: bool, items: Vec<E>) -> E {
+    let mut out = Vec::new();
+    for e in items {
+        match e {
+            E::Bool { and: a, items } if a == and => out.extend(items),
+            other => out.push(other),
+        }
+    }
+    E::Bool { and, items: out }
+}
+
+fn is_varchar(t: &TypeName) -> bool {
+    t.array_dimensions == 0 && matches!(&t.base, BaseType::Builtin(b) if b == "character varying")
+}
+
+fn is_float_or_numeric(t: &TypeName) -> Option<&'static str> {
+    if t.array_dimensions > 0 {
+        return None;
+    }
+    match &t.base {
+        BaseType::Builtin(b) if b == "numeric" => Some("numeric"),
+        BaseType::Builtin(b) if b == "double precision" => Some("double precision"),
+        BaseType::Builtin(b) if b == "real" => Some("real"),
+        _ => None,
+    }
+}
+
+fn is_integer_family(t: &TypeName) -> bool {
+    t.array_dimensions == 0 && matches!(&t.base, BaseType::Builtin(b) if b == "smallint" || b == "integer" || b == "bigint")
+}
+
+/// The type of an operand when it is evident (a column, a literal number, arithmetic of those).
+fn type_of(e: &E) -> Option<TypeName> {
+    let builtin = |n: &str| TypeName { base: BaseType::Builtin(n.into()), modifiers: Vec::new(), array_dimensions: 0 };
+    match e {
+        E::Atom { col: Some(t), .. } => Some(t.clone()),
+        E::Atom { lit: Lit::Int, .. } => Some(builtin("integer")),
+        E::Atom { lit: Lit::Num, .. } => Some(builtin("numeric")),
+        E::Op { op, l, r } if ["+", "-", "*", "/", "%"].contains(&op.as_str()) => {
+            let (a, b) = (type_of(l)?, type_of(r)?);
+            if is_float_or_numeric(&a).is_some() { Some(a) } else { Some(b) }
+        }
+        _ => None,
+    }
+}
+
+/// An operand printed for a comparison with `other` (PostgreSQL's implicit casts made visible).
+fn operand(e: &E, other: &E) -> String {
+    // An integer column (or integer arithmetic) against numeric/float is cast up.
+    if let (Some(mine), Some(theirs)) = (type_of(e), type_of(other)) {
+        if is_integer_family(&mine) && !matches!(e, E::Atom { lit: Lit::Int, .. }) {
+            if let Some(n) = is_float_or_numeric(&theirs) {
+                return format!("({})::{n}", print(e));
+            }
+        }
+    }
+    if let (E::Atom { text, lit, .. }, E::Atom { col: Some(t), .. }) = (e, other) {
+        match lit {
+            Lit::Str => {
+                let cast = if is_varchar(t) { "text".to_string() } else { format_type_for_cast(t) };
+                return format!("{text}::{cast}");
+            }
+            Lit::Int | Lit::Num => {
+                if let Some(n) = is_float_or_numeric(t) {
+                    if *lit == Lit::Int || n != "numeric" {
+                        return format!("({text})::{n}");
+                    }
+                }
+            }
+            Lit::None => {}
+        }
+    }
+    if let (E::Atom { text, col: Some(t), .. }, E::Atom { lit: Lit::Str, .. }) = (e, other) {
+        if is_varchar(t) {
+            return format!("({text})::text");
+        }
+    }
+    print(e)
+}
+
+fn print(e: &E) -> String {
+    match e {
+        E::Atom { text, .. } => text.clone(),
+        E::Op { op, l, r } => format!("({} {op} {})", operand(l, r), operand(r, l)),
+        E::Bool { and, items } => {
+            let parts: Vec<String> = items.iter().map(print).collect();
+            format!("({})", parts.join(if *and { " AND " } else { " OR " }))
+        }
+        E::Not(x) => format!("(NOT {})", print(x)),
+        E::Null { e, not } => format!("({} IS {}NULL)", print(e), if *not { "NOT " } else { "" }),
+        E::AnyAll { op, l, kw, r } => format!("({} {op} {kw} ({r}))", print(l)),
+        E::InList { l, items, not } => {
+            if let E::Atom { col: Some(t), text, .. } = &**l {
+                if is_varchar(t) && items.iter().all(|i| matches!(i, E::Atom { lit: Lit::Str, .. })) {
+                    // varchar = ANY: the array is built as varchar[] and cast to text[].
+                    let parts: Vec<String> = items.iter().map(|i| format!("{}::character varying", print(i))).collect();
+                    return format!(
+                        "(({text})::text {} ((ARRAY[{}])::text[]))",
+                        if *not { "<> ALL" } else { "= ANY" },
+                        parts.join(", ")
+                    );
+                }
+            }
+            let parts: Vec<String> = items.iter().map(|i| operand(i, l)).collect();
+            let left = match (&**l, items.first()) {
+                (E::Atom { col: Some(t), text, .. }, Some(E::Atom { lit: Lit::Str, .. })) if is_varchar(t) => format!("({text})::text"),
+                _ => print(l),
+            };
+            format!("({left} {} (ARRAY[{}]))", if *not { "<> ALL" } else { "= ANY" }, parts.join(", "))
+        }
+    }
+}
+
+/// A boolean condition (CHECK, index predicate, policy, trigger WHEN) as PostgreSQL prints it:
+/// every operator parenthesised, `IN (...)` as `= ANY (ARRAY[...])`, literals cast to the type
+/// of the column they are compared with. `cols` holds the types of the columns in scope.
+/// Anything the small parser does not know falls back to [`condition_text`].
+pub fn condition_text_typed(c: &Cursor<'_>, a: usize, b: usize, cols: &BTreeMap<String, TypeName>, domain: bool) -> String {
+    let mut p = CondParser { c, i: a, b: b.min(c.toks.len()), cols, domain, depth: 0 };
+    match p.or() {
+        Ok(e) if p.i == p.b => print(&e),
+        _ => condition_text(c, a, b, domain),
     }
 }

@@ -105,6 +105,8 @@ pub(crate) struct Ingest<'s> {
     pub default_schema: String,
     pub statements: Vec<StatementOutcome>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
+    pub expr_columns: std::collections::BTreeMap<String, crate::model::TypeName>,
     /// Line starts, for offset → position.
     line_starts: Vec<usize>,
 }
@@ -124,6 +126,7 @@ impl<'s> Ingest<'s> {
             default_schema: "public".into(),
             statements: Vec::new(),
             diagnostics: Vec::new(),
+            expr_columns: Default::default(),
             line_starts,
         }
     }

@@ -353,7 +353,7 @@ impl Ingest<'_> {
                 d.collation = Some(c.name()?.last().to_string());
             } else if c.eat_kw("check") {
                 let (a, b) = paren_tokens(c)?;
-                let expr = condition_text(c, a, b, true);
+                let expr = super::expr::condition_text_typed(c, a, b, &[("value".to_string(), d.data_type.clone())].into_iter().collect(), true);
                 let cn = match cname {
                     Some(x) => x,
                     None => {
@@ -386,7 +386,7 @@ impl Ingest<'_> {
             let cname = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
             c.expect_kw("check")?;
             let (a, b) = paren_tokens(c)?;
-            let expr = condition_text(c, a, b, true);
+            let expr = super::expr::condition_text_typed(c, a, b, &[("value".to_string(), d.data_type.clone())].into_iter().collect(), true);
             c.eat_kws(&["not", "valid"]);
             let cn = cname.unwrap_or_else(|| super::naming::choose_name(&name.name, None, "check", |x| d.checks.contains_key(x)));
             d.checks.insert(cn, expr);
@@ -568,7 +568,10 @@ impl Ingest<'_> {
             .filter(|a| a.mode != "TABLE")
             .map(|a| {
                 let mut s = String::new();
-                if !a.mode.is_empty() && a.mode != "IN" {
+                if kind == FunctionKind::Procedure && (a.mode.is_empty() || a.mode == "IN") {
+                    // pg_get_function_identity_arguments spells IN out for procedures.
+                    s.push_str("IN ");
+                } else if !a.mode.is_empty() && a.mode != "IN" {
                     s.push_str(&a.mode);
                     s.push(' ');
                 }
@@ -905,6 +908,7 @@ impl Ingest<'_> {
         c.expect_kw("on")?;
         let tn = c.name()?;
         let table = self.qualify(&tn);
+        self.set_expr_columns(&table);
         let mut p = Policy { name: name.clone(), permissive: true, command: "ALL".into(), roles: Vec::new(), using: None, with_check: None, comment: None };
         self.policy_clauses(c, &mut p)?;
         c.expect_end()?;
@@ -942,10 +946,10 @@ impl Ingest<'_> {
                 p.roles.sort();
             } else if c.eat_kw("using") {
                 let (a, b) = paren_tokens(c)?;
-                p.using = Some(condition_text(c, a, b, false));
+                p.using = Some(self.cond(c, a, b));
             } else if c.eat_kws(&["with", "check"]) {
                 let (a, b) = paren_tokens(c)?;
-                p.with_check = Some(condition_text(c, a, b, false));
+                p.with_check = Some(self.cond(c, a, b));
             } else {
                 return Ok(());
             }
@@ -958,6 +962,7 @@ impl Ingest<'_> {
         c.expect_kw("on")?;
         let tn = c.name()?;
         let table = self.qualify(&tn);
+        self.set_expr_columns(&table);
         if c.eat_kws(&["rename", "to"]) {
             let (new, _) = c.ident()?;
             let t = self.table_mut(&table, tn.offset)?;
@@ -1332,7 +1337,7 @@ pub(crate) struct Argument {
 
 fn last_type_of_argument(arg: &str) -> String {
     // `p_id integer` → `integer`; `VARIADIC a text[]` → `text[]`; `integer` → `integer`.
-    let arg = arg.trim_start_matches("VARIADIC ").trim_start_matches("INOUT ");
+    let arg = arg.trim_start_matches("VARIADIC ").trim_start_matches("INOUT ").trim_start_matches("IN ");
     match arg.split_once(' ') {
         Some((first, rest)) if !is_type_start(first) => rest.to_string(),
         _ => arg.to_string(),
