@@ -137,6 +137,8 @@ function loadExample(example) {
 // Planning.
 function schedule(delay = 250) {
   clearTimeout(state.timer);
+  // Until the planner answers, what is on screen is the last input's plan.
+  document.body.dataset.planState = "pending";
   state.timer = setTimeout(runPlan, delay);
 }
 

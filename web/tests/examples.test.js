@@ -135,6 +135,21 @@ test("a required column without a backfill value is offered one; typing it gives
   await context.close();
 });
 
+test("a hint naming a column that does not exist is an error that leads to the hints", async () => {
+  const { page, context } = await openPage(session);
+  await planSettled(page);
+  await page.fill('#renames input[aria-label="Old name"]', "full_name");
+  await page.waitForSelector('#diagnostics .diagnostic-error[data-file="hints"]');
+  assert.equal(await page.evaluate(() => document.body.dataset.planState), "error");
+  const item = page.locator('#diagnostics .diagnostic-error[data-file="hints"]').first();
+  assert.match(await item.innerText(), /full_name/);
+  await page.click("#hints-card > summary"); // folded away…
+  assert.equal(await page.locator("#hints-card").evaluate((d) => d.open), false);
+  await item.locator(".location").click(); // …and opened again by the diagnostic
+  assert.equal(await page.locator("#hints-card").evaluate((d) => d.open), true);
+  await context.close();
+});
+
 test("trigger.dev's final schema against its state-400 schema plans within 1 s, off the main thread", async () => {
   const { page, context, problems } = await openPage(session);
   await planSettled(page);
