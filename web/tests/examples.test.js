@@ -58,6 +58,10 @@ for (const key of examples) {
     const verdict = await page.locator("#prove-verdict").innerText();
     const failures = await page.locator("#panel-prove .prove-error, #prove-checks .check-failed").allInnerTexts();
     assert.match(verdict, /^Proven on PostgreSQL 18/, `${verdict}\n${failures.join("\n")}`);
+    // Each column rename is checked both ways, by an update and by an insert (old and new code).
+    const renames = (JSON.parse(read(`../examples/${key}/hints.json`)).renames ?? []).filter((r) => r.kind === "column");
+    const syncChecks = await page.locator("#prove-checks .check-ok", { hasText: "in sync before contract" }).count();
+    assert.equal(syncChecks, renames.length * 4);
     const states = await page.locator("#prove-apply tr[data-step-id] .state").allTextContents();
     assert.equal(states.length, steps.length);
     assert.ok(states.every((s) => s === "passed"), states.join(", "));

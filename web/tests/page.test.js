@@ -148,8 +148,9 @@ test("Prove runs the plan on PGlite and every step passes", async () => {
   }
   const rollback = await page.locator('#prove-rollback tbody tr[data-run="rollback"]').evaluateAll((rows) => rows.map((r) => r.dataset.stepId));
   assert.deepEqual(rollback, ["s6", "s5", "s4", "s3", "s2", "s1"]);
-  // Two sync checks (the example's rename hint, both ways), the forward catalog, the rollback's catalog and rows.
-  assert.equal(await page.locator("#prove-checks .check-ok").count(), 5);
+  // Four sync checks (the example's rename hint: an update and an insert through each name), the
+  // forward catalog, the rollback's catalog and rows.
+  assert.equal(await page.locator("#prove-checks .check-ok").count(), 7);
   assert.equal(await page.locator("#prove-checks .check-failed").count(), 0);
   await page.locator("#panel-prove").screenshot({ path: `${screenshots}prove.png` });
   assert.deepEqual(problems, []);
