@@ -241,7 +241,10 @@ function showPlan(plan, ms, input) {
   stale.prove = true;
   drawTab(visibleTab());
   renderDownloads($("downloads"), plan, {
-    render: (p, format) => planner.call("render", { plan: p, format }).then((a) => a.text),
+    renderers: {
+      render: (p, format) => planner.call("render", { plan: p, format }).then((a) => a.text),
+      renderPhase: (phase, direction) => planner.call("renderPhase", { phase, direction }).then((a) => a.text),
+    },
     onError: (message) => toast(message),
   });
   document.body.dataset.planShownAt = String(performance.now());

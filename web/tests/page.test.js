@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
-import { render } from "shiftplan";
+import { render, renderPhase } from "shiftplan";
 import { openBrowser, openPage } from "./browser.js";
 
 const fixturePath = new URL("fixtures/rename-column.plan.json", import.meta.url).pathname;
@@ -174,12 +174,17 @@ test("Prove shows the failing step and its PostgreSQL error when a plan is wrong
   await context.close();
 });
 
-test("plan.json, the SQL script, each phase's SQL and the Markdown report download as the package renders them", async () => {
+test("the files of `shiftplan plan --out-dir`, the SQL script and the Markdown report download as the package renders them", async () => {
   const { page, context, problems } = await openPage(session);
   await openFixture(page);
   await page.click("#downloads-button");
   const names = await page.locator(".download-item").evaluateAll((items) => items.map((i) => i.dataset.file));
-  assert.deepEqual(names, ["plan.json", "migration.sql", "01-expand.sql", "02-dual_write.sql", "03-backfill.sql", "04-contract.sql", "plan.md"]);
+  assert.deepEqual(names, [
+    "plan.json", "migration.sql",
+    "01-expand.up.sql", "01-expand.down.sql", "02-dual_write.up.sql", "02-dual_write.down.sql",
+    "03-backfill.up.sql", "03-backfill.down.sql", "04-contract.up.sql", "04-contract.down.sql",
+    "plan.md",
+  ]);
   const download = async (name) => {
     if (!(await page.locator(".download-list").isVisible())) await page.click("#downloads-button");
     const [file] = await Promise.all([page.waitForEvent("download"), page.click(`.download-item[data-file="${name}"]`)]);
@@ -190,10 +195,13 @@ test("plan.json, the SQL script, each phase's SQL and the Markdown report downlo
   const script = await download("migration.sql");
   assert.equal(script, render(fixture, "sql"));
   assert.match(script, /ALTER TABLE public\.users ADD COLUMN name text;[\s\S]*ALTER TABLE public\.users DROP COLUMN fullname;/);
-  const dualWrite = await download("02-dual_write.sql");
-  assert.equal(dualWrite, render({ ...fixture, phases: [fixture.phases[1]] }, "sql"));
-  assert.match(dualWrite, /CREATE TRIGGER users_sync_fullname_name/);
-  assert.doesNotMatch(dualWrite, /ADD COLUMN name|DROP COLUMN fullname/);
+  const up = await download("02-dual_write.up.sql");
+  assert.equal(up, renderPhase(fixture.phases[1], "up"));
+  assert.match(up, /CREATE TRIGGER users_sync_fullname_name/);
+  assert.doesNotMatch(up, /ADD COLUMN name|DROP COLUMN fullname/);
+  const down = await download("02-dual_write.down.sql");
+  assert.equal(down, renderPhase(fixture.phases[1], "down"));
+  assert.match(down, /DROP TRIGGER users_sync_fullname_name ON public\.users/);
   const report = await download("plan.md");
   assert.equal(report, render(fixture, "markdown"));
   assert.match(report, /^# Migration plan/);
