@@ -319,64 +319,111 @@ impl Executor<'_> {
         Ok(())
     }
 
+    /// Runs a batch statement until it affects no row, each batch in its own transaction with the
+    /// cursor. With a statement [`sql::RangedBatch`] can restrict (PostgreSQL 14+), the batches walk
+    /// the table's pages in ranges sized to the time budget (each range repeated until it has no
+    /// row left), then one sweep of the statement as written catches anything outside the ranges;
+    /// otherwise the statement's LIMIT is sized to the time budget.
     fn backfill(&mut self, phase: PhaseName, step: &Step, statement: &str, action: Action) -> Result<(), RunError> {
         let db = |e: postgres::Error| RunError::database("recording the backfill", &e);
         let resumed = match action {
             Action::Apply => self.history.resumable_cursor(self.client, self.plan_id, &step.id)?,
             Action::Rollback => None,
         };
-        let mut rows: i64 = resumed.as_ref().and_then(|c| c.get("rows")).and_then(|v| v.as_i64()).unwrap_or(0);
-        let mut batches: i64 = resumed.as_ref().and_then(|c| c.get("batches")).and_then(|v| v.as_i64()).unwrap_or(0);
+        let mut cursor: BackfillCursor = resumed.clone().and_then(|c| serde_json::from_value(c).ok()).unwrap_or_default();
         let limit = sql::find_limit(statement);
         let planned = limit.as_ref().map(|l| l.value).unwrap_or(0);
-        let start_size = resumed
-            .as_ref()
-            .and_then(|c| c.get("batch_size"))
-            .and_then(|v| v.as_i64())
-            .unwrap_or(if planned > 0 { planned } else { 1000 });
-        let mut sizer = BatchSizer::new(start_size, self.options);
+        let server: i32 = self
+            .client
+            .query_one("SELECT current_setting('server_version_num')::int", &[])
+            .map_err(|e| RunError::database("reading the server version", &e))?
+            .get(0);
+        let ranged = if server >= 140000 { sql::RangedBatch::new(statement) } else { None };
+        let mut rows_per_page = 100i64;
+        if let Some(ranged) = &ranged {
+            let row = self
+                .client
+                .query_one(
+                    "SELECT (pg_relation_size(c.oid) / current_setting('block_size')::bigint)::bigint, greatest(c.reltuples, 0)::bigint, c.relpages::bigint
+                     FROM pg_class c WHERE c.oid = to_regclass($1)",
+                    &[&ranged.relation],
+                )
+                .map_err(|e| RunError::database("reading the size of the backfilled table", &e))?;
+            let (pages, tuples, stat_pages): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+            rows_per_page = if stat_pages > 0 && tuples > 0 { (tuples / stat_pages).max(1) } else { 100 };
+            if cursor.end_page.is_none() {
+                cursor.next_page = Some(0);
+                cursor.end_page = Some(pages);
+            }
+        }
+        let start_rows = if cursor.batch_size > 0 { cursor.batch_size } else if planned > 0 { planned } else { 1000 };
+        let mut row_sizer = BatchSizer::new(start_rows, self.options);
+        let start_pages = cursor.batch_pages.unwrap_or((start_rows / rows_per_page).max(1));
+        let mut page_sizer = BatchSizer { size: start_pages.max(1), budget: self.options.batch_time, min: 1, max: 1_000_000 };
         if resumed.is_some() {
-            self.progress.line(&format!("  {}: resuming the backfill after {rows} rows in {batches} batches", step.id));
+            self.progress.line(&format!(
+                "  {}: resuming the backfill after {} rows in {} batches",
+                step.id, cursor.rows, cursor.batches
+            ));
         }
         let run_id = self
             .history
-            .insert_run(self.client, self.plan_id, phase, &step.id, action.as_str(), 1, SystemTime::now(), "running", None, Some(rows))
+            .insert_run(self.client, self.plan_id, phase, &step.id, action.as_str(), 1, SystemTime::now(), "running", None, Some(cursor.rows))
             .map_err(db)?;
-        let cursor = |batches: i64, rows: i64, size: i64| serde_json::json!({"batches": batches, "rows": rows, "batch_size": size});
-        self.history.save_cursor(self.client, run_id, &cursor(batches, rows, sizer.size), rows).map_err(db)?;
+        cursor.batch_size = row_sizer.size;
+        cursor.batch_pages = ranged.as_ref().map(|_| page_sizer.size);
+        self.history.save_cursor(self.client, run_id, &cursor.to_json(), cursor.rows).map_err(db)?;
         let estimate = self.estimate_rows(step);
         let timeouts = self.timeouts(true);
         let history = self.history;
-        let mut progress = self.progress.backfill(&format!("{} {}", step.id, step.change), estimate, rows.max(0) as u64);
+        let mut progress = self.progress.backfill(&format!("{} {}", step.id, step.change), estimate, cursor.rows.max(0) as u64);
         loop {
-            let size = sizer.size;
-            let batch_sql = match &limit {
-                Some(l) => l.rewrite(statement, size),
-                None => statement.to_string(),
+            // The next batch: a page range, or the statement as written with its LIMIT sized.
+            let range = match (&ranged, cursor.next_page, cursor.end_page) {
+                (Some(ranged), Some(next), Some(end)) if next < end => {
+                    let last = (next + page_sizer.size).min(end);
+                    let cap = (page_sizer.size * rows_per_page * 4).max(1000);
+                    Some((ranged.render(statement, next, last, cap), last, cap))
+                }
+                _ => None,
+            };
+            let batch_sql = match (&range, &limit) {
+                (Some((sql, _, _)), _) => sql.clone(),
+                (None, Some(l)) => l.rewrite(statement, row_sizer.size),
+                (None, None) => statement.to_string(),
             };
             let mut attempt = 1;
-            let (affected, elapsed) = loop {
+            let (affected, elapsed, next_cursor) = loop {
                 let started = SystemTime::now();
                 let clock = Instant::now();
-                let result = (|| -> Result<u64, postgres::Error> {
+                let result = (|| -> Result<(u64, BackfillCursor), postgres::Error> {
                     let mut tx = self.client.transaction()?;
                     tx.batch_execute(&timeouts)?;
                     let affected = tx.execute(batch_sql.as_str(), &[])?;
-                    let total = rows + affected as i64;
-                    let next = cursor(batches + 1, total, size);
-                    history.save_cursor(&mut tx, run_id, &next, total)?;
+                    let mut next = cursor.clone();
+                    next.batches += 1;
+                    next.rows += affected as i64;
+                    if let Some((_, last, cap)) = &range
+                        && (affected as i64) < *cap
+                    {
+                        // The range is done (a full batch means rows may be left: run it again).
+                        next.next_page = Some(*last);
+                    }
+                    next.batch_size = row_sizer.size;
+                    next.batch_pages = ranged.as_ref().map(|_| page_sizer.size);
+                    history.save_cursor(&mut tx, run_id, &next.to_json(), next.rows)?;
                     tx.commit()?;
-                    Ok(affected)
+                    Ok((affected, next))
                 })();
                 match result {
-                    Ok(affected) => break (affected, clock.elapsed()),
+                    Ok((affected, next)) => break (affected, clock.elapsed(), next),
                     Err(error) if is_retryable(&error) => {
                         self.record_attempt(phase, step, action, attempt, started, "lock_timeout", &error);
                         if !self.backoff(step, attempt, &error) {
                             let _ = self.history.finish_run(self.client, run_id, "failed", Some(&describe(&error)));
                             return Err(self.stop_message(step, action, 0, &error, &format!(
-                                "gave up after {attempt} attempts at batch {}; {rows} rows are done and the cursor is saved; \
-                                 running the same command again resumes the backfill.", batches + 1
+                                "gave up after {attempt} attempts at batch {}; {} rows are done and the cursor is saved; \
+                                 running the same command again resumes the backfill.", cursor.batches + 1, cursor.rows
                             )));
                         }
                         attempt += 1;
@@ -384,21 +431,24 @@ impl Executor<'_> {
                     Err(error) => {
                         let _ = self.history.finish_run(self.client, run_id, "failed", Some(&describe(&error)));
                         return Err(self.stop_message(step, action, 0, &error, &format!(
-                            "batch {} was rolled back; {rows} rows are done and the cursor is saved; running the same command again resumes the backfill.",
-                            batches + 1
+                            "batch {} was rolled back; {} rows are done and the cursor is saved; running the same command again resumes the backfill.",
+                            cursor.batches + 1, cursor.rows
                         )));
                     }
                 }
             };
-            batches += 1;
-            rows += affected as i64;
-            if affected == 0 {
-                break;
+            cursor = next_cursor;
+            if range.is_some() {
+                page_sizer.observe_time(elapsed);
+            } else {
+                if affected == 0 {
+                    break;
+                }
+                if limit.is_some() {
+                    row_sizer.observe(affected as i64, elapsed);
+                }
             }
-            if limit.is_some() {
-                sizer.observe(affected as i64, elapsed);
-            }
-            progress.update(rows.max(0) as u64, sizer.size);
+            progress.update(cursor.rows.max(0) as u64, if range.is_some() { page_sizer.size * rows_per_page } else { row_sizer.size });
             if let Some(rate) = self.options.max_rows_per_second
                 && rate > 0.0
             {
@@ -408,7 +458,7 @@ impl Executor<'_> {
                 }
             }
         }
-        progress.finish(rows.max(0) as u64);
+        progress.finish(cursor.rows.max(0) as u64);
         self.history.finish_run(self.client, run_id, action.outcome(), None).map_err(db)?;
         Ok(())
     }
@@ -424,6 +474,31 @@ impl Executor<'_> {
             .flatten()
             .map(|r| r.get::<_, i64>(0).max(0) as u64)
             .unwrap_or(0)
+    }
+}
+
+/// Where a backfill is: saved in the history (`backfill_cursor`) after every batch.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct BackfillCursor {
+    pub batches: i64,
+    /// Rows updated in all.
+    pub rows: i64,
+    /// The LIMIT of the next batch run as written.
+    #[serde(default)]
+    pub batch_size: i64,
+    /// Page ranges: the next page to do, the end (the table's size when the backfill began), and
+    /// the pages per batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_page: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_page: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_pages: Option<i64>,
+}
+
+impl BackfillCursor {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -449,6 +524,11 @@ impl BatchSizer {
             // A short batch (the end of the table) says nothing about the rate.
             return;
         }
+        self.observe_time(elapsed);
+    }
+
+    /// Scales the size by budget / elapsed (for page ranges, whatever the rows they held).
+    pub fn observe_time(&mut self, elapsed: Duration) {
         let ratio = self.budget.as_secs_f64() / elapsed.as_secs_f64().max(1e-4);
         let ratio = ratio.clamp(0.5, 2.0);
         self.size = ((self.size as f64 * ratio).round() as i64).clamp(self.min, self.max);

@@ -17,3 +17,4 @@ pub mod progress;
 pub mod runner;
 pub mod sql;
 pub mod testing;
+pub mod workload;

@@ -194,3 +194,122 @@ mod tests {
         assert_eq!(concurrent_index_target("DROP INDEX CONCURRENTLY x"), None);
     }
 }
+
+/// A batch statement the runner can restrict to a range of the table's pages: the query that holds
+/// its `LIMIT` reads one relation, so `ctid >= '(first,0)' AND ctid < '(end,0)'` added to its
+/// WHERE (a TID range scan, PostgreSQL 14+) makes each batch read only its own pages, instead of
+/// scanning again past every row already done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangedBatch {
+    /// Byte offset just after `WHERE`, or where a WHERE clause must be inserted.
+    where_end: usize,
+    has_where: bool,
+    /// Byte offset where the condition ends (GROUP / HAVING / ORDER / WINDOW / LIMIT).
+    condition_end: usize,
+    limit: Limit,
+    /// The relation the query reads, as written.
+    pub relation: String,
+}
+
+impl RangedBatch {
+    pub fn new(statement: &str) -> Option<RangedBatch> {
+        let words = words(statement);
+        let text = |i: usize| words.get(i).and_then(|w| statement.get(w.0..w.1)).unwrap_or("");
+        let is = |i: usize, k: &str| text(i).eq_ignore_ascii_case(k);
+        let limit = find_limit(statement)?;
+        let limit_at = words.iter().position(|w| w.0 == limit.start)?.checked_sub(1)?;
+        // Depth of every word.
+        let mut depths = Vec::with_capacity(words.len());
+        let mut depth = 0i32;
+        for i in 0..words.len() {
+            if text(i) == ")" {
+                depth -= 1;
+            }
+            depths.push(depth);
+            if text(i) == "(" {
+                depth += 1;
+            }
+        }
+        let d = depths[limit_at];
+        // The SELECT of the query that holds the LIMIT: the last one at depth d before it.
+        let select = (0..limit_at).rev().take_while(|i| depths[*i] >= d).filter(|i| depths[*i] == d).find(|i| is(*i, "select"))?;
+        let at_d = |i: &usize| depths[*i] == d;
+        let from = (select..limit_at).filter(at_d).find(|i| is(*i, "from"))?;
+        let stop_words = ["where", "group", "having", "order", "window", "limit", "for", "offset"];
+        let from_end = (from + 1..=limit_at).filter(at_d).find(|i| stop_words.iter().any(|k| is(*i, k)))?;
+        // One relation: name [. name] [[AS] alias].
+        let from_words: Vec<&str> = (from + 1..from_end).map(text).collect();
+        let relation = match from_words.as_slice() {
+            [name] | [name, _] | [name, _, _] if !name.starts_with('(') && !from_words.contains(&",") => {
+                if from_words.len() == 3 && !from_words[1].eq_ignore_ascii_case("as") && from_words[1] != "." {
+                    return None;
+                }
+                if from_words.len() == 3 && from_words[1] == "." {
+                    format!("{}.{}", from_words[0], from_words[2])
+                } else {
+                    name.to_string()
+                }
+            }
+            [schema, ".", name, ..] if from_words.len() <= 5 && !from_words.contains(&",") && !from_words.contains(&"(") => {
+                if from_words.len() == 5 && !from_words[3].eq_ignore_ascii_case("as") {
+                    return None;
+                }
+                format!("{schema}.{name}")
+            }
+            _ => return None,
+        };
+        if from_words.iter().any(|w| ["join", "only", "lateral", "tablesample"].iter().any(|k| w.eq_ignore_ascii_case(k))) {
+            return None;
+        }
+        let has_where = is(from_end, "where");
+        let (where_end, condition_end) = if has_where {
+            let end = (from_end + 1..=limit_at).filter(at_d).find(|i| stop_words[1..].iter().any(|k| is(*i, k)))?;
+            (words[from_end].1, words[end].0)
+        } else {
+            (words[from_end].0, words[from_end].0)
+        };
+        Some(RangedBatch { where_end, has_where, condition_end, limit, relation })
+    }
+
+    /// The statement restricted to pages `[first, end)`, with `LIMIT limit`.
+    pub fn render(&self, statement: &str, first: i64, end: i64, limit: i64) -> String {
+        let range = format!("ctid >= '({first},0)'::tid AND ctid < '({end},0)'::tid");
+        let head = &statement[..self.where_end];
+        let middle = if self.has_where {
+            format!(" ({}) AND {range} ", statement[self.where_end..self.condition_end].trim())
+        } else {
+            format!("WHERE {range} ")
+        };
+        format!(
+            "{head}{middle}{}{limit}{}",
+            &statement[self.condition_end..self.limit.start],
+            &statement[self.limit.end..]
+        )
+    }
+}
+
+#[cfg(test)]
+mod ranged_tests {
+    use super::*;
+
+    #[test]
+    fn the_limited_query_is_restricted_to_a_page_range() {
+        let planner = "UPDATE public.users SET name = fullname WHERE ctid = ANY (ARRAY(SELECT ctid FROM public.users \
+                       WHERE name IS NULL AND (fullname) IS NOT NULL OR false LIMIT 1000 FOR UPDATE))";
+        let ranged = RangedBatch::new(planner).unwrap();
+        assert_eq!(ranged.relation, "public.users");
+        assert_eq!(
+            ranged.render(planner, 10, 20, 5000),
+            "UPDATE public.users SET name = fullname WHERE ctid = ANY (ARRAY(SELECT ctid FROM public.users \
+             WHERE (name IS NULL AND (fullname) IS NOT NULL OR false) AND ctid >= '(10,0)'::tid AND ctid < '(20,0)'::tid LIMIT 5000 FOR UPDATE))"
+        );
+        let no_where = "UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t AS x LIMIT 10)";
+        assert_eq!(
+            RangedBatch::new(no_where).unwrap().render(no_where, 0, 4, 7),
+            "UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t AS x WHERE ctid >= '(0,0)'::tid AND ctid < '(4,0)'::tid LIMIT 7)"
+        );
+        assert_eq!(RangedBatch::new("UPDATE t SET a = 1 WHERE id IN (SELECT t.id FROM t JOIN u ON u.id = t.id LIMIT 10)"), None);
+        assert_eq!(RangedBatch::new("UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t, u LIMIT 10)"), None);
+        assert_eq!(RangedBatch::new("UPDATE t SET a = 1"), None);
+    }
+}

@@ -34,7 +34,7 @@ fn apply_through_contract_gives_the_target_and_records_each_step_once() {
     assert!(log.contains("next: done"), "{log}");
     assert_eq!(data_checksum(&db, "name"), before, "every row kept, under its new column name");
     let counts = applied_counts(&db);
-    assert_eq!(counts.len(), 7, "{counts:?}");
+    assert_eq!(counts.len(), 6, "{counts:?}");
     assert!(counts.values().all(|c| *c == 1), "{counts:?}");
     assert_eq!(query_i64(&db, "SELECT rows_affected FROM shiftplan.step_runs WHERE step = 's4' AND outcome = 'applied'"), 5000);
 
@@ -58,7 +58,7 @@ fn apply_through_contract_gives_the_target_and_records_each_step_once() {
     let again = shiftplan(&["apply", plan, "--database-url", db.url(), "--through", "contract"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already applied"), "{}", text(&again));
-    assert_eq!(applied_counts(&db).values().sum::<i64>(), 7);
+    assert_eq!(applied_counts(&db).values().sum::<i64>(), 6);
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn contract_rollback_needs_accept_data_loss() {
     let refused = shiftplan(&["rollback", plan, "--database-url", db.url(), "--phase", "contract"]);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
     let message = String::from_utf8_lossy(&refused.stderr);
-    assert!(message.contains("s7 (drop column public.users.fullname)") && message.contains("--accept-data-loss"), "{message}");
+    assert!(message.contains("s6 (drop the old column public.users.fullname") && message.contains("--accept-data-loss"), "{message}");
     assert_eq!(history(&db).iter().filter(|(_, a, _)| a == "rollback").count(), 0, "nothing rolled back");
 
     // With --accept-data-loss the irreversible step is recorded as rolled back (its column stays
@@ -146,10 +146,10 @@ fn contract_rollback_needs_accept_data_loss() {
     let accepted = shiftplan(&["rollback", plan, "--database-url", db.url(), "--phase", "contract", "--accept-data-loss"]);
     assert_eq!(accepted.status.code(), Some(3), "{}", text(&accepted));
     let message = String::from_utf8_lossy(&accepted.stderr);
-    assert!(message.contains("step s6 (drop index public.users_fullname_idx) failed") && message.contains("fullname"), "{message}");
+    assert!(message.contains("step s5 (drop index public.users_fullname_idx) failed") && message.contains("fullname"), "{message}");
     let rolled: Vec<(String, String)> =
         history(&db).into_iter().filter(|(_, a, _)| a == "rollback").map(|(s, _, o)| (s, o)).collect();
-    assert_eq!(rolled, vec![("s7".to_string(), "rolled_back".to_string()), ("s6".to_string(), "failed".to_string())]);
+    assert_eq!(rolled, vec![("s6".to_string(), "rolled_back".to_string()), ("s5".to_string(), "failed".to_string())]);
     assert_eq!(query_i64(&db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'fullname'"), 0);
 }
 
