@@ -142,11 +142,9 @@ function schedule(delay = 250) {
   state.timer = setTimeout(runPlan, delay);
 }
 
+/** The editor a diagnostic's file names (the worker plans with from_file/to_file set to these). */
 function editorFor(file) {
-  const base = String(file ?? "").split("/").pop();
-  if (/^(before|from)\b/.test(base)) return "before";
-  if (/^(after|to)\b/.test(base)) return "after";
-  return null;
+  return { "before.sql": "before", "after.sql": "after" }[file] ?? null;
 }
 
 /** Diagnostics from a thrown error: its `diagnostics`, else `file:line:column: severity: message` lines. */
