@@ -94,6 +94,9 @@ test("a broken after.sql shows its error at its line, in the list and in the edi
   await page.locator("#editor-before .cm-line").nth(0).click();
   await item.locator(".location").click();
   assert.match(await page.locator("#editor-after .cm-activeLine").innerText(), /name text NOT NULL DEFAULT,/);
+  // The gutter marks the line too, and no mark needs anything the CSP refuses.
+  assert.equal(await page.locator("#editor-after .cm-lint-marker-error").count(), marked.length);
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
   await page.locator(".editors").screenshot({ path: `${screenshots}broken-after.png` });
   await context.close();
 });
