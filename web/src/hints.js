@@ -10,18 +10,17 @@ function emptyHints() {
 }
 
 /**
- * The rename hint a likely-rename diagnostic proposes, or null. The planner writes the hint as
- * JSON inside its message (`... say so in the hints ({"kind": "column", "table": ..., ...}) ...`).
+ * The rename hint a likely-rename diagnostic proposes, or null. The planner writes the hint inside
+ * its message (`... say so in the hints ({"kind": "column", "table": "public.users", "from": ...})`);
+ * a quoted table name (`public."TaskRun"`) is written there unescaped, so the fields are read one
+ * by one rather than as JSON.
  */
 export function renameFromDiagnostic(diagnostic) {
-  const json = /\{"kind":[^{}]*\}/.exec(diagnostic.message ?? "");
-  if (!json) return null;
-  try {
-    const rename = JSON.parse(json[0]);
-    return typeof rename.kind === "string" && typeof rename.from === "string" && typeof rename.to === "string" ? rename : null;
-  } catch {
-    return null;
-  }
+  const text = diagnostic.message ?? "";
+  const hint = /\{"kind": "(\w+)"(?:, "table": "(.+?)")?, "from": "(.+?)", "to": "(.+?)"\}/.exec(text);
+  if (!hint) return null;
+  const [, kind, table, from, to] = hint;
+  return table === undefined ? { kind, from, to } : { kind, table, from, to };
 }
 
 /**
@@ -140,12 +139,16 @@ export class HintsPanel {
           },
         }, "Add a backfill value");
       }
+      let text = diagnostic.message;
+      if (rename?.kind === "column") text = [h("strong", null, "Likely rename: "), h("code", null, `${rename.table}.${rename.from} → ${rename.to}`), " (dropped, and one of the same type added)"];
+      else if (rename) text = [h("strong", null, `Likely ${rename.kind} rename: `), h("code", null, `${rename.from} → ${rename.to}`)];
+      else if (backfill) text = [h("strong", null, "Needs a backfill value: "), h("code", null, `${backfill.table}.${backfill.column}`), " is added NOT NULL without a default; old rows need a value"];
       box.append(
         h(
           "div",
-          { class: `suggestion ${backfill ? "suggestion-needed" : ""}`, role: "note", dataset: { code: diagnostic.code } },
+          { class: `suggestion ${backfill ? "suggestion-needed" : ""}`, role: "note", title: diagnostic.message, dataset: { code: diagnostic.code } },
           h("span", { class: "suggestion-icon", "aria-hidden": "true" }, backfill ? "!" : "?"),
-          h("span", { class: "suggestion-text" }, diagnostic.message),
+          h("span", { class: "suggestion-text" }, text),
           action,
         ),
       );

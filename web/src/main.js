@@ -137,14 +137,14 @@ function loadExample(example) {
 // Planning.
 function schedule(delay = 250) {
   clearTimeout(state.timer);
+  // Until the planner answers, what is on screen is the last input's plan.
+  document.body.dataset.planState = "pending";
   state.timer = setTimeout(runPlan, delay);
 }
 
+/** The editor a diagnostic's file names (the worker plans with from_file/to_file set to these). */
 function editorFor(file) {
-  const base = String(file ?? "").split("/").pop();
-  if (/^(before|from)\b/.test(base)) return "before";
-  if (/^(after|to)\b/.test(base)) return "after";
-  return null;
+  return { "before.sql": "before", "after.sql": "after" }[file] ?? null;
 }
 
 /** Diagnostics from a thrown error: its `diagnostics`, else `file:line:column: severity: message` lines. */
@@ -201,7 +201,9 @@ function showDiagnostics(diagnostics) {
   const list = clear($("diagnostics"));
   $("diagnostics-count").textContent = diagnostics.length ? String(diagnostics.length) : "none";
   if (!diagnostics.length) list.append(h("li", { class: "muted diagnostics-empty" }, "No diagnostics: both schemas read cleanly."));
-  for (const d of diagnostics) {
+  const rank = { error: 0, warning: 1, note: 2 };
+  const ordered = diagnostics.map((d, i) => [d, i]).sort(([a, i], [b, j]) => (rank[a.severity] ?? 3) - (rank[b.severity] ?? 3) || i - j);
+  for (const [d] of ordered) {
     const where = d.file ? `${d.file}${d.line ? `:${d.line}:${d.column ?? 1}` : ""}` : null;
     const target = editorFor(d.file);
     list.append(
@@ -211,7 +213,9 @@ function showDiagnostics(diagnostics) {
         h("span", { class: `sev-pill pill-${d.severity}` }, d.severity),
         where && target && d.line
           ? h("button", { type: "button", class: "link-button mono location", onclick: () => editors[target].reveal(d.line, d.column) }, where)
-          : where
+          : d.file === "hints"
+            ? h("button", { type: "button", class: "link-button mono location", onclick: () => revealHints() }, "hints")
+            : where
             ? h("span", { class: "mono location" }, where)
             : null,
         h("span", { class: "diagnostic-message" }, d.message),
@@ -235,7 +239,10 @@ function showPlan(plan, ms, input) {
   stale.prove = true;
   drawTab(visibleTab());
   renderDownloads($("downloads"), plan, {
-    render: (p, format) => planner.call("render", { plan: p, format }).then((a) => a.text),
+    renderers: {
+      render: (p, format) => planner.call("render", { plan: p, format }).then((a) => a.text),
+      renderPhase: (phase, direction) => planner.call("renderPhase", { phase, direction }).then((a) => a.text),
+    },
     onError: (message) => toast(message),
   });
   document.body.dataset.planShownAt = String(performance.now());
@@ -305,6 +312,12 @@ $("open-plan").addEventListener("change", async (e) => {
     toast(`Could not open the plan: ${error.message}`);
   }
 });
+
+function revealHints() {
+  $("hints-card").open = true;
+  $("hints-card").scrollIntoView({ block: "start" });
+  $("hints-card").querySelector("input, button")?.focus();
+}
 
 function toast(message) {
   const note = h("div", { class: "toast", role: "alert" }, message);

@@ -19,6 +19,9 @@ self.addEventListener("message", async (event) => {
     } else if (type === "render") {
       const text = await shiftplan.render(event.data.plan, event.data.format);
       self.postMessage({ id, ok: true, text });
+    } else if (type === "renderPhase") {
+      const text = await shiftplan.renderPhase(event.data.phase, event.data.direction);
+      self.postMessage({ id, ok: true, text });
     } else if (type === "version") {
       const version = typeof shiftplan.version === "function" ? shiftplan.version() : shiftplan.version;
       self.postMessage({ id, ok: true, version });

@@ -144,6 +144,17 @@ export class ProveView {
     }
   }
 
+  /** The first thing that went wrong, in words. */
+  firstFailure(result) {
+    const change = (id) => this.plan.phases.flatMap((p) => p.steps).find((s) => s.id === id)?.change ?? "";
+    const step = result.steps.find((s) => s.state === "failed");
+    if (step) return `step ${step.id} (${step.phase}: ${change(step.id)}) failed: ${step.error}`;
+    const back = result.rollback.find((s) => s.state === "failed");
+    if (back) return `${back.run === "rollback" ? "the rollback of" : "reapplying"} step ${back.id} (${change(back.id)}) failed: ${back.error}`;
+    const check = result.checks.find((c) => !c.ok);
+    return check ? `${check.name}: no` : "see the checks below";
+  }
+
   async start() {
     if (this.running || !this.plan) return;
     this.rowsPerTable = Math.max(1, Math.min(10000, Number(this.rowsInput.value) || 50));
@@ -171,8 +182,12 @@ export class ProveView {
         h("strong", null, result.ok ? "Proven" : "Not proven"),
         result.ok
           ? ` on PostgreSQL ${result.serverVersion} (PGlite): ${passed} of ${result.steps.length} steps passed, the catalog matches after.sql, and the rollback restored the catalog and all ${total} sample rows. ${seconds} s.`
-          : `: ${result.error ?? "see the failed step or check below"}. PostgreSQL ${result.serverVersion ?? "18"} (PGlite), ${seconds} s.`,
+          : `: ${result.error ?? this.firstFailure(result)}. PostgreSQL ${result.serverVersion ?? "18"} (PGlite), ${seconds} s.`,
       );
+      if (!result.ok) {
+        const failedRow = this.container.querySelector("tr.row-failed");
+        if (failedRow) this.verdict.append(" ", h("button", { type: "button", class: "link-button", onclick: () => failedRow.scrollIntoView({ block: "center" }) }, "Show the failed step"));
+      }
     } catch (error) {
       this.verdict.className = "verdict verdict-fail";
       this.verdict.textContent = `Prove could not run: ${error.message}`;

@@ -3,6 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
+import { render, renderPhase } from "shiftplan";
 import { openBrowser, openPage } from "./browser.js";
 
 const fixturePath = new URL("fixtures/rename-column.plan.json", import.meta.url).pathname;
@@ -147,8 +148,9 @@ test("Prove runs the plan on PGlite and every step passes", async () => {
   }
   const rollback = await page.locator('#prove-rollback tbody tr[data-run="rollback"]').evaluateAll((rows) => rows.map((r) => r.dataset.stepId));
   assert.deepEqual(rollback, ["s6", "s5", "s4", "s3", "s2", "s1"]);
-  // Two sync checks (the example's rename hint, both ways), the forward catalog, the rollback's catalog and rows.
-  assert.equal(await page.locator("#prove-checks .check-ok").count(), 5);
+  // Four sync checks (the example's rename hint: an update and an insert through each name), the
+  // forward catalog, the rollback's catalog and rows.
+  assert.equal(await page.locator("#prove-checks .check-ok").count(), 7);
   assert.equal(await page.locator("#prove-checks .check-failed").count(), 0);
   await page.locator("#panel-prove").screenshot({ path: `${screenshots}prove.png` });
   assert.deepEqual(problems, []);
@@ -164,7 +166,7 @@ test("Prove shows the failing step and its PostgreSQL error when a plan is wrong
   await page.fill("#prove-rows", "5");
   await page.click("#prove-button");
   await page.waitForSelector(".verdict-pass, .verdict-fail", { timeout: 120000 });
-  assert.match(await page.locator("#prove-verdict").innerText(), /^Not proven/);
+  assert.match(await page.locator("#prove-verdict").innerText(), /^Not proven: step s5 \(backfill: validate users_name_not_null\) failed: .*users_name_not_null/);
   const failed = page.locator('#prove-apply tr.row-failed');
   assert.equal(await failed.getAttribute("data-step-id"), "s5");
   assert.match(await page.locator("#prove-apply .error-row:not([hidden])").innerText(), /users_name_not_null/);
@@ -172,16 +174,37 @@ test("Prove shows the failing step and its PostgreSQL error when a plan is wrong
   await context.close();
 });
 
-test("plan.json downloads as the package renders it", async () => {
+test("the files of `shiftplan plan --out-dir`, the SQL script and the Markdown report download as the package renders them", async () => {
   const { page, context, problems } = await openPage(session);
   await openFixture(page);
   await page.click("#downloads-button");
   const names = await page.locator(".download-item").evaluateAll((items) => items.map((i) => i.dataset.file));
-  assert.deepEqual(names, ["plan.json", "migration.sql", "01-expand.sql", "02-dual_write.sql", "03-backfill.sql", "04-contract.sql", "plan.md"]);
-  const [download] = await Promise.all([page.waitForEvent("download"), page.click('.download-item[data-file="plan.json"]')]);
-  assert.equal(download.suggestedFilename(), "plan.json");
-  const text = readFileSync(await download.path(), "utf8");
-  assert.deepEqual(JSON.parse(text), fixture);
+  assert.deepEqual(names, [
+    "plan.json", "migration.sql",
+    "01-expand.up.sql", "01-expand.down.sql", "02-dual_write.up.sql", "02-dual_write.down.sql",
+    "03-backfill.up.sql", "03-backfill.down.sql", "04-contract.up.sql", "04-contract.down.sql",
+    "plan.md",
+  ]);
+  const download = async (name) => {
+    if (!(await page.locator(".download-list").isVisible())) await page.click("#downloads-button");
+    const [file] = await Promise.all([page.waitForEvent("download"), page.click(`.download-item[data-file="${name}"]`)]);
+    assert.equal(file.suggestedFilename(), name);
+    return readFileSync(await file.path(), "utf8");
+  };
+  assert.deepEqual(JSON.parse(await download("plan.json")), fixture);
+  const script = await download("migration.sql");
+  assert.equal(script, render(fixture, "sql"));
+  assert.match(script, /ALTER TABLE public\.users ADD COLUMN name text;[\s\S]*ALTER TABLE public\.users DROP COLUMN fullname;/);
+  const up = await download("02-dual_write.up.sql");
+  assert.equal(up, renderPhase(fixture.phases[1], "up"));
+  assert.match(up, /CREATE TRIGGER users_sync_fullname_name/);
+  assert.doesNotMatch(up, /ADD COLUMN name|DROP COLUMN fullname/);
+  const down = await download("02-dual_write.down.sql");
+  assert.equal(down, renderPhase(fixture.phases[1], "down"));
+  assert.match(down, /DROP TRIGGER users_sync_fullname_name ON public\.users/);
+  const report = await download("plan.md");
+  assert.equal(report, render(fixture, "markdown"));
+  assert.match(report, /^# Migration plan/);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -31,6 +31,8 @@ test("a correct plan passes every step, the catalog check, the rollback and the 
   assert.deepEqual(result.checks.map((c) => c.name), [
     "Old and new code in sync before contract: a write to public.users.fullname (old code) shows in name",
     "Old and new code in sync before contract: a write to public.users.name (new code) shows in fullname",
+    "Old and new code in sync before contract: a row inserted by old code (only fullname) has name",
+    "Old and new code in sync before contract: a row inserted by new code (only name) has fullname",
     "Catalog after every step equals after.sql",
     "Catalog after the rollbacks equals before.sql",
     "Rows unchanged after the rollbacks (30 sample rows)",
@@ -78,6 +80,18 @@ test("a dual-write trigger that syncs one way only fails the sync check of the o
   const result = await prove({ plan, from, to, hints, snapshotSql, rowsPerTable: 5, createDb });
   assert.equal(result.ok, false);
   assert.deepEqual(result.checks.filter((c) => !c.ok).map((c) => c.error), ["fullname did not follow the write to name"]);
+});
+
+test("a dual-write trigger that forgets inserts fails the insert checks", async () => {
+  const plan = fixture();
+  const sync = plan.phases[1].steps[0];
+  sync.sql[0] = sync.sql[0]
+    .replace("NEW.name := COALESCE(NEW.name, NEW.fullname);", "NULL;")
+    .replace("NEW.fullname := COALESCE(NEW.fullname, NEW.name);", "NULL;");
+  const result = await prove({ plan, from, to, hints, snapshotSql, rowsPerTable: 5, createDb });
+  const failed = result.checks.filter((c) => !c.ok).map((c) => c.name);
+  assert.ok(failed.includes("Old and new code in sync before contract: a row inserted by old code (only fullname) has name"), failed.join("\n"));
+  assert.ok(failed.some((n) => n.includes("inserted by new code")), failed.join("\n"));
 });
 
 test("jsonDifferences names added, removed and changed paths", () => {
