@@ -690,7 +690,15 @@ impl Ingest<'_> {
                     && k.kw_at_index(i - 1, ")")
         })?;
         let text = expr_text(c, start, end, false);
-        Ok(format!("FOR VALUES {text}"))
+        // pg_get_expr prints these bound keywords in upper case (modulus/remainder stay lower).
+        let text: Vec<String> = text
+            .split(' ')
+            .map(|w| match w.trim_matches(|ch: char| ch == '(' || ch == ')' || ch == ',') {
+                "minvalue" | "maxvalue" => w.to_ascii_uppercase(),
+                _ => w.to_string(),
+            })
+            .collect();
+        Ok(format!("FOR VALUES {}", text.join(" ")))
     }
 
     fn table_elements(

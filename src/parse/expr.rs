@@ -54,6 +54,7 @@ const UPPER_WORDS: &[&str] = &[
     "some",
     "symmetric",
     "then",
+    "to",
     "when",
     "with",
 ];
