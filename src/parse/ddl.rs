@@ -619,6 +619,8 @@ impl Ingest<'_> {
                 }
             }
         }
+        let parent_of_partition =
+            self.catalog.tables.get(&name).and_then(|t| t.partition_of.as_ref()).map(|p| p.parent.clone());
         // Index-backed constraints are named first, then checks, then foreign keys.
         pending.sort_by_key(|p| match p.kind {
             ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. } => 0,
@@ -628,7 +630,68 @@ impl Ingest<'_> {
         for p in pending {
             self.add_constraint(&name, p)?;
         }
+        if let Some(parent) = parent_of_partition {
+            self.clone_into_partition(&parent, &name);
+        }
         Ok(Outcome::Understood)
+    }
+
+    /// A new partition gets what PostgreSQL gives it from its partitioned parent: a copy of each
+    /// primary key, unique constraint and index (named for the partition, indexes attached to the
+    /// parent's), and the parent's foreign keys and checks under the same names.
+    pub(crate) fn clone_into_partition(&mut self, parent: &QualifiedName, child: &QualifiedName) {
+        let Some(p) = self.catalog.tables.get(parent).cloned() else { return };
+        for con in p.constraints.values() {
+            if self.catalog.tables.get(child).is_some_and(|t| t.constraints.values().any(|c| c.kind == con.kind)) {
+                continue;
+            }
+            let name = match &con.kind {
+                ConstraintKind::ForeignKey { .. } | ConstraintKind::Check { .. } => Some(con.name.clone()),
+                _ => None,
+            };
+            let pend = PendingConstraint {
+                name,
+                kind: con.kind.clone(),
+                deferrable: con.deferrable,
+                initially_deferred: con.initially_deferred,
+                not_valid: con.not_valid,
+                column: None,
+                references_primary_key: false,
+                offset: 0,
+            };
+            let _ = self.add_constraint(child, pend);
+        }
+        for idx in p.indexes.values() {
+            self.clone_index_into_partition(parent, idx, child);
+        }
+    }
+
+    fn clone_index_into_partition(&mut self, parent: &QualifiedName, idx: &Index, child: &QualifiedName) {
+        let partitioned = self.catalog.tables.get(child).is_some_and(|t| t.partition_by.is_some());
+        let key_names: Vec<Option<String>> = idx
+            .keys
+            .iter()
+            .map(|k| match &k.expression {
+                IndexKeyExpr::Column(c) => Some(c.clone()),
+                IndexKeyExpr::Expression(e) => {
+                    e.split('(').next().filter(|f| !f.is_empty() && !f.contains(' ')).map(str::to_string)
+                }
+            })
+            .collect();
+        self.refresh_index_names();
+        let schema = child.schema.clone();
+        let name = choose_name(&child.name, Some(&index_column_names(&key_names)), "idx", |n| {
+            self.relation_name_taken(&schema, n)
+        });
+        let mut copy = idx.clone();
+        copy.name = name.clone();
+        copy.only = partitioned;
+        copy.attached_to = Some(parent.sibling(idx.name.clone()));
+        copy.comment = None;
+        self.note_index_name(&schema, &name);
+        if let Some(t) = self.catalog.tables.get_mut(child) {
+            t.indexes.insert(name, copy);
+        }
     }
 
     fn table_tail(&mut self, c: &mut Cursor<'_>, table: &mut Table) -> PResult<()> {
@@ -690,7 +753,15 @@ impl Ingest<'_> {
                     && k.kw_at_index(i - 1, ")")
         })?;
         let text = expr_text(c, start, end, false);
-        Ok(format!("FOR VALUES {text}"))
+        // pg_get_expr prints these bound keywords in upper case (modulus/remainder stay lower).
+        let text: Vec<String> = text
+            .split(' ')
+            .map(|w| match w.trim_matches(|ch: char| ch == '(' || ch == ')' || ch == ',') {
+                "minvalue" | "maxvalue" => w.to_ascii_uppercase(),
+                _ => w.to_string(),
+            })
+            .collect();
+        Ok(format!("FOR VALUES {}", text.join(" ")))
     }
 
     fn table_elements(
@@ -1069,6 +1140,52 @@ impl Ingest<'_> {
                 return Ok(());
             }
         }
+    }
+
+    /// ALTER TABLE (without ONLY) on a partitioned table adds the constraint to its partitions
+    /// too: keys under the partition's own names, foreign keys and checks under the same name.
+    fn add_constraint_recursing(&mut self, table: &QualifiedName, p: PendingConstraint) -> PResult<()> {
+        let partitioned = self.catalog.tables.get(table).is_some_and(|t| t.partition_by.is_some());
+        let copy = (!self.alter_only && partitioned).then(|| PendingConstraint {
+            name: p.name.clone(),
+            kind: p.kind.clone(),
+            deferrable: p.deferrable,
+            initially_deferred: p.initially_deferred,
+            not_valid: p.not_valid,
+            column: p.column.clone(),
+            references_primary_key: p.references_primary_key,
+            offset: p.offset,
+        });
+        self.add_constraint(table, p)?;
+        if let Some(copy) = copy {
+            let partitions: Vec<QualifiedName> = self
+                .catalog
+                .tables
+                .values()
+                .filter(|t| t.partition_of.as_ref().is_some_and(|x| &x.parent == table))
+                .map(|t| t.name.clone())
+                .collect();
+            for child in partitions {
+                let keeps_name = matches!(copy.kind, ConstraintKind::ForeignKey { .. } | ConstraintKind::Check { .. });
+                let mut c = PendingConstraint {
+                    name: if keeps_name { copy.name.clone() } else { None },
+                    kind: copy.kind.clone(),
+                    column: None,
+                    ..copy_fields(&copy)
+                };
+                if keeps_name && c.name.is_none() {
+                    // The parent's chosen name: the constraint just added with this definition.
+                    c.name = self
+                        .catalog
+                        .tables
+                        .get(table)
+                        .and_then(|t| t.constraints.values().find(|x| x.kind == copy.kind))
+                        .map(|x| x.name.clone());
+                }
+                self.add_constraint(&child, c)?;
+            }
+        }
+        Ok(())
     }
 
     /// Names and adds a constraint to a table.
@@ -1469,9 +1586,10 @@ impl Ingest<'_> {
             return Ok(Outcome::Ignored("tablespace moves are not part of the model".into()));
         }
         let if_exists = c.eat_kws(&["if", "exists"]);
-        c.eat_kw("only");
+        let only = c.eat_kw("only");
         let written = c.name()?;
         c.eat_op("*");
+        self.alter_only = only;
         let mut table = self.qualify(&written);
         if !self.catalog.tables.contains_key(&table) {
             if self.catalog.views.contains_key(&table) || self.catalog.sequences.contains_key(&table) {
@@ -1599,7 +1717,7 @@ impl Ingest<'_> {
                     c.i = save;
                 }
                 let p = self.table_constraint(c, name)?;
-                return self.add_constraint(table, p);
+                return self.add_constraint_recursing(table, p);
             }
             c.eat_kw("column");
             let if_not_exists = c.eat_kws(&["if", "not", "exists"]);
@@ -1649,7 +1767,7 @@ impl Ingest<'_> {
                 self.make_serial(table, &col_name, kind);
             }
             for p in pend {
-                self.add_constraint(table, p)?;
+                self.add_constraint_recursing(table, p)?;
             }
             return Ok(());
         }
@@ -1838,7 +1956,8 @@ impl Ingest<'_> {
             let bound = self.partition_bound(c)?;
             let parent = table.clone();
             let t = self.table_mut(&child, n.offset)?;
-            t.partition_of = Some(PartitionOf { parent, bound });
+            t.partition_of = Some(PartitionOf { parent: parent.clone(), bound });
+            self.clone_into_partition(&parent, &child);
             return Ok(());
         }
         if c.eat_kws(&["detach", "partition"]) {
@@ -2209,12 +2328,26 @@ impl Ingest<'_> {
             comment: None,
         };
         self.note_index_name(&schema, &index_name);
+        let partitions: Vec<QualifiedName> = if partitioned && !only {
+            self.catalog
+                .tables
+                .values()
+                .filter(|t| t.partition_of.as_ref().is_some_and(|p| p.parent == table))
+                .map(|t| t.name.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let for_partitions = index.clone();
         if is_view {
             if let Some(v) = self.catalog.views.get_mut(&table) {
                 v.indexes.insert(index_name, index);
             }
         } else if let Some(t) = self.catalog.tables.get_mut(&table) {
             t.indexes.insert(index_name, index);
+        }
+        for child in partitions {
+            self.clone_index_into_partition(&table, &for_partitions, &child);
         }
         Ok(Outcome::Understood)
     }
@@ -2284,6 +2417,19 @@ impl Ingest<'_> {
             key.nulls_first = if key.descending { Some(false) } else { None };
         }
         Ok((key, kname))
+    }
+}
+
+fn copy_fields(p: &PendingConstraint) -> PendingConstraint {
+    PendingConstraint {
+        name: None,
+        kind: p.kind.clone(),
+        deferrable: p.deferrable,
+        initially_deferred: p.initially_deferred,
+        not_valid: p.not_valid,
+        column: None,
+        references_primary_key: p.references_primary_key,
+        offset: p.offset,
     }
 }
 

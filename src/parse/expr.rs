@@ -54,6 +54,7 @@ const UPPER_WORDS: &[&str] = &[
     "some",
     "symmetric",
     "then",
+    "to",
     "when",
     "with",
 ];
@@ -289,6 +290,11 @@ pub fn default_text(c: &Cursor<'_>, a: usize, b: usize, column_type: &TypeName) 
         match t.kind {
             TokenKind::String => {
                 let text = expr_text(c, a, b, false);
+                // A bit-string constant B'1010' prints as '1010'.
+                let text = match text.strip_prefix(['b', 'B']) {
+                    Some(rest) if rest.starts_with('\'') => rest.to_string(),
+                    _ => text,
+                };
                 return Some(format!("{text}::{}", format_type_for_cast(column_type)));
             }
             TokenKind::Number => {
@@ -316,7 +322,12 @@ pub fn default_text(c: &Cursor<'_>, a: usize, b: usize, column_type: &TypeName) 
     if let Some(t) = array_literal_with_cast(c, a, b) {
         return Some(t);
     }
-    let text = expr_text(c, a, b, false);
+    let mut p = CondParser { c, i: a, b: b.min(c.toks.len()), cols: &BTreeMap::new(), domain: false, depth: 0 };
+    let parsed = if b.saturating_sub(a) <= 1500 { p.or().ok().filter(|_| p.i == p.b) } else { None };
+    let text = match parsed {
+        Some(e) => print(&e),
+        None => expr_text(c, a, b, false),
+    };
     if text == "NULL" || (text.starts_with("NULL::") && !text.contains(' ')) {
         return None;
     }
@@ -458,6 +469,8 @@ enum E {
         l: Box<E>,
         r: Box<E>,
     },
+    /// A node PostgreSQL builds whole (BETWEEN's AND): never merged into a surrounding AND/OR.
+    Keep(Box<E>),
     Bool {
         and: bool,
         items: Vec<E>,
@@ -679,7 +692,7 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 E::Op { op: lo_op.into(), l: Box::new(l.clone()), r: Box::new(low) },
                 E::Op { op: hi_op.into(), l: Box::new(l), r: Box::new(high) },
             ];
-            return Ok(E::Bool { and: !not_between, items });
+            return Ok(E::Keep(Box::new(E::Bool { and: !not_between, items })));
         }
         if not || not_between {
             return Err(());
@@ -757,7 +770,26 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 {
                     return Err(());
                 }
-                if w == "case" && self.c.toks[self.i].kind == TokenKind::Word {
+                let typed_literal = if self.c.toks[self.i].kind == TokenKind::Word
+                    && TYPED_LITERAL_TYPES.contains(&w.as_str())
+                {
+                    let mut sub =
+                        Cursor::new(self.c.src, &self.c.toks[..self.b], self.c.end, self.c.standard_conforming_strings);
+                    sub.i = self.i;
+                    match parse_type(&mut sub, "public") {
+                        Ok((ty, _)) if sub.kind_at_index(sub.i) == Some(TokenKind::String) && sub.i < self.b => {
+                            let lit = self.c.text(&self.c.toks[sub.i]).to_string();
+                            self.i = sub.i + 1;
+                            Some(format!("{lit}::{}", format_type(&ty)))
+                        }
+                        _ => None,
+                    }
+                } else {
+                    None
+                };
+                if let Some(text) = typed_literal {
+                    inner = Some(E::Atom { text, lit: Lit::None, col: None });
+                } else if w == "case" && self.c.toks[self.i].kind == TokenKind::Word {
                     let mut depth = 0;
                     let mut k = self.i;
                     loop {
@@ -931,6 +963,24 @@ impl CondParser<'_, '_> {
     }
 }
 
+/// Type names that may prefix a string literal (`interval '1 day'` → `'1 day'::interval`).
+const TYPED_LITERAL_TYPES: &[&str] = &[
+    "bigint",
+    "boolean",
+    "date",
+    "int",
+    "integer",
+    "interval",
+    "json",
+    "jsonb",
+    "numeric",
+    "text",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "uuid",
+];
+
 /// Functions of text whose arguments PostgreSQL casts to text (varchar columns, literals).
 const TEXT_FUNCTIONS: &[&str] = &[
     "btrim",
@@ -957,14 +1007,16 @@ const TEXT_FUNCTIONS: &[&str] = &[
 const TS_FUNCTIONS: &[&str] =
     &["phraseto_tsquery", "plainto_tsquery", "to_tsquery", "to_tsvector", "websearch_to_tsquery"];
 
+/// makeAndExpr / makeOrExpr: `a AND b AND c` is one node, built by appending to the left
+/// operand when that is the same operator; a right operand stays nested.
 fn flatten(and: bool, items: Vec<E>) -> E {
-    let mut out = Vec::new();
-    for e in items {
-        match e {
-            E::Bool { and: a, items } if a == and => out.extend(items),
-            other => out.push(other),
-        }
-    }
+    let mut iter = items.into_iter();
+    let mut out = match iter.next() {
+        Some(E::Bool { and: a, items }) if a == and => items,
+        Some(first) => vec![first],
+        None => Vec::new(),
+    };
+    out.extend(iter);
     E::Bool { and, items: out }
 }
 
@@ -1047,6 +1099,7 @@ fn print(e: &E) -> String {
             format!("({})", parts.join(if *and { " AND " } else { " OR " }))
         }
         E::Not(x) => format!("(NOT {})", print(x)),
+        E::Keep(x) => print(x),
         E::Null { e, not } => format!("({} IS {}NULL)", print(e), if *not { "NOT " } else { "" }),
         E::AnyAll { op, l, kw, r } => format!("({} {op} {kw} ({r}))", print(l)),
         E::InList { l, items, not } => {

@@ -109,6 +109,8 @@ pub(crate) struct Ingest<'s> {
     pub diagnostics: Vec<Diagnostic>,
     /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
     pub expr_columns: std::collections::BTreeMap<String, crate::model::TypeName>,
+    /// The ALTER TABLE being read was written `ONLY` (no recursion into partitions).
+    pub alter_only: bool,
     /// The table whose columns conditions see (besides `expr_columns`).
     pub expr_table: Option<crate::model::QualifiedName>,
     /// Names of indexes, constraint indexes and identity sequences by (schema, name), so that
@@ -137,6 +139,7 @@ impl<'s> Ingest<'s> {
             diagnostics: Vec::new(),
             expr_columns: Default::default(),
             expr_table: None,
+            alter_only: false,
             index_names: Default::default(),
             index_names_dirty: true,
             line_starts,

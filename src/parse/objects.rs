@@ -141,13 +141,17 @@ impl Ingest<'_> {
             return Ok(Outcome::Understood);
         }
         if c.eat_kws(&["attach", "partition"]) {
+            // ALTER INDEX parent_index ATTACH PARTITION child_index: the child's index is attached.
             let p = c.name()?;
-            let parent = self.qualify(&p);
-            if let Some(t) = self.catalog.tables.get_mut(&table) {
-                if let Some(idx) = t.indexes.get_mut(&q.name) {
-                    idx.attached_to = Some(parent);
+            let child = self.qualify(&p);
+            if let Some(child_table) = self.index_table(&child) {
+                if let Some(idx) =
+                    self.catalog.tables.get_mut(&child_table).and_then(|t| t.indexes.get_mut(&child.name))
+                {
+                    idx.attached_to = Some(q.clone());
                 }
             }
+            let _ = table;
             return Ok(Outcome::Understood);
         }
         if c.eat_kw("set") || c.eat_kw("reset") || c.eat_kw("alter") || c.eat_kw("depends") || c.eat_kw("no") {

@@ -149,6 +149,25 @@ fn inline_constraint(c: &Constraint) -> bool {
 /// `CREATE TABLE` with columns and the constraints that need no other table (primary key,
 /// unique, check, exclude). Foreign keys and NOT VALID constraints come from [`add_constraint`].
 pub fn create_table(t: &Table) -> String {
+    create_table_in(t, None)
+}
+
+/// Is this constraint of a partition one PostgreSQL gives it from its parent (a key copied when
+/// the partition is created, or a foreign key or check under the parent's name)? Such
+/// constraints are not written again: creating the partition, or adding them to the parent,
+/// makes them.
+pub fn inherited_constraint(catalog: &Catalog, t: &Table, c: &Constraint) -> bool {
+    let Some(parent) = t.partition_of.as_ref().and_then(|p| catalog.tables.get(&p.parent)) else { return false };
+    match &c.kind {
+        ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. } => {
+            parent.constraints.values().any(|p| p.kind == c.kind)
+        }
+        _ => parent.constraints.get(&c.name).is_some_and(|p| p.kind == c.kind),
+    }
+}
+
+/// CREATE TABLE, leaving out the constraints a partition gets from its parent in `catalog`.
+fn create_table_in(t: &Table, catalog: Option<&Catalog>) -> String {
     let mut s = String::from("CREATE ");
     if t.unlogged {
         s.push_str("UNLOGGED ");
@@ -157,7 +176,7 @@ pub fn create_table(t: &Table) -> String {
     let constraints: Vec<String> = t
         .constraints
         .values()
-        .filter(|c| inline_constraint(c))
+        .filter(|c| inline_constraint(c) && !catalog.is_some_and(|cat| inherited_constraint(cat, t, c)))
         .map(|c| format!("CONSTRAINT {} {}", quote_ident(&c.name), constraint_def(c)))
         .collect();
     if let Some(p) = &t.partition_of {
@@ -365,7 +384,7 @@ pub fn catalog(catalog: &Catalog) -> Vec<String> {
     let mut tables: Vec<&Table> = catalog.tables.values().collect();
     tables.sort_by_key(|t| (t.partition_of.is_some() || !t.inherits.is_empty(), t.name.clone()));
     for t in &tables {
-        out.push(create_table(t));
+        out.push(create_table_in(t, Some(catalog)));
     }
     for s in catalog.sequences.values() {
         if let Some(o) = sequence_owned_by(s) {
@@ -396,7 +415,7 @@ pub fn catalog(catalog: &Catalog) -> Vec<String> {
     }
     for t in &tables {
         for c in t.constraints.values() {
-            if !inline_constraint(c) {
+            if !inline_constraint(c) && !inherited_constraint(catalog, t, c) {
                 out.push(add_constraint(&t.name, c));
             }
         }

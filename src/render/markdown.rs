@@ -49,14 +49,30 @@ pub fn render(plan: &Plan) -> String {
     if !hazards.is_empty() {
         out.push_str("\n## Hazards\n\n| step | severity | code | what | help |\n|---|---|---|---|---|\n");
         for (s, h) in hazards {
-            out.push_str(&format!("| {} | {} | `{}` | {} | {} |\n", s.id, h.severity.as_str(), h.code, cell(&h.message), cell(&h.help)));
+            out.push_str(&format!(
+                "| {} | {} | `{}` | {} | {} |\n",
+                s.id,
+                h.severity.as_str(),
+                h.code,
+                cell(&h.message),
+                cell(&h.help)
+            ));
         }
     }
     if !steps.is_empty() {
         out.push_str("\n## Locks\n\n| step | lock | relations | duration |\n|---|---|---|---|\n");
         for s in &steps {
-            let duration = serde_json::to_value(s.lock.duration).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-            out.push_str(&format!("| {} | {} | {} | {} |\n", s.id, s.lock.level, cell(&s.lock.relations.join(", ")), duration));
+            let duration = serde_json::to_value(s.lock.duration)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                s.id,
+                s.lock.level,
+                cell(&s.lock.relations.join(", ")),
+                duration
+            ));
         }
     }
     for (n, phase) in plan.phases.iter().enumerate() {
