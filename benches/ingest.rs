@@ -55,16 +55,19 @@ fn copies(base: &str, n: usize) -> String {
     out
 }
 
-fn median_time(mut f: impl FnMut(), runs: usize) -> Duration {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
+/// Fastest of `runs` timings of each closure, the two run alternately so that load from other
+/// processes falls on both alike (the minimum is the least disturbed measurement).
+fn paired_min(runs: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
+    let mut best = (Duration::MAX, Duration::MAX);
+    for _ in 0..runs {
+        let t = Instant::now();
+        a();
+        best.0 = best.0.min(t.elapsed());
+        let t = Instant::now();
+        b();
+        best.1 = best.1.min(t.elapsed());
+    }
+    best
 }
 
 fn main() {
@@ -94,12 +97,12 @@ fn main() {
     g.finish();
     c.final_summary();
 
-    // The ratios, measured here in one run (medians of repeated runs).
-    let runs = 15;
-    let t_ingest = median_time(|| drop(black_box(ingest(&trigger))), runs);
-    let t_raw = median_time(|| drop(black_box(raw_parse(&trigger_statements))), runs);
-    let d_ingest = median_time(|| drop(black_box(ingest(&danbooru))), runs);
-    let d_raw = median_time(|| drop(black_box(raw_parse(&danbooru_statements))), runs);
+    // The ratios, measured here in one run (fastest of alternating runs).
+    let runs = 30;
+    let (t_ingest, t_raw) =
+        paired_min(runs, || drop(black_box(ingest(&trigger))), || drop(black_box(raw_parse(&trigger_statements))));
+    let (d_ingest, d_raw) =
+        paired_min(runs, || drop(black_box(ingest(&danbooru))), || drop(black_box(raw_parse(&danbooru_statements))));
     println!(
         "summary: triggerdev/final_schema.sql ingest {t_ingest:?}, sqlparser raw parse {t_raw:?}, ratio {:.2}",
         t_ingest.as_secs_f64() / t_raw.as_secs_f64()
@@ -108,15 +111,18 @@ fn main() {
         "summary: danbooru/structure.sql ingest {d_ingest:?}, sqlparser raw parse {d_raw:?}, ratio {:.2}",
         d_ingest.as_secs_f64() / d_raw.as_secs_f64()
     );
-    let mut base = None;
-    for (n, sql) in &scaled {
-        let t = median_time(|| drop(black_box(ingest(sql))), if *n >= 16 { 5 } else { runs });
-        let tables = ingest(sql);
-        let b = *base.get_or_insert(t);
+    let one = &scaled[0].1;
+    for (n, sql) in &scaled[1..] {
+        let (t1, tn) = paired_min(
+            if *n >= 16 { 10 } else { 20 },
+            || drop(black_box(ingest(one))),
+            || drop(black_box(ingest(sql))),
+        );
         println!(
-            "summary: N={n:>2} copies ({} bytes, {tables} tables): {t:?}, {:.2}x the N=1 time",
+            "summary: N=1 {t1:?}; N={n} copies ({} bytes, {} tables) {tn:?}: {:.2}x the N=1 time for {n}x the input",
             sql.len(),
-            t.as_secs_f64() / b.as_secs_f64()
+            ingest(sql),
+            tn.as_secs_f64() / t1.as_secs_f64()
         );
     }
 }

@@ -10,7 +10,7 @@ fn main() {
     let x = shiftplan::inspect("a", &a).catalog;
     let y = shiftplan::inspect("b", &b).catalog;
     let d = shiftplan::diff::diff(&x, &y, &hints).unwrap_or_default();
-    let cx = shiftplan::ops::Context { from: &x, to: &y, server_version: 15 };
+    let cx = shiftplan::ops::Context { from: &x, to: &y, server_version: 15, assume_empty_tables: false };
     println!("parse both   {:?}", min_of(|| (shiftplan::inspect("a", &a), shiftplan::inspect("b", &b))));
     println!("diff         {:?}", min_of(|| shiftplan::diff::diff(&x, &y, &hints)));
     println!("fingerprints {:?}", min_of(|| (shiftplan::fingerprint::fingerprint(&x), shiftplan::fingerprint::fingerprint(&y))));

@@ -558,6 +558,7 @@ impl Ingest<'_> {
         let mut table = Table::new(name.clone());
         table.unlogged = unlogged;
         self.expr_columns.clear();
+        self.expr_table = None;
         let mut pending: Vec<PendingConstraint> = Vec::new();
         let mut serials: Vec<(String, Serial)> = Vec::new();
         if c.eat_kw("partition") {
@@ -580,6 +581,7 @@ impl Ingest<'_> {
                 }
             }
             self.expr_columns = table.columns.iter().map(|(k, v)| (k.clone(), v.data_type.clone())).collect();
+            self.expr_table = None;
             if c.is_kind(TokenKind::LParen) {
                 self.table_elements(c, &mut table, &mut pending, &mut serials, true)?;
             }
@@ -1418,18 +1420,23 @@ impl Ingest<'_> {
     }
 
     /// The columns a condition on this table sees, with their types.
+    /// (Read from the catalog only when a condition needs them.)
     pub(crate) fn set_expr_columns(&mut self, table: &QualifiedName) {
-        self.expr_columns = self
-            .catalog
-            .tables
-            .get(table)
-            .map(|t| t.columns.iter().map(|(k, v)| (k.clone(), v.data_type.clone())).collect())
-            .unwrap_or_default();
+        self.expr_columns.clear();
+        self.expr_table = Some(table.clone());
     }
 
     /// A condition over the columns in scope, as PostgreSQL prints it.
     pub(crate) fn cond(&self, c: &Cursor<'_>, a: usize, b: usize) -> String {
-        super::expr::condition_text_typed(c, a, b, &self.expr_columns, false)
+        match self.expr_table.as_ref().and_then(|t| self.catalog.tables.get(t)) {
+            Some(t) => {
+                let mut cols: std::collections::BTreeMap<String, TypeName> =
+                    t.columns.iter().map(|(k, v)| (k.clone(), v.data_type.clone())).collect();
+                cols.extend(self.expr_columns.iter().map(|(k, v)| (k.clone(), v.clone())));
+                super::expr::condition_text_typed(c, a, b, &cols, false)
+            }
+            None => super::expr::condition_text_typed(c, a, b, &self.expr_columns, false),
+        }
     }
 
     /// Partitions and inheritance children of a table, and theirs, recursively.

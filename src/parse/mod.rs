@@ -109,6 +109,8 @@ pub(crate) struct Ingest<'s> {
     pub diagnostics: Vec<Diagnostic>,
     /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
     pub expr_columns: std::collections::BTreeMap<String, crate::model::TypeName>,
+    /// The table whose columns conditions see (besides `expr_columns`).
+    pub expr_table: Option<crate::model::QualifiedName>,
     /// Names of indexes, constraint indexes and identity sequences by (schema, name), so that
     /// checking a new relation name does not scan every table. Rebuilt when `index_names_dirty`.
     pub index_names: std::collections::HashMap<String, std::collections::HashSet<String>>,
@@ -134,6 +136,7 @@ impl<'s> Ingest<'s> {
             statements: Vec::new(),
             diagnostics: Vec::new(),
             expr_columns: Default::default(),
+            expr_table: None,
             index_names: Default::default(),
             index_names_dirty: true,
             line_starts,
@@ -186,7 +189,7 @@ impl<'s> Ingest<'s> {
                 self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
             }
             reported = errors.len();
-            let raw = &raw;
+            let raw = raw;
             let p = self.position(raw.start);
             let summary = summarize(raw.text(src));
             let outcome = if raw.tokens.iter().any(|t| t.unterminated) {
@@ -195,7 +198,7 @@ impl<'s> Ingest<'s> {
                     message: "the statement is cut short by an unterminated quote or comment".into(),
                 })
             } else {
-                self.statement(raw)
+                self.statement(&raw)
             };
             let (status, reason) = match outcome {
                 Ok(Outcome::Understood) => (StatementStatus::Understood, None),
@@ -208,6 +211,7 @@ impl<'s> Ingest<'s> {
                 }
             };
             self.statements.push(StatementOutcome { line: p.line, column: p.column, summary, status, reason });
+            splitter.recycle(raw.tokens);
         }
         for e in splitter.errors().get(reported..).unwrap_or(&[]) {
             self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);

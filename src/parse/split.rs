@@ -48,11 +48,19 @@ pub struct Splitter<'a> {
     /// Depth of BEGIN ATOMIC ... END nesting in a CREATE FUNCTION/PROCEDURE.
     atomic_depth: usize,
     scs: bool,
+    /// A token buffer handed back by the reader of the last statement, reused for the next.
+    spare: Option<Vec<Token>>,
 }
 
 impl<'a> Splitter<'a> {
     pub fn new(src: &'a str) -> Self {
-        Splitter { src, lx: Lexer::new(src), tokens: Vec::with_capacity(64), atomic_depth: 0, scs: true }
+        Splitter { src, lx: Lexer::new(src), tokens: Vec::with_capacity(64), atomic_depth: 0, scs: true, spare: None }
+    }
+
+    /// Gives a statement's token buffer back for reuse.
+    pub fn recycle(&mut self, mut tokens: Vec<Token>) {
+        tokens.clear();
+        self.spare = Some(tokens);
     }
 
     /// The lexing problems met so far.
@@ -83,7 +91,8 @@ impl<'a> Splitter<'a> {
                     if self.tokens.is_empty() {
                         continue;
                     }
-                    let tokens = std::mem::replace(&mut self.tokens, Vec::with_capacity(64));
+                    let fresh = self.spare.take().unwrap_or_else(|| Vec::with_capacity(64));
+                    let tokens = std::mem::replace(&mut self.tokens, fresh);
                     let stmt = RawStatement {
                         start: tokens[0].start,
                         end: tokens.last().map_or(tok.start, |t| t.end),
