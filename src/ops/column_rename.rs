@@ -33,14 +33,30 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     }
 }
 
-/// `expr` converted from one type to another with casts: through `text` when a user-defined type
-/// (an enum, a domain) is on either side, since PostgreSQL has no cast between two enums.
+/// `expr` converted from one type to another. A direct cast within a family PostgreSQL casts
+/// between (numbers, character strings, date/times, json/jsonb, one type with other modifiers);
+/// through `text` otherwise (enums, domains, json → bytea...): every type reads and prints text,
+/// so the conversion is valid SQL and fails only on values the new type cannot read.
 fn cast(expr: &str, from: &crate::model::TypeName, to: &crate::model::TypeName) -> String {
-    let user = |t: &crate::model::TypeName| matches!(t.base, crate::model::BaseType::User(_));
-    if user(from) || user(to) {
-        format!("{expr}::text::{}", type_sql(to))
-    } else {
+    use crate::model::BaseType;
+    const FAMILIES: &[&[&str]] = &[
+        &["smallint", "integer", "bigint", "numeric", "real", "double precision"],
+        &["text", "character varying", "character"],
+        &["timestamp without time zone", "timestamp with time zone", "date"],
+        &["json", "jsonb"],
+    ];
+    let direct = from.array_dimensions == to.array_dimensions
+        && match (&from.base, &to.base) {
+            (a, b) if a == b => true,
+            // Every type casts to and from text (its I/O conversion).
+            (BaseType::Builtin(a), _) | (_, BaseType::Builtin(a)) if a == "text" => true,
+            (BaseType::Builtin(a), BaseType::Builtin(b)) => FAMILIES.iter().any(|f| f.contains(&a.as_str()) && f.contains(&b.as_str())),
+            _ => false,
+        };
+    if direct {
         format!("{expr}::{}", type_sql(to))
+    } else {
+        format!("{expr}::text::{}", type_sql(to))
     }
 }
 

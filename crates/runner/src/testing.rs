@@ -73,6 +73,12 @@ impl TestDatabase {
         &self.url
     }
 
+    /// A connection string for the server's maintenance database (where roles can be dropped after
+    /// this database is).
+    pub fn server_url(&self) -> &str {
+        &self.server.admin_url
+    }
+
     /// A new connection to this database.
     pub fn connect(&self) -> Result<postgres::Client, TestDatabaseError> {
         connect_url(&self.url)

@@ -182,3 +182,46 @@ fn dry_run_changes_nothing_and_a_failing_backup_stops_contract() {
     assert_eq!(std::fs::read_to_string(dir.join("url")).unwrap().trim(), db.url());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_role_without_superuser_applies_rolls_back_and_verifies() {
+    let db = shiftplan_runner::testing::TestDatabase::create("apply_plain_role").unwrap_or_else(|e| panic!("{e}"));
+    let role = format!("{}_owner", db.name());
+    let mut admin = db.connect().unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE \"{role}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; ALTER DATABASE \"{0}\" OWNER TO \"{role}\"; \
+             ALTER SCHEMA public OWNER TO \"{role}\"",
+            db.name()
+        ))
+        .unwrap();
+    let config: postgres::Config = db.url().parse().unwrap();
+    let host = match &config.get_hosts()[0] {
+        postgres::config::Host::Tcp(h) => h.clone(),
+        postgres::config::Host::Unix(p) => p.display().to_string(),
+    };
+    let url = format!("host={host} port={} user={role} dbname={}", config.get_ports()[0], db.name());
+    let mut owner = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    owner.batch_execute(&from_sql(FIXTURE)).unwrap();
+    owner.batch_execute("INSERT INTO public.users SELECT g, 'user ' || g, NULL FROM generate_series(1, 500) g").unwrap();
+    drop(owner);
+    let plan_file = plan_path(FIXTURE);
+    let plan = plan_file.to_str().unwrap();
+    for args in [
+        vec!["apply", plan, "--database-url", &url, "--through", "backfill"],
+        vec!["verify", plan, "--database-url", &url],
+        vec!["rollback", plan, "--database-url", &url, "--phase", "backfill"],
+        vec!["status", plan, "--database-url", &url],
+        vec!["apply", plan, "--database-url", &url, "--through", "contract"],
+        vec!["verify", plan, "--database-url", &url],
+    ] {
+        let out = shiftplan(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    }
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM public.users WHERE name = 'user ' || id"), 500);
+    drop(admin);
+    let server = db.server_url().to_string();
+    drop(db);
+    let mut server = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    server.batch_execute(&format!("DROP ROLE IF EXISTS \"{role}\"")).unwrap();
+}
