@@ -245,7 +245,8 @@ pub struct Index {
     pub nulls_not_distinct: bool,
     /// `WITH (...)` storage parameters, `name=value`, sorted.
     pub options: Vec<String>,
-    /// Created `ON ONLY` a partitioned table (its partitions' indexes are attached later).
+    /// An index of a partitioned table (a partitioned index, which pg_get_indexdef prints `ON ONLY`,
+    /// whether or not every partition's index is attached yet).
     pub only: bool,
     /// For an index on a partition: the partitioned table's index it is attached to.
     pub attached_to: Option<QualifiedName>,

@@ -357,7 +357,7 @@ impl Reader<'_, '_> {
                           FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(cls, o) ORDER BY k.o),
                     i.indoption::int2[],
                     pg_get_expr(i.indpred, i.indrelid), i.indnullsnotdistinct, coalesce(ic.reloptions, '{{}}'),
-                    ic.relkind = 'I' AND NOT i.indisvalid,
+                    ic.relkind = 'I',
                     (SELECT format('%I.%I', pn.nspname, pc.relname) FROM pg_inherits h JOIN pg_class pc ON pc.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE h.inhrelid = ic.oid),
                     obj_description(ic.oid, 'pg_class')
              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
