@@ -107,6 +107,13 @@ pub const CATALOGUE: &[HazardKind] = &[
         safe_shape: "Upgrade to PostgreSQL 12 or later, or run the step in a quiet window; the CHECK is still validated first so the scan cannot fail.",
     },
     HazardKind {
+        code: "not-null-without-backfill",
+        severity: Severity::Dangerous,
+        problem: "A NOT NULL column without a default is added with no value for existing rows.",
+        why: "PostgreSQL fills new columns of existing rows with NULL, which NOT NULL refuses: the statement fails on any table that has rows. Planned this way only under --assume-empty-tables.",
+        safe_shape: "Give a backfill hint: the column is added nullable, filled in batches, then made NOT NULL through a validated CHECK.",
+    },
+    HazardKind {
         code: "object-replaced",
         severity: Severity::Careful,
         problem: "A function, trigger, policy or other object is replaced as a whole.",

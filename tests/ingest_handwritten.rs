@@ -81,9 +81,17 @@ fn hand_written_schemas_round_trip_through_render() {
         let script = shiftplan::render::ddl::catalog_script(&a);
         let again = shiftplan::inspect("rendered.sql", &script);
         let errors: Vec<String> = again.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
-        assert!(errors.is_empty(), "{}: rendered DDL does not read back:\n{}\n{script}", f.display(), errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "{}: rendered DDL does not read back:\n{}\n{script}",
+            f.display(),
+            errors.join("\n")
+        );
         if again.catalog != a {
-            let d = diff(&serde_json::to_value(&a).unwrap_or_default(), &serde_json::to_value(&again.catalog).unwrap_or_default());
+            let d = diff(
+                &serde_json::to_value(&a).unwrap_or_default(),
+                &serde_json::to_value(&again.catalog).unwrap_or_default(),
+            );
             panic!("{}: models differ after a round trip:\n{}", f.display(), d.join("\n"));
         }
     }

@@ -29,7 +29,10 @@ fn check_with_known(sql_file: &str, known: &[&str]) {
     let all = diff(&oracle, &snapshot(&inspection.catalog));
     let differences: Vec<&String> = all.iter().filter(|d| !known.iter().any(|k| d.starts_with(k))).collect();
     for k in known {
-        assert!(all.iter().any(|d| d.starts_with(k)), "{sql_file}: `{k}` is listed as a known difference but is not one any more");
+        assert!(
+            all.iter().any(|d| d.starts_with(k)),
+            "{sql_file}: `{k}` is listed as a known difference but is not one any more"
+        );
     }
     let mut report = String::new();
     for e in &errors {

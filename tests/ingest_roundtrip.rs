@@ -50,3 +50,28 @@ fn sakila() {
 fn triggerdev_final_schema() {
     check("triggerdev/final_schema.sql");
 }
+
+#[test]
+fn postgrest_fixture() {
+    check("postgrest-fixture/schema.sql");
+}
+
+#[test]
+fn supabase_platform() {
+    check("supabase-platform/schema-15.sql");
+}
+
+#[test]
+fn pagila_postgresql_18() {
+    check("pagila/pagila-schema.sql");
+}
+
+#[test]
+fn basejump_final_schema() {
+    check("basejump-supabase/final_schema.sql");
+}
+
+#[test]
+fn chinook_hand_written_with_data() {
+    check("chinook-postgres/Chinook_PostgreSql.sql");
+}

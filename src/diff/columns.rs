@@ -38,10 +38,33 @@ impl Differ<'_> {
                 None => self.new_table(tt, !in_cycle.contains(name)),
             }
         }
+        let dropped: BTreeSet<QualifiedName> = self
+            .from
+            .tables
+            .keys()
+            .filter(|n| !self.to.tables.contains_key(*n) && !self.hints.tables.contains_key(*n))
+            .cloned()
+            .collect();
+        // Dropped tables that reference each other: their foreign keys go first, as steps of their own.
+        let drop_cycle = fk_cycles(self.from, &dropped);
         for (name, ft) in &self.from.tables {
             if self.to.tables.contains_key(name) || self.hints.tables.contains_key(name) {
                 continue;
             }
+            let mut ft = ft.clone();
+            if drop_cycle.contains(name) {
+                let fks: Vec<Constraint> = ft
+                    .constraints
+                    .values()
+                    .filter(|c| matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if drop_cycle.contains(references) && references != name))
+                    .cloned()
+                    .collect();
+                for c in fks {
+                    ft.constraints.remove(&c.name);
+                    self.push(Change::DropConstraint { table: name.clone(), constraint: c });
+                }
+            }
+            let ft = &ft;
             for n in &new_tables {
                 if let Some(tt) = self.to.tables.get(n) {
                     if same_shape(ft, tt) {
@@ -212,7 +235,7 @@ impl Differ<'_> {
             }
             if fc.generated != tc.generated {
                 self.touched.insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
-                let mut sql = vec![crate::render::alter::drop_column(name, &fc.name), crate::render::alter::add_column(name, tc)];
+                let mut sql = vec![crate::render::ddl::drop_column(name, &fc.name), crate::render::ddl::add_column(name, tc)];
                 if fc.generated.is_some() && tc.generated.is_none() && tc.generated.is_none() && fc.generated.as_ref().is_some_and(|g| g.stored) {
                     // PostgreSQL 13+ can keep the values: DROP EXPRESSION.
                     if tc.default.is_none() && tc.identity.is_none() {
@@ -593,7 +616,7 @@ fn same_policy(a: &crate::model::Policy, b: &crate::model::Policy) -> bool {
 }
 
 fn constraint_text(c: &Constraint) -> String {
-    crate::render::alter::constraint_definition(c)
+    crate::render::format::constraint_def(c)
 }
 
 fn same_constraint(a: &Constraint, b: &Constraint) -> bool {

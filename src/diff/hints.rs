@@ -40,17 +40,19 @@ impl ResolvedHints {
     }
 }
 
-fn error(message: String) -> Diagnostic {
-    let mut d = Diagnostic::error("hint-names-absent-object", message);
+/// An error about the hint at `at` (`renames[0]`, `backfill[2]`): the message starts with it, so
+/// a caller holding the hints' JSON text can point at the line and column ([`locate`]).
+fn error(at: &str, message: String) -> Diagnostic {
+    let mut d = Diagnostic::error("hint-names-absent-object", format!("{at}: {message}"));
     d.file = Some("hints".into());
     d
 }
 
-fn name(text: &str, errors: &mut Vec<Diagnostic>) -> Option<QualifiedName> {
+fn name(text: &str, at: &str, errors: &mut Vec<Diagnostic>) -> Option<QualifiedName> {
     match QualifiedName::parse(text) {
         Ok(n) => Some(n),
         Err(e) => {
-            let mut d = Diagnostic::error("hint-bad-name", format!("hint: {e}"));
+            let mut d = Diagnostic::error("hint-bad-name", format!("{at}: {e}"));
             d.file = Some("hints".into());
             errors.push(d);
             None
@@ -62,15 +64,15 @@ fn name(text: &str, errors: &mut Vec<Diagnostic>) -> Option<QualifiedName> {
 pub fn resolve(from: &Catalog, to: &Catalog, hints: &Hints) -> Result<ResolvedHints, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut out = ResolvedHints::default();
-    for r in &hints.renames {
+    for (i, r) in hints.renames.iter().enumerate() {
         if let Rename::Table { from: f, to: t } = r {
-            let (Some(f), Some(t)) = (name(f, &mut errors), name(t, &mut errors)) else { continue };
+            let (Some(f), Some(t)) = (name(f, &format!("renames[{i}]"), &mut errors), name(t, &format!("renames[{i}]"), &mut errors)) else { continue };
             if !from.tables.contains_key(&f) {
-                errors.push(error(format!("rename hint: table {f} is not in the `from` schema")));
+                errors.push(error(&format!("renames[{i}]"), format!("rename hint: table {f} is not in the `from` schema")));
             } else if !to.tables.contains_key(&t) {
-                errors.push(error(format!("rename hint: table {t} is not in the `to` schema")));
+                errors.push(error(&format!("renames[{i}]"), format!("rename hint: table {t} is not in the `to` schema")));
             } else if to.tables.contains_key(&f) {
-                errors.push(error(format!("rename hint: table {f} is still in the `to` schema, so it is not renamed")));
+                errors.push(error(&format!("renames[{i}]"), format!("rename hint: table {f} is still in the `to` schema, so it is not renamed")));
             } else {
                 out.tables.insert(f.clone(), t.clone());
                 out.tables_back.insert(t, f);
@@ -85,13 +87,13 @@ pub fn resolve(from: &Catalog, to: &Catalog, hints: &Hints) -> Result<ResolvedHi
             out.tables.get(n).cloned()
         }
     };
-    for r in &hints.renames {
+    for (i, r) in hints.renames.iter().enumerate() {
         match r {
             Rename::Table { .. } => {}
             Rename::Column { table, from: fc, to: tc } => {
-                let Some(t) = name(table, &mut errors) else { continue };
+                let Some(t) = name(table, &format!("renames[{i}]"), &mut errors) else { continue };
                 let Some(tt) = to_table(&t, &out) else {
-                    errors.push(error(format!("rename hint: table {t} is not in the `to` schema")));
+                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: table {t} is not in the `to` schema")));
                     continue;
                 };
                 let ft = out.tables_back.get(&tt).cloned().unwrap_or_else(|| tt.clone());
@@ -99,60 +101,128 @@ pub fn resolve(from: &Catalog, to: &Catalog, hints: &Hints) -> Result<ResolvedHi
                 let to_has = to.tables.get(&tt).is_some_and(|x| x.columns.contains_key(tc));
                 let still = to.tables.get(&tt).is_some_and(|x| x.columns.contains_key(fc));
                 if !from_has {
-                    errors.push(error(format!("rename hint: column {fc} is not in table {ft} of the `from` schema")));
+                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: column {fc} is not in table {ft} of the `from` schema")));
                 } else if !to_has {
-                    errors.push(error(format!("rename hint: column {tc} is not in table {tt} of the `to` schema")));
+                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: column {tc} is not in table {tt} of the `to` schema")));
                 } else if still {
-                    errors.push(error(format!("rename hint: column {fc} is still in table {tt} of the `to` schema")));
+                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: column {fc} is still in table {tt} of the `to` schema")));
                 } else {
                     out.columns.entry(tt).or_default().insert(tc.clone(), fc.clone());
                 }
             }
             Rename::EnumValue { type_name, from: fv, to: tv } => {
-                let Some(n) = name(type_name, &mut errors) else { continue };
+                let Some(n) = name(type_name, &format!("renames[{i}]"), &mut errors) else { continue };
                 let ok_from = from.enums.get(&n).is_some_and(|e| e.labels.contains(fv));
                 let ok_to = to.enums.get(&n).is_some_and(|e| e.labels.contains(tv));
                 if !ok_from || !ok_to {
-                    errors.push(error(format!("rename hint: enum {n} has no value {fv} before or no value {tv} after")));
+                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: enum {n} has no value {fv} before or no value {tv} after")));
                 } else {
                     out.enum_values.entry(n).or_default().push((fv.clone(), tv.clone()));
                 }
             }
             Rename::Index { from: f, to: t } => {
-                let (Some(f), Some(t)) = (name(f, &mut errors), name(t, &mut errors)) else { continue };
+                let (Some(f), Some(t)) = (name(f, &format!("renames[{i}]"), &mut errors), name(t, &format!("renames[{i}]"), &mut errors)) else { continue };
                 let has = |c: &Catalog, n: &QualifiedName| {
                     c.tables.values().any(|x| x.name.schema == n.schema && x.indexes.contains_key(&n.name))
                 };
                 if !has(from, &f) || !has(to, &t) {
-                    errors.push(error(format!("rename hint: index {f} is not in `from` or index {t} is not in `to`")));
+                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: index {f} is not in `from` or index {t} is not in `to`")));
                 } else {
                     out.indexes.insert(f, t);
                 }
             }
             Rename::Enum { from: f, .. } | Rename::View { from: f, .. } => {
-                errors.push(error(format!(
+                errors.push(error(&format!("renames[{i}]"), format!(
                     "rename hint for {f}: renames of enums and views are not supported; drop and create them instead"
                 )));
             }
         }
     }
-    for b in &hints.backfill {
-        let Some(t) = name(&b.table, &mut errors) else { continue };
+    for (i, b) in hints.backfill.iter().enumerate() {
+        let Some(t) = name(&b.table, &format!("backfill[{i}]"), &mut errors) else { continue };
         match to_table(&t, &out) {
             Some(tt) if to.tables.get(&tt).is_some_and(|x| x.columns.contains_key(&b.column)) => {
                 out.backfill.insert((tt, b.column.clone()), b.expression.clone());
             }
-            _ => errors.push(error(format!("backfill hint: column {t}.{} is not in the `to` schema", b.column))),
+            _ => errors.push(error(&format!("backfill[{i}]"), format!("backfill hint: column {t}.{} is not in the `to` schema", b.column))),
         }
     }
-    for x in &hints.transforms {
-        let Some(t) = name(&x.table, &mut errors) else { continue };
+    for (i, x) in hints.transforms.iter().enumerate() {
+        let Some(t) = name(&x.table, &format!("transforms[{i}]"), &mut errors) else { continue };
         match to_table(&t, &out) {
             Some(tt) if to.tables.get(&tt).is_some_and(|y| y.columns.contains_key(&x.column)) => {
                 out.transforms.insert((tt, x.column.clone()), (x.up.clone(), x.down.clone()));
             }
-            _ => errors.push(error(format!("transform hint: column {t}.{} is not in the `to` schema", x.column))),
+            _ => errors.push(error(&format!("transforms[{i}]"), format!("transform hint: column {t}.{} is not in the `to` schema", x.column))),
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// Where the hint `at` (`renames[0]`, as error messages start) begins in the hints' JSON text.
+pub fn locate(json: &str, at: &str) -> Option<crate::diagnostic::Position> {
+    let (section, rest) = at.split_once('[')?;
+    let index: usize = rest.strip_suffix(']')?.parse().ok()?;
+    let bytes = json.as_bytes();
+    let (mut depth, mut i, mut in_string, mut string_start) = (0usize, 0usize, false, 0usize);
+    let mut last_string: Option<&str> = None;
+    let mut in_section = false;
+    let mut count = 0usize;
+    while let Some(&c) = bytes.get(i) {
+        if in_string {
+            if c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if c == b'"' {
+                in_string = false;
+                last_string = json.get(string_start..i);
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_string = true;
+                string_start = i + 1;
+            }
+            b'{' | b'[' => {
+                if in_section && depth == 2 {
+                    if count == index {
+                        return Some(crate::diagnostic::Position::of_offset(json, i));
+                    }
+                    count += 1;
+                }
+                if c == b'[' && depth == 1 && last_string == Some(section) {
+                    in_section = true;
+                }
+                depth += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if in_section && depth == 1 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_are_located_in_their_json_text() {
+        let text = "{\n  \"renames\": [\n    {\"kind\": \"table\", \"from\": \"a[\\\"\", \"to\": \"b\"},\n    {\"kind\": \"table\"}\n  ],\n  \"backfill\": [{\"table\": \"t\"}]\n}";
+        let p = locate(text, "renames[1]").unwrap();
+        assert_eq!((p.line, p.column), (4, 5));
+        let p = locate(text, "backfill[0]").unwrap();
+        assert_eq!((p.line, p.column), (6, 16));
+        assert!(locate(text, "renames[2]").is_none());
+        assert!(locate(text, "transforms[0]").is_none());
+    }
 }

@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::plan::PhaseName;
 
-pub use hints::ResolvedHints;
+pub use hints::{ResolvedHints, locate};
 
 /// How a constraint or index is put in place.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,11 @@
 //!   (kind + schema-qualified name), in `BTreeMap`s so iteration order is deterministic.
 //! - Expressions and types are held as PostgreSQL deparses them (`pg_get_expr`, `format_type`,
 //!   `pg_get_constraintdef`, `pg_get_indexdef`), so two spellings of one schema give equal models.
+//!   The deparse is the one PostgreSQL prints with `search_path = public` (what
+//!   ../shared/tools/pg-catalog-snapshot.sql sees): objects in `public` print unqualified
+//!   (`nextval('users_id_seq'::regclass)`, `'G'::mpaa_rating`, `REFERENCES users(id)`), others
+//!   qualified. A live database read into the model must be read with `SET search_path = public`.
+//!   Names in the model's own fields (`QualifiedName`, `ColumnRef`, ...) are always qualified.
 //! - Columns keep declaration order (`IndexMap`) for rendering, but compare as a map (PostgreSQL's
 //!   physical column order is not part of a schema's meaning here).
 //! - Indexes that back a constraint (primary key, unique, exclude) are not in `Table::indexes`: the

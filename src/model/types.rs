@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::QualifiedName;
 
-/// An expression as PostgreSQL prints it back (`pg_get_expr`): e.g. `'x'::text`, `CURRENT_TIMESTAMP`,
-/// `nextval('public.users_id_seq'::regclass)`, `(price > (0)::numeric)`.
+/// An expression as PostgreSQL prints it back (`pg_get_expr` with `search_path = public`): e.g.
+/// `'x'::text`, `CURRENT_TIMESTAMP`, `nextval('users_id_seq'::regclass)`, `(price > (0)::numeric)`.
 #[cfg_attr(feature = "tsify", tsify::declare)]
 pub type SqlExpr = String;
 

@@ -51,14 +51,14 @@ fn add(table: &QualifiedName, column: &Column, backfill: Option<&str>, table_col
     };
     let base = StepDraft::new(PhaseName::Expand, format!("add column {what}"))
         .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
-        .rollback(alter::drop_column(table, &column.name))
+        .rollback(crate::render::ddl::drop_column(table, &column.name))
         .creates(key::column(table, &column.name))
         .needs_all(needs.clone());
 
     // Identity and stored generated columns: PostgreSQL fills them by rewriting the table.
     if let Some(kind) = rewrite_kind {
         let step = base
-            .sql(alter::add_column(table, column))
+            .sql(crate::render::ddl::add_column(table, column))
             .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Rewrite)
             .hazard(
                 "access-exclusive-rewrite",
@@ -70,7 +70,7 @@ fn add(table: &QualifiedName, column: &Column, backfill: Option<&str>, table_col
     let fast_default = cx.server_version >= 11;
     // Plain cases: nullable without a hint, or a constant default PostgreSQL stores in the catalog.
     if backfill.is_none() && volatile_default.is_none() && (!column.not_null || constant_default.is_some()) {
-        let mut step = base.sql(alter::add_column(table, column));
+        let mut step = base.sql(crate::render::ddl::add_column(table, column));
         if column.default.is_some() && !fast_default {
             step = step.lock("ACCESS EXCLUSIVE", &[table], LockDuration::Rewrite).hazard(
                 "access-exclusive-rewrite",
@@ -83,12 +83,20 @@ fn add(table: &QualifiedName, column: &Column, backfill: Option<&str>, table_col
     let fill = match (backfill, volatile_default) {
         (Some(b), _) => b.to_string(),
         (None, Some(d)) => d.to_string(),
+        (None, None) if cx.assume_empty_tables => {
+            return Ok(vec![base.sql(crate::render::ddl::add_column(table, column)).hazard(
+                "not-null-without-backfill",
+                format!("{what} is added NOT NULL without a default or a backfill hint: the step fails if {table} has rows"),
+                format!("Give a backfill hint for {what} unless {table} is empty."),
+            )]);
+        }
         (None, None) => {
             return Err(Diagnostic::error(
                 "not-null-needs-backfill",
                 format!(
-                    "column {what} is added NOT NULL without a default: existing rows need a value. Add a backfill hint: {{\"backfill\": [{{\"table\": \"{table}\", \"column\": \"{}\", \"expression\": \"...\"}}]}}",
-                    column.name
+                    "column {what} is added NOT NULL without a default: existing rows need a value. Add a backfill hint: {{\"backfill\": [{{\"table\": {}, \"column\": {}, \"expression\": \"...\"}}]}}",
+                    serde_json::Value::from(table.to_string()),
+                    serde_json::Value::from(column.name.clone())
                 ),
             ));
         }
@@ -97,9 +105,9 @@ fn add(table: &QualifiedName, column: &Column, backfill: Option<&str>, table_col
     let mut plain = column.clone();
     plain.not_null = false;
     plain.default = None;
-    let mut first = base.sql(alter::add_column(table, &plain));
+    let mut first = base.sql(crate::render::ddl::add_column(table, &plain));
     if let Some(d) = &column.default {
-        first = first.sql(alter::set_default(table, &column.name, Some(d)));
+        first = first.sql(crate::render::ddl::set_default(table, &column.name, Some(d)));
     }
     let mut out = vec![first];
     let mut tail = Vec::new();
@@ -125,7 +133,7 @@ fn add(table: &QualifiedName, column: &Column, backfill: Option<&str>, table_col
 fn drop(table: &QualifiedName, column: &Column) -> StepDraft {
     let what = format!("{table}.{}", quote_ident(&column.name));
     let mut step = StepDraft::new(PhaseName::Contract, format!("drop column {what}"))
-        .sql(alter::drop_column(table, &column.name))
+        .sql(crate::render::ddl::drop_column(table, &column.name))
         .irreversible()
         .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
         .hazard(
@@ -240,7 +248,7 @@ pub fn not_null_steps(table: &QualifiedName, column: &str, phase: PhaseName, ser
     let what = format!("{table}.{c}");
     let first = StepDraft::new(phase, format!("add NOT VALID check that {what} is not null"))
         .sql(add_check.clone())
-        .rollback(alter::drop_constraint(table, &check))
+        .rollback(crate::render::ddl::drop_constraint(table, &check))
         .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
         .needs(key::column(table, column))
         .needs(key::filled(table, column));
@@ -253,9 +261,9 @@ pub fn not_null_steps(table: &QualifiedName, column: &str, phase: PhaseName, ser
             format!("If it fails, fill the NULLs of {what} and run the step again."),
         );
     let mut third = StepDraft::new(phase, format!("set {what} NOT NULL"))
-        .sql(alter::set_not_null(table, column, true))
-        .sql(alter::drop_constraint(table, &check))
-        .rollback(alter::set_not_null(table, column, false))
+        .sql(crate::render::ddl::set_not_null(table, column, true))
+        .sql(crate::render::ddl::drop_constraint(table, &check))
+        .rollback(crate::render::ddl::set_not_null(table, column, false))
         .rollback(add_check)
         .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
         .creates(format!("not null {table}.{c}"));

@@ -6,7 +6,7 @@ use crate::model::{Identity, QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter::{self, sequence_options};
 
-pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
+pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
         Change::SetDefault { table, column, from, to } => {
             let what = format!("{table}.{}", quote_ident(column));
@@ -15,10 +15,14 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 None => format!("drop default of {what}"),
             };
             let mut step = StepDraft::new(PhaseName::Expand, change)
-                .sql(alter::set_default(table, column, to.as_deref()))
-                .rollback(alter::set_default(table, column, from.as_deref()))
+                .sql(crate::render::ddl::set_default(table, column, to.as_deref()))
+                .rollback(crate::render::ddl::set_default(table, column, from.as_deref()))
                 .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
                 .needs(key::column(table, column));
+            // A default may name enum values added (or a type rebuilt) by the plan.
+            if let Some(c) = cx.to.tables.get(table).and_then(|t| t.columns.get(column)) {
+                step = step.needs_all(super::type_needs(&c.data_type));
+            }
             if let Some(d) = to {
                 step = step.needs_all(sequences_in(d).iter().map(key::sequence));
             }

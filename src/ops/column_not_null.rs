@@ -8,7 +8,6 @@ use super::{Context, StepDraft, key};
 use crate::diff::Change;
 use crate::model::quote_ident;
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::alter;
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
@@ -28,8 +27,8 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
         Change::DropNotNull { table, column } => {
             let what = format!("{table}.{}", quote_ident(column));
             vec![StepDraft::new(PhaseName::Expand, format!("drop NOT NULL of {what}"))
-                .sql(alter::set_not_null(table, column, false))
-                .rollback(alter::set_not_null(table, column, true))
+                .sql(crate::render::ddl::set_not_null(table, column, false))
+                .rollback(crate::render::ddl::set_not_null(table, column, true))
                 .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
                 .hazard(
                     "not-null-dropped",

@@ -10,7 +10,8 @@ use super::{Context, StepDraft, key, sequences_in, type_needs};
 use crate::diff::Change;
 use crate::model::{Column, QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::alter::{self, temporary_name, type_sql};
+use crate::render::alter::temporary_name;
+use crate::render::format::format_type as type_sql;
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
@@ -19,7 +20,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             let mut out = sync.expand_to_backfill(cx);
             let mut contract = sync.contract_base(format!("drop the old column {table}.{} of the rename to {}", quote_ident(&from.name), quote_ident(&to.name)));
             if let Some(d) = &to.default {
-                contract = contract.sql(alter::set_default(table, &to.name, Some(d))).needs_all(sequences_in(d).iter().map(key::sequence));
+                contract = contract.sql(crate::render::ddl::set_default(table, &to.name, Some(d))).needs_all(sequences_in(d).iter().map(key::sequence));
             }
             out.push(contract.hazard(
                 "old-shape-removed",
@@ -29,6 +30,17 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             out
         }
         _ => Vec::new(),
+    }
+}
+
+/// `expr` converted from one type to another with casts: through `text` when a user-defined type
+/// (an enum, a domain) is on either side, since PostgreSQL has no cast between two enums.
+fn cast(expr: &str, from: &crate::model::TypeName, to: &crate::model::TypeName) -> String {
+    let user = |t: &crate::model::TypeName| matches!(t.base, crate::model::BaseType::User(_));
+    if user(from) || user(to) {
+        format!("{expr}::text::{}", type_sql(to))
+    } else {
+        format!("{expr}::{}", type_sql(to))
     }
 }
 
@@ -53,7 +65,7 @@ impl Sync<'_> {
         match self.transform {
             Some((up, _)) => row_expression(up, self.table, self.table_columns, record, &[]),
             None if self.old.data_type == self.new.data_type => format!("{record}.{}", quote_ident(&self.old.name)),
-            None => format!("{record}.{}::{}", quote_ident(&self.old.name), type_sql(&self.new.data_type)),
+            None => cast(&format!("{record}.{}", quote_ident(&self.old.name)), &self.old.data_type, &self.new.data_type),
         }
     }
 
@@ -65,7 +77,7 @@ impl Sync<'_> {
                 row_expression(down, self.table, &columns, record, &[(self.new.name.clone(), self.new_physical.to_string())])
             }
             None if self.old.data_type == self.new.data_type => format!("{record}.{}", quote_ident(self.new_physical)),
-            None => format!("{record}.{}::{}", quote_ident(self.new_physical), type_sql(&self.old.data_type)),
+            None => cast(&format!("{record}.{}", quote_ident(self.new_physical)), &self.new.data_type, &self.old.data_type),
         }
     }
 
@@ -74,7 +86,7 @@ impl Sync<'_> {
         match self.transform {
             Some((up, _)) => format!("({})", up.trim()),
             None if self.old.data_type == self.new.data_type => quote_ident(&self.old.name),
-            None => format!("{}::{}", quote_ident(&self.old.name), type_sql(&self.new.data_type)),
+            None => cast(&quote_ident(&self.old.name), &self.old.data_type, &self.new.data_type),
         }
     }
 
@@ -101,8 +113,8 @@ impl Sync<'_> {
         physical.comment = None;
         let what = format!("{table}.{}", quote_ident(self.new_physical));
         let mut add = StepDraft::new(PhaseName::Expand, format!("add column {what} (new shape of {table}.{})", quote_ident(&self.old.name)))
-            .sql(alter::add_column(table, &physical))
-            .rollback(alter::drop_column(table, self.new_physical))
+            .sql(crate::render::ddl::add_column(table, &physical))
+            .rollback(crate::render::ddl::drop_column(table, self.new_physical))
             .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
             .creates(key::column(table, self.new_physical))
             .needs(key::table(table))
@@ -144,7 +156,7 @@ impl Sync<'_> {
             .needs(key::table(self.table));
         step.sql = dropped.sql;
         step.drops.extend(dropped.drops);
-        step.sql.push(alter::drop_column(self.table, &self.old.name));
+        step.sql.push(crate::render::ddl::drop_column(self.table, &self.old.name));
         step.needs_old.extend(type_needs(&self.old.data_type));
         if let Some(d) = &self.old.default {
             step.needs_old.extend(sequences_in(d).iter().map(key::sequence));

@@ -9,7 +9,8 @@ use crate::diff::Change;
 use crate::diff::columns::SHADOW_SUFFIX;
 use crate::model::quote_ident;
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::alter::{self, temporary_name, type_sql};
+use crate::render::alter::temporary_name;
+use crate::render::format::format_type as type_sql;
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     let Change::ChangeColumnType { table, from, to, transform, in_place, table_columns } = change else {
@@ -21,8 +22,8 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             PhaseName::Expand,
             format!("change type of {what} from {} to {}", type_sql(&from.data_type), type_sql(&to.data_type)),
         )
-        .sql(alter::set_type(table, &to.name, &to.data_type, None))
-        .rollback(alter::set_type(table, &to.name, &from.data_type, None))
+        .sql(crate::render::ddl::alter_column_type(table, &to.name, &to.data_type, None))
+        .rollback(crate::render::ddl::alter_column_type(table, &to.name, &from.data_type, None))
         .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
         .hazard(
             "type-change-in-place",
@@ -39,7 +40,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     let mut out = sync.expand_to_backfill(cx);
     let mut swap = sync
         .contract_base(format!("swap in the new {what} ({} → {})", type_sql(&from.data_type), type_sql(&to.data_type)))
-        .sql(alter::rename_column(table, &shadow, &to.name))
+        .sql(crate::render::ddl::rename_column(table, &shadow, &to.name))
         .creates(key::column(table, &to.name))
         .hazard(
             "old-shape-removed",
@@ -47,7 +48,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             format!("Deploy code that works with {what} as {} before contract.", type_sql(&to.data_type)),
         );
     if let Some(d) = &to.default {
-        swap = swap.sql(alter::set_default(table, &to.name, Some(d))).needs_all(sequences_in(d).iter().map(key::sequence));
+        swap = swap.sql(crate::render::ddl::set_default(table, &to.name, Some(d))).needs_all(sequences_in(d).iter().map(key::sequence));
     }
     if to.not_null {
         swap = swap.creates(format!("not null {table}.{}", quote_ident(&to.name)));

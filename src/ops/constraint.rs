@@ -138,7 +138,7 @@ fn add(table: &QualifiedName, c: &Constraint, placement: &Placement, cx: &Contex
             out.push(common(
                 StepDraft::new(PhaseName::Expand, format!("add {}", what(table, c)))
                     .sql(alter::add_constraint(table, c, c.not_valid))
-                    .rollback(alter::drop_constraint(table, &c.name))
+                    .rollback(crate::render::ddl::drop_constraint(table, &c.name))
                     .lock(if matches!(c.kind, ConstraintKind::ForeignKey { .. }) { "SHARE ROW EXCLUSIVE" } else { "ACCESS EXCLUSIVE" }, &rel_refs, LockDuration::Instant),
                 &no_map,
             ));
@@ -176,7 +176,7 @@ fn add(table: &QualifiedName, c: &Constraint, placement: &Placement, cx: &Contex
                 );
                 let mut attach = StepDraft::new(PhaseName::Contract, format!("add {} using index {}", what(table, c), quote_ident(&build_name)))
                     .sql(alter::add_constraint_using_index(table, &c.name, pk, &build_name, (c.deferrable, c.initially_deferred)))
-                    .rollback(alter::drop_constraint(table, &c.name))
+                    .rollback(crate::render::ddl::drop_constraint(table, &c.name))
                     .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
                     .needs_all(cols.iter().map(|x| key::column(table, x)));
                 if pk {
@@ -242,7 +242,7 @@ fn online(
             let fk = matches!(c.kind, ConstraintKind::ForeignKey { .. });
             let add = StepDraft::new(phase, format!("add {} NOT VALID", what(table, &named)))
                 .sql(alter::add_constraint(table, &named, true))
-                .rollback(alter::drop_constraint(table, name))
+                .rollback(crate::render::ddl::drop_constraint(table, name))
                 .lock(if fk { "SHARE ROW EXCLUSIVE" } else { "ACCESS EXCLUSIVE" }, rels, LockDuration::Instant);
             let add = common(add, map);
             if c.not_valid {
@@ -267,7 +267,7 @@ fn online(
                 .needs_all(columns.iter().map(|x| key::column(table, map.get(x).unwrap_or(x))));
             let mut attach = StepDraft::new(phase, format!("add {} using its index", what(table, &named)))
                 .sql(alter::add_constraint_using_index(table, name, pk, name, (c.deferrable, c.initially_deferred)))
-                .rollback(alter::drop_constraint(table, name))
+                .rollback(crate::render::ddl::drop_constraint(table, name))
                 .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant);
             if pk {
                 attach = attach.needs_all(columns.iter().map(|x| format!("not null {table}.{}", quote_ident(x))));
@@ -277,7 +277,7 @@ fn online(
         ConstraintKind::Exclude { .. } => vec![common(
             StepDraft::new(phase, format!("add {}", what(table, &named)))
                 .sql(alter::add_constraint(table, &named, false))
-                .rollback(alter::drop_constraint(table, name))
+                .rollback(crate::render::ddl::drop_constraint(table, name))
                 .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Build)
                 .hazard(
                     "exclude-constraint-lock",
@@ -310,7 +310,7 @@ fn drop(table: &QualifiedName, c: &Constraint) -> StepDraft {
     let rels = lock_relations(table, c);
     let rel_refs: Vec<&QualifiedName> = rels.iter().collect();
     let mut s = StepDraft::new(PhaseName::Contract, format!("drop {}", what(table, c)))
-        .sql(alter::drop_constraint(table, &c.name))
+        .sql(crate::render::ddl::drop_constraint(table, &c.name))
         .rollback(alter::add_constraint(table, c, c.not_valid))
         .lock("ACCESS EXCLUSIVE", &rel_refs, LockDuration::Instant)
         .hazard(

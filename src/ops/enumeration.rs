@@ -6,10 +6,11 @@ use super::{Context, StepDraft, key};
 use crate::diff::Change;
 use crate::model::{EnumType, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::alter::{self, literal, temporary_name};
+use crate::render::alter::temporary_name;
+use crate::render::ddl::{self as alter, literal};
 
 pub fn create_sql(e: &EnumType) -> String {
-    format!("CREATE TYPE {} AS ENUM ({})", e.name, e.labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))
+    alter::create_enum(e)
 }
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
@@ -80,7 +81,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             for (c, col) in columns {
                 let q = quote_ident(&c.column);
                 if col.default.is_some() {
-                    s = s.sql(alter::set_default(&c.table, &c.column, None));
+                    s = s.sql(crate::render::ddl::set_default(&c.table, &c.column, None));
                 }
                 s = s.sql(format!(
                     "ALTER TABLE {} ALTER COLUMN {q} TYPE {tmp}{} USING {q}::text::{tmp}{}",
@@ -93,7 +94,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             s = s.sql(format!("DROP TYPE {}", from.name)).sql(format!("ALTER TYPE {tmp} RENAME TO {}", quote_ident(&to.name.name)));
             for (c, col) in columns {
                 if let Some(d) = &col.default {
-                    s = s.sql(alter::set_default(&c.table, &c.column, Some(d)));
+                    s = s.sql(crate::render::ddl::set_default(&c.table, &c.column, Some(d)));
                 }
             }
             tables.sort();

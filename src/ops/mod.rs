@@ -33,6 +33,8 @@ pub struct Context<'a> {
     pub from: &'a Catalog,
     pub to: &'a Catalog,
     pub server_version: u32,
+    /// See [`crate::PlanOptions::assume_empty_tables`].
+    pub assume_empty_tables: bool,
 }
 
 /// A step before ordering: what the plan's [`crate::plan::Step`] holds, plus the keys that order it.
@@ -205,7 +207,7 @@ pub mod key {
 /// Keys of a type: a user-defined type and its schema (built-in types need nothing).
 pub fn type_needs(t: &TypeName) -> Vec<String> {
     match &t.base {
-        BaseType::User(name) => vec![key::type_(name), key::schema(&name.schema)],
+        BaseType::User(name) => vec![key::type_(name), key::schema(&name.schema), format!("enum values {name}")],
         BaseType::Builtin(_) => Vec::new(),
     }
 }

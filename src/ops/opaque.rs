@@ -3,36 +3,23 @@
 
 use super::{Context, StepDraft, key};
 use crate::diff::Change;
-use crate::model::{CompositeType, Domain, quote_ident};
+use crate::model::{CompositeType, Domain};
 use crate::plan::PhaseName;
-use crate::render::alter::{collation_sql_pub, type_sql};
+use crate::render::alter::comment_on;
+use crate::render::ddl;
 
 pub fn domain_sql(d: &Domain) -> Vec<String> {
-    let mut sql = format!("CREATE DOMAIN {} AS {}", d.name, type_sql(&d.data_type));
-    if let Some(c) = &d.collation {
-        sql.push_str(&format!(" COLLATE {}", collation_sql_pub(c)));
-    }
-    if let Some(x) = &d.default {
-        sql.push_str(&format!(" DEFAULT {x}"));
-    }
-    if d.not_null {
-        sql.push_str(" NOT NULL");
-    }
-    for (n, e) in &d.checks {
-        sql.push_str(&format!(" CONSTRAINT {} CHECK ({})", quote_ident(n), crate::render::alter::strip_outer_parens(e)));
-    }
-    let mut out = vec![sql];
+    let mut out = vec![ddl::create_domain(d)];
     if let Some(c) = &d.comment {
-        out.push(crate::render::alter::comment_on("DOMAIN", &d.name.to_string(), Some(c)));
+        out.push(comment_on("DOMAIN", &d.name.to_string(), Some(c)));
     }
     out
 }
 
 pub fn composite_sql(t: &CompositeType) -> Vec<String> {
-    let attrs = t.attributes.iter().map(|(n, ty)| format!("{} {}", quote_ident(n), type_sql(ty))).collect::<Vec<_>>().join(", ");
-    let mut out = vec![format!("CREATE TYPE {} AS ({attrs})", t.name)];
+    let mut out = vec![ddl::create_composite_type(t)];
     if let Some(c) = &t.comment {
-        out.push(crate::render::alter::comment_on("TYPE", &t.name.to_string(), Some(c)));
+        out.push(comment_on("TYPE", &t.name.to_string(), Some(c)));
     }
     out
 }

@@ -62,22 +62,7 @@ fn function_keys(f: &Function) -> Vec<String> {
 const NO_BODY_CHECK: &str = "SET LOCAL check_function_bodies = off";
 
 fn policy_sql(table: &QualifiedName, p: &Policy) -> String {
-    let mut sql = format!(
-        "CREATE POLICY {} ON {table} AS {} FOR {}",
-        quote_ident(&p.name),
-        if p.permissive { "PERMISSIVE" } else { "RESTRICTIVE" },
-        p.command
-    );
-    if !p.roles.is_empty() {
-        sql.push_str(&format!(" TO {}", p.roles.join(", ")));
-    }
-    if let Some(u) = &p.using {
-        sql.push_str(&format!(" USING ({})", crate::render::alter::strip_outer_parens(u)));
-    }
-    if let Some(c) = &p.with_check {
-        sql.push_str(&format!(" WITH CHECK ({})", crate::render::alter::strip_outer_parens(c)));
-    }
-    sql
+    crate::render::ddl::create_policy(table, p)
 }
 
 fn trigger_sql(table: &QualifiedName, t: &Trigger) -> Vec<String> {

@@ -4,17 +4,11 @@ use super::{Context, StepDraft, key};
 use crate::diff::Change;
 use crate::model::{Extension, quote_ident};
 use crate::plan::PhaseName;
-use crate::render::alter::{comment_on, literal};
+use crate::render::alter::comment_on;
+use crate::render::ddl::literal;
 
 fn create_extension(e: &Extension) -> String {
-    let mut sql = format!("CREATE EXTENSION {}", quote_ident(&e.name));
-    if let Some(s) = &e.schema {
-        sql.push_str(&format!(" WITH SCHEMA {}", quote_ident(s)));
-    }
-    if let Some(v) = &e.version {
-        sql.push_str(&format!(" VERSION {}", literal(v)));
-    }
-    sql
+    crate::render::ddl::create_extension(e)
 }
 
 pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {

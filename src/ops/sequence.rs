@@ -4,19 +4,10 @@ use super::{Context, StepDraft, key};
 use crate::diff::Change;
 use crate::model::{ColumnRef, Sequence, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::alter::{sequence_options, type_sql};
+use crate::render::format::format_type as type_sql;
 
 pub fn create_sql(s: &Sequence) -> String {
-    let mut sql = format!("CREATE SEQUENCE {}", s.name);
-    let ty = type_sql(&s.data_type);
-    if ty != "bigint" {
-        sql.push_str(&format!(" AS {ty}"));
-    }
-    let o = sequence_options(&s.options, None);
-    if !o.is_empty() {
-        sql.push_str(&format!(" {o}"));
-    }
-    sql
+    crate::render::ddl::create_sequence(s)
 }
 
 fn owner_sql(seq: &crate::model::QualifiedName, owner: Option<&ColumnRef>) -> String {

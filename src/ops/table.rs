@@ -5,7 +5,7 @@ use super::{Context, StepDraft, key, sequences_in, type_needs};
 use crate::diff::Change;
 use crate::model::{ConstraintKind, Table, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::alter::{self, column_definition, constraint_definition};
+use crate::render::{alter, ddl};
 
 pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
@@ -54,61 +54,22 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
     }
 }
 
-/// `CREATE TABLE` with its columns and constraints (foreign keys only when `inline_foreign_keys`).
+/// `CREATE TABLE` ([`ddl::create_table`]: columns, keys, checks), then its foreign keys (when
+/// `inline_foreign_keys`; else they come as steps of their own) and NOT VALID constraints.
 pub fn create_table_sql(t: &Table, inline_foreign_keys: bool) -> Vec<String> {
-    let mut parts: Vec<String> = Vec::new();
-    if t.partition_of.is_none() {
-        parts.extend(t.columns.values().map(column_definition));
-    }
-    for c in t.constraints.values() {
-        if !inline_foreign_keys && matches!(c.kind, ConstraintKind::ForeignKey { .. }) {
-            continue;
-        }
-        let mut def = format!("CONSTRAINT {} {}", quote_ident(&c.name), constraint_definition(c));
-        if c.not_valid {
-            // NOT VALID is not allowed inline; added below.
-            def.clear();
-        }
-        if !def.is_empty() {
-            parts.push(def);
-        }
-    }
-    let mut sql = String::from("CREATE ");
-    if t.unlogged {
-        sql.push_str("UNLOGGED ");
-    }
-    sql.push_str(&format!("TABLE {}", t.name));
-    if let Some(p) = &t.partition_of {
-        sql.push_str(&format!(" PARTITION OF {}", p.parent));
-        if !parts.is_empty() {
-            sql.push_str(&format!(" (\n    {}\n)", parts.join(",\n    ")));
-        }
-        sql.push_str(&format!(" {}", p.bound));
-    } else {
-        sql.push_str(&format!(" (\n    {}\n)", parts.join(",\n    ")));
-    }
-    if !t.inherits.is_empty() {
-        sql.push_str(&format!(" INHERITS ({})", t.inherits.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")));
-    }
-    if let Some(p) = &t.partition_by {
-        sql.push_str(&format!(" PARTITION BY {p}"));
-    }
-    if !t.options.is_empty() {
-        sql.push_str(&format!(" WITH ({})", t.options.join(", ")));
-    }
-    let mut out = vec![sql];
-    if let Some(p) = &t.partition_of {
-        // Columns of a partition come from the parent; their own defaults and NOT NULL follow.
-        let _ = p;
+    let mut out = vec![ddl::create_table(t)];
+    if t.partition_of.is_some() {
+        // A partition takes its columns from the parent; its own defaults follow.
         for c in t.columns.values() {
             if let Some(d) = &c.default {
-                out.push(alter::set_default(&t.name, &c.name, Some(d)));
+                out.push(ddl::set_default(&t.name, &c.name, Some(d)));
             }
         }
     }
     for c in t.constraints.values() {
-        if c.not_valid && (inline_foreign_keys || !matches!(c.kind, ConstraintKind::ForeignKey { .. })) {
-            out.push(alter::add_constraint(&t.name, c, true));
+        let fk = matches!(c.kind, ConstraintKind::ForeignKey { .. });
+        if (fk && inline_foreign_keys) || (!fk && c.not_valid) {
+            out.push(alter::add_constraint(&t.name, c, c.not_valid));
         }
     }
     if let Some(r) = &t.replica_identity {
@@ -189,6 +150,14 @@ fn drop(t: &Table) -> StepDraft {
     }
     for tr in t.triggers.values() {
         s = s.needs_old(key::function_name(&tr.function));
+    }
+    // Dropped before the tables it references, when they go too.
+    for c in t.constraints.values() {
+        if let ConstraintKind::ForeignKey { references, .. } = &c.kind {
+            if *references != t.name {
+                s = s.needs_old(key::table(references));
+            }
+        }
     }
     s
 }

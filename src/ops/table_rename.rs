@@ -28,12 +28,12 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
         step_name.schema = to.schema.clone();
     }
     if step_name.name != to.name {
-        expand = expand.sql(alter::rename_table(&step_name, &to.name));
+        expand = expand.sql(crate::render::ddl::rename_table(&step_name, &to.name));
     }
     expand = expand.sql(format!("CREATE VIEW {from} AS SELECT * FROM {to}"));
     expand = expand.rollback(format!("DROP VIEW {from}"));
     if step_name.name != to.name {
-        expand = expand.rollback(alter::rename_table(to, &step_name.name));
+        expand = expand.rollback(crate::render::ddl::rename_table(to, &step_name.name));
     }
     if moved {
         expand = expand.rollback(alter::set_schema("TABLE", &step_name, &from.schema));

@@ -3,27 +3,11 @@
 
 use super::{Context, StepDraft, key};
 use crate::diff::Change;
-use crate::model::{View, quote_ident};
+use crate::model::View;
 use crate::plan::LockDuration;
 
 pub fn create_sql(v: &View) -> String {
-    let mut sql = format!("CREATE {}VIEW {}", if v.materialized { "MATERIALIZED " } else { "" }, v.name);
-    if !v.columns.is_empty() {
-        sql.push_str(&format!(" ({})", v.columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")));
-    }
-    let options: Vec<&String> = v.options.iter().filter(|o| !o.starts_with("check_option")).collect();
-    if !options.is_empty() {
-        sql.push_str(&format!(" WITH ({})", options.iter().map(|o| o.as_str()).collect::<Vec<_>>().join(", ")));
-    }
-    let body = v.definition.trim().trim_end_matches(';').trim_end();
-    sql.push_str(&format!(" AS\n{body}"));
-    if let Some(check) = v.options.iter().find_map(|o| o.strip_prefix("check_option=")) {
-        sql.push_str(&format!("\nWITH {} CHECK OPTION", check.to_ascii_uppercase()));
-    }
-    if v.materialized && v.with_no_data {
-        sql.push_str("\nWITH NO DATA");
-    }
-    sql
+    crate::render::ddl::create_view(v)
 }
 
 fn drop_sql(v: &View) -> String {

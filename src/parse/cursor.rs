@@ -18,6 +18,8 @@ pub struct WrittenName {
     pub parts: Vec<String>,
     pub truncated: bool,
     pub offset: usize,
+    /// Where the name ends in the file (after its last part).
+    pub end: usize,
 }
 
 impl WrittenName {
@@ -103,6 +105,11 @@ impl<'a> Cursor<'a> {
 
     pub fn is_kw(&self, kw: &str) -> bool {
         self.is_kw_at(0, kw)
+    }
+
+    /// Is the current token any one of these keywords?
+    pub fn is_any_kw(&self, kws: &[&str]) -> bool {
+        kws.iter().any(|kw| self.is_kw(kw))
     }
 
     pub fn is_kws(&self, kws: &[&str]) -> bool {
@@ -208,13 +215,15 @@ impl<'a> Cursor<'a> {
         let offset = self.offset();
         let (first, mut truncated) = self.ident()?;
         let mut parts = vec![first];
-        while self.is_kind(TokenKind::Dot) && self.peek_at(1).is_some_and(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent)) {
+        while self.is_kind(TokenKind::Dot)
+            && self.peek_at(1).is_some_and(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent))
+        {
             self.i += 1;
             let (p, t) = self.ident()?;
             truncated |= t;
             parts.push(p);
         }
-        Ok(WrittenName { parts, truncated, offset })
+        Ok(WrittenName { parts, truncated, offset, end: self.prev_end() })
     }
 
     /// `( name, name )`.

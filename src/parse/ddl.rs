@@ -8,9 +8,8 @@ use super::split::RawStatement;
 use super::types::{Serial, parse_type};
 use super::{Ingest, Outcome, sqlparser_check};
 use crate::model::{
-    Column, ColumnRef, Constraint, ConstraintKind, Generated, Identity, Index, IndexKey,
-    IndexKeyExpr, PartitionOf, QualifiedName, ReferentialAction, Sequence, SequenceOptions, Table,
-    TypeName, BaseType, quote_ident,
+    BaseType, Column, ColumnRef, Constraint, ConstraintKind, Generated, Identity, Index, IndexKey, IndexKeyExpr,
+    PartitionOf, QualifiedName, ReferentialAction, Sequence, SequenceOptions, Table, TypeName, quote_ident,
 };
 
 /// A constraint as read, before it is named and added.
@@ -39,6 +38,30 @@ pub(crate) struct WrittenSequenceOptions {
     pub cycle: Option<bool>,
     pub owned_by: Option<Option<WrittenName>>,
     pub sequence_name: Option<WrittenName>,
+}
+
+impl WrittenSequenceOptions {
+    /// Overrides the options this statement mentions (ALTER SEQUENCE, ALTER COLUMN ... SET).
+    pub(crate) fn apply_to(&self, o: &mut SequenceOptions) {
+        if let Some(v) = self.increment {
+            o.increment = Some(v);
+        }
+        if let Some(v) = self.start {
+            o.start = Some(v);
+        }
+        if let Some(v) = self.min_value {
+            o.min_value = v;
+        }
+        if let Some(v) = self.max_value {
+            o.max_value = v;
+        }
+        if let Some(v) = self.cache {
+            o.cache = Some(v);
+        }
+        if let Some(v) = self.cycle {
+            o.cycle = v;
+        }
+    }
 }
 
 pub(crate) fn type_bounds(t: &TypeName) -> (i64, i64) {
@@ -132,7 +155,10 @@ impl Ingest<'_> {
             }
             "create" => self.create(&mut c, raw),
             "alter" => self.alter(&mut c, raw),
-            "drop" => self.drop(&mut c, raw),
+            "drop" => {
+                self.index_names_dirty = true;
+                self.drop(&mut c, raw)
+            }
             "comment" => self.comment(&mut c),
             "do" => self.do_block(&mut c, raw),
             _ => self.fallback(raw, "not a statement that changes the schema"),
@@ -153,7 +179,11 @@ impl Ingest<'_> {
             let lang = c.ident()?.0;
             if lang != "plpgsql" {
                 self.opaque("do block", "DO", raw);
-                self.warn("opaque-statement", format!("a DO block in {lang} is kept as an opaque statement"), raw.start);
+                self.warn(
+                    "opaque-statement",
+                    format!("a DO block in {lang} is kept as an opaque statement"),
+                    raw.start,
+                );
                 return Ok(Outcome::Understood);
             }
         }
@@ -232,11 +262,33 @@ impl Ingest<'_> {
         }
     }
 
+    /// The statement text from `start` to `end` with the name written at `name` replaced by
+    /// `qualified` (so the text means the same under any search_path).
+    pub(crate) fn qualified_text(&self, start: usize, end: usize, name: &WrittenName, qualified: &str) -> String {
+        if name.parts.len() > 1 || name.offset < start || name.end > end {
+            return self.src.get(start..end).unwrap_or("").to_string();
+        }
+        format!(
+            "{}{qualified}{}",
+            self.src.get(start..name.offset).unwrap_or(""),
+            self.src.get(name.end..end).unwrap_or("")
+        )
+    }
+
     pub(crate) fn opaque(&mut self, kind: &str, identity: &str, raw: &RawStatement) {
         let sql = raw.text(self.src).to_string();
+        self.opaque_text(kind, identity, sql);
+    }
+
+    pub(crate) fn opaque_text(&mut self, kind: &str, identity: &str, sql: String) {
         let obj = crate::model::OpaqueObject { kind: kind.into(), identity: identity.into(), sql };
         // The same statement again (CREATE OR REPLACE) replaces the earlier one.
-        if let Some(existing) = self.catalog.opaque.iter_mut().find(|o| o.kind == obj.kind && o.identity == obj.identity && identity != "DO") {
+        if let Some(existing) = self
+            .catalog
+            .opaque
+            .iter_mut()
+            .find(|o| !identity.is_empty() && identity != "DO" && o.kind == obj.kind && o.identity == obj.identity)
+        {
             *existing = obj;
         } else {
             self.catalog.opaque.push(obj);
@@ -245,6 +297,12 @@ impl Ingest<'_> {
 
     fn session_setting(&mut self, c: &mut Cursor<'_>) {
         // SET [SESSION|LOCAL] search_path {TO|=} a, b
+        if c.eat_kw("reset") {
+            if c.eat_kw("search_path") || c.eat_kw("all") {
+                self.set_search_path(&["public".to_string()]);
+            }
+            return;
+        }
         c.eat_kw("set");
         c.eat_kw("session");
         c.eat_kw("local");
@@ -269,8 +327,15 @@ impl Ingest<'_> {
     }
 
     fn set_search_path(&mut self, schemas: &[String]) {
-        let first = schemas.iter().find(|s| !s.is_empty() && s.as_str() != "pg_catalog" && s.as_str() != "\"$user\"" && s.as_str() != "$user");
-        self.default_schema = first.cloned().unwrap_or_else(|| "public".into());
+        let usable: Vec<String> = schemas
+            .iter()
+            .filter(|s| {
+                !s.is_empty() && s.as_str() != "pg_catalog" && s.as_str() != "\"$user\"" && s.as_str() != "$user"
+            })
+            .cloned()
+            .collect();
+        self.default_schema = usable.first().cloned().unwrap_or_else(|| "public".into());
+        self.search_path = usable;
     }
 
     fn select_set_config(&mut self, c: &mut Cursor<'_>) {
@@ -300,7 +365,11 @@ impl Ingest<'_> {
     fn create(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
         c.expect_kw("create")?;
         let or_replace = c.eat_kws(&["or", "replace"]);
-        if c.is_kw("temp") || c.is_kw("temporary") || c.is_kws(&["global", "temporary"]) || c.is_kws(&["local", "temporary"]) {
+        if c.is_kw("temp")
+            || c.is_kw("temporary")
+            || c.is_kws(&["global", "temporary"])
+            || c.is_kws(&["local", "temporary"])
+        {
             return Ok(Outcome::Ignored("temporary objects are not part of the schema".into()));
         }
         if c.eat_kw("unlogged") {
@@ -355,15 +424,37 @@ impl Ingest<'_> {
     /// (or sqlparser reads it), an error otherwise.
     fn create_other(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
         const KINDS: &[&[&str]] = &[
-            &["event", "trigger"], &["publication"], &["subscription"], &["cast"], &["rule"],
-            &["language"], &["trusted", "language"], &["procedural", "language"],
-            &["trusted", "procedural", "language"], &["operator", "class"], &["operator", "family"],
-            &["operator"], &["collation"], &["conversion"], &["default", "conversion"],
-            &["foreign", "data", "wrapper"], &["foreign", "table"], &["server"], &["statistics"],
-            &["text", "search", "configuration"], &["text", "search", "dictionary"],
-            &["text", "search", "parser"], &["text", "search", "template"], &["transform"],
-            &["access", "method"], &["user", "mapping"], &["tablespace"], &["role"], &["user"],
-            &["group"], &["database"],
+            &["event", "trigger"],
+            &["publication"],
+            &["subscription"],
+            &["cast"],
+            &["rule"],
+            &["language"],
+            &["trusted", "language"],
+            &["procedural", "language"],
+            &["trusted", "procedural", "language"],
+            &["operator", "class"],
+            &["operator", "family"],
+            &["operator"],
+            &["collation"],
+            &["conversion"],
+            &["default", "conversion"],
+            &["foreign", "data", "wrapper"],
+            &["foreign", "table"],
+            &["server"],
+            &["statistics"],
+            &["text", "search", "configuration"],
+            &["text", "search", "dictionary"],
+            &["text", "search", "parser"],
+            &["text", "search", "template"],
+            &["transform"],
+            &["access", "method"],
+            &["user", "mapping"],
+            &["tablespace"],
+            &["role"],
+            &["user"],
+            &["group"],
+            &["database"],
         ];
         for kind in KINDS {
             if c.is_kws(kind) {
@@ -378,9 +469,16 @@ impl Ingest<'_> {
                         match c.name() {
                             Ok(n) => {
                                 let mut s = n.parts.iter().map(|p| quote_ident(p)).collect::<Vec<_>>().join(".");
-                                if *kind == ["rule"] || *kind == ["event", "trigger"] {
-                                    // Rules are per table: `name ON table`.
-                                    let _ = &mut s;
+                                if *kind == ["rule"] {
+                                    // Rules are per table: `name ON table` (CREATE RULE r AS ON event TO table).
+                                    let to = (c.i..c.toks.len()).find(|&i| c.kw_at_index(i, "to"));
+                                    if let Some(i) = to {
+                                        let mut k = Cursor::new(c.src, c.toks, c.end, true);
+                                        k.i = i + 1;
+                                        if let Ok(t) = k.name() {
+                                            s = format!("{s} ON {}", self.qualify(&t));
+                                        }
+                                    }
                                 }
                                 s
                             }
@@ -388,14 +486,23 @@ impl Ingest<'_> {
                         }
                     }
                 };
-                let kind_text = kind.iter().filter(|w| !matches!(**w, "trusted" | "procedural")).copied().collect::<Vec<_>>().join(" ");
-                if matches!(kind_text.as_str(), "role" | "user" | "group" | "database" | "tablespace" | "user mapping") {
+                let kind_text = kind
+                    .iter()
+                    .filter(|w| !matches!(**w, "trusted" | "procedural"))
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if matches!(kind_text.as_str(), "role" | "user" | "group" | "database" | "tablespace" | "user mapping")
+                {
                     return Ok(Outcome::Ignored(format!("{kind_text}: cluster-wide, not part of the schema")));
                 }
                 self.opaque(&kind_text, &identity, raw);
                 self.note(
                     "opaque-statement",
-                    format!("CREATE {} is kept as an opaque statement: the model has no place for it", kind_text.to_ascii_uppercase()),
+                    format!(
+                        "CREATE {} is kept as an opaque statement: the model has no place for it",
+                        kind_text.to_ascii_uppercase()
+                    ),
                     raw.start,
                 );
                 return Ok(Outcome::Understood);
@@ -406,7 +513,11 @@ impl Ingest<'_> {
         }
         match sqlparser_check(raw.text(self.src)) {
             Ok(()) => {
-                self.opaque("statement", raw.text(self.src).split_whitespace().take(3).collect::<Vec<_>>().join(" ").as_str(), raw);
+                self.opaque(
+                    "statement",
+                    raw.text(self.src).split_whitespace().take(3).collect::<Vec<_>>().join(" ").as_str(),
+                    raw,
+                );
                 self.note("opaque-statement", "kept as an opaque statement: the model has no place for it", raw.start);
                 Ok(Outcome::Understood)
             }
@@ -424,17 +535,30 @@ impl Ingest<'_> {
         let name = self.qualify(&written);
         if self.catalog.tables.contains_key(&name) {
             if if_not_exists {
-                self.note("already-exists", format!("table {name} already exists: CREATE TABLE IF NOT EXISTS does nothing"), written.offset);
+                self.note(
+                    "already-exists",
+                    format!("table {name} already exists: CREATE TABLE IF NOT EXISTS does nothing"),
+                    written.offset,
+                );
                 return Ok(Outcome::Understood);
             }
             return Err(ParseError { offset: written.offset, message: format!("table {name} is already defined") });
         }
         if c.is_kw("as") || (c.is_kind(TokenKind::LParen) && is_create_table_as(c)) {
-            return Err(ParseError { offset: c.offset(), message: "CREATE TABLE ... AS a query: the columns of a query result cannot be known without running it".into() });
+            let start = c.toks.first().map_or(written.offset, |t| t.start);
+            let sql = self.qualified_text(start, c.end, &written, &name.to_string());
+            self.opaque_text("table as query", &name.to_string(), sql);
+            self.warn(
+                "opaque-statement",
+                format!("CREATE TABLE {name} AS a query: its columns cannot be known without running the query; kept as an opaque statement"),
+                written.offset,
+            );
+            return Ok(Outcome::Understood);
         }
         let mut table = Table::new(name.clone());
         table.unlogged = unlogged;
         self.expr_columns.clear();
+        self.expr_table = None;
         let mut pending: Vec<PendingConstraint> = Vec::new();
         let mut serials: Vec<(String, Serial)> = Vec::new();
         if c.eat_kw("partition") {
@@ -457,13 +581,17 @@ impl Ingest<'_> {
                 }
             }
             self.expr_columns = table.columns.iter().map(|(k, v)| (k.clone(), v.data_type.clone())).collect();
+            self.expr_table = None;
             if c.is_kind(TokenKind::LParen) {
                 self.table_elements(c, &mut table, &mut pending, &mut serials, true)?;
             }
             let bound = self.partition_bound(c)?;
             table.partition_of = Some(PartitionOf { parent, bound });
         } else if c.is_kw("of") {
-            return Err(ParseError { offset: c.offset(), message: "typed tables (CREATE TABLE ... OF type) are not supported".into() });
+            return Err(ParseError {
+                offset: c.offset(),
+                message: "typed tables (CREATE TABLE ... OF type) are not supported".into(),
+            });
         } else {
             self.table_elements(c, &mut table, &mut pending, &mut serials, false)?;
         }
@@ -474,7 +602,15 @@ impl Ingest<'_> {
             self.make_serial(&name, &col, kind);
         }
         // Identity columns get their sequence's name and normalised options.
-        let identity_columns: Vec<String> = self.catalog.tables[&name].columns.values().filter(|c| c.identity.is_some()).map(|c| c.name.clone()).collect();
+        let identity_columns: Vec<String> = self.catalog.tables[&name]
+            .columns
+            .values()
+            .filter(|c| c.identity.is_some())
+            .map(|c| c.name.clone())
+            .collect();
+        if !identity_columns.is_empty() {
+            self.index_names_dirty = true;
+        }
         for col in identity_columns {
             if let Some(mut cd) = self.catalog.tables.get(&name).and_then(|t| t.columns.get(&col)).cloned() {
                 self.settle_identity(&name, &mut cd);
@@ -545,7 +681,14 @@ impl Ingest<'_> {
         }
         c.expect_kws(&["for", "values"])?;
         let start = c.i;
-        let (_, end) = c.until(|k, i| k.kw_at_index(i, "partition") || k.kw_at_index(i, "with") && !k.kw_at_index(start, "with") && i > start + 1 && k.kind_at_index(i + 1) == Some(TokenKind::LParen) && k.kw_at_index(i - 1, ")"))?;
+        let (_, end) = c.until(|k, i| {
+            k.kw_at_index(i, "partition")
+                || k.kw_at_index(i, "with")
+                    && !k.kw_at_index(start, "with")
+                    && i > start + 1
+                    && k.kind_at_index(i + 1) == Some(TokenKind::LParen)
+                    && k.kw_at_index(i - 1, ")")
+        })?;
         let text = expr_text(c, start, end, false);
         Ok(format!("FOR VALUES {text}"))
     }
@@ -563,9 +706,7 @@ impl Ingest<'_> {
             return Ok(());
         }
         loop {
-            if c.is_kw("constraint") || c.is_kw("primary") || c.is_kw("unique") || c.is_kw("check")
-                || c.is_kw("foreign") || c.is_kw("exclude")
-            {
+            if c.is_any_kw(&["constraint", "primary", "unique", "check", "foreign", "exclude"]) {
                 let name = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
                 let p = self.table_constraint(c, name)?;
                 pending.push(p);
@@ -575,18 +716,29 @@ impl Ingest<'_> {
                 let offset = c.offset();
                 let (col_name, truncated) = c.ident()?;
                 if truncated {
-                    self.note("identifier-truncated", format!("column name `{col_name}` was longer than 63 bytes and is truncated"), offset);
+                    self.note(
+                        "identifier-truncated",
+                        format!("column name `{col_name}` was longer than 63 bytes and is truncated"),
+                        offset,
+                    );
                 }
                 if partition && c.eat_kws(&["with", "options"]) || partition && table.columns.contains_key(&col_name) {
                     // A partition's column options: constraints and defaults on an inherited column.
-                    let mut col = table.columns.get(&col_name).cloned().unwrap_or_else(|| Column::new(col_name.clone(), builtin("text")));
+                    let mut col = table
+                        .columns
+                        .get(&col_name)
+                        .cloned()
+                        .unwrap_or_else(|| Column::new(col_name.clone(), builtin("text")));
                     self.column_constraints(c, table, &mut col, pending)?;
                     table.columns.insert(col_name, col);
                 } else {
                     if table.columns.contains_key(&col_name) {
                         let inherited = !table.inherits.is_empty();
                         if !inherited {
-                            return Err(ParseError { offset, message: format!("column \"{col_name}\" specified more than once") });
+                            return Err(ParseError {
+                                offset,
+                                message: format!("column \"{col_name}\" specified more than once"),
+                            });
                         }
                     }
                     let (data_type, serial) = parse_type(c, &self.default_schema)?;
@@ -640,11 +792,7 @@ impl Ingest<'_> {
                         c.i += 1;
                         let (a, b) = paren_tokens(c)?;
                         let expression = self.cond(c, a, b);
-                        let stored = if c.eat_kw("stored") {
-                            true
-                        } else {
-                            !c.eat_kw("virtual")
-                        };
+                        let stored = if c.eat_kw("stored") { true } else { !c.eat_kw("virtual") };
                         col.generated = Some(Generated { expression, stored });
                         continue;
                     }
@@ -743,7 +891,12 @@ impl Ingest<'_> {
     }
 
     /// Sequence options in any order; stops at a token that is not one.
-    pub(crate) fn sequence_options(&mut self, c: &mut Cursor<'_>, w: &mut WrittenSequenceOptions, in_parens: bool) -> PResult<()> {
+    pub(crate) fn sequence_options(
+        &mut self,
+        c: &mut Cursor<'_>,
+        w: &mut WrittenSequenceOptions,
+        in_parens: bool,
+    ) -> PResult<()> {
         loop {
             if c.eat_kw("as") {
                 w.data_type = Some(parse_type(c, &self.default_schema)?.0);
@@ -819,7 +972,10 @@ impl Ingest<'_> {
             let mut definition = format!("EXCLUDE USING {method} ({elements})");
             let (include, _) = self.index_parameters(c)?;
             if !include.is_empty() {
-                definition.push_str(&format!(" INCLUDE ({})", include.iter().map(|s| quote_ident(s)).collect::<Vec<_>>().join(", ")));
+                definition.push_str(&format!(
+                    " INCLUDE ({})",
+                    include.iter().map(|s| quote_ident(s)).collect::<Vec<_>>().join(", ")
+                ));
             }
             if c.eat_kw("where") {
                 let (a, b) = paren_tokens(c)?;
@@ -852,11 +1008,18 @@ impl Ingest<'_> {
         }
     }
 
-    fn references(&mut self, c: &mut Cursor<'_>, columns: Vec<String>, name: Option<String>, offset: usize) -> PResult<PendingConstraint> {
+    fn references(
+        &mut self,
+        c: &mut Cursor<'_>,
+        columns: Vec<String>,
+        name: Option<String>,
+        offset: usize,
+    ) -> PResult<PendingConstraint> {
         c.expect_kw("references")?;
         let t = c.name()?;
         let references = self.qualify(&t);
-        let (referenced_columns, by_pk) = if c.is_kind(TokenKind::LParen) { (c.ident_list()?, false) } else { (Vec::new(), true) };
+        let (referenced_columns, by_pk) =
+            if c.is_kind(TokenKind::LParen) { (c.ident_list()?, false) } else { (Vec::new(), true) };
         let mut on_delete = ReferentialAction::NoAction;
         let mut on_update = ReferentialAction::NoAction;
         let mut match_full = false;
@@ -913,17 +1076,27 @@ impl Ingest<'_> {
         // A foreign key without columns references the primary key.
         if let ConstraintKind::ForeignKey { references, referenced_columns, .. } = &mut p.kind {
             if p.references_primary_key {
-                let pk = self.catalog.tables.get(references).and_then(|t| t.primary_key()).and_then(|k| match &k.kind {
-                    ConstraintKind::PrimaryKey { columns, .. } => Some(columns.clone()),
-                    _ => None,
-                });
+                let pk =
+                    self.catalog.tables.get(references).and_then(|t| t.primary_key()).and_then(|k| match &k.kind {
+                        ConstraintKind::PrimaryKey { columns, .. } => Some(columns.clone()),
+                        _ => None,
+                    });
                 match pk {
                     Some(cols) => *referenced_columns = cols,
                     None => {
-                        return Err(ParseError {
-                            offset: p.offset,
-                            message: format!("there is no primary key for referenced table {references}"),
-                        });
+                        // A migration read alone references tables defined by earlier ones: the
+                        // rest of the statement is kept, this foreign key cannot be.
+                        let message = if self.catalog.tables.contains_key(references) {
+                            format!(
+                                "there is no primary key for referenced table {references}: the foreign key is left out of the model"
+                            )
+                        } else {
+                            format!(
+                                "referenced table {references} is not defined here: the foreign key is left out of the model"
+                            )
+                        };
+                        self.warn("unresolved-reference", message, p.offset);
+                        return Ok(());
                     }
                 }
             }
@@ -944,16 +1117,26 @@ impl Ingest<'_> {
             cols.into_iter().find(|c| !t.columns.contains_key(*c)).cloned()
         };
         if let Some(m) = missing {
-            return Err(ParseError { offset: p.offset, message: format!("column \"{m}\" named in key does not exist in {table}") });
+            return Err(ParseError {
+                offset: p.offset,
+                message: format!("column \"{m}\" named in key does not exist in {table}"),
+            });
         }
         let name = match p.name.take() {
             Some(n) => n,
             None => self.choose_constraint_name(table, &p),
         };
         if self.catalog.tables[table].constraints.contains_key(&name) {
-            return Err(ParseError { offset: p.offset, message: format!("constraint \"{name}\" for relation {table} already exists") });
+            return Err(ParseError {
+                offset: p.offset,
+                message: format!("constraint \"{name}\" for relation {table} already exists"),
+            });
         }
-        let t = self.catalog.tables.get_mut(table).ok_or_else(|| ParseError { offset: p.offset, message: format!("table {table} is not defined") })?;
+        let t = self
+            .catalog
+            .tables
+            .get_mut(table)
+            .ok_or_else(|| ParseError { offset: p.offset, message: format!("table {table} is not defined") })?;
         if let ConstraintKind::PrimaryKey { columns, .. } = &p.kind {
             for col in columns {
                 if let Some(cd) = t.columns.get_mut(col) {
@@ -961,6 +1144,12 @@ impl Ingest<'_> {
                 }
             }
         }
+        let index_backed = matches!(
+            p.kind,
+            ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. }
+        );
+        let schema = table.schema.clone();
+        let constraint_name = name.clone();
         t.constraints.insert(
             name.clone(),
             Constraint {
@@ -972,6 +1161,9 @@ impl Ingest<'_> {
                 comment: None,
             },
         );
+        if index_backed {
+            self.note_index_name(&schema, &constraint_name);
+        }
         Ok(())
     }
 
@@ -983,14 +1175,20 @@ impl Ingest<'_> {
             }
             ConstraintKind::Unique { columns, .. } => {
                 let cols: Vec<Option<String>> = columns.iter().map(|c| Some(c.clone())).collect();
-                choose_name(&table.name, Some(&index_column_names(&cols)), "key", |n| self.relation_name_taken(&schema, n))
+                choose_name(&table.name, Some(&index_column_names(&cols)), "key", |n| {
+                    self.relation_name_taken(&schema, n)
+                })
             }
             ConstraintKind::Exclude { definition } => {
                 let cols = exclude_column_names(definition);
-                choose_name(&table.name, Some(&index_column_names(&cols)), "excl", |n| self.relation_name_taken(&schema, n))
+                choose_name(&table.name, Some(&index_column_names(&cols)), "excl", |n| {
+                    self.relation_name_taken(&schema, n)
+                })
             }
             ConstraintKind::ForeignKey { columns, .. } => {
-                choose_name(&table.name, Some(&join_limited(columns)), "fkey", |n| self.constraint_name_taken(&schema, n))
+                choose_name(&table.name, Some(&join_limited(columns)), "fkey", |n| {
+                    self.constraint_name_taken(&schema, n)
+                })
             }
             ConstraintKind::Check { expression, .. } => {
                 let column = p.column.clone().or_else(|| {
@@ -1003,16 +1201,73 @@ impl Ingest<'_> {
         }
     }
 
+    /// Rebuilds the set of index-like relation names if something may have changed it.
+    pub(crate) fn refresh_index_names(&mut self) {
+        if !self.index_names_dirty {
+            return;
+        }
+        let mut set: std::collections::HashMap<String, std::collections::HashSet<String>> = Default::default();
+        for t in self.catalog.tables.values() {
+            let names = set.entry(t.name.schema.clone()).or_default();
+            for n in t.indexes.keys() {
+                names.insert(n.clone());
+            }
+            for (n, c) in &t.constraints {
+                if matches!(
+                    c.kind,
+                    ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. }
+                ) {
+                    names.insert(n.clone());
+                }
+            }
+            for c in t.columns.values() {
+                if let Some(s) = c.identity.as_ref().and_then(|i| i.sequence.as_ref()) {
+                    set.entry(s.schema.clone()).or_default().insert(s.name.clone());
+                }
+            }
+        }
+        for v in self.catalog.views.values() {
+            let names = set.entry(v.name.schema.clone()).or_default();
+            for n in v.indexes.keys() {
+                names.insert(n.clone());
+            }
+        }
+        self.index_names = set;
+        self.index_names_dirty = false;
+    }
+
+    /// Records a new index-like name (keeps the set current without a rebuild).
+    pub(crate) fn note_index_name(&mut self, schema: &str, name: &str) {
+        if !self.index_names_dirty {
+            self.index_names.entry(schema.to_string()).or_default().insert(name.to_string());
+        }
+    }
+
     /// Is a relation (table, index, sequence, view) of this name in the schema?
     pub(crate) fn relation_name_taken(&self, schema: &str, name: &str) -> bool {
         let q = QualifiedName::new(schema, name);
-        if self.catalog.tables.contains_key(&q) || self.catalog.sequences.contains_key(&q) || self.catalog.views.contains_key(&q) {
+        if self.catalog.tables.contains_key(&q)
+            || self.catalog.sequences.contains_key(&q)
+            || self.catalog.views.contains_key(&q)
+        {
             return true;
+        }
+        if !self.index_names_dirty {
+            return self.index_names.get(schema).is_some_and(|names| names.contains(name));
         }
         self.catalog.tables.values().filter(|t| t.name.schema == schema).any(|t| {
             t.indexes.contains_key(name)
-                || t.constraints.get(name).is_some_and(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. }))
-                || t.columns.values().any(|c| c.identity.as_ref().and_then(|i| i.sequence.as_ref()).is_some_and(|s| s.name == name))
+                || t.constraints.get(name).is_some_and(|c| {
+                    matches!(
+                        c.kind,
+                        ConstraintKind::PrimaryKey { .. }
+                            | ConstraintKind::Unique { .. }
+                            | ConstraintKind::Exclude { .. }
+                    )
+                })
+                || t.columns
+                    .values()
+                    .any(|c| c.identity.as_ref().and_then(|i| i.sequence.as_ref()).is_some_and(|s| s.name == name))
         }) || self.catalog.views.values().filter(|v| v.name.schema == schema).any(|v| v.indexes.contains_key(name))
     }
 
@@ -1069,6 +1324,7 @@ impl Ingest<'_> {
             return self.alter_sequence(c);
         }
         if c.is_kw("index") {
+            self.index_names_dirty = true;
             return self.alter_index(c);
         }
         if c.is_kw("type") {
@@ -1122,8 +1378,15 @@ impl Ingest<'_> {
             c.expect_kws(&["rename", "to"])?;
             let (new, _) = c.ident()?;
             let tbl = self.table_mut(&table, t.offset)?;
-            let mut trig = tbl.triggers.shift_remove_or(&old).ok_or_else(|| ParseError { offset: t.offset, message: format!("trigger \"{old}\" for table {table} does not exist") })?;
-            trig.definition = trig.definition.replacen(&format!("CREATE TRIGGER {} ", quote_ident(&old)), &format!("CREATE TRIGGER {} ", quote_ident(&new)), 1);
+            let mut trig = tbl.triggers.shift_remove_or(&old).ok_or_else(|| ParseError {
+                offset: t.offset,
+                message: format!("trigger \"{old}\" for table {table} does not exist"),
+            })?;
+            trig.definition = trig.definition.replacen(
+                &format!("CREATE TRIGGER {} ", quote_ident(&old)),
+                &format!("CREATE TRIGGER {} ", quote_ident(&new)),
+                1,
+            );
             trig.name = new.clone();
             tbl.triggers.insert(new, trig);
             return Ok(Outcome::Understood);
@@ -1134,10 +1397,21 @@ impl Ingest<'_> {
         if c.is_kws(&["default", "privileges"]) {
             return Ok(Outcome::Ignored("privileges are not part of the model".into()));
         }
-        if c.is_kw("role") || c.is_kw("user") || c.is_kw("database") || c.is_kw("system") || c.is_kw("group") || c.is_kw("tablespace") {
+        if c.is_any_kw(&["role", "user", "database", "system", "group", "tablespace"]) {
             return Ok(Outcome::Ignored("cluster-wide setting: not part of the schema".into()));
         }
-        if c.is_kw("language") || c.is_kws(&["procedural", "language"]) || c.is_kw("publication") || c.is_kws(&["event", "trigger"]) || c.is_kw("operator") || c.is_kw("collation") || c.is_kw("server") || c.is_kw("subscription") || c.is_kws(&["text", "search"]) || c.is_kws(&["foreign", "data"]) || c.is_kw("statistics") {
+        if c.is_kw("language")
+            || c.is_kws(&["procedural", "language"])
+            || c.is_kw("publication")
+            || c.is_kws(&["event", "trigger"])
+            || c.is_kw("operator")
+            || c.is_kw("collation")
+            || c.is_kw("server")
+            || c.is_kw("subscription")
+            || c.is_kws(&["text", "search"])
+            || c.is_kws(&["foreign", "data"])
+            || c.is_kw("statistics")
+        {
             self.opaque("alter", &raw.text(self.src).split_whitespace().take(4).collect::<Vec<_>>().join(" "), raw);
             self.note("opaque-statement", "kept as an opaque statement: the model has no place for it", raw.start);
             return Ok(Outcome::Understood);
@@ -1146,22 +1420,47 @@ impl Ingest<'_> {
     }
 
     /// The columns a condition on this table sees, with their types.
+    /// (Read from the catalog only when a condition needs them.)
     pub(crate) fn set_expr_columns(&mut self, table: &QualifiedName) {
-        self.expr_columns = self
-            .catalog
-            .tables
-            .get(table)
-            .map(|t| t.columns.iter().map(|(k, v)| (k.clone(), v.data_type.clone())).collect())
-            .unwrap_or_default();
+        self.expr_columns.clear();
+        self.expr_table = Some(table.clone());
     }
 
     /// A condition over the columns in scope, as PostgreSQL prints it.
     pub(crate) fn cond(&self, c: &Cursor<'_>, a: usize, b: usize) -> String {
-        super::expr::condition_text_typed(c, a, b, &self.expr_columns, false)
+        match self.expr_table.as_ref().and_then(|t| self.catalog.tables.get(t)) {
+            Some(t) => {
+                let mut cols: std::collections::BTreeMap<String, TypeName> =
+                    t.columns.iter().map(|(k, v)| (k.clone(), v.data_type.clone())).collect();
+                cols.extend(self.expr_columns.iter().map(|(k, v)| (k.clone(), v.clone())));
+                super::expr::condition_text_typed(c, a, b, &cols, false)
+            }
+            None => super::expr::condition_text_typed(c, a, b, &self.expr_columns, false),
+        }
+    }
+
+    /// Partitions and inheritance children of a table, and theirs, recursively.
+    pub(crate) fn children_of(&self, table: &QualifiedName) -> Vec<QualifiedName> {
+        let mut out: Vec<QualifiedName> = Vec::new();
+        let mut frontier = vec![table.clone()];
+        while let Some(parent) = frontier.pop() {
+            for t in self.catalog.tables.values() {
+                let is_child =
+                    t.partition_of.as_ref().is_some_and(|p| p.parent == parent) || t.inherits.contains(&parent);
+                if is_child && !out.contains(&t.name) && &t.name != table {
+                    out.push(t.name.clone());
+                    frontier.push(t.name.clone());
+                }
+            }
+        }
+        out
     }
 
     pub(crate) fn table_mut(&mut self, name: &QualifiedName, offset: usize) -> PResult<&mut Table> {
-        self.catalog.tables.get_mut(name).ok_or_else(|| ParseError { offset, message: format!("relation {name} does not exist") })
+        self.catalog
+            .tables
+            .get_mut(name)
+            .ok_or_else(|| ParseError { offset, message: format!("relation {name} does not exist") })
     }
 
     fn alter_table(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
@@ -1180,12 +1479,19 @@ impl Ingest<'_> {
                 return self.alter_table_on_other(c, &table, raw);
             }
             if if_exists {
-                self.note("unknown-table", format!("table {table} does not exist: ALTER TABLE IF EXISTS does nothing"), written.offset);
+                self.note(
+                    "unknown-table",
+                    format!("table {table} does not exist: ALTER TABLE IF EXISTS does nothing"),
+                    written.offset,
+                );
                 return Ok(Outcome::Understood);
             }
             return Err(ParseError { offset: written.offset, message: format!("relation {table} does not exist") });
         }
         self.set_expr_columns(&table);
+        if c.is_kw("rename") || c.is_kws(&["set", "schema"]) {
+            self.index_names_dirty = true;
+        }
         // RENAME forms take the whole statement.
         if c.eat_kw("rename") {
             if c.eat_kw("to") {
@@ -1198,7 +1504,10 @@ impl Ingest<'_> {
                 c.expect_kw("to")?;
                 let (new, _) = c.ident()?;
                 let t = self.table_mut(&table, written.offset)?;
-                let mut con = t.constraints.remove(&old).ok_or_else(|| ParseError { offset: written.offset, message: format!("constraint \"{old}\" of relation {table} does not exist") })?;
+                let mut con = t.constraints.remove(&old).ok_or_else(|| ParseError {
+                    offset: written.offset,
+                    message: format!("constraint \"{old}\" of relation {table} does not exist"),
+                })?;
                 con.name = new.clone();
                 t.constraints.insert(new, con);
                 return Ok(Outcome::Understood);
@@ -1207,6 +1516,11 @@ impl Ingest<'_> {
             let (old, _) = c.ident()?;
             c.expect_kw("to")?;
             let (new, _) = c.ident()?;
+            for child in self.children_of(&table) {
+                if self.catalog.tables.get(&child).is_some_and(|t| t.columns.contains_key(&old)) {
+                    self.rename_column(&child, &old, &new, written.offset)?;
+                }
+            }
             self.rename_column(&table, &old, &new, written.offset)?;
             return Ok(Outcome::Understood);
         }
@@ -1226,7 +1540,12 @@ impl Ingest<'_> {
         Ok(Outcome::Understood)
     }
 
-    fn alter_table_on_other(&mut self, c: &mut Cursor<'_>, name: &QualifiedName, raw: &RawStatement) -> PResult<Outcome> {
+    fn alter_table_on_other(
+        &mut self,
+        c: &mut Cursor<'_>,
+        name: &QualifiedName,
+        raw: &RawStatement,
+    ) -> PResult<Outcome> {
         if c.eat_kws(&["rename", "to"]) {
             let (new, _) = c.ident()?;
             let new_name = name.sibling(new);
@@ -1244,9 +1563,29 @@ impl Ingest<'_> {
 
     fn alter_table_action(&mut self, c: &mut Cursor<'_>, table: &mut QualifiedName, raw: &RawStatement) -> PResult<()> {
         let offset = c.offset();
+        // Only actions that drop or rename can free or change an index-like name; additions keep
+        // the set current themselves.
+        let changes_names = !c.is_kw("add")
+            && !(c.is_kw("alter")
+                && !c.toks[c.i..]
+                    .iter()
+                    .any(|t| t.kind == TokenKind::Word && c.text(t).eq_ignore_ascii_case("identity")))
+            && !c.is_kw("enable")
+            && !c.is_kw("disable")
+            && !c.is_kw("force")
+            && !c.is_kw("validate")
+            && !c.is_kw("replica")
+            && !c.is_kw("set")
+            && !c.is_kw("reset")
+            && !c.is_kw("attach")
+            && !c.is_kw("detach")
+            && !c.is_kw("cluster");
+        if changes_names {
+            self.index_names_dirty = true;
+        }
         let _ = raw;
         if c.eat_kw("add") {
-            if c.is_kw("constraint") || c.is_kw("primary") || c.is_kw("unique") || c.is_kw("check") || c.is_kw("foreign") || c.is_kw("exclude") {
+            if c.is_any_kw(&["constraint", "primary", "unique", "check", "foreign", "exclude"]) {
                 let name = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
                 if c.is_kw("unique") || c.is_kws(&["primary", "key"]) {
                     // ADD ... USING INDEX name
@@ -1271,18 +1610,40 @@ impl Ingest<'_> {
                     c.until(|k, i| k.kind_at_index(i) == Some(TokenKind::Comma))?;
                     return Ok(());
                 }
-                return Err(ParseError { offset, message: format!("column \"{col_name}\" of relation {table} already exists") });
+                return Err(ParseError {
+                    offset,
+                    message: format!("column \"{col_name}\" of relation {table} already exists"),
+                });
             }
             let (data_type, serial) = parse_type(c, &self.default_schema)?;
             self.expr_columns.insert(col_name.clone(), data_type.clone());
             let mut col = Column::new(col_name.clone(), data_type);
             let mut pend = Vec::new();
-            let snapshot = self.catalog.tables.get(table).cloned().ok_or_else(|| ParseError { offset, message: format!("relation {table} does not exist") })?;
+            let snapshot = self
+                .catalog
+                .tables
+                .get(table)
+                .cloned()
+                .ok_or_else(|| ParseError { offset, message: format!("relation {table} does not exist") })?;
             self.column_constraints(c, &snapshot, &mut col, &mut pend)?;
             if serial.is_some() {
                 col.not_null = true;
             }
             self.settle_identity(table, &mut col);
+            if col.identity.is_some() {
+                self.index_names_dirty = true;
+            }
+            // Partitions and inheritance children get the column too.
+            for child in self.children_of(table) {
+                if let Some(t) = self.catalog.tables.get_mut(&child) {
+                    if !t.columns.contains_key(&col_name) {
+                        let mut cc = col.clone();
+                        cc.identity = None;
+                        cc.comment = None;
+                        t.columns.insert(col_name.clone(), cc);
+                    }
+                }
+            }
             self.table_mut(table, offset)?.columns.insert(col_name.clone(), col);
             if let Some(kind) = serial {
                 self.make_serial(table, &col_name, kind);
@@ -1300,7 +1661,10 @@ impl Ingest<'_> {
                 c.eat_kw("restrict");
                 let t = self.table_mut(table, offset)?;
                 if t.constraints.remove(&name).is_none() && !if_exists {
-                    return Err(ParseError { offset, message: format!("constraint \"{name}\" of relation {table} does not exist") });
+                    return Err(ParseError {
+                        offset,
+                        message: format!("constraint \"{name}\" of relation {table} does not exist"),
+                    });
                 }
                 return Ok(());
             }
@@ -1314,7 +1678,13 @@ impl Ingest<'_> {
                 if if_exists {
                     return Ok(());
                 }
-                return Err(ParseError { offset, message: format!("column \"{name}\" of relation {table} does not exist") });
+                return Err(ParseError {
+                    offset,
+                    message: format!("column \"{name}\" of relation {table} does not exist"),
+                });
+            }
+            for child in self.children_of(table) {
+                self.drop_column(&child, &name, cascade);
             }
             self.drop_column(table, &name, cascade);
             return Ok(());
@@ -1323,7 +1693,10 @@ impl Ingest<'_> {
             c.eat_kw("column");
             let (col, _) = c.ident()?;
             if !self.catalog.tables.get(table).is_some_and(|t| t.columns.contains_key(&col)) {
-                return Err(ParseError { offset, message: format!("column \"{col}\" of relation {table} does not exist") });
+                return Err(ParseError {
+                    offset,
+                    message: format!("column \"{col}\" of relation {table} does not exist"),
+                });
             }
             if c.eat_kws(&["set", "default"]) {
                 let (a, b) = c.until(|k, i| k.kind_at_index(i) == Some(TokenKind::Comma))?;
@@ -1371,6 +1744,9 @@ impl Ingest<'_> {
                 cd.identity = Some(Identity { always, sequence, options });
                 cd.not_null = true;
                 self.settle_identity(table, &mut cd);
+                if let Some(seq) = cd.identity.as_ref().and_then(|i| i.sequence.clone()) {
+                    self.note_index_name(&seq.schema, &seq.name);
+                }
                 *self.column_mut(table, &col, offset)? = cd;
                 return Ok(());
             }
@@ -1386,7 +1762,12 @@ impl Ingest<'_> {
             }
             if c.eat_kws(&["set", "generated"]) || c.is_kw("set") || c.is_kw("restart") || c.is_kw("reset") {
                 // SET STATISTICS / SET STORAGE / SET (options) / identity option changes.
-                if c.is_kws(&["set", "statistics"]) || c.is_kws(&["set", "storage"]) || c.is_kws(&["set", "compression"]) || c.is_kw("reset") || c.is_kws(&["set", "("]) {
+                if c.is_kws(&["set", "statistics"])
+                    || c.is_kws(&["set", "storage"])
+                    || c.is_kws(&["set", "compression"])
+                    || c.is_kw("reset")
+                    || c.is_kws(&["set", "("])
+                {
                     c.until(|k, i| k.kind_at_index(i) == Some(TokenKind::Comma))?;
                     return Ok(());
                 }
@@ -1395,7 +1776,9 @@ impl Ingest<'_> {
                 loop {
                     if c.eat_kws(&["set", "generated", "always"]) || c.eat_kws(&["generated", "always"]) {
                         always = Some(true);
-                    } else if c.eat_kws(&["set", "generated", "by", "default"]) || c.eat_kws(&["generated", "by", "default"]) {
+                    } else if c.eat_kws(&["set", "generated", "by", "default"])
+                        || c.eat_kws(&["generated", "by", "default"])
+                    {
                         always = Some(false);
                     } else if c.eat_kw("set") {
                         self.sequence_options(c, &mut w, false)?;
@@ -1412,12 +1795,7 @@ impl Ingest<'_> {
                         id.always = a;
                     }
                     let mut o = id.options.clone();
-                    if let Some(v) = w.increment { o.increment = Some(v); }
-                    if let Some(v) = w.start { o.start = Some(v); }
-                    if let Some(v) = w.min_value { o.min_value = v; }
-                    if let Some(v) = w.max_value { o.max_value = v; }
-                    if let Some(v) = w.cache { o.cache = Some(v); }
-                    if let Some(v) = w.cycle { o.cycle = v; }
+                    w.apply_to(&mut o);
                     id.options = normalize_sequence_options(&ty, &o);
                 }
                 return Ok(());
@@ -1429,7 +1807,12 @@ impl Ingest<'_> {
             let t = self.table_mut(table, offset)?;
             match t.constraints.get_mut(&name) {
                 Some(con) => con.not_valid = false,
-                None => return Err(ParseError { offset, message: format!("constraint \"{name}\" of relation {table} does not exist") }),
+                None => {
+                    return Err(ParseError {
+                        offset,
+                        message: format!("constraint \"{name}\" of relation {table} does not exist"),
+                    });
+                }
             }
             return Ok(());
         }
@@ -1491,7 +1874,10 @@ impl Ingest<'_> {
                     trig.enabled = enable;
                     return Ok(());
                 }
-                return Err(ParseError { offset, message: format!("trigger \"{name}\" for table {table} does not exist") });
+                return Err(ParseError {
+                    offset,
+                    message: format!("trigger \"{name}\" for table {table} does not exist"),
+                });
             }
             if c.eat_kw("rule") {
                 c.ident()?;
@@ -1525,29 +1911,62 @@ impl Ingest<'_> {
         }
         if c.eat_kw("reset") {
             let (a, b) = paren_tokens(c)?;
-            let names: Vec<String> = (a..b).filter_map(|i| if c.kind_at_index(i) == Some(TokenKind::Word) { Some(c.text(&c.toks[i]).to_ascii_lowercase()) } else { None }).collect();
+            let names: Vec<String> = (a..b)
+                .filter_map(|i| {
+                    if c.kind_at_index(i) == Some(TokenKind::Word) {
+                        Some(c.text(&c.toks[i]).to_ascii_lowercase())
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             let t = self.table_mut(table, offset)?;
             t.options.retain(|o| !names.iter().any(|n| o.split('=').next() == Some(n.as_str())));
             return Ok(());
         }
-        if c.eat_kw("cluster") || c.is_kw("inherit") || c.is_kws(&["no", "inherit"]) || c.is_kw("owner") || c.is_kw("of") || c.is_kws(&["not", "of"]) {
+        if c.eat_kw("cluster")
+            || c.is_kw("inherit")
+            || c.is_kws(&["no", "inherit"])
+            || c.is_kw("owner")
+            || c.is_kw("of")
+            || c.is_kws(&["not", "of"])
+        {
             c.until(|k, i| k.kind_at_index(i) == Some(TokenKind::Comma))?;
             return Ok(());
         }
         c.error("unsupported ALTER TABLE action")
     }
 
-    fn constraint_using_index(&mut self, table: &QualifiedName, name: Option<String>, is_pk: bool, idx: &str, c: &mut Cursor<'_>, offset: usize) -> PResult<()> {
+    fn constraint_using_index(
+        &mut self,
+        table: &QualifiedName,
+        name: Option<String>,
+        is_pk: bool,
+        idx: &str,
+        c: &mut Cursor<'_>,
+        offset: usize,
+    ) -> PResult<()> {
         let t = self.table_mut(table, offset)?;
-        let index = t.indexes.remove(idx).ok_or_else(|| ParseError { offset, message: format!("index \"{idx}\" does not exist on {table}") })?;
-        let columns: Vec<String> = index.keys.iter().filter_map(|k| match &k.expression {
-            IndexKeyExpr::Column(c) => Some(c.clone()),
-            IndexKeyExpr::Expression(_) => None,
-        }).collect();
+        let index = t
+            .indexes
+            .remove(idx)
+            .ok_or_else(|| ParseError { offset, message: format!("index \"{idx}\" does not exist on {table}") })?;
+        let columns: Vec<String> = index
+            .keys
+            .iter()
+            .filter_map(|k| match &k.expression {
+                IndexKeyExpr::Column(c) => Some(c.clone()),
+                IndexKeyExpr::Expression(_) => None,
+            })
+            .collect();
         let kind = if is_pk {
             ConstraintKind::PrimaryKey { columns, include: index.include.clone() }
         } else {
-            ConstraintKind::Unique { columns, include: index.include.clone(), nulls_not_distinct: index.nulls_not_distinct }
+            ConstraintKind::Unique {
+                columns,
+                include: index.include.clone(),
+                nulls_not_distinct: index.nulls_not_distinct,
+            }
         };
         let mut p = pending(Some(name.unwrap_or_else(|| idx.to_string())), kind, offset);
         self.constraint_attributes(c, &mut p)?;
@@ -1555,11 +1974,10 @@ impl Ingest<'_> {
     }
 
     fn column_mut(&mut self, table: &QualifiedName, col: &str, offset: usize) -> PResult<&mut Column> {
-        self.catalog
-            .tables
-            .get_mut(table)
-            .and_then(|t| t.columns.get_mut(col))
-            .ok_or_else(|| ParseError { offset, message: format!("column \"{col}\" of relation {table} does not exist") })
+        self.catalog.tables.get_mut(table).and_then(|t| t.columns.get_mut(col)).ok_or_else(|| ParseError {
+            offset,
+            message: format!("column \"{col}\" of relation {table} does not exist"),
+        })
     }
 
     fn drop_column(&mut self, table: &QualifiedName, name: &str, cascade: bool) {
@@ -1591,7 +2009,11 @@ impl Ingest<'_> {
         if t.columns.contains_key(new) {
             return Err(ParseError { offset, message: format!("column \"{new}\" of relation {table} already exists") });
         }
-        let mut col = t.columns.shift_remove_index(idx).map(|(_, c)| c).ok_or_else(|| ParseError { offset, message: "column vanished".into() })?;
+        let mut col = t
+            .columns
+            .shift_remove_index(idx)
+            .map(|(_, c)| c)
+            .ok_or_else(|| ParseError { offset, message: "column vanished".into() })?;
         col.name = new.to_string();
         t.columns.shift_insert(idx.min(t.columns.len()), new.to_string(), col);
         let rename = |v: &mut String| {
@@ -1747,6 +2169,7 @@ impl Ingest<'_> {
         if !self.catalog.tables.contains_key(&table) && !is_view {
             return Err(ParseError { offset: tw.offset, message: format!("relation {table} does not exist") });
         }
+        self.refresh_index_names();
         let schema = table.schema.clone();
         let index_name = match &name {
             Some(n) => {
@@ -1760,7 +2183,11 @@ impl Ingest<'_> {
         };
         if self.relation_name_taken(&schema, &index_name) {
             if if_not_exists {
-                self.note("already-exists", format!("relation \"{index_name}\" already exists: CREATE INDEX IF NOT EXISTS does nothing"), tw.offset);
+                self.note(
+                    "already-exists",
+                    format!("relation \"{index_name}\" already exists: CREATE INDEX IF NOT EXISTS does nothing"),
+                    tw.offset,
+                );
                 return Ok(Outcome::Understood);
             }
             return Err(ParseError { offset: tw.offset, message: format!("relation \"{index_name}\" already exists") });
@@ -1781,6 +2208,7 @@ impl Ingest<'_> {
             attached_to: None,
             comment: None,
         };
+        self.note_index_name(&schema, &index_name);
         if is_view {
             if let Some(v) = self.catalog.views.get_mut(&table) {
                 v.indexes.insert(index_name, index);
@@ -1804,12 +2232,16 @@ impl Ingest<'_> {
             } else {
                 expression = IndexKeyExpr::Expression(format!("({inner})"));
             }
-        } else if c.is_ident() && c.peek_at(1).is_some_and(|t| t.kind == TokenKind::LParen || t.kind == TokenKind::Dot) {
+        } else if c.is_ident() && c.peek_at(1).is_some_and(|t| t.kind == TokenKind::LParen || t.kind == TokenKind::Dot)
+        {
             let a = c.i;
             let (_, b) = c.until(|k, i| {
                 matches!(k.kind_at_index(i), Some(TokenKind::Comma))
                     || (k.kind_at_index(i) == Some(TokenKind::RParen))
-                    || (i > a && k.kind_at_index(i - 1) == Some(TokenKind::RParen) && k.kind_at_index(i) != Some(TokenKind::LParen) && k.kind_at_index(i) != Some(TokenKind::Operator))
+                    || (i > a
+                        && k.kind_at_index(i - 1) == Some(TokenKind::RParen)
+                        && k.kind_at_index(i) != Some(TokenKind::LParen)
+                        && k.kind_at_index(i) != Some(TokenKind::Operator))
             })?;
             kname = function_name(c, a);
             expression = IndexKeyExpr::Expression(self.cond(c, a, b));
@@ -1828,7 +2260,8 @@ impl Ingest<'_> {
             let q = n.qualify("public");
             let opclass = crate::render::format::visible_name(&q);
             // pg_get_indexdef leaves out the default operator class of the key's type.
-            let default_for_method = matches!((method, opclass.as_str()), ("gin", "array_ops" | "jsonb_ops" | "tsvector_ops"));
+            let default_for_method =
+                matches!((method, opclass.as_str()), ("gin", "array_ops" | "jsonb_ops" | "tsvector_ops"));
             if !default_for_method {
                 key.opclass = Some(opclass);
             }
@@ -1952,11 +2385,28 @@ fn is_column_constraint_start(c: &Cursor<'_>, i: usize) -> bool {
         Some(TokenKind::Word) => {
             (c.kw_at_index(i, "not") && c.kw_at_index(i + 1, "null"))
                 || (c.kw_at_index(i, "not") && c.kw_at_index(i + 1, "deferrable"))
-                || (c.kw_at_index(i, "null") && i > 0 && !c.kw_at_index(i - 1, "default") && !c.kw_at_index(i - 1, "is") && !c.kw_at_index(i - 1, "not"))
-                || ["constraint", "check", "generated", "unique", "primary", "references", "collate", "deferrable", "initially"]
-                    .iter()
-                    .any(|k| c.kw_at_index(i, k))
-                    && !(c.kw_at_index(i, "collate") && i > 0 && c.kind_at_index(i - 1) == Some(TokenKind::String) && false)
+                || (c.kw_at_index(i, "null")
+                    && i > 0
+                    && !c.kw_at_index(i - 1, "default")
+                    && !c.kw_at_index(i - 1, "is")
+                    && !c.kw_at_index(i - 1, "not"))
+                || [
+                    "constraint",
+                    "check",
+                    "generated",
+                    "unique",
+                    "primary",
+                    "references",
+                    "collate",
+                    "deferrable",
+                    "initially",
+                ]
+                .iter()
+                .any(|k| c.kw_at_index(i, k))
+                    && !(c.kw_at_index(i, "collate")
+                        && i > 0
+                        && c.kind_at_index(i - 1) == Some(TokenKind::String)
+                        && false)
         }
         _ => false,
     }

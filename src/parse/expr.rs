@@ -14,11 +14,48 @@ use crate::render::format::{format_type, format_type_for_cast};
 
 /// Words ruleutils prints in upper case (all reserved, so never bare column names).
 const UPPER_WORDS: &[&str] = &[
-    "all", "and", "any", "array", "between", "case", "coalesce", "collate", "current_catalog",
-    "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
-    "current_user", "distinct", "else", "end", "exists", "extract", "from", "greatest", "ilike", "in",
-    "is", "least", "like", "localtime", "localtimestamp", "not", "null", "nullif", "or", "overlaps",
-    "row", "session_user", "similar", "some", "symmetric", "then", "when", "with",
+    "all",
+    "and",
+    "any",
+    "array",
+    "between",
+    "case",
+    "coalesce",
+    "collate",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "distinct",
+    "else",
+    "end",
+    "exists",
+    "extract",
+    "from",
+    "greatest",
+    "ilike",
+    "in",
+    "is",
+    "least",
+    "like",
+    "localtime",
+    "localtimestamp",
+    "not",
+    "null",
+    "nullif",
+    "or",
+    "overlaps",
+    "row",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "then",
+    "when",
+    "with",
 ];
 
 /// Canonical text of the tokens `[a, b)` of the cursor's statement.
@@ -30,7 +67,9 @@ pub fn expr_text(c: &Cursor<'_>, a: usize, b: usize, domain: bool) -> String {
     while k < b {
         let t = c.toks[k];
         // `public.x` → `x`.
-        if is_public(c, k) && k + 2 < b && c.toks[k + 1].kind == TokenKind::Dot
+        if is_public(c, k)
+            && k + 2 < b
+            && c.toks[k + 1].kind == TokenKind::Dot
             && matches!(c.toks[k + 2].kind, TokenKind::Word | TokenKind::QuotedIdent)
         {
             push_gap(&mut out, c, prev_end, t.start, TokenKind::Word);
@@ -192,7 +231,14 @@ pub fn is_atomic(c: &Cursor<'_>, a: usize, b: usize) -> bool {
             while k < b
                 && matches!(
                     c.kind_at_index(k),
-                    Some(TokenKind::Word | TokenKind::QuotedIdent | TokenKind::Dot | TokenKind::LBracket | TokenKind::RBracket | TokenKind::Number)
+                    Some(
+                        TokenKind::Word
+                            | TokenKind::QuotedIdent
+                            | TokenKind::Dot
+                            | TokenKind::LBracket
+                            | TokenKind::RBracket
+                            | TokenKind::Number
+                    )
                 )
             {
                 k += 1;
@@ -294,7 +340,10 @@ fn array_literal_with_cast(c: &Cursor<'_>, a: usize, b: usize) -> Option<String>
             break;
         }
     }
-    if items.is_empty() || c.kind_at_index(k) != Some(TokenKind::RBracket) || c.toks.get(k + 1).is_none_or(|t| c.text(t) != "::") {
+    if items.is_empty()
+        || c.kind_at_index(k) != Some(TokenKind::RBracket)
+        || c.toks.get(k + 1).is_none_or(|t| c.text(t) != "::")
+    {
         return None;
     }
     let mut sub = Cursor::new(c.src, &c.toks[..b], c.end, c.standard_conforming_strings);
@@ -364,7 +413,8 @@ mod tests {
     #[test]
     fn literal_defaults_get_the_column_cast() {
         let text = TypeName { base: BaseType::Builtin("text".into()), modifiers: vec![], array_dimensions: 0 };
-        let vc = TypeName { base: BaseType::Builtin("character varying".into()), modifiers: vec![10], array_dimensions: 0 };
+        let vc =
+            TypeName { base: BaseType::Builtin("character varying".into()), modifiers: vec![10], array_dimensions: 0 };
         assert_eq!(with_tokens("'x'", |c, n| default_text(c, 0, n, &text)), Some("'x'::text".into()));
         assert_eq!(with_tokens("'x'", |c, n| default_text(c, 0, n, &vc)), Some("'x'::character varying".into()));
         assert_eq!(with_tokens("-1", |c, n| default_text(c, 0, n, &text)), Some("'-1'::integer".into()));
@@ -398,13 +448,36 @@ enum Lit {
 #[derive(Debug, Clone)]
 enum E {
     /// Printed as is; `lit` says whether it is a bare literal, `col` the type of a bare column.
-    Atom { text: String, lit: Lit, col: Option<TypeName> },
-    Op { op: String, l: Box<E>, r: Box<E> },
-    Bool { and: bool, items: Vec<E> },
+    Atom {
+        text: String,
+        lit: Lit,
+        col: Option<TypeName>,
+    },
+    Op {
+        op: String,
+        l: Box<E>,
+        r: Box<E>,
+    },
+    Bool {
+        and: bool,
+        items: Vec<E>,
+    },
     Not(Box<E>),
-    Null { e: Box<E>, not: bool },
-    AnyAll { op: String, l: Box<E>, kw: String, r: String },
-    InList { l: Box<E>, items: Vec<E>, not: bool },
+    Null {
+        e: Box<E>,
+        not: bool,
+    },
+    AnyAll {
+        op: String,
+        l: Box<E>,
+        kw: String,
+        r: String,
+    },
+    InList {
+        l: Box<E>,
+        items: Vec<E>,
+        not: bool,
+    },
 }
 
 struct CondParser<'c, 'a> {
@@ -418,9 +491,16 @@ struct CondParser<'c, 'a> {
 
 type R<T> = Result<T, ()>;
 
+const MAX_DEPTH: usize = 48;
+
 const COMPARISONS: &[&str] = &["=", "<>", "!=", "<", ">", "<=", ">="];
 
-impl CondParser<'_, '_> {
+impl<'c, 'a> CondParser<'c, 'a> {
+    /// A parser for the tokens `[i, b)` inside this one.
+    fn sub(&self, i: usize, b: usize, depth: usize) -> CondParser<'c, 'a> {
+        CondParser { c: self.c, i, b, cols: self.cols, domain: self.domain, depth }
+    }
+
     fn kw(&self, w: &str) -> bool {
         self.i < self.b && self.c.kw_at_index(self.i, w)
     }
@@ -448,8 +528,9 @@ impl CondParser<'_, '_> {
     }
 
     fn or(&mut self) -> R<E> {
+        // Deeper nesting than this falls back to the text as written (no deep recursion).
         self.depth += 1;
-        if self.depth > 200 {
+        if self.depth > MAX_DEPTH {
             return Err(());
         }
         let first = self.and()?;
@@ -471,12 +552,16 @@ impl CondParser<'_, '_> {
         Ok(if items.len() == 1 { items.remove(0) } else { flatten(true, items) })
     }
     fn not(&mut self) -> R<E> {
-        if self.kw("not") {
+        let mut nots = 0usize;
+        while self.kw("not") {
             self.i += 1;
-            let e = self.not()?;
-            return Ok(E::Not(Box::new(e)));
+            nots += 1;
         }
-        self.is()
+        let mut e = self.is()?;
+        for _ in 0..nots {
+            e = E::Not(Box::new(e));
+        }
+        Ok(e)
     }
     fn is(&mut self) -> R<E> {
         let mut e = self.cmp()?;
@@ -505,7 +590,11 @@ impl CondParser<'_, '_> {
     }
     fn cmp(&mut self) -> R<E> {
         let l = self.like_in()?;
-        if let Some(op) = self.op_text().filter(|o| COMPARISONS.contains(o)).map(|o| if o == "!=" { "<>".to_string() } else { o.to_string() }) {
+        if let Some(op) = self
+            .op_text()
+            .filter(|o| COMPARISONS.contains(o))
+            .map(|o| if o == "!=" { "<>".to_string() } else { o.to_string() })
+        {
             self.i += 1;
             if self.kw("any") || self.kw("all") || self.kw("some") {
                 let kw = self.c.text(&self.c.toks[self.i]).to_ascii_uppercase();
@@ -526,7 +615,10 @@ impl CondParser<'_, '_> {
     }
     fn like_in(&mut self) -> R<E> {
         let l = self.add()?;
-        let not = self.kw("not") && (self.c.kw_at_index(self.i + 1, "in") || self.c.kw_at_index(self.i + 1, "like") || self.c.kw_at_index(self.i + 1, "ilike"));
+        let not = self.kw("not")
+            && (self.c.kw_at_index(self.i + 1, "in")
+                || self.c.kw_at_index(self.i + 1, "like")
+                || self.c.kw_at_index(self.i + 1, "ilike"));
         if not {
             self.i += 1;
         }
@@ -539,7 +631,7 @@ impl CondParser<'_, '_> {
             if self.c.kw_at_index(self.i + 1, "select") {
                 return Err(());
             }
-            let mut sub = CondParser { c: self.c, i: self.i + 1, b: close, cols: self.cols, domain: self.domain, depth: self.depth };
+            let mut sub = self.sub(self.i + 1, close, self.depth);
             let mut items = Vec::new();
             loop {
                 items.push(sub.add()?);
@@ -599,7 +691,11 @@ impl CondParser<'_, '_> {
     }
     fn add(&mut self) -> R<E> {
         let mut l = self.mul()?;
-        while let Some(op) = self.op_text().filter(|o| !COMPARISONS.contains(o) && !["*", "/", "%", "::"].contains(o)).map(str::to_string) {
+        while let Some(op) = self
+            .op_text()
+            .filter(|o| !COMPARISONS.contains(o) && !["*", "/", "%", "::"].contains(o))
+            .map(str::to_string)
+        {
             self.i += 1;
             let r = self.mul()?;
             l = E::Op { op, l: Box::new(l), r: Box::new(r) };
@@ -627,7 +723,7 @@ impl CondParser<'_, '_> {
                 if self.c.kw_at_index(self.i + 1, "select") {
                     return Err(());
                 }
-                let mut sub = CondParser { c: self.c, i: self.i + 1, b: close, cols: self.cols, domain: self.domain, depth: self.depth + 1 };
+                let mut sub = self.sub(self.i + 1, close, self.depth + 1);
                 let e = sub.or()?;
                 if sub.i != close {
                     return Err(());
@@ -635,7 +731,9 @@ impl CondParser<'_, '_> {
                 inner = Some(e);
                 self.i = close + 1;
             }
-            Some(TokenKind::Operator) if self.op_text() == Some("-") && self.c.kind_at_index(self.i + 1) == Some(TokenKind::Number) => {
+            Some(TokenKind::Operator)
+                if self.op_text() == Some("-") && self.c.kind_at_index(self.i + 1) == Some(TokenKind::Number) =>
+            {
                 self.i += 2;
                 lit = Lit::Int;
             }
@@ -651,7 +749,11 @@ impl CondParser<'_, '_> {
             Some(TokenKind::Word) | Some(TokenKind::QuotedIdent) => {
                 let w = self.c.text(&self.c.toks[self.i]).to_ascii_lowercase();
                 if self.c.toks[self.i].kind == TokenKind::Word
-                    && ["and", "or", "not", "is", "in", "like", "ilike", "between", "select", "then", "else", "when", "end"].contains(&w.as_str())
+                    && [
+                        "and", "or", "not", "is", "in", "like", "ilike", "between", "select", "then", "else", "when",
+                        "end",
+                    ]
+                    .contains(&w.as_str())
                 {
                     return Err(());
                 }
@@ -675,7 +777,9 @@ impl CondParser<'_, '_> {
                     self.i = k + 1;
                 } else {
                     self.i += 1;
-                    while self.kind() == Some(TokenKind::Dot) && matches!(self.c.kind_at_index(self.i + 1), Some(TokenKind::Word | TokenKind::QuotedIdent)) {
+                    while self.kind() == Some(TokenKind::Dot)
+                        && matches!(self.c.kind_at_index(self.i + 1), Some(TokenKind::Word | TokenKind::QuotedIdent))
+                    {
                         self.i += 2;
                     }
                     if self.kind() == Some(TokenKind::LParen) && w != "array" {
@@ -686,10 +790,15 @@ impl CondParser<'_, '_> {
                         if let Some(text) = call {
                             inner = Some(E::Atom { text, lit: Lit::None, col: None });
                         }
-                    } else if self.kind() == Some(TokenKind::LParen) || (w == "array" && self.kind() == Some(TokenKind::LBracket)) {
+                    } else if self.kind() == Some(TokenKind::LParen)
+                        || (w == "array" && self.kind() == Some(TokenKind::LBracket))
+                    {
                         let close = self.close_of(self.i)?;
                         self.i = close + 1;
-                    } else if self.i == start + 1 && self.c.toks[start].kind == TokenKind::Word && matches!(w.as_str(), "true" | "false" | "null") {
+                    } else if self.i == start + 1
+                        && self.c.toks[start].kind == TokenKind::Word
+                        && matches!(w.as_str(), "true" | "false" | "null")
+                    {
                     } else if self.i == start + 1 {
                         let name = if self.c.toks[start].kind == TokenKind::QuotedIdent {
                             let s = self.c.text(&self.c.toks[start]);
@@ -709,7 +818,8 @@ impl CondParser<'_, '_> {
             if self.kind() == Some(TokenKind::LBracket) {
                 self.i = self.close_of(self.i)? + 1;
             } else if self.op_text() == Some("::") {
-                let mut sub = Cursor::new(self.c.src, &self.c.toks[..self.b], self.c.end, self.c.standard_conforming_strings);
+                let mut sub =
+                    Cursor::new(self.c.src, &self.c.toks[..self.b], self.c.end, self.c.standard_conforming_strings);
                 sub.i = self.i + 1;
                 if parse_type(&mut sub, "public").is_err() {
                     return Err(());
@@ -731,7 +841,16 @@ impl CondParser<'_, '_> {
         }
         let text = if lit == Lit::Int && self.c.text(&self.c.toks[start]) == "-" {
             let n = self.c.text(&self.c.toks[start + 1]);
-            format!("'-{n}'::{}", if n.parse::<i64>().ok().and_then(|v| i32::try_from(-v).ok()).is_some() { "integer" } else if n.parse::<i64>().is_ok() { "bigint" } else { "numeric" })
+            format!(
+                "'-{n}'::{}",
+                if n.parse::<i64>().ok().and_then(|v| i32::try_from(-v).ok()).is_some() {
+                    "integer"
+                } else if n.parse::<i64>().is_ok() {
+                    "bigint"
+                } else {
+                    "numeric"
+                }
+            )
         } else {
             expr_text(self.c, start, self.i, self.domain)
         };
@@ -760,11 +879,15 @@ impl CondParser<'_, '_> {
                 }
                 Some(TokenKind::Word) if depth == 0 => {
                     let w = self.c.text(&self.c.toks[k]).to_ascii_lowercase();
-                    if ["distinct", "order", "from", "for", "all", "variadic", "filter", "over", "within", "as"].contains(&w.as_str()) {
+                    if ["distinct", "order", "from", "for", "all", "variadic", "filter", "over", "within", "as"]
+                        .contains(&w.as_str())
+                    {
                         return None;
                     }
                 }
-                Some(TokenKind::Operator) if depth == 0 && matches!(self.c.text(&self.c.toks[k]), "=>" | ":=") => return None,
+                Some(TokenKind::Operator) if depth == 0 && matches!(self.c.text(&self.c.toks[k]), "=>" | ":=") => {
+                    return None;
+                }
                 _ => {}
             }
         }
@@ -776,7 +899,8 @@ impl CondParser<'_, '_> {
         let mut printed = Vec::new();
         let n = args.len();
         for (i, (a, b)) in args.into_iter().enumerate() {
-            let mut sub = CondParser { c: self.c, i: a, b, cols: self.cols, domain: self.domain, depth: self.depth + 1 };
+            let mut sub =
+                CondParser { c: self.c, i: a, b, cols: self.cols, domain: self.domain, depth: self.depth + 1 };
             let e = sub.or().ok()?;
             if sub.i != b {
                 return None;
@@ -795,7 +919,11 @@ impl CondParser<'_, '_> {
                 String::new()
             } else {
                 let gap = self.c.src.get(self.c.toks[a - 1].end..self.c.toks[a].start).unwrap_or(" ");
-                if gap.contains('\n') && gap.chars().all(char::is_whitespace) { format!(",{gap}") } else { ", ".to_string() }
+                if gap.contains('\n') && gap.chars().all(char::is_whitespace) {
+                    format!(",{gap}")
+                } else {
+                    ", ".to_string()
+                }
             };
             printed.push(format!("{sep}{p}"));
         }
@@ -805,12 +933,29 @@ impl CondParser<'_, '_> {
 
 /// Functions of text whose arguments PostgreSQL casts to text (varchar columns, literals).
 const TEXT_FUNCTIONS: &[&str] = &[
-    "btrim", "char_length", "character_length", "initcap", "left", "length", "lower", "ltrim", "md5",
-    "octet_length", "replace", "reverse", "right", "rtrim", "split_part", "strpos", "unaccent", "upper",
+    "btrim",
+    "char_length",
+    "character_length",
+    "initcap",
+    "left",
+    "length",
+    "lower",
+    "ltrim",
+    "md5",
+    "octet_length",
+    "replace",
+    "reverse",
+    "right",
+    "rtrim",
+    "split_part",
+    "strpos",
+    "unaccent",
+    "upper",
 ];
 
 /// Text-search functions: `to_tsvector('english', x)` → `to_tsvector('english'::regconfig, x)`.
-const TS_FUNCTIONS: &[&str] = &["phraseto_tsquery", "plainto_tsquery", "to_tsquery", "to_tsvector", "websearch_to_tsquery"];
+const TS_FUNCTIONS: &[&str] =
+    &["phraseto_tsquery", "plainto_tsquery", "to_tsquery", "to_tsvector", "websearch_to_tsquery"];
 
 fn flatten(and: bool, items: Vec<E>) -> E {
     let mut out = Vec::new();
@@ -840,7 +985,8 @@ fn is_float_or_numeric(t: &TypeName) -> Option<&'static str> {
 }
 
 fn is_integer_family(t: &TypeName) -> bool {
-    t.array_dimensions == 0 && matches!(&t.base, BaseType::Builtin(b) if b == "smallint" || b == "integer" || b == "bigint")
+    t.array_dimensions == 0
+        && matches!(&t.base, BaseType::Builtin(b) if b == "smallint" || b == "integer" || b == "bigint")
 }
 
 /// The type of an operand when it is evident (a column, a literal number, arithmetic of those).
@@ -917,7 +1063,9 @@ fn print(e: &E) -> String {
             }
             let parts: Vec<String> = items.iter().map(|i| operand(i, l)).collect();
             let left = match (&**l, items.first()) {
-                (E::Atom { col: Some(t), text, .. }, Some(E::Atom { lit: Lit::Str, .. })) if is_varchar(t) => format!("({text})::text"),
+                (E::Atom { col: Some(t), text, .. }, Some(E::Atom { lit: Lit::Str, .. })) if is_varchar(t) => {
+                    format!("({text})::text")
+                }
                 _ => print(l),
             };
             format!("({left} {} (ARRAY[{}]))", if *not { "<> ALL" } else { "= ANY" }, parts.join(", "))
@@ -929,7 +1077,18 @@ fn print(e: &E) -> String {
 /// every operator parenthesised, `IN (...)` as `= ANY (ARRAY[...])`, literals cast to the type
 /// of the column they are compared with. `cols` holds the types of the columns in scope.
 /// Anything the small parser does not know falls back to [`condition_text`].
-pub fn condition_text_typed(c: &Cursor<'_>, a: usize, b: usize, cols: &BTreeMap<String, TypeName>, domain: bool) -> String {
+pub fn condition_text_typed(
+    c: &Cursor<'_>,
+    a: usize,
+    b: usize,
+    cols: &BTreeMap<String, TypeName>,
+    domain: bool,
+) -> String {
+    // Very long conditions are kept as written: the printed tree would be as deep as the
+    // condition is long.
+    if b.saturating_sub(a) > 1500 {
+        return condition_text(c, a, b, domain);
+    }
     let mut p = CondParser { c, i: a, b: b.min(c.toks.len()), cols, domain, depth: 0 };
     match p.or() {
         Ok(e) if p.i == p.b => print(&e),

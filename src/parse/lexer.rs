@@ -66,7 +66,25 @@ fn is_ident_char(b: u8) -> bool {
 }
 
 fn is_op_char(b: u8) -> bool {
-    matches!(b, b'+' | b'-' | b'*' | b'/' | b'<' | b'>' | b'=' | b'~' | b'!' | b'@' | b'#' | b'%' | b'^' | b'&' | b'|' | b'`' | b'?')
+    matches!(
+        b,
+        b'+' | b'-'
+            | b'*'
+            | b'/'
+            | b'<'
+            | b'>'
+            | b'='
+            | b'~'
+            | b'!'
+            | b'@'
+            | b'#'
+            | b'%'
+            | b'^'
+            | b'&'
+            | b'|'
+            | b'`'
+            | b'?'
+    )
 }
 
 /// The lexer state; `standard_conforming_strings = off` (old dumps) makes `\` an escape in plain
@@ -277,7 +295,10 @@ impl<'a> Lexer<'a> {
                 } else {
                     break;
                 }
-            } else if (c == b'x' || c == b'X' || c == b'o' || c == b'O' || c == b'b' || c == b'B') && end == start + 1 && self.at(start) == b'0' {
+            } else if (c == b'x' || c == b'X' || c == b'o' || c == b'O' || c == b'b' || c == b'B')
+                && end == start + 1
+                && self.at(start) == b'0'
+            {
                 end += 1;
             } else {
                 break;

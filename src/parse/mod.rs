@@ -103,10 +103,18 @@ pub(crate) struct Ingest<'s> {
     pub catalog: Catalog,
     /// Where unqualified names go (the first schema of `search_path`).
     pub default_schema: String,
+    /// The schemas of `search_path` (pg_catalog and `$user` left out), in order.
+    pub search_path: Vec<String>,
     pub statements: Vec<StatementOutcome>,
     pub diagnostics: Vec<Diagnostic>,
     /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
     pub expr_columns: std::collections::BTreeMap<String, crate::model::TypeName>,
+    /// The table whose columns conditions see (besides `expr_columns`).
+    pub expr_table: Option<crate::model::QualifiedName>,
+    /// Names of indexes, constraint indexes and identity sequences by (schema, name), so that
+    /// checking a new relation name does not scan every table. Rebuilt when `index_names_dirty`.
+    pub index_names: std::collections::HashMap<String, std::collections::HashSet<String>>,
+    pub index_names_dirty: bool,
     /// Line starts, for offset → position.
     line_starts: Vec<usize>,
 }
@@ -124,9 +132,13 @@ impl<'s> Ingest<'s> {
             src,
             catalog,
             default_schema: "public".into(),
+            search_path: vec!["public".into()],
             statements: Vec::new(),
             diagnostics: Vec::new(),
             expr_columns: Default::default(),
+            expr_table: None,
+            index_names: Default::default(),
+            index_names_dirty: true,
             line_starts,
         }
     }
@@ -167,17 +179,26 @@ impl<'s> Ingest<'s> {
         if self.src.trim().is_empty() {
             return;
         }
-        let (statements, lex_errors) = split::split(self.src);
-        for e in &lex_errors {
-            self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
-        }
-        for raw in &statements {
+        let src = self.src;
+        let mut splitter = split::Splitter::new(src);
+        let mut reported = 0;
+        while let Some(raw) = splitter.next_statement() {
+            // Lexing problems met while reading this statement, in file order.
+            let errors = splitter.errors();
+            for e in errors.get(reported..).unwrap_or(&[]) {
+                self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
+            }
+            reported = errors.len();
+            let raw = raw;
             let p = self.position(raw.start);
-            let summary = summarize(raw.text(self.src));
+            let summary = summarize(raw.text(src));
             let outcome = if raw.tokens.iter().any(|t| t.unterminated) {
-                Err(ParseError { offset: raw.start, message: "the statement is cut short by an unterminated quote or comment".into() })
+                Err(ParseError {
+                    offset: raw.start,
+                    message: "the statement is cut short by an unterminated quote or comment".into(),
+                })
             } else {
-                self.statement(raw)
+                self.statement(&raw)
             };
             let (status, reason) = match outcome {
                 Ok(Outcome::Understood) => (StatementStatus::Understood, None),
@@ -190,6 +211,10 @@ impl<'s> Ingest<'s> {
                 }
             };
             self.statements.push(StatementOutcome { line: p.line, column: p.column, summary, status, reason });
+            splitter.recycle(raw.tokens);
+        }
+        for e in splitter.errors().get(reported..).unwrap_or(&[]) {
+            self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
         }
     }
 

@@ -2,16 +2,15 @@
 //! policies, schemas, extensions, comments, and DROP.
 
 use super::cursor::{Cursor, PResult, ParseError, WrittenName};
-use super::ddl::{WrittenSequenceOptions, builtin, normalize_sequence_options, paren_tokens, options_list};
+use super::ddl::{WrittenSequenceOptions, builtin, normalize_sequence_options, options_list, paren_tokens};
 use super::expr::{condition_text, default_text};
 use super::lexer::TokenKind;
 use super::split::RawStatement;
 use super::types::parse_type;
 use super::{Ingest, Outcome};
 use crate::model::{
-    ColumnRef, CompositeType, ConstraintKind, Domain, EnumType, Extension, Function, FunctionId,
-    FunctionKind, Namespace, Policy, QualifiedName, Sequence, SequenceOptions, Trigger, View,
-    quote_ident,
+    ColumnRef, CompositeType, ConstraintKind, Domain, EnumType, Extension, Function, FunctionId, FunctionKind,
+    Namespace, Policy, QualifiedName, Sequence, SequenceOptions, Trigger, View, quote_ident,
 };
 use crate::render::format::{format_type, visible_name};
 
@@ -59,7 +58,10 @@ impl Ingest<'_> {
             _ => return Err(ParseError { offset: n.offset, message: "OWNED BY needs table.column".into() }),
         };
         if !self.catalog.tables.get(&table).is_some_and(|t| t.columns.contains_key(&column)) {
-            return Err(ParseError { offset: n.offset, message: format!("column \"{column}\" of relation {table} does not exist") });
+            return Err(ParseError {
+                offset: n.offset,
+                message: format!("column \"{column}\" of relation {table} does not exist"),
+            });
         }
         Ok(Some(ColumnRef { table, column }))
     }
@@ -93,15 +95,10 @@ impl Ingest<'_> {
         };
         if let Some(s) = self.catalog.sequences.get_mut(&name) {
             let mut o = s.options.clone();
-            if let Some(t) = w.data_type {
+            if let Some(t) = w.data_type.clone() {
                 s.data_type = t;
             }
-            if let Some(v) = w.increment { o.increment = Some(v); }
-            if let Some(v) = w.start { o.start = Some(v); }
-            if let Some(v) = w.min_value { o.min_value = v; }
-            if let Some(v) = w.max_value { o.max_value = v; }
-            if let Some(v) = w.cache { o.cache = Some(v); }
-            if let Some(v) = w.cycle { o.cycle = v; }
+            w.apply_to(&mut o);
             s.options = normalize_sequence_options(&s.data_type, &o);
             if let Some(ob) = owned_by {
                 s.owned_by = ob;
@@ -164,7 +161,14 @@ impl Ingest<'_> {
         for t in self.catalog.tables.values() {
             if t.name.schema == q.schema
                 && (t.indexes.contains_key(&q.name)
-                    || t.constraints.get(&q.name).is_some_and(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. })))
+                    || t.constraints.get(&q.name).is_some_and(|c| {
+                        matches!(
+                            c.kind,
+                            ConstraintKind::PrimaryKey { .. }
+                                | ConstraintKind::Unique { .. }
+                                | ConstraintKind::Exclude { .. }
+                        )
+                    }))
             {
                 return Some(t.name.clone());
             }
@@ -211,7 +215,8 @@ impl Ingest<'_> {
         }
         if c.is_kind(TokenKind::LParen) {
             // Composite type, or a base type `(INPUT = ..., OUTPUT = ...)`.
-            let is_base = c.peek_at(1).is_some_and(|t| t.kind == TokenKind::Word) && c.peek_at(2).is_some_and(|t| c.text(t) == "=");
+            let is_base = c.peek_at(1).is_some_and(|t| t.kind == TokenKind::Word)
+                && c.peek_at(2).is_some_and(|t| c.text(t) == "=");
             if is_base {
                 self.opaque("base type", &name.to_string(), raw);
                 self.note("opaque-statement", "a base type is kept as an opaque statement", raw.start);
@@ -247,7 +252,9 @@ impl Ingest<'_> {
     }
 
     fn type_exists(&self, name: &QualifiedName) -> bool {
-        self.catalog.enums.contains_key(name) || self.catalog.domains.contains_key(name) || self.catalog.composite_types.contains_key(name)
+        self.catalog.enums.contains_key(name)
+            || self.catalog.domains.contains_key(name)
+            || self.catalog.composite_types.contains_key(name)
     }
 
     pub(crate) fn alter_type(&mut self, c: &mut Cursor<'_>) -> PResult<Outcome> {
@@ -265,7 +272,11 @@ impl Ingest<'_> {
                 None
             };
             c.expect_end()?;
-            let e = self.catalog.enums.get_mut(&name).ok_or_else(|| ParseError { offset: n.offset, message: format!("enum type {name} does not exist") })?;
+            let e = self
+                .catalog
+                .enums
+                .get_mut(&name)
+                .ok_or_else(|| ParseError { offset: n.offset, message: format!("enum type {name} does not exist") })?;
             if e.labels.contains(&label) {
                 if if_not_exists {
                     return Ok(Outcome::Understood);
@@ -275,7 +286,10 @@ impl Ingest<'_> {
             match position {
                 None => e.labels.push(label),
                 Some((before, other)) => {
-                    let i = e.labels.iter().position(|l| *l == other).ok_or_else(|| ParseError { offset: n.offset, message: format!("\"{other}\" is not an existing enum label") })?;
+                    let i = e.labels.iter().position(|l| *l == other).ok_or_else(|| ParseError {
+                        offset: n.offset,
+                        message: format!("\"{other}\" is not an existing enum label"),
+                    })?;
                     e.labels.insert(if before { i } else { i + 1 }, label);
                 }
             }
@@ -285,10 +299,19 @@ impl Ingest<'_> {
             let old = c.string()?;
             c.expect_kw("to")?;
             let new = c.string()?;
-            let e = self.catalog.enums.get_mut(&name).ok_or_else(|| ParseError { offset: n.offset, message: format!("enum type {name} does not exist") })?;
+            let e = self
+                .catalog
+                .enums
+                .get_mut(&name)
+                .ok_or_else(|| ParseError { offset: n.offset, message: format!("enum type {name} does not exist") })?;
             match e.labels.iter_mut().find(|l| **l == old) {
                 Some(l) => *l = new,
-                None => return Err(ParseError { offset: n.offset, message: format!("\"{old}\" is not an existing enum label") }),
+                None => {
+                    return Err(ParseError {
+                        offset: n.offset,
+                        message: format!("\"{old}\" is not an existing enum label"),
+                    });
+                }
             }
             return Ok(Outcome::Understood);
         }
@@ -338,7 +361,15 @@ impl Ingest<'_> {
         let name = self.qualify(&n);
         c.eat_kw("as");
         let (data_type, _) = parse_type(c, &self.default_schema)?;
-        let mut d = Domain { name: name.clone(), data_type, not_null: false, default: None, collation: None, checks: Default::default(), comment: None };
+        let mut d = Domain {
+            name: name.clone(),
+            data_type,
+            not_null: false,
+            default: None,
+            collation: None,
+            checks: Default::default(),
+            comment: None,
+        };
         let mut unnamed = 0;
         loop {
             let cname = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
@@ -347,19 +378,34 @@ impl Ingest<'_> {
             } else if c.eat_kw("null") {
                 d.not_null = false;
             } else if c.eat_kw("default") {
-                let (a, b) = c.until(|k, i| k.kw_at_index(i, "constraint") || k.kw_at_index(i, "check") || (k.kw_at_index(i, "not") && k.kw_at_index(i + 1, "null")) || k.kw_at_index(i, "collate"))?;
+                let (a, b) = c.until(|k, i| {
+                    k.kw_at_index(i, "constraint")
+                        || k.kw_at_index(i, "check")
+                        || (k.kw_at_index(i, "not") && k.kw_at_index(i + 1, "null"))
+                        || k.kw_at_index(i, "collate")
+                })?;
                 d.default = default_text(c, a, b, &d.data_type);
             } else if c.eat_kw("collate") {
                 d.collation = Some(c.name()?.last().to_string());
             } else if c.eat_kw("check") {
                 let (a, b) = paren_tokens(c)?;
-                let expr = super::expr::condition_text_typed(c, a, b, &[("value".to_string(), d.data_type.clone())].into_iter().collect(), true);
+                let expr = super::expr::condition_text_typed(
+                    c,
+                    a,
+                    b,
+                    &[("value".to_string(), d.data_type.clone())].into_iter().collect(),
+                    true,
+                );
                 let cn = match cname {
                     Some(x) => x,
                     None => {
                         unnamed += 1;
                         let base = super::naming::make_object_name(&name.name, None, "check");
-                        if unnamed == 1 { base } else { super::naming::make_object_name(&name.name, None, &format!("check{}", unnamed - 1)) }
+                        if unnamed == 1 {
+                            base
+                        } else {
+                            super::naming::make_object_name(&name.name, None, &format!("check{}", unnamed - 1))
+                        }
                     }
                 };
                 c.eat_kws(&["not", "valid"]);
@@ -386,9 +432,16 @@ impl Ingest<'_> {
             let cname = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
             c.expect_kw("check")?;
             let (a, b) = paren_tokens(c)?;
-            let expr = super::expr::condition_text_typed(c, a, b, &[("value".to_string(), d.data_type.clone())].into_iter().collect(), true);
+            let expr = super::expr::condition_text_typed(
+                c,
+                a,
+                b,
+                &[("value".to_string(), d.data_type.clone())].into_iter().collect(),
+                true,
+            );
             c.eat_kws(&["not", "valid"]);
-            let cn = cname.unwrap_or_else(|| super::naming::choose_name(&name.name, None, "check", |x| d.checks.contains_key(x)));
+            let cn = cname
+                .unwrap_or_else(|| super::naming::choose_name(&name.name, None, "check", |x| d.checks.contains_key(x)));
             d.checks.insert(cn, expr);
         } else if c.eat_kws(&["drop", "constraint"]) {
             c.eat_kws(&["if", "exists"]);
@@ -468,7 +521,9 @@ impl Ingest<'_> {
         }
         let query_end = c.toks[end_tok - 1].end;
         let definition = view_definition(self.src.get(as_end..query_end).unwrap_or(""));
-        let reads = view_reads(&definition, &self.default_schema);
+        // Reads come from the query as written (the definition drops `public.`).
+        let written_query = self.src.get(as_end..query_end).unwrap_or("");
+        let reads = view_reads(written_query, &|name: &str| self.resolve_relation(name));
         if self.catalog.views.contains_key(&name) && !or_replace {
             if if_not_exists {
                 return Ok(Outcome::Understood);
@@ -478,7 +533,10 @@ impl Ingest<'_> {
         let _ = raw;
         let indexes = self.catalog.views.get(&name).map(|v| v.indexes.clone()).unwrap_or_default();
         let comment = self.catalog.views.get(&name).and_then(|v| v.comment.clone());
-        self.catalog.views.insert(name.clone(), View { name, materialized, definition, columns, reads, options, with_no_data, indexes, comment });
+        self.catalog.views.insert(
+            name.clone(),
+            View { name, materialized, definition, columns, reads, options, with_no_data, indexes, comment },
+        );
         Ok(Outcome::Understood)
     }
 
@@ -503,6 +561,18 @@ impl Ingest<'_> {
             return Ok(Outcome::Understood);
         }
         Ok(Outcome::Ignored("ALTER VIEW action does not change the model".into()))
+    }
+
+    /// An unqualified relation name as the search_path finds it (the first schema holding a
+    /// table or view of that name), else in the default schema.
+    pub(crate) fn resolve_relation(&self, name: &str) -> QualifiedName {
+        for schema in &self.search_path {
+            let q = QualifiedName::new(schema.clone(), name);
+            if self.catalog.tables.contains_key(&q) || self.catalog.views.contains_key(&q) {
+                return q;
+            }
+        }
+        QualifiedName::new(self.default_schema.clone(), name)
     }
 
     // ---------------------------------------------------------------- functions
@@ -584,17 +654,36 @@ impl Ingest<'_> {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        let definition = self.qualified_text(raw.start, raw.end, &n, &name.to_string());
         let id = FunctionId { name, arguments: identity };
         let comment = self.catalog.functions.get(&id).and_then(|f| f.comment.clone());
-        self.catalog.functions.insert(
-            id.clone(),
-            Function { id, kind, returns, language, definition: raw.text(self.src).to_string(), comment },
-        );
+        self.catalog.functions.insert(id.clone(), Function { id, kind, returns, language, definition, comment });
         Ok(Outcome::Understood)
     }
 
     /// `( [mode] [name] type [DEFAULT expr], ... )`.
     fn function_arguments(&mut self, c: &mut Cursor<'_>) -> PResult<Vec<Argument>> {
+        function_arguments(c, &self.default_schema)
+    }
+}
+
+/// The types of a function's identity arguments (`p_id integer, OUT x text` → `["integer"]`),
+/// without OUT arguments: what tells overloads apart.
+fn identity_types(arguments: &str) -> Option<Vec<String>> {
+    let text = format!("({arguments})");
+    let mut lx = super::lexer::Lexer::new(&text);
+    let mut toks = Vec::new();
+    while let Some(t) = lx.next_token() {
+        toks.push(t);
+    }
+    let mut c = Cursor::new(&text, &toks, text.len(), true);
+    let args = function_arguments(&mut c, "public").ok()?;
+    Some(args.into_iter().filter(|a| a.mode != "OUT").map(|a| a.type_text).collect())
+}
+
+/// `( [mode] [name] type [DEFAULT expr], ... )`.
+fn function_arguments(c: &mut Cursor<'_>, default_schema: &str) -> PResult<Vec<Argument>> {
+    {
         let (a, b) = paren_tokens(c)?;
         let mut sub = Cursor::new(c.src, &c.toks[..b], c.end, c.standard_conforming_strings);
         sub.i = a;
@@ -602,7 +691,9 @@ impl Ingest<'_> {
         while sub.i < b {
             let mut mode = String::new();
             for m in ["inout", "in", "out", "variadic"] {
-                if sub.is_kw(m) && !sub.kind_at_index(sub.i + 1).is_some_and(|k| matches!(k, TokenKind::Comma | TokenKind::RParen)) {
+                if sub.is_kw(m)
+                    && !sub.kind_at_index(sub.i + 1).is_some_and(|k| matches!(k, TokenKind::Comma | TokenKind::RParen))
+                {
                     sub.i += 1;
                     mode = m.to_ascii_uppercase();
                     break;
@@ -614,8 +705,9 @@ impl Ingest<'_> {
             // Try `type` alone; else `name type`.
             let save = sub.i;
             let mut name = None;
-            let plain = parse_type(&mut sub, &self.default_schema);
-            let ends_here = |s: &Cursor<'_>| s.i >= b || s.is_kind(TokenKind::Comma) || s.is_kw("default") || s.is_op("=");
+            let plain = parse_type(&mut sub, default_schema);
+            let ends_here =
+                |s: &Cursor<'_>| s.i >= b || s.is_kind(TokenKind::Comma) || s.is_kw("default") || s.is_op("=");
             let ty = match plain {
                 Ok((t, _)) if ends_here(&sub) => t,
                 _ => {
@@ -624,13 +716,18 @@ impl Ingest<'_> {
                     name = Some(n);
                     // `name IN type` (mode after name).
                     for m in ["inout", "in", "out", "variadic"] {
-                        if mode.is_empty() && sub.is_kw(m) && !sub.kind_at_index(sub.i + 1).is_some_and(|k| matches!(k, TokenKind::Comma | TokenKind::RParen)) {
+                        if mode.is_empty()
+                            && sub.is_kw(m)
+                            && !sub
+                                .kind_at_index(sub.i + 1)
+                                .is_some_and(|k| matches!(k, TokenKind::Comma | TokenKind::RParen))
+                        {
                             sub.i += 1;
                             mode = m.to_ascii_uppercase();
                             break;
                         }
                     }
-                    parse_type(&mut sub, &self.default_schema)?.0
+                    parse_type(&mut sub, default_schema)?.0
                 }
             };
             if sub.eat_kw("default") || sub.eat_op("=") {
@@ -646,12 +743,20 @@ impl Ingest<'_> {
         }
         Ok(out)
     }
+}
 
+impl Ingest<'_> {
     pub(crate) fn create_aggregate(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
         c.expect_kw("aggregate")?;
         let n = c.name()?;
         let name = self.qualify(&n);
-        let args = if c.is_kind(TokenKind::LParen) && !c.is_kw_at(1, "sfunc") && !c.is_kw_at(1, "basetype") {
+        let star = c.is_kind(TokenKind::LParen)
+            && c.peek_at(1).is_some_and(|t| c.text(t) == "*")
+            && c.peek_at(2).is_some_and(|t| t.kind == TokenKind::RParen);
+        let args = if star {
+            c.i += 3;
+            vec![Argument { mode: String::new(), name: None, type_text: "*".into() }]
+        } else if c.is_kind(TokenKind::LParen) && !c.is_kw_at(1, "sfunc") && !c.is_kw_at(1, "basetype") {
             self.function_arguments(c)?
         } else {
             Vec::new()
@@ -683,7 +788,14 @@ impl Ingest<'_> {
         let id = FunctionId { name, arguments: identity };
         self.catalog.functions.insert(
             id.clone(),
-            Function { id, kind: FunctionKind::Aggregate, returns, language: "internal".into(), definition: raw.text(self.src).to_string(), comment: None },
+            Function {
+                id,
+                kind: FunctionKind::Aggregate,
+                returns,
+                language: "internal".into(),
+                definition: raw.text(self.src).to_string(),
+                comment: None,
+            },
         );
         Ok(Outcome::Understood)
     }
@@ -710,20 +822,14 @@ impl Ingest<'_> {
     }
 
     fn find_function(&self, name: &QualifiedName, args: Option<&[Argument]>) -> Option<FunctionId> {
-        let types: Option<Vec<String>> = args.map(|a| a.iter().filter(|x| x.mode != "OUT").map(|x| x.type_text.clone()).collect());
+        let types: Option<Vec<String>> =
+            args.map(|a| a.iter().filter(|x| x.mode != "OUT").map(|x| x.type_text.clone()).collect());
         self.catalog
             .functions
             .keys()
             .find(|id| {
                 &id.name == name
-                    && types.as_ref().is_none_or(|t| {
-                        let mine: Vec<String> = crate::render::format::split_top_level(&id.arguments, ',')
-                            .into_iter()
-                            .filter(|a| !a.trim_start().starts_with("OUT "))
-                            .map(|a| last_type_of_argument(a.trim()))
-                            .collect();
-                        mine == *t || (mine.len() == 1 && mine[0].is_empty() && t.is_empty())
-                    })
+                    && types.as_ref().is_none_or(|t| identity_types(&id.arguments).is_some_and(|mine| mine == *t))
             })
             .cloned()
     }
@@ -850,7 +956,8 @@ impl Ingest<'_> {
             if cols.is_empty() {
                 events.push("UPDATE".to_string());
             } else {
-                events.push(format!("UPDATE OF {}", cols.iter().map(|x| quote_ident(x)).collect::<Vec<_>>().join(", ")));
+                events
+                    .push(format!("UPDATE OF {}", cols.iter().map(|x| quote_ident(x)).collect::<Vec<_>>().join(", ")));
             }
         }
         if truncate {
@@ -891,11 +998,26 @@ impl Ingest<'_> {
         }
         let quoted: Vec<String> = args.iter().map(|a| format!("'{}'", a.replace('\'', "''"))).collect();
         def.push_str(&format!(" EXECUTE FUNCTION {}({})", visible_name(&function), quoted.join(", ")));
+        if !self.catalog.tables.contains_key(&table) && self.catalog.views.contains_key(&table) {
+            // Triggers on views (INSTEAD OF) have no place in the model's View.
+            let start = c.toks.first().map_or(0, |t| t.start);
+            let sql = self.qualified_text(start, c.end, &tn, &table.to_string());
+            self.opaque_text("trigger", &format!("{} ON {table}", quote_ident(&name)), sql);
+            self.note(
+                "opaque-statement",
+                format!("trigger {name} on view {table} is kept as an opaque statement"),
+                tn.offset,
+            );
+            return Ok(Outcome::Understood);
+        }
         let t = self.table_mut(&table, tn.offset)?;
         if t.triggers.contains_key(&name) && !c.kw_at_index(1, "replace") {
             // CREATE OR REPLACE TRIGGER replaces; plain CREATE of an existing name fails.
             if !(c.kw_at_index(1, "or")) {
-                return Err(ParseError { offset: tn.offset, message: format!("trigger \"{name}\" for relation {table} already exists") });
+                return Err(ParseError {
+                    offset: tn.offset,
+                    message: format!("trigger \"{name}\" for relation {table} already exists"),
+                });
             }
         }
         t.triggers.insert(name.clone(), Trigger { name, definition: def, function, enabled: true, comment: None });
@@ -909,12 +1031,23 @@ impl Ingest<'_> {
         let tn = c.name()?;
         let table = self.qualify(&tn);
         self.set_expr_columns(&table);
-        let mut p = Policy { name: name.clone(), permissive: true, command: "ALL".into(), roles: Vec::new(), using: None, with_check: None, comment: None };
+        let mut p = Policy {
+            name: name.clone(),
+            permissive: true,
+            command: "ALL".into(),
+            roles: Vec::new(),
+            using: None,
+            with_check: None,
+            comment: None,
+        };
         self.policy_clauses(c, &mut p)?;
         c.expect_end()?;
         let t = self.table_mut(&table, tn.offset)?;
         if t.policies.contains_key(&name) {
-            return Err(ParseError { offset: tn.offset, message: format!("policy \"{name}\" for table {table} already exists") });
+            return Err(ParseError {
+                offset: tn.offset,
+                message: format!("policy \"{name}\" for table {table} already exists"),
+            });
         }
         if p.roles.is_empty() {
             p.roles.push("public".into());
@@ -966,18 +1099,17 @@ impl Ingest<'_> {
         if c.eat_kws(&["rename", "to"]) {
             let (new, _) = c.ident()?;
             let t = self.table_mut(&table, tn.offset)?;
-            let mut p = t.policies.remove(&name).ok_or_else(|| ParseError { offset: tn.offset, message: format!("policy \"{name}\" does not exist") })?;
+            let mut p = t.policies.remove(&name).ok_or_else(|| ParseError {
+                offset: tn.offset,
+                message: format!("policy \"{name}\" does not exist"),
+            })?;
             p.name = new.clone();
             t.policies.insert(new, p);
             return Ok(Outcome::Understood);
         }
-        let mut p = self
-            .catalog
-            .tables
-            .get(&table)
-            .and_then(|t| t.policies.get(&name))
-            .cloned()
-            .ok_or_else(|| ParseError { offset: tn.offset, message: format!("policy \"{name}\" for table {table} does not exist") })?;
+        let mut p = self.catalog.tables.get(&table).and_then(|t| t.policies.get(&name)).cloned().ok_or_else(|| {
+            ParseError { offset: tn.offset, message: format!("policy \"{name}\" for table {table} does not exist") }
+        })?;
         self.policy_clauses(c, &mut p)?;
         c.expect_end()?;
         self.table_mut(&table, tn.offset)?.policies.insert(name, p);
@@ -1004,7 +1136,10 @@ impl Ingest<'_> {
         if self.catalog.schemas.contains_key(&name) && !if_not_exists && name != "public" {
             return Err(ParseError { offset: c.offset(), message: format!("schema \"{name}\" already exists") });
         }
-        self.catalog.schemas.entry(name.clone()).or_insert(Namespace { name, comment: None });
+        // `public` exists in every database: the model holds it only to carry a comment.
+        if name != "public" {
+            self.catalog.schemas.entry(name.clone()).or_insert(Namespace { name, comment: None });
+        }
         Ok(Outcome::Understood)
     }
 
@@ -1061,12 +1196,19 @@ impl Ingest<'_> {
             "trigger"
         } else if c.eat_kw("policy") {
             "policy"
-        } else if c.is_kw("owned") || c.is_kw("role") || c.is_kw("user") || c.is_kw("database") || c.is_kw("group") || c.is_kw("tablespace") {
+        } else if c.is_kw("owned")
+            || c.is_kw("role")
+            || c.is_kw("user")
+            || c.is_kw("database")
+            || c.is_kw("group")
+            || c.is_kw("tablespace")
+        {
             return Ok(Outcome::Ignored("cluster-wide objects are not part of the schema".into()));
         } else {
             // Opaque kinds: drop the matching opaque object if any.
             let before = self.catalog.opaque.len();
-            let words: Vec<String> = raw.tokens.iter().skip(1).take(3).map(|t| t.text(self.src).to_ascii_lowercase()).collect();
+            let words: Vec<String> =
+                raw.tokens.iter().skip(1).take(3).map(|t| t.text(self.src).to_ascii_lowercase()).collect();
             let _ = words;
             let _ = before;
             return self.fallback(raw, "DROP of an object kind the model does not hold");
@@ -1083,18 +1225,29 @@ impl Ingest<'_> {
                 }
                 return Err(ParseError { offset: tn.offset, message: format!("relation {table} does not exist") });
             };
-            let removed = if kind == "trigger" { t.triggers.remove(&name).is_some() } else { t.policies.remove(&name).is_some() };
+            let removed =
+                if kind == "trigger" { t.triggers.remove(&name).is_some() } else { t.policies.remove(&name).is_some() };
             if !removed && !if_exists {
-                return Err(ParseError { offset: tn.offset, message: format!("{kind} \"{name}\" for table {table} does not exist") });
+                return Err(ParseError {
+                    offset: tn.offset,
+                    message: format!("{kind} \"{name}\" for table {table} does not exist"),
+                });
             }
             return Ok(Outcome::Understood);
         }
         loop {
             let n = c.name()?;
-            let args = if kind == "function" && c.is_kind(TokenKind::LParen) { Some(self.function_arguments(c)?) } else { None };
+            let args = if kind == "function" && c.is_kind(TokenKind::LParen) {
+                Some(self.function_arguments(c)?)
+            } else {
+                None
+            };
             let found = self.drop_one(kind, &n, args.as_deref());
             if !found && !if_exists {
-                return Err(ParseError { offset: n.offset, message: format!("{kind} {} does not exist", self.qualify(&n)) });
+                return Err(ParseError {
+                    offset: n.offset,
+                    message: format!("{kind} {} does not exist", self.qualify(&n)),
+                });
             }
             if !c.eat_kind(TokenKind::Comma) {
                 break;
@@ -1139,7 +1292,9 @@ impl Ingest<'_> {
             }
             "view" => self.catalog.views.remove(&q).is_some(),
             "type" => {
-                self.catalog.enums.remove(&q).is_some() || self.catalog.composite_types.remove(&q).is_some() || self.catalog.domains.remove(&q).is_some()
+                self.catalog.enums.remove(&q).is_some()
+                    || self.catalog.composite_types.remove(&q).is_some()
+                    || self.catalog.domains.remove(&q).is_some()
             }
             "domain" => self.catalog.domains.remove(&q).is_some(),
             "schema" => self.catalog.schemas.remove(n.last()).is_some(),
@@ -1160,21 +1315,32 @@ impl Ingest<'_> {
         let kind = if c.eat_kws(&["materialized", "view"]) {
             "view".to_string()
         } else if c.eat_kws(&["foreign", "table"]) {
-            "table".to_string()
+            "foreign table".to_string()
         } else if c.eat_kws(&["event", "trigger"]) {
             "event trigger".to_string()
         } else {
             c.ident()?.0
         };
-        let not_modeled = |kind: &str| Outcome::Ignored(format!("comments on {kind} objects are not part of the model"));
+        let not_modeled =
+            |kind: &str| Outcome::Ignored(format!("comments on {kind} objects are not part of the model"));
         match kind.as_str() {
             "table" | "view" | "sequence" | "type" | "domain" | "index" | "schema" | "extension" | "column" => {
                 let n = c.name()?;
                 c.expect_kw("is")?;
                 let text = comment_text(c)?;
+                if kind == "column" && n.parts.len() >= 2 {
+                    let owner = WrittenName { parts: n.parts[..n.parts.len() - 1].to_vec(), ..n.clone() };
+                    let owner = self.qualify(&owner);
+                    if self.catalog.views.contains_key(&owner) || self.catalog.composite_types.contains_key(&owner) {
+                        return Ok(not_modeled("view column or type attribute"));
+                    }
+                }
                 let found = self.set_comment(&kind, &n, text);
                 if !found {
-                    return Err(ParseError { offset: n.offset, message: format!("{kind} {} does not exist", n.parts.join(".")) });
+                    return Err(ParseError {
+                        offset: n.offset,
+                        message: format!("{kind} {} does not exist", n.parts.join(".")),
+                    });
                 }
                 Ok(Outcome::Understood)
             }
@@ -1201,7 +1367,10 @@ impl Ingest<'_> {
                         *s = text;
                         Ok(Outcome::Understood)
                     }
-                    None => Err(ParseError { offset: tn.offset, message: format!("{kind} \"{name}\" of {table} does not exist") }),
+                    None => Err(ParseError {
+                        offset: tn.offset,
+                        message: format!("{kind} \"{name}\" of {table} does not exist"),
+                    }),
                 }
             }
             "function" | "procedure" | "aggregate" | "routine" => {
@@ -1237,10 +1406,6 @@ impl Ingest<'_> {
                 };
                 if let Some(column) = self.catalog.tables.get_mut(&table).and_then(|t| t.columns.get_mut(&col)) {
                     column.comment = text;
-                    return true;
-                }
-                if self.catalog.views.contains_key(&table) || self.catalog.composite_types.contains_key(&table) {
-                    // Comments on view columns and type attributes are not modeled; accepted.
                     return true;
                 }
                 false
@@ -1335,19 +1500,6 @@ pub(crate) struct Argument {
     pub type_text: String,
 }
 
-fn last_type_of_argument(arg: &str) -> String {
-    // `p_id integer` → `integer`; `VARIADIC a text[]` → `text[]`; `integer` → `integer`.
-    let arg = arg.trim_start_matches("VARIADIC ").trim_start_matches("INOUT ").trim_start_matches("IN ");
-    match arg.split_once(' ') {
-        Some((first, rest)) if !is_type_start(first) => rest.to_string(),
-        _ => arg.to_string(),
-    }
-}
-
-fn is_type_start(word: &str) -> bool {
-    super::types::is_builtin_type_word(&word.to_ascii_lowercase()) || word.contains('.')
-}
-
 /// The query of a view as pg_get_viewdef prints it: dump text after `AS` is PostgreSQL's own
 /// deparse (a newline, then ` SELECT ...`), with `public.` dropped and a closing `;`.
 fn view_definition(text: &str) -> String {
@@ -1374,8 +1526,8 @@ pub fn strip_public(text: &str) -> String {
                 continue;
             }
         }
-        let is_public = t.kind == TokenKind::Word && t.text(text) == "public"
-            && !prev.is_some_and(|p| p.kind == TokenKind::Dot);
+        let is_public =
+            t.kind == TokenKind::Word && t.text(text) == "public" && !prev.is_some_and(|p| p.kind == TokenKind::Dot);
         if is_public {
             pending = Some(t);
         }
@@ -1386,7 +1538,10 @@ pub fn strip_public(text: &str) -> String {
 }
 
 /// Relations a view's query names after FROM or JOIN (best effort, by tokens).
-fn view_reads(definition: &str, default_schema: &str) -> std::collections::BTreeMap<QualifiedName, Vec<String>> {
+fn view_reads(
+    definition: &str,
+    resolve: &dyn Fn(&str) -> QualifiedName,
+) -> std::collections::BTreeMap<QualifiedName, Vec<String>> {
     let mut lx = super::lexer::Lexer::new(definition);
     let mut toks = Vec::new();
     while let Some(t) = lx.next_token() {
@@ -1420,14 +1575,17 @@ fn view_reads(definition: &str, default_schema: &str) -> std::collections::BTree
                 k += 1;
             }
             if let Some(first) = word(k) {
-                if first != "select" && first != "lateral" && toks.get(k + 1).is_none_or(|t| t.kind != TokenKind::LParen) {
+                if first != "select"
+                    && first != "lateral"
+                    && toks.get(k + 1).is_none_or(|t| t.kind != TokenKind::LParen)
+                {
                     let name = if toks.get(k + 1).is_some_and(|t| t.kind == TokenKind::Dot) {
                         match word(k + 2) {
                             Some(second) => QualifiedName::new(first, second),
-                            None => QualifiedName::new(default_schema, first),
+                            None => resolve(&first),
                         }
                     } else {
-                        QualifiedName::new(default_schema, first)
+                        resolve(&first)
                     };
                     out.entry(name).or_insert_with(Vec::new);
                 }
@@ -1444,7 +1602,10 @@ mod tests {
 
     #[test]
     fn public_is_stripped_outside_strings() {
-        assert_eq!(strip_public(" SELECT a.x FROM public.a WHERE b = 'public.c'"), " SELECT a.x FROM a WHERE b = 'public.c'");
+        assert_eq!(
+            strip_public(" SELECT a.x FROM public.a WHERE b = 'public.c'"),
+            " SELECT a.x FROM a WHERE b = 'public.c'"
+        );
         assert_eq!(strip_public("public.f(public.t.x)"), "f(t.x)");
     }
 }

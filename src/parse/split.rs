@@ -32,82 +32,118 @@ fn word_is(src: &str, t: &Token, w: &str) -> bool {
 
 /// Splits `src`; lexing problems (unterminated quotes and comments) come back with their offsets.
 pub fn split(src: &str) -> (Vec<RawStatement>, Vec<LexError>) {
-    let mut lx = Lexer::new(src);
-    let mut out = Vec::new();
-    let mut tokens: Vec<Token> = Vec::new();
-    // Depth of BEGIN ATOMIC ... END nesting in a CREATE FUNCTION/PROCEDURE.
-    let mut atomic_depth = 0usize;
-    let mut scs = true;
-    while let Some(tok) = lx.next_token() {
-        match tok.kind {
-            TokenKind::Meta => {
-                // psql reads a backslash command wherever it appears; it does not end the query
-                // being collected, so a statement around it continues.
-                out.push(RawStatement {
-                    start: tok.start,
-                    end: tok.end,
-                    tokens: vec![tok],
-                    standard_conforming_strings: scs,
-                    terminated: false,
-                });
-            }
-            TokenKind::Semicolon if atomic_depth == 0 => {
-                if tokens.is_empty() {
-                    continue;
+    let mut splitter = Splitter::new(src);
+    let mut out = Vec::with_capacity(src.len() / 256 + 1);
+    while let Some(stmt) = splitter.next_statement() {
+        out.push(stmt);
+    }
+    (out, splitter.into_errors())
+}
+
+/// Statements one at a time, so a large file is read without holding every token at once.
+pub struct Splitter<'a> {
+    src: &'a str,
+    lx: Lexer<'a>,
+    tokens: Vec<Token>,
+    /// Depth of BEGIN ATOMIC ... END nesting in a CREATE FUNCTION/PROCEDURE.
+    atomic_depth: usize,
+    scs: bool,
+    /// A token buffer handed back by the reader of the last statement, reused for the next.
+    spare: Option<Vec<Token>>,
+}
+
+impl<'a> Splitter<'a> {
+    pub fn new(src: &'a str) -> Self {
+        Splitter { src, lx: Lexer::new(src), tokens: Vec::with_capacity(64), atomic_depth: 0, scs: true, spare: None }
+    }
+
+    /// Gives a statement's token buffer back for reuse.
+    pub fn recycle(&mut self, mut tokens: Vec<Token>) {
+        tokens.clear();
+        self.spare = Some(tokens);
+    }
+
+    /// The lexing problems met so far.
+    pub fn errors(&self) -> &[LexError] {
+        &self.lx.errors
+    }
+
+    pub fn into_errors(self) -> Vec<LexError> {
+        self.lx.errors
+    }
+
+    pub fn next_statement(&mut self) -> Option<RawStatement> {
+        let src = self.src;
+        while let Some(tok) = self.lx.next_token() {
+            match tok.kind {
+                TokenKind::Meta => {
+                    // psql reads a backslash command wherever it appears; it does not end the
+                    // query being collected, so a statement around it continues.
+                    return Some(RawStatement {
+                        start: tok.start,
+                        end: tok.end,
+                        tokens: vec![tok],
+                        standard_conforming_strings: self.scs,
+                        terminated: false,
+                    });
                 }
-                let stmt = RawStatement {
-                    start: tokens[0].start,
-                    end: tokens.last().map_or(tok.start, |t| t.end),
-                    tokens: std::mem::take(&mut tokens),
-                    standard_conforming_strings: scs,
-                    terminated: true,
-                };
-                if let Some(on) = standard_conforming_setting(src, &stmt.tokens) {
-                    scs = on;
-                    lx.standard_conforming_strings = on;
-                }
-                let copy_from_stdin = is_copy_from_stdin(src, &stmt.tokens);
-                out.push(stmt);
-                if copy_from_stdin {
-                    // The data follows on the next line, up to a line `\.`.
-                    lx.take_line();
-                    loop {
-                        let before = lx.position();
-                        if before >= src.len() {
-                            break;
-                        }
-                        let (s, e) = lx.take_line();
-                        if src.get(s..e).is_some_and(|l| l.trim_end_matches('\r') == "\\.") {
-                            break;
+                TokenKind::Semicolon if self.atomic_depth == 0 => {
+                    if self.tokens.is_empty() {
+                        continue;
+                    }
+                    let fresh = self.spare.take().unwrap_or_else(|| Vec::with_capacity(64));
+                    let tokens = std::mem::replace(&mut self.tokens, fresh);
+                    let stmt = RawStatement {
+                        start: tokens[0].start,
+                        end: tokens.last().map_or(tok.start, |t| t.end),
+                        tokens,
+                        standard_conforming_strings: self.scs,
+                        terminated: true,
+                    };
+                    if let Some(on) = standard_conforming_setting(src, &stmt.tokens) {
+                        self.scs = on;
+                        self.lx.standard_conforming_strings = on;
+                    }
+                    if is_copy_from_stdin(src, &stmt.tokens) {
+                        // The data follows on the next line, up to a line `\.`.
+                        self.lx.take_line();
+                        while self.lx.position() < src.len() {
+                            let (s, e) = self.lx.take_line();
+                            if src.get(s..e).is_some_and(|l| l.trim_end_matches('\r') == "\\.") {
+                                break;
+                            }
                         }
                     }
+                    return Some(stmt);
                 }
-            }
-            _ => {
-                if tokens.len() >= 2 && is_routine(src, &tokens) {
-                    let prev = tokens[tokens.len() - 1];
-                    if word_is(src, &tok, "atomic") && word_is(src, &prev, "begin") {
-                        atomic_depth += 1;
-                    } else if atomic_depth > 0 && (word_is(src, &tok, "case") || word_is(src, &tok, "begin")) {
-                        atomic_depth += 1;
-                    } else if atomic_depth > 0 && word_is(src, &tok, "end") {
-                        atomic_depth -= 1;
+                _ => {
+                    let tokens = &self.tokens;
+                    if tokens.len() >= 2 && is_routine(src, tokens) {
+                        let prev = tokens[tokens.len() - 1];
+                        if word_is(src, &tok, "atomic") && word_is(src, &prev, "begin") {
+                            self.atomic_depth += 1;
+                        } else if self.atomic_depth > 0 && (word_is(src, &tok, "case") || word_is(src, &tok, "begin")) {
+                            self.atomic_depth += 1;
+                        } else if self.atomic_depth > 0 && word_is(src, &tok, "end") {
+                            self.atomic_depth -= 1;
+                        }
                     }
+                    self.tokens.push(tok);
                 }
-                tokens.push(tok);
             }
         }
-    }
-    if !tokens.is_empty() {
-        out.push(RawStatement {
+        if self.tokens.is_empty() {
+            return None;
+        }
+        let tokens = std::mem::take(&mut self.tokens);
+        Some(RawStatement {
             start: tokens[0].start,
             end: tokens.last().map_or(0, |t| t.end),
             tokens,
-            standard_conforming_strings: scs,
+            standard_conforming_strings: self.scs,
             terminated: false,
-        });
+        })
     }
-    (out, lx.errors)
 }
 
 fn is_routine(src: &str, tokens: &[Token]) -> bool {
@@ -122,10 +158,7 @@ fn is_routine(src: &str, tokens: &[Token]) -> bool {
 }
 
 fn standard_conforming_setting(src: &str, tokens: &[Token]) -> Option<bool> {
-    if tokens.len() >= 3
-        && word_is(src, &tokens[0], "set")
-        && word_is(src, &tokens[1], "standard_conforming_strings")
-    {
+    if tokens.len() >= 3 && word_is(src, &tokens[0], "set") && word_is(src, &tokens[1], "standard_conforming_strings") {
         let value = tokens.last()?.text(src).trim_matches('\'').to_ascii_lowercase();
         return match value.as_str() {
             "off" | "false" => Some(false),
@@ -175,7 +208,10 @@ mod tests {
         let src = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END; SELECT 2;";
         assert_eq!(
             texts(src),
-            vec!["CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END", "SELECT 2"]
+            vec![
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END",
+                "SELECT 2"
+            ]
         );
     }
 

@@ -23,6 +23,11 @@ pub struct PlanOptions {
     /// The PostgreSQL major version to plan for, 11–18 (`--pg-version`). Default 15.
     #[serde(default = "default_server_version")]
     pub server_version: u32,
+    /// Plan a new NOT NULL column without a default or backfill hint as a plain
+    /// `ADD COLUMN ... NOT NULL`, which only succeeds on an empty table (a dangerous hazard says
+    /// so), instead of refusing to plan (`--assume-empty-tables`). Default false.
+    #[serde(default)]
+    pub assume_empty_tables: bool,
 }
 
 fn default_server_version() -> u32 {
@@ -31,7 +36,7 @@ fn default_server_version() -> u32 {
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { server_version: default_server_version() }
+        PlanOptions { server_version: default_server_version(), assume_empty_tables: false }
     }
 }
 
@@ -68,7 +73,7 @@ fn check_version(options: &PlanOptions) -> Result<(), Vec<Diagnostic>> {
 pub fn plan_catalogs(from: &Catalog, to: &Catalog, hints: &Hints, options: &PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
     check_version(options)?;
     let diff = diff::diff(from, to, hints)?;
-    let cx = Context { from, to, server_version: options.server_version };
+    let cx = Context { from, to, server_version: options.server_version, assume_empty_tables: options.assume_empty_tables };
     let mut nodes = Vec::new();
     let mut errors = Vec::new();
     for (i, change) in diff.changes.iter().enumerate() {
@@ -137,7 +142,7 @@ fn old_names(changes: &[Change]) -> Vec<String> {
             Change::ChangeColumnType { table, from, in_place: false, .. } => out.push(format!(
                 "column {table}.{} as {}",
                 crate::model::quote_ident(&from.name),
-                crate::render::alter::type_sql(&from.data_type)
+                crate::render::format::format_type(&from.data_type)
             )),
             Change::DropView { view, recreated: false, .. } => out.push(format!("view {}", view.name)),
             _ => {}

@@ -160,12 +160,12 @@ fn hazards_depend_on_the_server_version() {
     let a = catalog(vec![table("t", &[("id", "bigint", true), ("v", "text", false)])]);
     let b = catalog(vec![table("t", &[("id", "bigint", true), ("v", "text", true)])]);
     let codes = |version| {
-        let p = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions { server_version: version }).unwrap();
+        let p = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions { server_version: version, ..PlanOptions::default() }).unwrap();
         p.steps().flat_map(|s| s.hazards.iter().map(|h| h.code.clone())).collect::<Vec<_>>()
     };
     assert!(codes(11).contains(&"not-null-full-scan".to_string()));
     assert!(!codes(12).contains(&"not-null-full-scan".to_string()));
-    assert!(plan_catalogs(&a, &b, &Hints::default(), &PlanOptions { server_version: 10 }).is_err());
+    assert!(plan_catalogs(&a, &b, &Hints::default(), &PlanOptions { server_version: 10, ..PlanOptions::default() }).is_err());
 }
 
 #[test]

@@ -9,9 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    Catalog, Column, CompositeType, Constraint, ConstraintKind, Domain, EnumType, Extension, Index,
-    Namespace, Policy, QualifiedName, Sequence, SequenceOptions, Table, TypeName, View,
-    quote_ident,
+    Catalog, Column, CompositeType, Constraint, ConstraintKind, Domain, EnumType, Extension, Index, Namespace, Policy,
+    QualifiedName, Sequence, SequenceOptions, Table, TypeName, View, quote_ident,
 };
 use crate::render::format::{constraint_def, format_type, index_def, reloptions};
 
@@ -42,7 +41,8 @@ pub fn create_enum(e: &EnumType) -> String {
 }
 
 pub fn create_composite_type(t: &CompositeType) -> String {
-    let attrs: Vec<String> = t.attributes.iter().map(|(n, ty)| format!("{} {}", quote_ident(n), format_type(ty))).collect();
+    let attrs: Vec<String> =
+        t.attributes.iter().map(|(n, ty)| format!("{} {}", quote_ident(n), format_type(ty))).collect();
     format!("CREATE TYPE {} AS ({})", t.name, attrs.join(", "))
 }
 
@@ -103,7 +103,9 @@ pub fn create_sequence(seq: &Sequence) -> String {
 
 /// `ALTER SEQUENCE s OWNED BY t.c`, when the sequence has an owner.
 pub fn sequence_owned_by(seq: &Sequence) -> Option<String> {
-    seq.owned_by.as_ref().map(|o| format!("ALTER SEQUENCE {} OWNED BY {}.{}", seq.name, o.table, quote_ident(&o.column)))
+    seq.owned_by
+        .as_ref()
+        .map(|o| format!("ALTER SEQUENCE {} OWNED BY {}.{}", seq.name, o.table, quote_ident(&o.column)))
 }
 
 /// A column as it appears in CREATE TABLE / ADD COLUMN.
@@ -210,7 +212,11 @@ pub fn set_default(table: &QualifiedName, column: &str, default: Option<&str>) -
 }
 
 pub fn set_not_null(table: &QualifiedName, column: &str, not_null: bool) -> String {
-    format!("ALTER TABLE {table} ALTER COLUMN {} {} NOT NULL", quote_ident(column), if not_null { "SET" } else { "DROP" })
+    format!(
+        "ALTER TABLE {table} ALTER COLUMN {} {} NOT NULL",
+        quote_ident(column),
+        if not_null { "SET" } else { "DROP" }
+    )
 }
 
 pub fn alter_column_type(table: &QualifiedName, column: &str, ty: &TypeName, using: Option<&str>) -> String {
@@ -276,7 +282,8 @@ pub fn create_policy(table: &QualifiedName, p: &Policy) -> String {
     }
     s.push_str(&format!(" FOR {}", p.command));
     if !p.roles.is_empty() {
-        let roles: Vec<String> = p.roles.iter().map(|r| if r == "public" { "PUBLIC".to_string() } else { quote_ident(r) }).collect();
+        let roles: Vec<String> =
+            p.roles.iter().map(|r| if r == "public" { "PUBLIC".to_string() } else { quote_ident(r) }).collect();
         s.push_str(&format!(" TO {}", roles.join(", ")));
     }
     if let Some(u) = &p.using {
@@ -294,7 +301,9 @@ fn comment(kind: &str, target: &str, text: &Option<String>) -> Option<String> {
 
 /// Names of tables a function's signature mentions (its row types): it must come after them.
 fn mentions_any(text: &str, names: &BTreeSet<String>) -> bool {
-    names.iter().any(|n| text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '"' || c == '.')).any(|w| w == n))
+    names
+        .iter()
+        .any(|n| text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '"' || c == '.')).any(|w| w == n))
 }
 
 /// Views in an order where each comes after the views it reads.
@@ -345,10 +354,12 @@ pub fn catalog(catalog: &Catalog) -> Vec<String> {
         out.push(create_sequence(s));
     }
     let table_names: BTreeSet<String> = catalog.tables.keys().map(|k| quote_ident(&k.name)).collect();
-    let (late_functions, early_functions): (Vec<_>, Vec<_>) =
-        catalog.functions.values().partition(|f| mentions_any(&f.returns, &table_names) || mentions_any(&f.id.arguments, &table_names));
+    let (late_functions, early_functions): (Vec<_>, Vec<_>) = catalog
+        .functions
+        .values()
+        .partition(|f| mentions_any(&f.returns, &table_names) || mentions_any(&f.id.arguments, &table_names));
     for f in &early_functions {
-        out.push(f.definition.clone());
+        push_function(&mut out, f);
     }
     // Partition parents and inheritance parents first.
     let mut tables: Vec<&Table> = catalog.tables.values().collect();
@@ -362,10 +373,26 @@ pub fn catalog(catalog: &Catalog) -> Vec<String> {
         }
     }
     for f in &late_functions {
-        out.push(f.definition.clone());
+        push_function(&mut out, f);
     }
     for v in ordered_views(catalog) {
-        out.push(create_view(v));
+        // A view's query is kept as written: its unqualified names were found on a search_path
+        // holding the schemas it reads, so it is created with that search_path.
+        let mut path: Vec<&str> = vec![v.name.schema.as_str()];
+        for r in v.reads.keys() {
+            if !path.contains(&r.schema.as_str()) {
+                path.push(r.schema.as_str());
+            }
+        }
+        path.retain(|s| *s != "public");
+        if path.is_empty() {
+            out.push(create_view(v));
+        } else {
+            let list: Vec<String> = path.iter().map(|s| quote_ident(s)).collect();
+            out.push(format!("SET search_path = {}, public", list.join(", ")));
+            out.push(create_view(v));
+            out.push("SET search_path = public".to_string());
+        }
     }
     for t in &tables {
         for c in t.constraints.values() {
@@ -413,9 +440,31 @@ pub fn catalog(catalog: &Catalog) -> Vec<String> {
     }
     out.extend(comments(catalog));
     for o in &catalog.opaque {
-        out.push(o.sql.clone());
+        // Kept as written: names in it were found on the search_path of its object's schema.
+        let target = o.identity.rsplit(" ON ").next().unwrap_or(&o.identity);
+        match QualifiedName::parse(target) {
+            Ok(q) if q.schema != "public" && target.contains('.') => {
+                out.push(format!("SET search_path = {}, public", quote_ident(&q.schema)));
+                out.push(o.sql.clone());
+                out.push("SET search_path = public".to_string());
+            }
+            _ => out.push(o.sql.clone()),
+        }
     }
     out
+}
+
+/// A function's definition is kept as written: types it names without a schema were found on
+/// the search_path of its schema, so it is created with that search_path.
+fn push_function(out: &mut Vec<String>, f: &crate::model::Function) {
+    let schema = &f.id.name.schema;
+    if schema == "public" {
+        out.push(f.definition.clone());
+    } else {
+        out.push(format!("SET search_path = {}, public", quote_ident(schema)));
+        out.push(f.definition.clone());
+        out.push("SET search_path = public".to_string());
+    }
 }
 
 /// COMMENT ON statements for every commented object.

@@ -6,17 +6,13 @@
 //! schemas are qualified. `pg_get_indexdef` always qualifies the table.
 
 use crate::model::{
-    BaseType, Constraint, ConstraintKind, Index, IndexKey, IndexKeyExpr, QualifiedName,
-    ReferentialAction, TypeName, quote_ident,
+    BaseType, Constraint, ConstraintKind, Index, IndexKey, IndexKeyExpr, QualifiedName, ReferentialAction, TypeName,
+    quote_ident,
 };
 
 /// A relation, type or function name as PostgreSQL prints it with `search_path = public`.
 pub fn visible_name(name: &QualifiedName) -> String {
-    if name.schema == "public" || name.schema == "pg_catalog" {
-        quote_ident(&name.name)
-    } else {
-        name.to_string()
-    }
+    if name.schema == "public" || name.schema == "pg_catalog" { quote_ident(&name.name) } else { name.to_string() }
 }
 
 /// `format_type(atttypid, atttypmod)`.
@@ -45,7 +41,11 @@ pub fn format_type_for_cast(t: &TypeName) -> String {
     let bare = TypeName { base: t.base.clone(), modifiers: Vec::new(), array_dimensions: t.array_dimensions };
     match &t.base {
         BaseType::Builtin(b) if b == "character" => {
-            if t.array_dimensions > 0 { "bpchar[]".into() } else { "bpchar".into() }
+            if t.array_dimensions > 0 {
+                "bpchar[]".into()
+            } else {
+                "bpchar".into()
+            }
         }
         BaseType::Builtin(b) if b == "bit" => format!("\"bit\"{}", if t.array_dimensions > 0 { "[]" } else { "" }),
         _ => format_type(&bare),

@@ -21,19 +21,38 @@ pub struct ObjectDifference {
     pub difference: Difference,
 }
 
-/// The differing objects between what is expected and what is live, in name order.
+/// The kinds of object introspection reads (`fingerprint::object_fingerprints` keys start with the
+/// kind). Other keys are objects the model keeps as opaque SQL (publications, event triggers,
+/// casts, ...): a live database cannot be read back into their text, so they are not compared.
+const CHECKED_KINDS: &[&str] =
+    &["schema ", "extension ", "table ", "view ", "materialized view ", "sequence ", "enum ", "domain ", "type ", "function "];
+
+/// Whether drift detection can check an object (see [`CHECKED_KINDS`]).
+pub fn checkable(object: &str) -> bool {
+    CHECKED_KINDS.iter().any(|kind| object.starts_with(kind))
+}
+
+/// The objects of `expected` drift detection cannot check.
+pub fn unchecked(expected: &BTreeMap<String, String>) -> Vec<String> {
+    expected.keys().filter(|k| !checkable(k)).cloned().collect()
+}
+
+/// The differing objects between what is expected and what is live, in name order (objects
+/// drift detection cannot check are left out).
 pub fn compare(expected: &BTreeMap<String, String>, live: &BTreeMap<String, String>) -> Vec<ObjectDifference> {
     let mut out = Vec::new();
-    for (object, hash) in expected {
+    for (object, hash) in expected.iter().filter(|(k, _)| checkable(k)) {
         match live.get(object) {
             None => out.push(ObjectDifference { object: object.clone(), difference: Difference::Missing }),
-            Some(live_hash) if live_hash != hash => {
+            // A function's definition is kept as written in the plan's schema: only its presence
+            // (name and arguments) can be checked against a live database.
+            Some(live_hash) if live_hash != hash && !object.starts_with("function ") => {
                 out.push(ObjectDifference { object: object.clone(), difference: Difference::Changed })
             }
             Some(_) => {}
         }
     }
-    for object in live.keys() {
+    for object in live.keys().filter(|k| checkable(k)) {
         if !expected.contains_key(object) {
             out.push(ObjectDifference { object: object.clone(), difference: Difference::Unexpected });
         }
@@ -56,6 +75,15 @@ pub fn describe(differences: &[ObjectDifference]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The objects that are not in `schema` (the runner's history schema: a dump of a database the
+/// runner worked on holds it, a plan's schemas may too; introspection leaves it out).
+pub fn without_schema(objects: &BTreeMap<String, String>, schema: &str) -> BTreeMap<String, String> {
+    let quoted = shiftplan::model::quote_ident(schema);
+    let whole = format!("schema {quoted}");
+    let prefix = format!(" {quoted}.");
+    objects.iter().filter(|(k, _)| **k != whole && !k.contains(&prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 /// Only the objects a plan leaves alone (same fingerprint in `from` and `to`).
@@ -85,5 +113,16 @@ mod tests {
         let text = describe(&d);
         assert!(text.contains("  - table public.b: defined differently in the database"), "{text}");
         assert!(compare(&expected, &expected).is_empty());
+        let mut with_opaque = expected.clone();
+        with_opaque.insert("publication events_pub".into(), "5".into());
+        assert!(compare(&with_opaque, &expected).is_empty());
+        assert_eq!(unchecked(&with_opaque), vec!["publication events_pub".to_string()]);
+        let f = |h: &str| BTreeMap::from([("function public.f(integer)".to_string(), h.to_string())]);
+        assert!(compare(&f("1"), &f("2")).is_empty(), "function bodies are not compared");
+        assert_eq!(compare(&f("1"), &BTreeMap::new())[0].difference, Difference::Missing);
+        let history: BTreeMap<String, String> = [("schema shiftplan", "1"), ("table shiftplan.plans", "2"), ("table public.a", "3")]
+            .map(|(k, v)| (k.into(), v.into()))
+            .into();
+        assert_eq!(without_schema(&history, "shiftplan").keys().collect::<Vec<_>>(), vec!["table public.a"]);
     }
 }

@@ -301,6 +301,16 @@ impl Executor<'_> {
             }
             return result;
         }
+        if let Some(index) = sql::concurrent_index_drop(statement) {
+            let exists = self
+                .client
+                .query_one("SELECT to_regclass($1) IS NOT NULL", &[&index.to_string()])?
+                .get::<_, bool>(0);
+            if !exists {
+                self.progress.line(&format!("  index {index} is already gone (dropped by an earlier run): skipped"));
+                return Ok(());
+            }
+        }
         self.client.batch_execute(statement)
     }
 

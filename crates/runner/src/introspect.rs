@@ -159,8 +159,9 @@ impl Reader<'_, '_> {
                 name.clone(),
                 Extension {
                     name,
-                    // Without SCHEMA, CREATE EXTENSION installs into public: the parser leaves it unset.
-                    schema: if schema == "public" { None } else { Some(schema) },
+                    // pg_dump always writes WITH SCHEMA; a hand-written CREATE EXTENSION without it
+                    // (schema unset in the parser's model) cannot be told apart here.
+                    schema: Some(schema),
                     version: if default_version.as_deref() == Some(version.as_str()) { None } else { Some(version) },
                     comment: opt_comment(&row, 4),
                 },
@@ -343,13 +344,15 @@ impl Reader<'_, '_> {
     fn index_rows(&mut self, relkinds: &str) -> Result<Vec<(QualifiedName, Index)>, postgres::Error> {
         let rows = self.query(&format!(
             "SELECT n.nspname, c.relname, ic.relname, i.indisunique, am.amname, i.indnkeyatts, i.indkey::int2[],
-                    ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnatts) k ORDER BY k),
-                    ARRAY(SELECT coalesce((SELECT CASE WHEN k.coll = 0 OR k.coll = (SELECT t.typcollation FROM pg_type t JOIN pg_attribute a ON a.atttypid = t.oid WHERE a.attrelid = i.indexrelid AND a.attnum = k.o) THEN NULL
+                    ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, false) FROM generate_series(1, i.indnatts) k ORDER BY k),
+                    ARRAY(SELECT coalesce((SELECT CASE WHEN k.coll IN (0, 100)
+                                                  OR k.coll = (SELECT a.attcollation FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = (i.indkey::int2[])[k.o - 1])
+                                             THEN NULL
                                              ELSE (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname) ELSE format('%I.%I', cn.nspname, co.collname) END
                                                    FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = k.coll) END), '')
                           FROM unnest(i.indcollation::oid[]) WITH ORDINALITY k(coll, o) ORDER BY k.o),
                     ARRAY(SELECT coalesce((SELECT CASE WHEN oc.opcdefault THEN NULL
-                                             ELSE CASE WHEN ocn.nspname = 'pg_catalog' THEN quote_ident(oc.opcname) ELSE format('%I.%I', ocn.nspname, oc.opcname) END END
+                                             ELSE CASE WHEN ocn.nspname IN ('pg_catalog', 'public') THEN quote_ident(oc.opcname) ELSE format('%I.%I', ocn.nspname, oc.opcname) END END
                                            FROM pg_opclass oc JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace WHERE oc.oid = k.cls), '')
                           FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(cls, o) ORDER BY k.o),
                     i.indoption::int2[],
@@ -387,7 +390,7 @@ impl Reader<'_, '_> {
                     expression: if is_column {
                         IndexKeyExpr::Column(shiftplan::model::split_qualified(&definition).ok().and_then(|mut p| p.pop()).unwrap_or(definition))
                     } else {
-                        IndexKeyExpr::Expression(parenthesise(&definition))
+                        IndexKeyExpr::Expression(definition)
                     },
                     collation: collations.get(position).filter(|c| !c.is_empty()).cloned(),
                     opclass: opclasses.get(position).filter(|c| !c.is_empty()).cloned(),
@@ -511,15 +514,12 @@ impl Reader<'_, '_> {
                     [schema, relation] => {
                         reads.entry(QualifiedName::new(schema.clone(), relation.clone())).or_default();
                     }
-                    [schema, relation, column] => {
-                        reads.entry(QualifiedName::new(schema.clone(), relation.clone())).or_default().push(column.clone());
+                    // The parser names the relations a view reads, not their columns.
+                    [schema, relation, _column] => {
+                        reads.entry(QualifiedName::new(schema.clone(), relation.clone())).or_default();
                     }
                     _ => {}
                 }
-            }
-            for columns in reads.values_mut() {
-                columns.sort();
-                columns.dedup();
             }
             let view = View {
                 name: name.clone(),
@@ -647,20 +647,41 @@ impl Reader<'_, '_> {
 
     fn functions(&mut self, catalog: &mut Catalog) -> Result<(), postgres::Error> {
         let rows = self.query(&format!(
-            "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind::text,
+            "SELECT p.oid::bigint, n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind::text,
                     CASE WHEN p.prokind = 'p' THEN '' ELSE pg_get_function_result(p.oid) END, l.lanname,
-                    CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_get_functiondef(p.oid) ELSE '' END,
                     obj_description(p.oid, 'pg_proc')
              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
              WHERE {NSP}
                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
         ))?;
+        // The definition as pg_dump prints it (names qualified: search_path empty), which is what
+        // the parser keeps from a dump.
+        self.tx.batch_execute("SET LOCAL search_path = ''")?;
+        let definitions = self.query(&format!(
+            "SELECT p.oid::bigint,
+                    CASE WHEN p.prokind = 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END || ' ' || quote_ident(n.nspname) || '.'
+                      || quote_ident(p.proname) || '(' || pg_get_function_arguments(p.oid) || ')'
+                      || CASE WHEN p.prokind = 'p' THEN '' ELSE ' RETURNS ' || pg_get_function_result(p.oid) END,
+                    l.lanname, p.prokind::text, p.provolatile::text, p.proisstrict, p.prosecdef, p.proleakproof,
+                    p.procost::text, p.prorows::text, p.proretset, p.proparallel::text,
+                    coalesce(p.proconfig, '{{}}'), p.prosrc, p.probin,
+                    CASE WHEN p.prosqlbody IS NOT NULL THEN pg_get_function_sqlbody(p.oid) END,
+                    CASE WHEN p.prosupport <> 0 THEN p.prosupport::regproc::text END
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+             WHERE {NSP} AND p.prokind <> 'a'"
+        ))?;
+        self.tx.batch_execute("SET LOCAL search_path = public")?;
+        let mut dumped: BTreeMap<i64, String> = BTreeMap::new();
+        for row in definitions {
+            dumped.insert(row.get(0), dump_function(&row));
+        }
         for row in rows {
+            let oid: i64 = row.get(0);
             let id = FunctionId {
-                name: QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1)),
-                arguments: row.get(2),
+                name: QualifiedName::new(row.get::<_, String>(1), row.get::<_, String>(2)),
+                arguments: row.get(3),
             };
-            let kind = match row.get::<_, String>(3).as_str() {
+            let kind = match row.get::<_, String>(4).as_str() {
                 "p" => FunctionKind::Procedure,
                 "a" => FunctionKind::Aggregate,
                 _ => FunctionKind::Function,
@@ -668,9 +689,9 @@ impl Reader<'_, '_> {
             let function = Function {
                 id: id.clone(),
                 kind,
-                returns: row.get(4),
-                language: row.get(5),
-                definition: row.get::<_, String>(6).trim_end().to_string(),
+                returns: row.get(5),
+                language: row.get(6),
+                definition: dumped.remove(&oid).unwrap_or_default(),
                 comment: opt_comment(&row, 7),
             };
             catalog.functions.insert(id, function);
@@ -679,32 +700,90 @@ impl Reader<'_, '_> {
     }
 }
 
-fn parenthesise(expression: &str) -> String {
-    if expression.starts_with('(') && expression.ends_with(')') && balanced_outer(expression) {
-        expression.to_string()
+/// `CREATE FUNCTION ...` as pg_dump (15) prints it, without the final `;`.
+fn dump_function(row: &Row) -> String {
+    let head: String = row.get(1);
+    let language: String = row.get(2);
+    let kind: String = row.get(3);
+    let mut out = format!("CREATE {head}\n    LANGUAGE {}", quote_ident(&language));
+    if kind == "w" {
+        out.push_str(" WINDOW");
+    }
+    match row.get::<_, String>(4).as_str() {
+        "i" => out.push_str(" IMMUTABLE"),
+        "s" => out.push_str(" STABLE"),
+        _ => {}
+    }
+    if row.get::<_, bool>(5) {
+        out.push_str(" STRICT");
+    }
+    if row.get::<_, bool>(6) {
+        out.push_str(" SECURITY DEFINER");
+    }
+    if row.get::<_, bool>(7) {
+        out.push_str(" LEAKPROOF");
+    }
+    let cost: String = row.get(8);
+    let default_cost = if language == "internal" || language == "c" { "1" } else { "100" };
+    if cost != "0" && cost != default_cost {
+        out.push_str(&format!(" COST {cost}"));
+    }
+    let rows: String = row.get(9);
+    if row.get::<_, bool>(10) && rows != "0" && rows != "1000" {
+        out.push_str(&format!(" ROWS {rows}"));
+    }
+    if let Some(support) = row.get::<_, Option<String>>(16) {
+        out.push_str(&format!(" SUPPORT {support}"));
+    }
+    match row.get::<_, String>(11).as_str() {
+        "s" => out.push_str(" PARALLEL SAFE"),
+        "r" => out.push_str(" PARALLEL RESTRICTED"),
+        _ => {}
+    }
+    for item in row.get::<_, Vec<String>>(12) {
+        let Some((name, value)) = item.split_once('=') else { continue };
+        let list = matches!(name, "search_path" | "temp_tablespaces" | "session_preload_libraries" | "shared_preload_libraries" | "local_preload_libraries");
+        let value = if list {
+            value.split(',').map(|v| sql_literal(v.trim().trim_matches('"'))).collect::<Vec<_>>().join(", ")
+        } else {
+            sql_literal(value)
+        };
+        out.push_str(&format!("\n    SET {} TO {value}", quote_ident(name)));
+    }
+    let source: String = row.get(13);
+    let binary: Option<String> = row.get(14);
+    let sql_body: Option<String> = row.get(15);
+    let as_part = match (sql_body, binary) {
+        (Some(body), _) => body,
+        (None, Some(binary)) if binary != "-" => {
+            let name_only = head.split('(').next().and_then(|n| n.rsplit('.').next()).unwrap_or("");
+            if source == name_only { format!("AS {}", sql_literal(&binary)) } else { format!("AS {}, {}", sql_literal(&binary), sql_literal(&source)) }
+        }
+        _ => format!("AS {}", dollar_quote(&source)),
+    };
+    out.push_str(&format!("\n    {as_part}"));
+    out
+}
+
+fn sql_literal(text: &str) -> String {
+    if text.contains('\\') {
+        format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
     } else {
-        format!("({expression})")
+        format!("'{}'", text.replace('\'', "''"))
     }
 }
 
-/// Whether the first `(` of the text closes at its last character.
-fn balanced_outer(text: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quoted = false;
-    for (i, c) in text.char_indices() {
-        match c {
-            '\'' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => {
-                depth -= 1;
-                if depth == 0 && i + 1 < text.len() {
-                    return false;
-                }
-            }
-            _ => {}
-        }
+/// pg_dump's dollar quoting: `$$`, or `$_$`, `$_X$`... when the text holds the delimiter.
+fn dollar_quote(text: &str) -> String {
+    const SUFFIXES: &[u8] = b"_XXXXXXX";
+    let mut delimiter = String::from("$");
+    let mut next = 0;
+    while text.contains(delimiter.as_str()) {
+        delimiter.push(SUFFIXES[next % SUFFIXES.len()] as char);
+        next += 1;
     }
-    depth == 0
+    delimiter.push('$');
+    format!("{delimiter}{text}{delimiter}")
 }
 
 fn action(code: &str) -> ReferentialAction {
@@ -760,8 +839,8 @@ mod tests {
         assert_eq!(split_modifiers("interval day to second(3)"), ("interval day to second".into(), vec![3]));
         assert_eq!(split_modifiers("character varying"), ("character varying".into(), vec![]));
         assert_eq!(split_modifiers("\"char\""), ("\"char\"".into(), vec![]));
-        assert_eq!(parenthesise("lower(email)"), "(lower(email))");
-        assert_eq!(parenthesise("(a + b)"), "(a + b)");
-        assert_eq!(parenthesise("(a) + (b)"), "((a) + (b))");
+        assert_eq!(dollar_quote(" SELECT 1 "), "$$ SELECT 1 $$");
+        assert_eq!(dollar_quote("SELECT '$x'"), "$_$SELECT '$x'$_$");
+        assert_eq!(dollar_quote("a $_ b"), "$_X$a $_ b$_X$");
     }
 }

@@ -40,12 +40,12 @@ impl Progress {
             ProgressMode::Bar => {
                 let bar = ProgressBar::with_draw_target(Some(estimated_total.max(done)), ProgressDrawTarget::stderr());
                 let style = ProgressStyle::with_template(
-                    "{msg} [{bar:30}] {human_pos}/~{human_len} rows, {per_sec}, ETA {eta}",
+                    "{prefix} [{bar:30}] {human_pos}/~{human_len} rows, ETA {eta}{msg}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> ");
                 bar.set_style(style);
-                bar.set_message(label.to_string());
+                bar.set_prefix(label.to_string());
                 bar.set_position(done);
                 Some(bar)
             }
@@ -79,6 +79,9 @@ impl BackfillProgress {
                 bar.set_length(rows);
             }
             bar.set_position(rows);
+            let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
+            let rate = rows.saturating_sub(self.start_rows) as f64 / elapsed;
+            bar.set_message(format!(", {rate:.0} rows/s, batch {batch_size}"));
             return;
         }
         if self.last_line.elapsed() >= Duration::from_secs(2) {

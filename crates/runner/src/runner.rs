@@ -49,6 +49,13 @@ pub struct ApplyOptions {
     pub exec: ExecOptions,
 }
 
+impl ApplyOptions {
+    /// Options for a plain apply: no dry run, no --force, waiting for the lock, no backup command.
+    pub fn new(selection: Selection, exec: ExecOptions) -> ApplyOptions {
+        ApplyOptions { selection, dry_run: false, force: false, no_wait: false, backup_command: None, exec }
+    }
+}
+
 /// Connects, naming the server (never the password) when it fails.
 pub fn connect(url: &str) -> Result<Client, RunError> {
     let mut config: postgres::Config = url
@@ -134,12 +141,19 @@ fn check_from(client: &mut Client, target: &Target, plan: &LoadedPlan, force: bo
         return Ok(());
     }
     let live = shiftplan::fingerprint::object_fingerprints(&catalog);
-    let differences = drift::compare(&plan.plan.objects.from, &live);
-    let list = if differences.is_empty() {
-        "  (every object matches, but the schema as a whole does not: an object of a kind the plan does not list)".to_string()
-    } else {
-        drift::describe(&differences)
-    };
+    let expected = drift::without_schema(&plan.plan.objects.from, &target.history_schema);
+    let differences = drift::compare(&expected, &live);
+    let unchecked = drift::unchecked(&expected);
+    if !unchecked.is_empty() {
+        progress.line(&format!(
+            "note: not checked against the database (kept as SQL text by the model): {}",
+            unchecked.join(", ")
+        ));
+    }
+    if differences.is_empty() {
+        return Ok(());
+    }
+    let list = drift::describe(&differences);
     let message = format!(
         "the database's schema is not the one this plan starts from ({} differing object{}):\n{list}",
         differences.len(),
@@ -236,6 +250,11 @@ pub fn apply(plan: &LoadedPlan, target: &Target, options: &ApplyOptions, progres
         records = history.step_records(&mut client, &plan.identity)?;
     }
     let phases = phases_to_run(&plan.plan, options.selection, &records)?;
+    if let Selection::Phase(p) = options.selection
+        && phases.is_empty()
+    {
+        progress.line(&format!("the plan has no step in phase {p}: nothing to apply"));
+    }
     let mut report = ApplyReport::default();
     for phase_name in phases {
         let Some(phase) = plan.plan.phases.iter().find(|p| p.name == phase_name) else { continue };
@@ -250,7 +269,7 @@ pub fn apply(plan: &LoadedPlan, target: &Target, options: &ApplyOptions, progres
         }
         progress.line(&format!("phase {phase_name}: {} step(s) to apply", pending.len()));
         if let Some(checkpoint) = &phase.app_checkpoint {
-            progress.line(&format!("  checkpoint (must be live before this phase): {checkpoint}"));
+            progress.line(&format!("  checkpoint before this phase: {checkpoint}"));
         }
         if phase_name == PhaseName::Contract
             && let Some(command) = &options.backup_command
@@ -276,7 +295,7 @@ pub fn apply(plan: &LoadedPlan, target: &Target, options: &ApplyOptions, progres
     let all_applied = plan.plan.phases.iter().all(|p| phase_state(&plan.plan, p.name, &records) == StepState::Applied);
     if all_applied && !report.steps_applied.is_empty() {
         let live = live_objects(&mut client, target)?;
-        report.differs_from_target = drift::compare(&plan.plan.objects.to, &live);
+        report.differs_from_target = drift::compare(&drift::without_schema(&plan.plan.objects.to, &target.history_schema), &live);
         if !report.differs_from_target.is_empty() {
             progress.line(&format!(
                 "warning: every step is applied, but the schema differs from the plan's target:\n{}",
@@ -581,7 +600,7 @@ pub fn next_action(plan: &Plan, records: &BTreeMap<String, StepRecord>) -> Strin
             }
             StepState::Pending | StepState::RolledBack => {
                 return match &phase.app_checkpoint {
-                    Some(checkpoint) => format!("deploy {}, then apply --phase {}", checkpoint_words(checkpoint), phase.name),
+                    Some(checkpoint) => checkpoint_then_apply(checkpoint, phase.name),
                     None => format!("apply --phase {}", phase.name),
                 };
             }
@@ -590,24 +609,54 @@ pub fn next_action(plan: &Plan, records: &BTreeMap<String, StepRecord>) -> Strin
     "done: every phase is applied; `verify` checks the schema is the plan's target".to_string()
 }
 
-/// `Deploy the code that reads name.` → `the code that reads name`.
-fn checkpoint_words(checkpoint: &str) -> String {
-    let trimmed = checkpoint.trim().trim_end_matches('.');
-    let lower = trimmed.to_lowercase();
-    let rest = if lower.starts_with("deploy ") { &trimmed[7..] } else { trimmed };
-    let mut chars = rest.chars();
-    match chars.next() {
-        Some(first) if chars.clone().next().is_some_and(|c| c.is_lowercase()) => first.to_lowercase().chain(chars).collect(),
-        _ => rest.to_string(),
+/// The next action when a checkpoint comes first. A checkpoint is either what to deploy (`the code
+/// that reads name`) or a sentence saying what must hold (`Every instance of the application runs
+/// the version written for the new schema.`); `Nothing to deploy first...` needs no action.
+fn checkpoint_then_apply(checkpoint: &str, phase: PhaseName) -> String {
+    let text = checkpoint.trim().trim_end_matches('.');
+    let lower = text.to_lowercase();
+    if lower.starts_with("nothing to deploy") {
+        return format!("apply --phase {phase}");
     }
+    if let Some(rest) = lower.strip_prefix("deploy ") {
+        return format!("deploy {}, then apply --phase {phase}", &text[text.len() - rest.len()..]);
+    }
+    if text.chars().next().is_some_and(char::is_uppercase) {
+        return format!("make sure that {}{}, then apply --phase {phase}", lower.get(..1).unwrap_or(""), text.get(1..).unwrap_or(""));
+    }
+    format!("deploy {text}, then apply --phase {phase}")
 }
 
 /// What `verify` found.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Verification {
     /// What the live schema was compared with, in words.
     pub expected: String,
     pub differences: Vec<drift::ObjectDifference>,
+    /// Differences plan-v1.md allows, in words (an enum keeps the values a rolled-back step added).
+    pub allowed: Vec<String>,
+}
+
+/// Enum differences the plan says its rollback leaves (plan-v1.md: PostgreSQL cannot drop an enum
+/// value; the step's hazard `enum-value-irreversible` says so): moved from `differences` to `allowed`.
+fn allow_kept_enum_values(plan: &Plan, records: &BTreeMap<String, StepRecord>, verification: &mut Verification) {
+    let kept: Vec<&Step> = plan
+        .steps()
+        .filter(|s| records.get(&s.id).map(|r| r.state) == Some(StepState::RolledBack))
+        .filter(|s| s.hazards.iter().any(|h| h.code == "enum-value-irreversible"))
+        .collect();
+    verification.differences.retain(|d| {
+        let Some(name) = d.object.strip_prefix("enum ") else { return true };
+        let steps: Vec<&str> = kept.iter().filter(|s| s.change.contains(name)).map(|s| s.id.as_str()).collect();
+        if d.difference != drift::Difference::Changed || steps.is_empty() {
+            return true;
+        }
+        verification.allowed.push(format!(
+            "enum {name} keeps the values added by rolled-back step(s) {} (PostgreSQL cannot drop an enum value)",
+            steps.join(", ")
+        ));
+        false
+    });
 }
 
 pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunError> {
@@ -623,15 +672,18 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
     let live = shiftplan::fingerprint::object_fingerprints(&catalog);
     let states: Vec<(PhaseName, StepState)> =
         plan.plan.phases.iter().map(|p| (p.name, phase_state(&plan.plan, p.name, &records))).collect();
-    let objects = &plan.plan.objects;
+    let objects = &shiftplan::plan::ObjectFingerprints {
+        from: drift::without_schema(&plan.plan.objects.from, &target.history_schema),
+        to: drift::without_schema(&plan.plan.objects.to, &target.history_schema),
+    };
     let (expected_text, expected) = if states.iter().all(|(_, s)| *s == StepState::Applied) && !states.is_empty() {
         if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.to_fingerprint {
-            return Ok(Verification { expected: "the plan's target schema (`to`)".into(), differences: Vec::new() });
+            return Ok(Verification { expected: "the plan's target schema (`to`)".into(), ..Verification::default() });
         }
         ("the plan's target schema (`to`)".to_string(), objects.to.clone())
     } else if states.iter().all(|(_, s)| matches!(s, StepState::Pending | StepState::RolledBack)) {
         if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.from_fingerprint {
-            return Ok(Verification { expected: "the plan's starting schema (`from`)".into(), differences: Vec::new() });
+            return Ok(Verification { expected: "the plan's starting schema (`from`)".into(), ..Verification::default() });
         }
         ("the plan's starting schema (`from`)".to_string(), objects.from.clone())
     } else {
@@ -653,9 +705,33 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
                     Some(phase) => format!("the objects the plan leaves alone (phase {phase} is partly applied)"),
                     None => "the objects the plan leaves alone".to_string(),
                 };
-                return Ok(Verification { expected: text, differences: drift::compare(&untouched, &live_untouched) });
+                return Ok(Verification {
+                    expected: text,
+                    differences: drift::compare(&untouched, &live_untouched),
+                    ..Verification::default()
+                });
             }
         }
     };
-    Ok(Verification { expected: expected_text, differences: drift::compare(&expected, &live) })
+    let mut verification =
+        Verification { expected: expected_text, differences: drift::compare(&expected, &live), ..Verification::default() };
+    allow_kept_enum_values(&plan.plan, &records, &mut verification);
+    Ok(verification)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoints_read_as_the_next_action() {
+        let c = PhaseName::Contract;
+        assert_eq!(checkpoint_then_apply("the code that reads `name`", c), "deploy the code that reads `name`, then apply --phase contract");
+        assert_eq!(checkpoint_then_apply("Deploy the new version.", c), "deploy the new version, then apply --phase contract");
+        assert_eq!(
+            checkpoint_then_apply("Every instance runs the new version; nothing uses column public.users.fullname any more.", c),
+            "make sure that every instance runs the new version; nothing uses column public.users.fullname any more, then apply --phase contract"
+        );
+        assert_eq!(checkpoint_then_apply("Nothing to deploy first: the application keeps working.", PhaseName::DualWrite), "apply --phase dual_write");
+    }
 }

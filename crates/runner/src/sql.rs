@@ -153,6 +153,29 @@ pub fn concurrent_index_target(statement: &str) -> Option<QualifiedName> {
     Some(table.sibling(index))
 }
 
+/// The index a `DROP INDEX CONCURRENTLY name` (one index, without IF EXISTS) drops: re-running it
+/// after an interrupted run that already dropped it would fail, so the runner checks first.
+pub fn concurrent_index_drop(statement: &str) -> Option<QualifiedName> {
+    let words = words(statement);
+    let text: Vec<&str> = words.iter().map(|w| statement.get(w.0..w.1).unwrap_or("")).collect();
+    let keyword = |i: usize, k: &str| text.get(i).is_some_and(|w| w.eq_ignore_ascii_case(k));
+    if !(keyword(0, "drop") && keyword(1, "index") && keyword(2, "concurrently")) || keyword(3, "if") {
+        return None;
+    }
+    let mut rest = text.get(3..).unwrap_or(&[]);
+    if let [head @ .., last] = rest
+        && last.eq_ignore_ascii_case("restrict")
+    {
+        rest = head;
+    }
+    let name = match rest {
+        [name] => name.to_string(),
+        [schema, ".", name] => format!("{schema}.{name}"),
+        _ => return None,
+    };
+    QualifiedName::parse(&name).ok()
+}
+
 /// Whether a statement says `IF NOT EXISTS`.
 pub fn has_if_not_exists(statement: &str) -> bool {
     let words = words(statement);
@@ -192,6 +215,10 @@ mod tests {
         assert!(has_if_not_exists("create index concurrently if not exists \"Ix\" on only \"T\" (a)"));
         assert_eq!(concurrent_index_target("CREATE INDEX users_a ON users (a)"), None);
         assert_eq!(concurrent_index_target("DROP INDEX CONCURRENTLY x"), None);
+        assert_eq!(concurrent_index_drop("DROP INDEX CONCURRENTLY public.posts_idx"), Some(QualifiedName::new("public", "posts_idx")));
+        assert_eq!(concurrent_index_drop("drop index concurrently \"Ix\" restrict"), Some(QualifiedName::new("public", "Ix")));
+        assert_eq!(concurrent_index_drop("DROP INDEX CONCURRENTLY IF EXISTS public.posts_idx"), None);
+        assert_eq!(concurrent_index_drop("DROP INDEX CONCURRENTLY a, b"), None);
     }
 }
 

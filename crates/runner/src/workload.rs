@@ -101,6 +101,27 @@ pub fn start_client(
     })
 }
 
+/// The rows the plan's batched (repeat_until_zero_rows) step updated and the time it took, from
+/// the history of its applied run.
+pub fn backfill_measure(
+    plan: &crate::plan_file::LoadedPlan,
+    target: &crate::runner::Target,
+) -> Result<(i64, Duration), crate::error::RunError> {
+    let batched: Vec<String> = plan.plan.steps().filter(|s| s.repeat_until_zero_rows).map(|s| s.id.clone()).collect();
+    let mut client = crate::runner::connect(&target.database_url)?;
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT coalesce(sum(rows_affected), 0)::bigint, coalesce(sum(duration_ms), 0)::bigint FROM {}.step_runs
+                 WHERE plan_id = $1 AND outcome = 'applied' AND step = ANY($2)",
+                shiftplan::model::quote_ident(&target.history_schema)
+            ),
+            &[&plan.identity, &batched],
+        )
+        .map_err(|e| crate::error::RunError::database("reading the history", &e))?;
+    Ok((row.get(0), Duration::from_millis(row.get::<_, i64>(1).max(0) as u64)))
+}
+
 /// A percentile of some latencies (0.5 for the median).
 pub fn percentile(latencies: &[Duration], fraction: f64) -> Duration {
     if latencies.is_empty() {
@@ -125,8 +146,11 @@ pub struct MigrationUnderLoad {
     pub clients: Vec<ClientReport>,
     /// Latencies of the transactions that ran while the backfill ran (both versions).
     pub backfill_latencies: Vec<Duration>,
+    /// Rows the batched backfill step updated, and how long that step took (from the history).
     pub backfill_rows: i64,
     pub backfill_time: Duration,
+    /// Wall time of the whole backfill phase (the batched step and the others of the phase).
+    pub backfill_phase_time: Duration,
     /// Per phase: name and wall time.
     pub phases: Vec<(String, Duration)>,
 }
@@ -181,14 +205,7 @@ pub fn migrate_under_load(
         (0..scenario.clients_per_version).map(|i| start(version("old", &scenario.old_column), i, &stop_old)).collect();
     let mut result = MigrationUnderLoad::default();
     let run_phase = |phase: PhaseName, result: &mut MigrationUnderLoad| -> Result<Duration, crate::error::RunError> {
-        let options = ApplyOptions {
-            selection: Selection::Phase(phase),
-            dry_run: false,
-            force: false,
-            no_wait: false,
-            backup_command: None,
-            exec: exec.clone(),
-        };
+        let options = ApplyOptions::new(Selection::Phase(phase), exec.clone());
         let started = Instant::now();
         apply(plan, target, &options, &progress)?;
         let took = started.elapsed();
@@ -206,7 +223,7 @@ pub fn migrate_under_load(
     let outcome = outcome.and_then(|()| {
         std::thread::sleep(Duration::from_millis(500));
         backfill_window.0 = Instant::now();
-        result.backfill_time = run_phase(PhaseName::Backfill, &mut result)?;
+        result.backfill_phase_time = run_phase(PhaseName::Backfill, &mut result)?;
         backfill_window.1 = Instant::now();
         Ok(())
     });
@@ -223,19 +240,9 @@ pub fn migrate_under_load(
         .filter(|(at, _)| *at >= backfill_window.0 && *at <= backfill_window.1)
         .map(|(_, d)| *d)
         .collect();
-    // Rows the backfill step updated, from the history.
-    let mut client = crate::runner::connect(&target.database_url)?;
-    let rows: Option<i64> = client
-        .query_one(
-            &format!(
-                "SELECT max(rows_affected) FROM {}.step_runs WHERE plan_id = $1 AND phase = 'backfill' AND outcome = 'applied'",
-                shiftplan::model::quote_ident(&target.history_schema)
-            ),
-            &[&plan.identity],
-        )
-        .map_err(|e| crate::error::RunError::database("reading the history", &e))?
-        .get(0);
-    result.backfill_rows = rows.unwrap_or(0);
+    let (rows, time) = backfill_measure(plan, target)?;
+    result.backfill_rows = rows;
+    result.backfill_time = time;
     result.clients = clients;
     Ok(result)
 }

@@ -30,7 +30,7 @@ fn apply_through_contract_gives_the_target_and_records_each_step_once() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("s4 applied"), "{log}");
-    assert!(log.contains("checkpoint (must be live before this phase): the code that reads and writes only `name`"), "{log}");
+    assert!(log.contains("checkpoint before this phase: the code that reads and writes only `name`"), "{log}");
     assert!(log.contains("next: done"), "{log}");
     assert_eq!(data_checksum(&db, "name"), before, "every row kept, under its new column name");
     let counts = applied_counts(&db);

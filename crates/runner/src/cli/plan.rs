@@ -26,6 +26,10 @@ pub struct PlanArgs {
     /// Also write plan.json and one up and one down .sql file per phase into DIR.
     #[arg(long = "out-dir")]
     pub out_dir: Option<PathBuf>,
+    /// Plan new NOT NULL columns without a default or backfill hint as a plain ADD COLUMN, which
+    /// only works on empty tables (flagged dangerous), instead of failing.
+    #[arg(long = "assume-empty-tables")]
+    pub assume_empty_tables: bool,
     /// Exit with 1 when the plan holds a hazard at or above this severity.
     #[arg(long = "fail-on", value_enum, default_value_t = FailOn::Dangerous)]
     pub fail_on: FailOn,
@@ -59,12 +63,13 @@ impl FailOn {
 }
 
 /// Reads the hints file; a JSON error names file, line and column.
-fn read_hints(path: &Path) -> Result<shiftplan::Hints, u8> {
+fn read_hints(path: &Path) -> Result<(shiftplan::Hints, String), u8> {
     let text = read_input(&path.to_path_buf())?;
-    serde_json::from_str(&text).map_err(|e| {
+    let hints = serde_json::from_str(&text).map_err(|e| {
         eprintln!("{}:{}:{}: error: bad hints: {e}", path.display(), e.line(), e.column());
         exit::BAD_INPUT
-    })
+    })?;
+    Ok((hints, text))
 }
 
 /// The plan in the chosen format.
@@ -103,16 +108,16 @@ pub fn run(args: PlanArgs) -> u8 {
         (Ok(f), Ok(t)) => (f, t),
         (Err(c), _) | (_, Err(c)) => return c,
     };
-    let hints = match &args.hints {
+    let (hints, hints_text) = match &args.hints {
         Some(p) => match read_hints(p) {
             Ok(h) => h,
             Err(c) => return c,
         },
-        None => shiftplan::Hints::default(),
+        None => (shiftplan::Hints::default(), String::new()),
     };
     let from_name = args.from.display().to_string();
     let to_name = args.to.display().to_string();
-    let options = shiftplan::PlanOptions { server_version: args.pg_version };
+    let options = shiftplan::PlanOptions { server_version: args.pg_version, assume_empty_tables: args.assume_empty_tables };
     let plan = match shiftplan::plan(
         shiftplan::Source::new(&from_name, &from),
         shiftplan::Source::new(&to_name, &to),
@@ -124,6 +129,12 @@ pub fn run(args: PlanArgs) -> u8 {
             for mut d in diagnostics {
                 if d.file.as_deref() == Some("hints") {
                     d.file = args.hints.as_ref().map(|p| p.display().to_string()).or(d.file);
+                    // Messages about a hint start with where it is (`renames[0]: ...`).
+                    let at = d.message.split_once(": ").map(|(a, _)| a.to_string()).unwrap_or_default();
+                    if let Some(p) = shiftplan::diff::locate(&hints_text, &at) {
+                        d.line = Some(p.line);
+                        d.column = Some(p.column);
+                    }
                 }
                 eprintln!("{d}");
             }

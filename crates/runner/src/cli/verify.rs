@@ -15,7 +15,13 @@ pub fn run(args: VerifyArgs) -> u8 {
         Ok(loaded) => loaded,
         Err(e) => return fail(e),
     };
-    match crate::runner::verify(&plan, &target) {
+    let verification = crate::runner::verify(&plan, &target);
+    if let Ok(v) = &verification {
+        for allowed in &v.allowed {
+            println!("note: {allowed}");
+        }
+    }
+    match verification {
         Ok(v) if v.differences.is_empty() => {
             println!("ok: the database matches {}", v.expected);
             exit::OK

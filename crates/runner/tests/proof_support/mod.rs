@@ -1,3 +1,4 @@
+#![allow(dead_code)] // Shared by the proof and plan_cli test crates, which each use part of it.
 //! A small executor for the proof tests that follows plan-v1.md's execution rules exactly:
 //! a transactional step's statements in one transaction; a non-transactional step's statements
 //! one by one in autocommit; a `repeat_until_zero_rows` step's statement again and again (each

@@ -78,3 +78,21 @@ pub fn applied_counts(db: &TestDatabase) -> std::collections::BTreeMap<String, i
         .map(|r| (r.get(0), r.get(1)))
         .collect()
 }
+
+/// The planner's plan for one of the repository's fixtures (tests/fixtures/NAME: from.sql, to.sql,
+/// hints.json), written to a file of its own.
+pub fn planner_plan(fixture: &str, file_tag: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(fixture);
+    let read = |n: &str| std::fs::read_to_string(dir.join(n)).ok();
+    let hints: shiftplan::Hints = read("hints.json").map(|t| serde_json::from_str(&t).unwrap()).unwrap_or_default();
+    let plan = shiftplan::plan(
+        shiftplan::Source::new("from.sql", &read("from.sql").unwrap()),
+        shiftplan::Source::new("to.sql", &read("to.sql").unwrap()),
+        &hints,
+        &shiftplan::PlanOptions::default(),
+    )
+    .unwrap_or_else(|d| panic!("planning {fixture}: {d:?}"));
+    let path = std::env::temp_dir().join(format!("shiftplan-{fixture}-{file_tag}-{}.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
+    path
+}
