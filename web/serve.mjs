@@ -59,7 +59,7 @@ export async function ensureBuilt() {
     throw new Error("the shiftplan package is not built: run `npm run build` at the repository root first");
   }
   const dist = join(webDir, "dist", "index.html");
-  const sources = ["src", "examples", "public", "index.html", "vite.config.js", "node_modules/shiftplan/package.json", "node_modules/shiftplan/dist"]
+  const sources = ["src", "examples", "public", "index.html", "vite.config.js", "node_modules/shiftplan/package.json", "node_modules/shiftplan/dist", "../tests/tools/pg-catalog-snapshot.sql"]
     .map((p) => join(webDir, p))
     .filter((p) => existsSync(p));
   let stale = !existsSync(dist);

@@ -65,6 +65,7 @@ for (const key of examples) {
     const states = await page.locator("#prove-apply tr[data-step-id] .state").allTextContents();
     assert.equal(states.length, steps.length);
     assert.ok(states.every((s) => s === "passed"), states.join(", "));
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -121,6 +121,7 @@ test("the dependency graph draws a node per step, an edge per dependency, a lane
   );
   assert.equal(backwards, 0);
   await page.locator("#panel-graph").screenshot({ path: `${screenshots}graph.png` });
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
   // Clicking a node opens the step's card.
   await graph.locator('.node[data-step-id="s5"]').click();
   assert.equal(await page.locator("#panel-plan").isVisible(), true);
@@ -153,6 +154,7 @@ test("Prove runs the plan on PGlite and every step passes", async () => {
   assert.equal(await page.locator("#prove-checks .check-ok").count(), 7);
   assert.equal(await page.locator("#prove-checks .check-failed").count(), 0);
   await page.locator("#panel-prove").screenshot({ path: `${screenshots}prove.png` });
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -4,10 +4,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import { prove, jsonDifferences } from "../src/prove/prove.js";
+import { prove, jsonDifferences, snapshotQueryFromScript } from "../src/prove/prove.js";
 
 const read = (path) => readFileSync(new URL(path, import.meta.url), "utf8");
-const snapshotSql = read("../src/prove/pg-catalog-snapshot.sql");
+const snapshotScript = read("../../tests/tools/pg-catalog-snapshot.sql");
 const from = read("../examples/rename-column/before.sql");
 const to = read("../examples/rename-column/after.sql");
 const fixture = () => JSON.parse(read("fixtures/rename-column.plan.json"));
@@ -16,7 +16,7 @@ const createDb = () => PGlite.create();
 
 test("a correct plan passes every step, the catalog check, the rollback and the row check", async () => {
   const events = [];
-  const result = await prove({ plan: fixture(), from, to, hints, snapshotSql, rowsPerTable: 30, createDb, report: (e) => events.push(e) });
+  const result = await prove({ plan: fixture(), from, to, hints, snapshotScript, rowsPerTable: 30, createDb, report: (e) => events.push(e) });
   assert.equal(result.error, undefined);
   assert.match(result.serverVersion, /^18\./);
   assert.deepEqual(result.steps.map((s) => [s.id, s.state]), [
@@ -45,7 +45,7 @@ test("a correct plan passes every step, the catalog check, the rollback and the 
 test("a plan without its backfill fails at the step that needs the data", async () => {
   const plan = fixture();
   plan.phases[2].steps = plan.phases[2].steps.filter((s) => s.id !== "s3");
-  const result = await prove({ plan, from, to, snapshotSql, rowsPerTable: 5, createDb });
+  const result = await prove({ plan, from, to, snapshotScript, rowsPerTable: 5, createDb });
   assert.equal(result.ok, false);
   const failed = result.steps.find((s) => s.state === "failed");
   assert.equal(failed.id, "s5");
@@ -56,7 +56,7 @@ test("a plan without its backfill fails at the step that needs the data", async 
 test("a rollback that leaves a column behind fails the catalog check and names the column", async () => {
   const plan = fixture();
   plan.phases[0].steps[0].rollback = [];
-  const result = await prove({ plan, from, to, snapshotSql, rowsPerTable: 5, createDb });
+  const result = await prove({ plan, from, to, snapshotScript, rowsPerTable: 5, createDb });
   assert.equal(result.ok, false);
   const back = result.checks.find((c) => c.name.startsWith("Catalog after the rollbacks"));
   assert.equal(back.ok, false);
@@ -66,7 +66,7 @@ test("a rollback that leaves a column behind fails the catalog check and names t
 test("a plan that does not reach after.sql fails the forward catalog check", async () => {
   const plan = fixture();
   plan.phases[3].steps = plan.phases[3].steps.filter((s) => s.id !== "s8");
-  const result = await prove({ plan, from, to, snapshotSql, rowsPerTable: 5, createDb });
+  const result = await prove({ plan, from, to, snapshotScript, rowsPerTable: 5, createDb });
   const forward = result.checks.find((c) => c.name.startsWith("Catalog after every step"));
   assert.equal(forward.ok, false);
   assert.deepEqual(forward.differences.map((d) => d.path), ["tables.public.users.columns.fullname"]);
@@ -77,7 +77,7 @@ test("a dual-write trigger that syncs one way only fails the sync check of the o
   const sync = plan.phases[1].steps[0];
   sync.sql[0] = sync.sql[0].replace("NEW.fullname := NEW.name;", "NULL;");
   assert.notEqual(sync.sql[0], fixture().phases[1].steps[0].sql[0]);
-  const result = await prove({ plan, from, to, hints, snapshotSql, rowsPerTable: 5, createDb });
+  const result = await prove({ plan, from, to, hints, snapshotScript, rowsPerTable: 5, createDb });
   assert.equal(result.ok, false);
   assert.deepEqual(result.checks.filter((c) => !c.ok).map((c) => c.error), ["fullname did not follow the write to name"]);
 });
@@ -88,7 +88,7 @@ test("a dual-write trigger that forgets inserts fails the insert checks", async 
   sync.sql[0] = sync.sql[0]
     .replace("NEW.name := COALESCE(NEW.name, NEW.fullname);", "NULL;")
     .replace("NEW.fullname := COALESCE(NEW.fullname, NEW.name);", "NULL;");
-  const result = await prove({ plan, from, to, hints, snapshotSql, rowsPerTable: 5, createDb });
+  const result = await prove({ plan, from, to, hints, snapshotScript, rowsPerTable: 5, createDb });
   const failed = result.checks.filter((c) => !c.ok).map((c) => c.name);
   assert.ok(failed.includes("Old and new code in sync before contract: a row inserted by old code (only fullname) has name"), failed.join("\n"));
   assert.ok(failed.some((n) => n.includes("inserted by new code")), failed.join("\n"));
@@ -116,5 +116,17 @@ test("a pg_dump file loads: its psql meta-commands are left out and its session 
   await db.exec("CREATE TABLE t (m mood DEFAULT 'ok'::mood)");
   assert.equal((await db.query("SHOW check_function_bodies")).rows[0].check_function_bodies, "on");
   await assert.rejects(loadSchema(db, "after.sql", "CREATE TABLE broken ("), /^Error: after\.sql does not load on PGlite: /);
+  await db.close();
+});
+
+test("the project's psql snapshot script becomes one query PGlite runs", async () => {
+  const sql = snapshotQueryFromScript(snapshotScript);
+  assert.doesNotMatch(sql, /^\\/m);
+  assert.doesNotMatch(sql, /:'exclude'/);
+  const db = await PGlite.create();
+  await db.exec("CREATE TABLE public.t (id int PRIMARY KEY)");
+  const snapshot = JSON.parse(Object.values((await db.query(sql)).rows[0])[0]);
+  assert.deepEqual(Object.keys(snapshot.tables), ["public.t"]);
+  assert.deepEqual(snapshot.tables["public.t"].constraints, { t_pkey: "PRIMARY KEY (id)", t_id_not_null: "NOT NULL id" });
   await db.close();
 });

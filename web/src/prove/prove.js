@@ -17,6 +17,22 @@ import { insertSampleRows, sampleRowInsert } from "./sample-rows.js";
 /** A repeat_until_zero_rows step that is still affecting rows after this many batches has failed. */
 export const MAX_BATCHES = 100000;
 
+/**
+ * The catalog snapshot query for PGlite, from the project's psql script
+ * (tests/tools/pg-catalog-snapshot.sql, a copy of ../shared/tools/pg-catalog-snapshot.sql): its
+ * psql meta-commands (the optional `exclude` variable) are dropped and `:'exclude'` becomes '^$'
+ * (no schema left out).
+ */
+export function snapshotQueryFromScript(script) {
+  const sql = script
+    .split("\n")
+    .filter((line) => !line.startsWith("\\"))
+    .join("\n")
+    .replaceAll(":'exclude'", () => "'^$'"); // a function: "$'" in a replacement string is special
+  if (/:'\w+'/.test(sql)) throw new Error("pg-catalog-snapshot.sql uses a psql variable this page does not set");
+  return sql;
+}
+
 const CONSTRAINTS_OF_TABLE = "FROM pg_constraint con WHERE con.conrelid = r.oid";
 
 /**
@@ -202,8 +218,8 @@ export async function dualWriteChecks(db, hints, fromCatalog, toCatalog) {
  * Proves `plan` on PGlite. `createDb()` returns a fresh in-memory PGlite. Returns the full result;
  * `report` receives events: {kind: "stage"|"step"|"check", ...}.
  */
-export async function prove({ plan, from, to, hints, snapshotSql, rowsPerTable = 20, createDb, report = () => {} }) {
-  snapshotSql = snapshotQueryFor(snapshotSql, plan.server_version ?? 15);
+export async function prove({ plan, from, to, hints, snapshotScript, rowsPerTable = 20, createDb, report = () => {} }) {
+  const snapshotSql = snapshotQueryFor(snapshotQueryFromScript(snapshotScript), plan.server_version ?? 15);
   const result = { ok: false, stages: [], steps: [], rollback: [], checks: [], sampleRows: [], serverVersion: null };
   const stage = async (name, fn) => {
     report({ kind: "stage", name, state: "running" });

@@ -1,7 +1,8 @@
 // Proving off the main thread: PGlite (PostgreSQL 18 in WebAssembly) runs here, so the page stays
 // responsive while a plan is applied. Progress goes back as {id, final: false, event}.
 import { PGlite } from "@electric-sql/pglite";
-import snapshotSql from "./pg-catalog-snapshot.sql?raw";
+// The project's catalog snapshot query (a copy of ../shared/tools/pg-catalog-snapshot.sql).
+import snapshotScript from "../../../tests/tools/pg-catalog-snapshot.sql?raw";
 import { prove } from "./prove.js";
 
 self.addEventListener("message", async (event) => {
@@ -16,7 +17,7 @@ self.addEventListener("message", async (event) => {
       from,
       to,
       hints,
-      snapshotSql,
+      snapshotScript,
       rowsPerTable,
       createDb: () => PGlite.create(),
       report: (progress) => self.postMessage({ id, final: false, event: progress }),
