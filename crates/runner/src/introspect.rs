@@ -380,7 +380,8 @@ impl Reader<'_, '_> {
             for (position, definition) in definitions.into_iter().enumerate() {
                 let is_column = attnums.get(position).is_some_and(|a| *a != 0);
                 if position >= key_count {
-                    include.push(definition);
+                    // INCLUDE holds columns only; pg_get_indexdef quotes them where SQL needs it.
+                    include.push(unquote_column(definition));
                     continue;
                 }
                 let option = options.get(position).copied().unwrap_or(0);
@@ -388,7 +389,7 @@ impl Reader<'_, '_> {
                 let nulls_first = option & 2 != 0;
                 keys.push(IndexKey {
                     expression: if is_column {
-                        IndexKeyExpr::Column(shiftplan::model::split_qualified(&definition).ok().and_then(|mut p| p.pop()).unwrap_or(definition))
+                        IndexKeyExpr::Column(unquote_column(definition))
                     } else {
                         IndexKeyExpr::Expression(definition)
                     },
@@ -843,4 +844,9 @@ mod tests {
         assert_eq!(dollar_quote("SELECT '$x'"), "$_$SELECT '$x'$_$");
         assert_eq!(dollar_quote("a $_ b"), "$_X$a $_ b$_X$");
     }
+}
+
+/// A column name as `pg_get_indexdef(index, k, false)` prints it (`"createdAt"`, `name`) → the name.
+fn unquote_column(definition: String) -> String {
+    shiftplan::model::split_qualified(&definition).ok().and_then(|mut parts| parts.pop()).unwrap_or(definition)
 }
