@@ -5,4 +5,4 @@ import init from "./dist/shiftplan_web.js";
 
 await init();
 
-export { formatDiagnostics, inspect, parseHints, plan, render, version } from "./dist/shiftplan_web.js";
+export { formatDiagnostics, inspect, parseHints, plan, render, renderPhase, version } from "./dist/shiftplan_web.js";

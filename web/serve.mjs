@@ -52,6 +52,12 @@ async function newestMtime(path) {
 
 /** Builds dist/ when it is missing or older than the page's sources or the shiftplan package. */
 export async function ensureBuilt() {
+  if (!existsSync(join(webDir, "node_modules", ".package-lock.json"))) {
+    throw new Error("web/node_modules is missing: run scripts/setup (or npm ci --prefix web) first");
+  }
+  if (!existsSync(join(webDir, "node_modules", "shiftplan", "dist", "shiftplan_bg.wasm"))) {
+    throw new Error("the shiftplan package is not built: run `npm run build` at the repository root first");
+  }
   const dist = join(webDir, "dist", "index.html");
   const sources = ["src", "examples", "public", "index.html", "vite.config.js", "node_modules/shiftplan/package.json", "node_modules/shiftplan/dist"]
     .map((p) => join(webDir, p))
@@ -112,7 +118,12 @@ function portFromArgs() {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await ensureBuilt();
+  try {
+    await ensureBuilt();
+  } catch (error) {
+    console.error(`[web] ${error.message}`);
+    process.exit(1);
+  }
   const port = portFromArgs();
   let started;
   try {

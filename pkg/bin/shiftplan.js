@@ -1,19 +1,21 @@
 #!/usr/bin/env node
-// `npx shiftplan plan --from A.sql --to B.sql [--hints H.json] [--pg-version N] [--format json|sql|markdown]`
+// `npx shiftplan plan --from A.sql --to B.sql [--hints H.json] [--pg-version N] [--format json|sql|markdown]
+//                    [--out-dir DIR] [--fail-on safe|careful|dangerous|never]`
 // The native command's `plan`, on the WebAssembly build: same output byte for byte, same exit codes
 // (0 done, 1 a hazard at or above --fail-on, 2 bad input). Argument parsing and file reading only:
 // the planning and the rendering happen in the module.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-import { formatDiagnostics, parseHints, plan, render, version } from "../index.js";
+import { formatDiagnostics, parseHints, plan, render, renderPhase, version } from "../index.js";
 
 const EXIT_OK = 0;
 const EXIT_HAZARD = 1;
 const EXIT_BAD_INPUT = 2;
 
 const USAGE = `Usage: shiftplan plan --from FROM.sql --to TO.sql [--hints HINTS.json] [--pg-version N]
-                      [--format json|sql|markdown] [--fail-on safe|careful|dangerous|never]
+                      [--format json|sql|markdown] [--out-dir DIR] [--fail-on safe|careful|dangerous|never]
 
 Plans the zero-downtime migration from one PostgreSQL schema to another (the WebAssembly build;
 the native binary also applies plans).`;
@@ -45,6 +47,17 @@ function readText(path) {
 
 class InputError extends Error {}
 
+/** plan.json plus `NN-phase.up.sql` and `NN-phase.down.sql` per phase, as the native --out-dir. */
+function writeOutDir(result, dir) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "plan.json"), render(result, "json"));
+  result.phases.forEach((phase, n) => {
+    const stem = `${String(n + 1).padStart(2, "0")}-${phase.name}`;
+    writeFileSync(join(dir, `${stem}.up.sql`), renderPhase(phase, "up"));
+    writeFileSync(join(dir, `${stem}.down.sql`), renderPhase(phase, "down"));
+  });
+}
+
 function planCommand(args) {
   let parsed;
   try {
@@ -57,6 +70,7 @@ function planCommand(args) {
         "pg-version": { type: "string", default: "15" },
         format: { type: "string", default: "json" },
         "fail-on": { type: "string", default: "dangerous" },
+        "out-dir": { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -97,6 +111,14 @@ function planCommand(args) {
   }
   if (result.diagnostics.length > 0) process.stderr.write(`${formatDiagnostics(result.diagnostics)}\n`);
   process.stdout.write(render(result, values.format));
+  if (values["out-dir"] !== undefined) {
+    try {
+      writeOutDir(result, values["out-dir"]);
+    } catch (e) {
+      process.stderr.write(`error: cannot write ${values["out-dir"]}: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+  }
   // As the native command: exit 1 when a step holds a hazard at or above --fail-on.
   if (failOn !== "never") {
     const threshold = SEVERITIES.indexOf(failOn);

@@ -15,7 +15,7 @@ before(async () => {
 });
 
 test("ESM import and CJS require give the same module instance and exports", () => {
-  assert.deepEqual(Object.keys(esm).sort(), ["formatDiagnostics", "inspect", "parseHints", "plan", "render", "version"]);
+  assert.deepEqual(Object.keys(esm).sort(), ["formatDiagnostics", "inspect", "parseHints", "plan", "render", "renderPhase", "version"]);
   for (const name of Object.keys(esm)) assert.equal(esm[name], cjs[name], name);
 });
 
@@ -28,7 +28,8 @@ test("version() is the package's version", () => {
 const MALFORMED = [
   [undefined, /^input: expected an object/],
   [{ to: "" }, /^input: missing field `from`/],
-  [{ from: 1, to: "" }, /^input\.from: invalid type: integer `1`, expected a string/],
+  [{ from: 1, to: "" }, /^input\.from: invalid type: number, expected a string/],
+  [{ from: "", to: "", hints: { renames: [{ kind: "table", from: "a", to: "b" }] }, from_file: ["a.sql"] }, /^input\.from_file: invalid type: object, expected a string/],
   [{ from: "", to: "", option: {} }, /^input\.option: unknown field `option`/],
   [{ from: "", to: "", hints: { renamez: [] } }, /^input\.hints\.renamez: unknown field `renamez`/],
   [{ from: "", to: "", hints: { renames: [{ kind: "column", table: "public.t", from: "a" }] } }, /^input\.hints\.renames\[0\]: missing field `to`/],
@@ -36,7 +37,8 @@ const MALFORMED = [
   [{ from: "", to: "", hints: { backfill: [{ table: "public.t", column: "c", expression: 1 }] } }, /^input\.hints\.backfill\[0\]\.expression: invalid type/],
   [{ from: "", to: "", options: { server_version: "15" } }, /^input\.options\.server_version: invalid type: string "15", expected u32/],
   [{ from: "", to: "", options: { server_version: 15, pg: 1 } }, /^input\.options\.pg: unknown field `pg`/],
-  [{ from: "", to: "", hints: { renames: [{ kind: "table", from: "a", to: "b", extra: 1n }] } }, /^input: cannot be read as JSON/],
+  [{ from: "", to: "", hints: { renames: [{ kind: "table", from: "a", to: "b", extra: 1n }] } }, /^input\.hints: cannot be read as JSON/],
+  ["CREATE TABLE t ()", /^input: expected an object/],
 ];
 
 for (const [input, message] of MALFORMED) {
@@ -49,6 +51,37 @@ for (const [input, message] of MALFORMED) {
   });
 }
 
+test("bad SQL throws an Error whose diagnostics name file, line and column", () => {
+  const from = "CREATE TABLE public.t (id integer);\n";
+  const to = "CREATE TABLE public.t (id integer);\nCREATE TABLE public.u (id integer,, note text);\n";
+  assert.throws(() => esm.plan({ from, to, to_file: "after.sql" }), (error) => {
+    assert.ok(error instanceof Error && !(error instanceof TypeError), `${error}`);
+    assert.ok(error.diagnostics.length >= 1);
+    const [first] = error.diagnostics;
+    assert.deepEqual([first.severity, first.file, first.line], ["error", "after.sql", 2]);
+    assert.ok(Number.isInteger(first.column) && first.column > 1, JSON.stringify(first));
+    assert.equal(error.message.split("\n")[0], `after.sql:2:${first.column}: error: ${first.message}`);
+    assert.equal(esm.formatDiagnostics(error.diagnostics), error.message);
+    return true;
+  });
+});
+
+test("plan() plans a real change: phases in order, steps with SQL and rollback, null checkpoints as null", () => {
+  const from = "CREATE TABLE public.users (id bigint PRIMARY KEY, fullname text);";
+  const to = "CREATE TABLE public.users (id bigint PRIMARY KEY, name text);";
+  const hints = { renames: [{ kind: "column", table: "public.users", from: "fullname", to: "name" }] };
+  const result = esm.plan({ from, to, hints });
+  assert.equal(result.format, "shiftplan.plan/1");
+  const order = ["expand", "dual_write", "backfill", "contract"];
+  const names = result.phases.map((phase) => phase.name);
+  assert.deepEqual(names, [...names].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+  const steps = result.phases.flatMap((phase) => phase.steps);
+  assert.ok(steps.length > 0);
+  for (const step of steps) assert.ok(step.sql.length > 0, step.id);
+  for (const phase of result.phases) assert.ok(phase.app_checkpoint === null || typeof phase.app_checkpoint === "string");
+  assert.equal(Object.getPrototypeOf(result.objects.from), Object.prototype);
+});
+
 test("the module stays usable after every kind of error", () => {
   const healthy = () => esm.inspect("CREATE TABLE t (id integer);", "t.sql");
   const baseline = healthy();
@@ -59,6 +92,8 @@ test("the module stays usable after every kind of error", () => {
   assert.throws(() => esm.parseHints("{", "h.json"));
   assert.throws(() => esm.render({}, "json"));
   assert.throws(() => esm.render(undefined, "pdf"));
+  assert.throws(() => esm.plan({ from: "CREATE TABLE (;", to: "" }));
+  assert.throws(() => esm.formatDiagnostics([{ severity: "fatal", message: "x" }]));
   assert.deepEqual(healthy(), baseline);
 });
 

@@ -2,7 +2,8 @@
 // ../shared is present, real schema changes from trigger.dev's history), `npx shiftplan plan` and
 // `plan()` give the native `shiftplan plan` output byte for byte, errors and exit codes included.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 
@@ -35,6 +36,11 @@ function cases() {
   ]) {
     if (count >= b) all.push({ name: `trigger.dev ${a} → ${b}`, from: triggerdevState(a), to: triggerdevState(b) });
   }
+  // The benchmark's input: trigger.dev's pg_dump at migration 400 and at the end, with hints.
+  const web = "web/tests/fixtures/triggerdev";
+  if (existsSync(join(repoRoot, web, "state-400.sql"))) {
+    all.push({ name: "trigger.dev pg_dump 400 → final", from: `${web}/state-400.sql`, to: `${web}/final.sql`, hints: `${web}/hints.json` });
+  }
   const final = triggerdevFinal();
   if (final && count >= 400) all.push({ name: "trigger.dev 400 → final", from: triggerdevState(400), to: final });
   return all;
@@ -65,6 +71,23 @@ for (const c of all) {
         assert.equal(got.status, want.status);
       });
     }
+
+    test("npx shiftplan plan --out-dir writes the files the native command writes", () => {
+      const dirs = ["native", "npx"].map((who) => mkdtempSync(join(tmpdir(), `shiftplan-out-${who}-`)));
+      try {
+        const want = run(native(), [...args, "--out-dir", dirs[0]]);
+        const got = run(process.execPath, [npxCli, ...args, "--out-dir", dirs[1]]);
+        assert.equal(got.stdout, want.stdout);
+        assert.equal(got.status, want.status);
+        const files = dirs.map((dir) => readdirSync(dir).sort());
+        assert.deepEqual(files[1], files[0]);
+        for (const file of files[0]) {
+          assert.equal(readFileSync(join(dirs[1], file), "utf8"), readFileSync(join(dirs[0], file), "utf8"), file);
+        }
+      } finally {
+        for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      }
+    });
 
     test("plan() returns the native JSON document, key for key, and render() its formats", () => {
       const want = run(native(), args);

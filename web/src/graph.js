@@ -20,8 +20,11 @@ function truncate(text, max) {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Positions every step: {id → {x, y, lane}}, lane boxes, total size. */
-export function layout(plan) {
+/**
+ * Positions every step: {id → {x, y, lane}}, lane boxes, total size. When the lanes need less
+ * than `minWidth`, each lane widens by the same amount and its steps stay centred in it.
+ */
+export function layout(plan, minWidth = 0) {
   const lanes = plan.phases.filter((p) => p.steps.length > 0);
   const position = new Map();
   const laneBoxes = [];
@@ -62,7 +65,47 @@ export function layout(plan) {
     laneBoxes.push({ phase, x, width });
     x += width;
   });
+  const extra = lanes.length && x < minWidth ? Math.floor((minWidth - x) / lanes.length) : 0;
+  if (extra > 0) {
+    laneBoxes.forEach((box, i) => {
+      box.x += i * extra;
+      box.width += extra;
+    });
+    for (const p of position.values()) p.x += p.lane * extra + Math.floor(extra / 2);
+    x += extra * lanes.length;
+  }
   return { position, laneBoxes, width: Math.max(x, 1), height: bottom };
+}
+
+/**
+ * The edges to draw: every dependency that no longer path implies (the transitive reduction), so
+ * "s4 waits for s1" is not drawn when s4 waits for s3, which waits for s1. Returns [[from, to]].
+ */
+export function drawnEdges(plan) {
+  const steps = plan.phases.flatMap((p) => p.steps);
+  const known = new Set(steps.map((s) => s.id));
+  const deps = new Map(steps.map((s) => [s.id, s.depends_on.filter((d) => known.has(d))]));
+  const reach = new Map();
+  const ancestors = (id) => {
+    if (reach.has(id)) return reach.get(id);
+    reach.set(id, new Set());
+    const all = new Set();
+    for (const d of deps.get(id) ?? []) {
+      all.add(d);
+      for (const a of ancestors(d)) all.add(a);
+    }
+    reach.set(id, all);
+    return all;
+  };
+  const edges = [];
+  for (const step of steps) {
+    const direct = deps.get(step.id);
+    for (const d of direct) {
+      const implied = direct.some((other) => other !== d && ancestors(other).has(d));
+      if (!implied) edges.push([d, step.id]);
+    }
+  }
+  return edges;
 }
 
 /** The SVG path of an edge: down inside a lane, to the right across lanes. */
@@ -90,7 +133,7 @@ export function renderGraph(container, plan, { onSelectStep }) {
     container.append(h("div", { class: "empty" }, h("h3", null, "No steps"), h("p", null, "The schemas are the same.")));
     return;
   }
-  const { position, laneBoxes, width, height } = layout(plan);
+  const { position, laneBoxes, width, height } = layout(plan, Math.max(0, container.clientWidth - 4));
   const picture = svg("svg", {
     class: "graph",
     id: "dependency-graph",
@@ -117,8 +160,9 @@ export function renderGraph(container, plan, { onSelectStep }) {
       svg("text", { x: x + LANE_PAD, y: 47, class: "lane-sub" }, `${phase.steps.length} step${phase.steps.length === 1 ? "" : "s"}`),
     );
     if (i > 0) {
-      picture.append(svg("line", { x1: x, y1: 0, x2: x, y2: height, class: phase.app_checkpoint ? "lane-divider deploy" : "lane-divider" }));
-      if (phase.app_checkpoint) {
+      const deploy = Boolean(phase.app_checkpoint) && !/^nothing to deploy/i.test(phase.app_checkpoint);
+      picture.append(svg("line", { x1: x, y1: 0, x2: x, y2: height, class: deploy ? "lane-divider deploy" : "lane-divider" }));
+      if (deploy) {
         const badge = svg("g", { class: "deploy-badge" },
           svg("title", null, `Deploy before ${meta.title.toLowerCase()}: ${phase.app_checkpoint}`),
           svg("rect", { x: x - 30, y: height - 30, width: 60, height: 20, rx: 10 }),
@@ -128,20 +172,11 @@ export function renderGraph(container, plan, { onSelectStep }) {
     }
   });
   const edges = svg("g", { class: "edges" });
-  for (const step of steps) {
-    const to = position.get(step.id);
-    for (const dep of step.depends_on) {
-      const from = position.get(dep);
-      if (!from || !to) continue;
-      edges.append(
-        svg("path", {
-          d: edgePath(from, to),
-          class: "edge",
-          "marker-end": "url(#arrow)",
-          dataset: { from: dep, to: step.id },
-        }),
-      );
-    }
+  for (const [dep, id] of drawnEdges(plan)) {
+    const from = position.get(dep);
+    const to = position.get(id);
+    if (!from || !to) continue;
+    edges.append(svg("path", { d: edgePath(from, to), class: "edge", "marker-end": "url(#arrow)", dataset: { from: dep, to: id } }));
   }
   picture.append(edges);
   for (const step of steps) {
@@ -165,6 +200,19 @@ export function renderGraph(container, plan, { onSelectStep }) {
       svg("text", { x: 14, y: 40, class: "node-change" }, truncate(step.change, 27)),
     );
     const select = () => onSelectStep(step.id);
+    // Pointing at a step (or focusing it) brings out its own edges and neighbours.
+    const spotlight = (on) => {
+      picture.classList.toggle("spotlight", on);
+      for (const edge of picture.querySelectorAll(`.edge[data-from="${step.id}"], .edge[data-to="${step.id}"]`)) {
+        edge.classList.toggle("hot", on);
+        for (const id of [edge.dataset.from, edge.dataset.to]) picture.querySelector(`.node[data-step-id="${id}"]`)?.classList.toggle("hot", on);
+      }
+      node.classList.toggle("hot", on);
+    };
+    node.addEventListener("mouseenter", () => spotlight(true));
+    node.addEventListener("mouseleave", () => spotlight(false));
+    node.addEventListener("focus", () => spotlight(true));
+    node.addEventListener("blur", () => spotlight(false));
     node.addEventListener("click", select);
     node.addEventListener("keydown", (e) => {
       if (e.key === "Enter" || e.key === " ") {

@@ -10,19 +10,30 @@ function emptyHints() {
 }
 
 /**
- * The rename hint a likely-rename diagnostic proposes, or null. The planner writes the hint as
- * JSON inside its message (`... say so in the hints ({"kind": "column", "table": ..., ...}) ...`).
+ * The rename hint a likely-rename diagnostic proposes, or null. The planner writes the hint inside
+ * its message (`... say so in the hints ({"kind": "column", "table": "public.users", "from": ...})`);
+ * a quoted table name (`public."TaskRun"`) is written there unescaped, so the fields are read one
+ * by one rather than as JSON.
  */
 export function renameFromDiagnostic(diagnostic) {
-  const json = /\{"kind":[^{}]*\}/.exec(diagnostic.message ?? "");
-  if (!json) return null;
-  try {
-    const rename = JSON.parse(json[0]);
-    return typeof rename.kind === "string" && typeof rename.from === "string" && typeof rename.to === "string" ? rename : null;
-  } catch {
-    return null;
-  }
+  const text = diagnostic.message ?? "";
+  const hint = /\{"kind": "(\w+)"(?:, "table": "(.+?)")?, "from": "(.+?)", "to": "(.+?)"\}/.exec(text);
+  if (!hint) return null;
+  const [, kind, table, from, to] = hint;
+  return table === undefined ? { kind, from, to } : { kind, table, from, to };
 }
+
+/**
+ * The backfill row a not-null-needs-backfill error asks for ({table, column}), or null. The
+ * planner's message names them as `... {"backfill": [{"table": "public.orders", "column": "currency", ...`.
+ */
+export function backfillFromDiagnostic(diagnostic) {
+  const m = /"table": "(.+?)", "column": "(.+?)"/.exec(diagnostic.message ?? "");
+  return m ? { table: m[1], column: m[2] } : null;
+}
+
+/** How many suggestions show before "Show all". */
+const SUGGESTIONS_SHOWN = 4;
 
 function sameRename(a, b) {
   return a.kind === b.kind && (a.table ?? "") === (b.table ?? "") && a.from === b.from && a.to === b.to;
@@ -79,10 +90,15 @@ export class HintsPanel {
 
   /** Offers the likely renames among `diagnostics` that are not hints already. */
   suggest(diagnostics) {
-    this.suggested = diagnostics
+    const renames = diagnostics
       .filter((d) => d.code === "likely-rename")
       .map((d) => ({ diagnostic: d, rename: renameFromDiagnostic(d) }))
       .filter(({ rename }) => rename === null || !this.hints.renames.some((r) => sameRename(r, rename)));
+    const backfills = diagnostics
+      .filter((d) => d.code === "not-null-needs-backfill")
+      .map((d) => ({ diagnostic: d, backfill: backfillFromDiagnostic(d) }))
+      .filter(({ backfill }) => backfill === null || !this.hints.backfill.some((b) => b.table === backfill.table && b.column === backfill.column));
+    this.suggested = [...backfills, ...renames];
     this.renderSuggestions();
   }
 
@@ -99,31 +115,53 @@ export class HintsPanel {
 
   renderSuggestions() {
     const box = clear(this.elements.suggestions);
-    for (const { diagnostic, rename } of this.suggested) {
+    const shown = this.showAllSuggestions ? this.suggested : this.suggested.slice(0, SUGGESTIONS_SHOWN);
+    for (const entry of shown) {
+      const { diagnostic, rename, backfill } = entry;
+      let action = null;
+      if (rename) {
+        action = h("button", {
+          type: "button",
+          class: "button small primary",
+          onclick: () => {
+            this.hints.renames.push({ table: "", ...rename });
+            this.render(true);
+          },
+        }, "Use this rename");
+      } else if (backfill) {
+        action = h("button", {
+          type: "button",
+          class: "button small primary",
+          onclick: () => {
+            this.hints.backfill.push({ ...backfill, expression: "" });
+            this.render(false);
+            this.elements.backfills.querySelector(".hint-row:last-child input.wide")?.focus();
+          },
+        }, "Add a backfill value");
+      }
+      let text = diagnostic.message;
+      if (rename?.kind === "column") text = [h("strong", null, "Likely rename: "), h("code", null, `${rename.table}.${rename.from} → ${rename.to}`), " (dropped, and one of the same type added)"];
+      else if (rename) text = [h("strong", null, `Likely ${rename.kind} rename: `), h("code", null, `${rename.from} → ${rename.to}`)];
+      else if (backfill) text = [h("strong", null, "Needs a backfill value: "), h("code", null, `${backfill.table}.${backfill.column}`), " is added NOT NULL without a default; old rows need a value"];
       box.append(
         h(
           "div",
-          { class: "suggestion", role: "note" },
-          h("span", { class: "suggestion-icon", "aria-hidden": "true" }, "?"),
-          h("span", { class: "suggestion-text" }, diagnostic.message),
-          rename
-            ? h(
-                "button",
-                {
-                  type: "button",
-                  class: "button small primary",
-                  onclick: () => {
-                    this.hints.renames.push({ table: "", ...rename });
-                    this.suggested = this.suggested.filter((s) => s.rename !== rename);
-                    this.render(true);
-                  },
-                },
-                "Use this rename",
-              )
-            : null,
+          { class: `suggestion ${backfill ? "suggestion-needed" : ""}`, role: "note", title: diagnostic.message, dataset: { code: diagnostic.code } },
+          h("span", { class: "suggestion-icon", "aria-hidden": "true" }, backfill ? "!" : "?"),
+          h("span", { class: "suggestion-text" }, text),
+          action,
         ),
       );
     }
+    if (this.suggested.length > shown.length) {
+      box.append(h("button", { type: "button", class: "link-button", onclick: () => { this.showAllSuggestions = true; this.renderSuggestions(); } },
+        `Show all ${this.suggested.length} suggestions`));
+    }
+  }
+
+  /** The hints document as JSON text (for the CLI's --hints FILE). */
+  toJson() {
+    return `${JSON.stringify(this.value(), null, 2)}\n`;
   }
 
   render(edited) {

@@ -5,7 +5,7 @@ import { HintsPanel } from "./hints.js";
 import { renderSummary, renderTimeline } from "./plan-view.js";
 import { renderGraph } from "./graph.js";
 import { ProveView } from "./prove-view.js";
-import { renderDownloads } from "./downloads.js";
+import { renderDownloads, saveText } from "./downloads.js";
 import { WorkerClient } from "./worker-client.js";
 import { h, clear } from "./dom.js";
 import exampleOrder from "../examples/index.json";
@@ -62,12 +62,27 @@ const proveView = new ProveView($("panel-prove"), {
 
 // Tabs.
 const tabs = ["plan", "graph", "prove"];
+// The graph and the Prove tables are drawn when their tab is first shown for a plan.
+const stale = { graph: false, prove: false };
+function drawTab(name) {
+  if (name === "graph" && stale.graph) {
+    stale.graph = false;
+    if (state.plan) renderGraph($("panel-graph"), state.plan, { onSelectStep: focusStep });
+    else clear($("panel-graph"));
+  }
+  if (name === "prove" && stale.prove) {
+    stale.prove = false;
+    proveView.render();
+  }
+}
+
 function selectTab(name) {
   for (const tab of tabs) {
     $(`tab-${tab}`).setAttribute("aria-selected", String(tab === name));
     $(`tab-${tab}`).tabIndex = tab === name ? 0 : -1;
     $(`panel-${tab}`).hidden = tab !== name;
   }
+  drawTab(name);
 }
 tabs.forEach((tab, i) => {
   $(`tab-${tab}`).addEventListener("click", () => selectTab(tab));
@@ -79,6 +94,10 @@ tabs.forEach((tab, i) => {
     $(`tab-${next}`).focus();
   });
 });
+
+function visibleTab() {
+  return tabs.find((tab) => !$(`panel-${tab}`).hidden) ?? "plan";
+}
 
 function focusStep(id) {
   selectTab("plan");
@@ -118,14 +137,14 @@ function loadExample(example) {
 // Planning.
 function schedule(delay = 250) {
   clearTimeout(state.timer);
+  // Until the planner answers, what is on screen is the last input's plan.
+  document.body.dataset.planState = "pending";
   state.timer = setTimeout(runPlan, delay);
 }
 
+/** The editor a diagnostic's file names (the worker plans with from_file/to_file set to these). */
 function editorFor(file) {
-  const base = String(file ?? "").split("/").pop();
-  if (/^(before|from)\b/.test(base)) return "before";
-  if (/^(after|to)\b/.test(base)) return "after";
-  return null;
+  return { "before.sql": "before", "after.sql": "after" }[file] ?? null;
 }
 
 /** Diagnostics from a thrown error: its `diagnostics`, else `file:line:column: severity: message` lines. */
@@ -157,6 +176,8 @@ async function runPlan() {
     const answer = await planner.call("plan", input);
     if (request !== state.request) return;
     document.body.dataset.planAnsweredAt = String(performance.now());
+    document.body.dataset.planWorkerStart = String(answer.startedAt - performance.timeOrigin);
+    document.body.dataset.planWorkerEnd = String(answer.finishedAt - performance.timeOrigin);
     showPlan(answer.plan, answer.ms, input);
   } catch (error) {
     if (request !== state.request) return;
@@ -180,7 +201,9 @@ function showDiagnostics(diagnostics) {
   const list = clear($("diagnostics"));
   $("diagnostics-count").textContent = diagnostics.length ? String(diagnostics.length) : "none";
   if (!diagnostics.length) list.append(h("li", { class: "muted diagnostics-empty" }, "No diagnostics: both schemas read cleanly."));
-  for (const d of diagnostics) {
+  const rank = { error: 0, warning: 1, note: 2 };
+  const ordered = diagnostics.map((d, i) => [d, i]).sort(([a, i], [b, j]) => (rank[a.severity] ?? 3) - (rank[b.severity] ?? 3) || i - j);
+  for (const [d] of ordered) {
     const where = d.file ? `${d.file}${d.line ? `:${d.line}:${d.column ?? 1}` : ""}` : null;
     const target = editorFor(d.file);
     list.append(
@@ -190,7 +213,9 @@ function showDiagnostics(diagnostics) {
         h("span", { class: `sev-pill pill-${d.severity}` }, d.severity),
         where && target && d.line
           ? h("button", { type: "button", class: "link-button mono location", onclick: () => editors[target].reveal(d.line, d.column) }, where)
-          : where
+          : d.file === "hints"
+            ? h("button", { type: "button", class: "link-button mono location", onclick: () => revealHints() }, "hints")
+            : where
             ? h("span", { class: "mono location" }, where)
             : null,
         h("span", { class: "diagnostic-message" }, d.message),
@@ -209,13 +234,20 @@ function showPlan(plan, ms, input) {
   showDiagnostics(plan.diagnostics ?? []);
   renderSummary($("plan-summary"), plan, { ms, provenOn: PGLITE_VERSION });
   renderTimeline($("panel-plan"), plan, { onFocusStep: focusStep });
-  renderGraph($("panel-graph"), plan, { onSelectStep: focusStep });
   proveView.setPlan(plan, { from: input.from, to: input.to, hints: input.hints });
+  stale.graph = true;
+  stale.prove = true;
+  drawTab(visibleTab());
   renderDownloads($("downloads"), plan, {
-    render: (p, format) => planner.call("render", { plan: p, format }).then((a) => a.text),
+    renderers: {
+      render: (p, format) => planner.call("render", { plan: p, format }).then((a) => a.text),
+      renderPhase: (phase, direction) => planner.call("renderPhase", { phase, direction }).then((a) => a.text),
+    },
     onError: (message) => toast(message),
   });
   document.body.dataset.planShownAt = String(performance.now());
+  // The frame that paints it: after the next animation frame's style, layout and paint.
+  requestAnimationFrame(() => setTimeout(() => (document.body.dataset.planPaintedAt = String(performance.now())), 0));
 }
 
 function showFailure(error) {
@@ -228,8 +260,10 @@ function showFailure(error) {
       h("span", null, `The schemas cannot be planned yet: ${diagnostics.filter((d) => d.severity === "error").length || 1} error(s) below.`)),
   );
   clear($("panel-plan")).append(h("div", { class: "empty" }, h("h3", null, "No plan"), h("p", null, "Fix the errors listed under Diagnostics; click one to jump to its line.")));
-  clear($("panel-graph"));
   proveView.setPlan(null, {});
+  stale.graph = true;
+  stale.prove = true;
+  drawTab(visibleTab());
   renderDownloads($("downloads"), null, {});
 }
 
@@ -246,6 +280,20 @@ for (const key of ["before", "after"]) {
     schedule(0);
   });
 }
+
+// hints.json in and out.
+$("open-hints").addEventListener("change", async (e) => {
+  const file = e.target.files?.[0];
+  e.target.value = "";
+  if (!file) return;
+  try {
+    hints.set(JSON.parse(await file.text()));
+    schedule(0);
+  } catch (error) {
+    toast(`${file.name} is not a hints document: ${error.message}`);
+  }
+});
+$("save-hints").addEventListener("click", () => saveText("hints.json", hints.toJson(), "application/json"));
 
 // A plan.json from the CLI or the npm package, shown and proven against the editors' schemas.
 $("open-plan").addEventListener("change", async (e) => {
@@ -264,6 +312,12 @@ $("open-plan").addEventListener("change", async (e) => {
     toast(`Could not open the plan: ${error.message}`);
   }
 });
+
+function revealHints() {
+  $("hints-card").open = true;
+  $("hints-card").scrollIntoView({ block: "start" });
+  $("hints-card").querySelector("input, button")?.focus();
+}
 
 function toast(message) {
   const note = h("div", { class: "toast", role: "alert" }, message);

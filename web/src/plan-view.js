@@ -59,12 +59,48 @@ function lockBadge(lock) {
   );
 }
 
+// Statements are highlighted when their card first comes near the screen: a plan of hundreds of
+// steps appears at once, and the parsing is spread over scrolling.
+const pendingHighlight = new WeakMap();
+const highlighter =
+  typeof IntersectionObserver === "function"
+    ? new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            if (!entry.isIntersecting) continue;
+            highlighter.unobserve(entry.target);
+            highlightNow(entry.target);
+          }
+        },
+        { rootMargin: "600px 0px" },
+      )
+    : null;
+
+function highlightNow(pre) {
+  const sql = pendingHighlight.get(pre);
+  if (sql === undefined) return;
+  pendingHighlight.delete(pre);
+  pre.replaceChildren(highlightedSql(sql));
+}
+
+/** Plans with more steps than this highlight lazily and skip laying out cards off screen. */
+const BIG_PLAN = 60;
+let lazy = false;
+
+function sqlPre(statement) {
+  const pre = h("pre", { class: "sql" }, h("code", null, statement));
+  pendingHighlight.set(pre, statement);
+  if (lazy && highlighter) highlighter.observe(pre);
+  else highlightNow(pre);
+  return pre;
+}
+
 function sqlBlock(label, statements, className) {
   return h(
     "div",
     { class: `sql-block ${className ?? ""}` },
     h("div", { class: "sql-label" }, label),
-    statements.map((statement) => h("pre", { class: "sql" }, highlightedSql(statement))),
+    statements.map(sqlPre),
   );
 }
 
@@ -159,14 +195,15 @@ export function renderTimeline(container, plan, { onFocusStep }) {
     container.append(h("div", { class: "empty" }, h("h3", null, "Nothing to do"), h("p", null, "Both schemas are the same: the plan has no step.")));
     return;
   }
-  const timeline = h("ol", { class: "timeline", id: "timeline" });
+  lazy = plan.phases.reduce((n, p) => n + p.steps.length, 0) > BIG_PLAN;
+  const timeline = h("ol", { class: lazy ? "timeline big-plan" : "timeline", id: "timeline" });
   plan.phases.forEach((phase, index) => {
     const meta = PHASES[phase.name] ?? { title: phase.name, blurb: "" };
     if (index > 0 || phase.app_checkpoint) {
       timeline.append(
         h(
           "li",
-          { class: `checkpoint ${phase.app_checkpoint ? "" : "checkpoint-none"}`, dataset: { before: phase.name } },
+          { class: `checkpoint ${phase.app_checkpoint && !/^nothing to deploy/i.test(phase.app_checkpoint) ? "" : "checkpoint-none"}`, dataset: { before: phase.name } },
           h("span", { class: "checkpoint-icon", "aria-hidden": "true" }, phase.app_checkpoint ? "⇪" : "↓"),
           phase.app_checkpoint
             ? h("div", null, h("strong", null, `Deploy before ${meta.title.toLowerCase()}: `), phase.app_checkpoint)

@@ -13,9 +13,14 @@ self.addEventListener("message", async (event) => {
       const { from, to, hints, options } = event.data;
       const start = performance.now();
       const plan = await shiftplan.plan({ from, to, hints, options, from_file: "before.sql", to_file: "after.sql" });
-      self.postMessage({ id, ok: true, plan, ms: performance.now() - start });
+      const end = performance.now();
+      // Absolute times (ms since the epoch), so the page can place the work on its own clock.
+      self.postMessage({ id, ok: true, plan, ms: end - start, startedAt: performance.timeOrigin + start, finishedAt: performance.timeOrigin + end });
     } else if (type === "render") {
       const text = await shiftplan.render(event.data.plan, event.data.format);
+      self.postMessage({ id, ok: true, text });
+    } else if (type === "renderPhase") {
+      const text = await shiftplan.renderPhase(event.data.phase, event.data.direction);
       self.postMessage({ id, ok: true, text });
     } else if (type === "version") {
       const version = typeof shiftplan.version === "function" ? shiftplan.version() : shiftplan.version;

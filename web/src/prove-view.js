@@ -26,14 +26,18 @@ export class ProveView {
     this.running = false;
   }
 
-  /** Shows the runner for a new plan (clearing the last result). */
+  /** Takes a new plan (the page calls render() when the tab is shown). */
   setPlan(plan, { from, to, hints }) {
     this.plan = plan;
     this.inputs = { from, to, hints };
-    this.render();
   }
 
   render() {
+    if (this.running) {
+      // A new plan came while proving the last one: the results on screen stay theirs.
+      this.planChangedWhileRunning = true;
+      return;
+    }
     const c = clear(this.container);
     if (!this.plan) {
       c.append(h("p", { class: "muted" }, "Prove runs once there is a plan."));
@@ -140,12 +144,24 @@ export class ProveView {
     }
   }
 
+  /** The first thing that went wrong, in words. */
+  firstFailure(result) {
+    const change = (id) => this.plan.phases.flatMap((p) => p.steps).find((s) => s.id === id)?.change ?? "";
+    const step = result.steps.find((s) => s.state === "failed");
+    if (step) return `step ${step.id} (${step.phase}: ${change(step.id)}) failed: ${step.error}`;
+    const back = result.rollback.find((s) => s.state === "failed");
+    if (back) return `${back.run === "rollback" ? "the rollback of" : "reapplying"} step ${back.id} (${change(back.id)}) failed: ${back.error}`;
+    const check = result.checks.find((c) => !c.ok);
+    return check ? `${check.name}: no` : "see the checks below";
+  }
+
   async start() {
     if (this.running || !this.plan) return;
-    this.running = true;
     this.rowsPerTable = Math.max(1, Math.min(10000, Number(this.rowsInput.value) || 50));
     const rowsPerTable = this.rowsPerTable;
     this.render();
+    this.running = true;
+    this.planChangedWhileRunning = false;
     this.button.disabled = true;
     this.button.textContent = "Proving…";
     this.verdict.className = "verdict verdict-running";
@@ -166,12 +182,17 @@ export class ProveView {
         h("strong", null, result.ok ? "Proven" : "Not proven"),
         result.ok
           ? ` on PostgreSQL ${result.serverVersion} (PGlite): ${passed} of ${result.steps.length} steps passed, the catalog matches after.sql, and the rollback restored the catalog and all ${total} sample rows. ${seconds} s.`
-          : `: ${result.error ?? "see the failed step or check below"}. PostgreSQL ${result.serverVersion ?? "18"} (PGlite), ${seconds} s.`,
+          : `: ${result.error ?? this.firstFailure(result)}. PostgreSQL ${result.serverVersion ?? "18"} (PGlite), ${seconds} s.`,
       );
+      if (!result.ok) {
+        const failedRow = this.container.querySelector("tr.row-failed");
+        if (failedRow) this.verdict.append(" ", h("button", { type: "button", class: "link-button", onclick: () => failedRow.scrollIntoView({ block: "center" }) }, "Show the failed step"));
+      }
     } catch (error) {
       this.verdict.className = "verdict verdict-fail";
       this.verdict.textContent = `Prove could not run: ${error.message}`;
     } finally {
+      if (this.planChangedWhileRunning) this.verdict.append(h("div", { class: "small" }, "The plan changed while this ran: Prove again to prove the new one."));
       this.running = false;
       this.button.disabled = false;
       this.button.textContent = "Prove again";

@@ -1,7 +1,7 @@
 // The likely-rename suggestions: the hint the planner's message proposes, read back exactly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { renameFromDiagnostic } from "../src/hints.js";
+import { renameFromDiagnostic, backfillFromDiagnostic } from "../src/hints.js";
 
 test("a column rename is read from the planner's likely-rename message", () => {
   const message =
@@ -15,4 +15,17 @@ test("a table rename is read too; a message with no hint in it gives none", () =
   assert.deepEqual(renameFromDiagnostic({ message }), { kind: "table", from: "public.person", to: "public.people" });
   assert.equal(renameFromDiagnostic({ message: "column a.b is dropped" }), null);
   assert.equal(renameFromDiagnostic({ message: '({"kind": "column", "from": broken})' }), null);
+});
+
+test("a rename of a column of a quoted table is read although the planner's JSON is not valid", () => {
+  const message =
+    'column public."TaskRun"."externalRef" is dropped and "lockedById" of the same type is added: if it is a rename, say so in the hints ({"kind": "column", "table": "public."TaskRun"", "from": "externalRef", "to": "lockedById"}); the plan drops and adds';
+  assert.deepEqual(renameFromDiagnostic({ message }), { kind: "column", table: 'public."TaskRun"', from: "externalRef", to: "lockedById" });
+});
+
+test("the table and column of a not-null-needs-backfill error are read, quotes and all", () => {
+  const message =
+    'column public."TaskRun".queue is added NOT NULL without a default: existing rows need a value. Add a backfill hint: {"backfill": [{"table": "public."TaskRun"", "column": "queue", "expression": "..."}]}';
+  assert.deepEqual(backfillFromDiagnostic({ message }), { table: 'public."TaskRun"', column: "queue" });
+  assert.equal(backfillFromDiagnostic({ message: "column x is added" }), null);
 });

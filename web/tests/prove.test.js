@@ -31,6 +31,8 @@ test("a correct plan passes every step, the catalog check, the rollback and the 
   assert.deepEqual(result.checks.map((c) => c.name), [
     "Old and new code in sync before contract: a write to public.users.fullname (old code) shows in name",
     "Old and new code in sync before contract: a write to public.users.name (new code) shows in fullname",
+    "Old and new code in sync before contract: a row inserted by old code (only fullname) has name",
+    "Old and new code in sync before contract: a row inserted by new code (only name) has fullname",
     "Catalog after every step equals after.sql",
     "Catalog after the rollbacks equals before.sql",
     "Rows unchanged after the rollbacks (30 sample rows)",
@@ -80,9 +82,39 @@ test("a dual-write trigger that syncs one way only fails the sync check of the o
   assert.deepEqual(result.checks.filter((c) => !c.ok).map((c) => c.error), ["fullname did not follow the write to name"]);
 });
 
+test("a dual-write trigger that forgets inserts fails the insert checks", async () => {
+  const plan = fixture();
+  const sync = plan.phases[1].steps[0];
+  sync.sql[0] = sync.sql[0]
+    .replace("NEW.name := COALESCE(NEW.name, NEW.fullname);", "NULL;")
+    .replace("NEW.fullname := COALESCE(NEW.fullname, NEW.name);", "NULL;");
+  const result = await prove({ plan, from, to, hints, snapshotSql, rowsPerTable: 5, createDb });
+  const failed = result.checks.filter((c) => !c.ok).map((c) => c.name);
+  assert.ok(failed.includes("Old and new code in sync before contract: a row inserted by old code (only fullname) has name"), failed.join("\n"));
+  assert.ok(failed.some((n) => n.includes("inserted by new code")), failed.join("\n"));
+});
+
 test("jsonDifferences names added, removed and changed paths", () => {
   assert.deepEqual(jsonDifferences({ a: { b: 1, c: 2 } }, { a: { b: 1, c: 3, d: 4 } }), [
     { path: "a.c", expected: 2, actual: 3 },
     { path: "a.d", expected: undefined, actual: 4 },
   ]);
+});
+
+test("a pg_dump file loads: its psql meta-commands are left out and its session settings reset", async () => {
+  const { loadSchema } = await import("../src/prove/prove.js");
+  const db = await PGlite.create();
+  const dump = [
+    "\\restrict abc123",
+    "SELECT pg_catalog.set_config('search_path', '', false);",
+    "SET check_function_bodies = false;",
+    "CREATE TYPE public.mood AS ENUM ('ok');",
+    "\\unrestrict abc123",
+  ].join("\n");
+  await loadSchema(db, "before.sql", dump);
+  // Unqualified names resolve again, as in a fresh connection.
+  await db.exec("CREATE TABLE t (m mood DEFAULT 'ok'::mood)");
+  assert.equal((await db.query("SHOW check_function_bodies")).rows[0].check_function_bodies, "on");
+  await assert.rejects(loadSchema(db, "after.sql", "CREATE TABLE broken ("), /^Error: after\.sql does not load on PGlite: /);
+  await db.close();
 });

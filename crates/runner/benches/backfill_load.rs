@@ -56,14 +56,7 @@ fn database(name: &str, rows: i64) -> Result<TestDatabase, Box<dyn std::error::E
 
 fn through(plan: &LoadedPlan, db: &TestDatabase, phase: PhaseName, exec: &ExecOptions) -> Result<Duration, Box<dyn std::error::Error>> {
     let target = Target { database_url: db.url().to_string(), history_schema: "shiftplan".into() };
-    let options = ApplyOptions {
-        selection: Selection::Through(phase),
-        dry_run: false,
-        force: false,
-        no_wait: false,
-        backup_command: None,
-        exec: exec.clone(),
-    };
+    let options = ApplyOptions::new(Selection::Through(phase), exec.clone());
     let started = Instant::now();
     apply(plan, &target, &options, &Progress::new(ProgressMode::Lines))?;
     Ok(started.elapsed())

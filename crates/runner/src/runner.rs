@@ -49,6 +49,13 @@ pub struct ApplyOptions {
     pub exec: ExecOptions,
 }
 
+impl ApplyOptions {
+    /// Options for a plain apply: no dry run, no --force, waiting for the lock, no backup command.
+    pub fn new(selection: Selection, exec: ExecOptions) -> ApplyOptions {
+        ApplyOptions { selection, dry_run: false, force: false, no_wait: false, backup_command: None, exec }
+    }
+}
+
 /// Connects, naming the server (never the password) when it fails.
 pub fn connect(url: &str) -> Result<Client, RunError> {
     let mut config: postgres::Config = url

@@ -205,14 +205,7 @@ pub fn migrate_under_load(
         (0..scenario.clients_per_version).map(|i| start(version("old", &scenario.old_column), i, &stop_old)).collect();
     let mut result = MigrationUnderLoad::default();
     let run_phase = |phase: PhaseName, result: &mut MigrationUnderLoad| -> Result<Duration, crate::error::RunError> {
-        let options = ApplyOptions {
-            selection: Selection::Phase(phase),
-            dry_run: false,
-            force: false,
-            no_wait: false,
-            backup_command: None,
-            exec: exec.clone(),
-        };
+        let options = ApplyOptions::new(Selection::Phase(phase), exec.clone());
         let started = Instant::now();
         apply(plan, target, &options, &progress)?;
         let took = started.elapsed();

@@ -1,17 +1,21 @@
 //! The native side of the npm benchmark (tests/npm/bench.js): times `shiftplan::plan` in-process on
 //! two schema files, as the benchmark times `plan()` in Node, so both figures come from one run.
 //!
-//! `cargo run --release -p shiftplan-wasm --example native_plan_timing -- FROM.sql TO.sql RUNS`
-//! prints `{"runs": N, "median_ms": M, "min_ms": m, "steps": S}`.
+//! `cargo run --release -p shiftplan-wasm --example native_plan_timing -- FROM.sql TO.sql RUNS [HINTS.json]`
+//! prints `{"steps": S, "times_ms": [t1, t2, ...]}` (one time per run, after one warm-up run).
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [from_path, to_path, runs] = args.as_slice() else {
-        eprintln!("usage: native_plan_timing FROM.sql TO.sql RUNS");
-        return ExitCode::from(2);
+    let (from_path, to_path, runs, hints_path) = match args.as_slice() {
+        [from, to, runs] => (from, to, runs, None),
+        [from, to, runs, hints] => (from, to, runs, Some(hints)),
+        _ => {
+            eprintln!("usage: native_plan_timing FROM.sql TO.sql RUNS [HINTS.json]");
+            return ExitCode::from(2);
+        }
     };
     let read = |path: &str| std::fs::read_to_string(path).map_err(|e| eprintln!("error: cannot read {path}: {e}"));
     let (Ok(from), Ok(to)) = (read(from_path), read(to_path)) else {
@@ -21,7 +25,19 @@ fn main() -> ExitCode {
         eprintln!("error: RUNS must be a number, not {runs}");
         return ExitCode::from(2);
     };
-    let hints = shiftplan::Hints::default();
+    let hints = match hints_path {
+        None => shiftplan::Hints::default(),
+        Some(path) => {
+            let Ok(text) = read(path) else { return ExitCode::from(2) };
+            match shiftplan::Hints::from_json(path, &text) {
+                Ok(hints) => hints,
+                Err(d) => {
+                    eprintln!("{d}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
     let options = shiftplan::PlanOptions::default();
     let plan_once = || {
         shiftplan::plan(
@@ -41,7 +57,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut times: Vec<f64> = (0..runs.max(1))
+    let times: Vec<f64> = (0..runs.max(1))
         .map(|_| {
             let start = Instant::now();
             let result = plan_once();
@@ -50,9 +66,7 @@ fn main() -> ExitCode {
             elapsed
         })
         .collect();
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    let min = times[0];
-    println!("{{\"runs\": {}, \"median_ms\": {median:.3}, \"min_ms\": {min:.3}, \"steps\": {steps}}}", times.len());
+    let times: Vec<String> = times.iter().map(|t| format!("{t:.3}")).collect();
+    println!("{{\"steps\": {steps}, \"times_ms\": [{}]}}", times.join(", "));
     ExitCode::SUCCESS
 }

@@ -9,38 +9,75 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use shiftplan::{Diagnostic, Hints, Inspection, Plan, PlanOptions, Source};
+use shiftplan::{Diagnostic, Hints, Inspection, Phase, Plan, PlanOptions, Source};
 use tsify::{Ts, Tsify};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 /// What `plan()` takes: the schema before and after as SQL text, and optionally hints and options.
-#[derive(Debug, Deserialize, Tsify)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Tsify)]
 pub struct PlanInput {
     /// The schema before the migration: SQL DDL (hand-written or `pg_dump --schema-only`).
     pub from: String,
     /// The schema after the migration.
     pub to: String,
     /// Renames, backfill expressions and transforms the schemas cannot tell (plan-v1.md, "Hints").
-    #[serde(default)]
     #[tsify(optional)]
     pub hints: Option<Hints>,
-    #[serde(default)]
     #[tsify(optional)]
     pub options: Option<PlanOptions>,
     /// What diagnostics call the `from` SQL (default `from.sql`).
-    #[serde(default)]
     #[tsify(optional)]
     pub from_file: Option<String>,
     /// What diagnostics call the `to` SQL (default `to.sql`).
-    #[serde(default)]
     #[tsify(optional)]
     pub to_file: Option<String>,
     /// What diagnostics about the hints call them (default `hints`), e.g. the hints file's path.
-    #[serde(default)]
     #[tsify(optional)]
     pub hints_file: Option<String>,
+}
+
+impl PlanInput {
+    const FIELDS: [&'static str; 7] = ["from", "to", "hints", "options", "from_file", "to_file", "hints_file"];
+
+    /// Reads the input object. The SQL texts are taken as they are (no copy through JSON: they can
+    /// be megabytes); hints and options go through [`from_js`]. Errors name the field, as serde's do.
+    fn from_js(value: &JsValue) -> Result<PlanInput, JsValue> {
+        let type_error = |message: String| -> JsValue { js_sys::TypeError::new(&message).into() };
+        let Some(object) = value.dyn_ref::<js_sys::Object>().filter(|_| !value.is_function()) else {
+            return Err(type_error("input: expected an object { from, to, hints?, options? }".into()));
+        };
+        let expected = Self::FIELDS.map(|f| format!("`{f}`")).join(", ");
+        for key in js_sys::Object::keys(object).iter().filter_map(|k| k.as_string()) {
+            if !Self::FIELDS.contains(&key.as_str()) {
+                return Err(type_error(format!("input.{key}: unknown field `{key}`, expected one of {expected}")));
+            }
+        }
+        let field = |name: &str| -> Result<Option<JsValue>, JsValue> {
+            let v = js_sys::Reflect::get(value, &JsValue::from_str(name))?;
+            Ok(if v.is_undefined() || v.is_null() { None } else { Some(v) })
+        };
+        let text = |name: &str| -> Result<Option<String>, JsValue> {
+            match field(name)? {
+                None => Ok(None),
+                Some(v) => v.as_string().map(Some).ok_or_else(|| {
+                    type_error(format!("input.{name}: invalid type: {}, expected a string", v.js_typeof().as_string().unwrap_or_default()))
+                }),
+            }
+        };
+        let required = |name: &str| -> Result<String, JsValue> {
+            text(name)?.ok_or_else(|| type_error(format!("input: missing field `{name}`")))
+        };
+        Ok(PlanInput {
+            from: required("from")?,
+            to: required("to")?,
+            hints: field("hints")?.map(|v| from_js("input.hints", v)).transpose()?,
+            options: field("options")?.map(|v| from_js("input.options", v)).transpose()?,
+            from_file: text("from_file")?,
+            to_file: text("to_file")?,
+            hints_file: text("hints_file")?,
+        })
+    }
 }
 
 /// The formats `render()` writes a plan in: those of the native `shiftplan plan --format`.
@@ -73,7 +110,7 @@ fn install_panic_hook() {
 #[wasm_bindgen]
 pub fn plan(input: Ts<PlanInput>) -> Result<Ts<Plan>, JsValue> {
     install_panic_hook();
-    let input: PlanInput = from_js("input", input.js_value())?;
+    let input = PlanInput::from_js(&input.js_value())?;
     let from_file = input.from_file.as_deref().unwrap_or("from.sql");
     let to_file = input.to_file.as_deref().unwrap_or("to.sql");
     let result = shiftplan::plan(
@@ -128,6 +165,29 @@ pub fn parse_hints(json: &str, file: Option<String>) -> Result<Ts<Hints>, JsValu
         Ok(hints) => to_js(&hints).map(Ts::new_unchecked),
         Err(diagnostic) => Err(diagnostics_error(&[diagnostic])),
     }
+}
+
+/// Which way `renderPhase()` writes a phase.
+#[derive(Debug, Clone, Copy, Deserialize, Tsify)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseDirection {
+    /// The phase's steps, forwards.
+    Up,
+    /// Their rollbacks, in reverse order.
+    Down,
+}
+
+/// One phase of a plan as a psql script (the `NN-phase.up.sql` / `.down.sql` files the native
+/// `shiftplan plan --out-dir` writes).
+#[wasm_bindgen(js_name = renderPhase)]
+pub fn render_phase(phase: Ts<Phase>, direction: Ts<PhaseDirection>) -> Result<String, JsValue> {
+    install_panic_hook();
+    let phase: Phase = from_js("phase", phase.js_value())?;
+    let direction: PhaseDirection = from_js("direction", direction.js_value())?;
+    Ok(match direction {
+        PhaseDirection::Up => shiftplan::render::plan_sql::phase_up(&phase),
+        PhaseDirection::Down => shiftplan::render::plan_sql::phase_down(&phase),
+    })
 }
 
 /// Diagnostics as compilers (and the native CLI) print them: `file:line:column: severity: message`,

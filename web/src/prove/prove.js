@@ -12,7 +12,7 @@
 // Pure logic over a PGlite-like object (exec/query/transaction/clone/close), so it runs in the
 // page's worker and in Node alike. `report(event)` receives progress as it happens.
 
-import { insertSampleRows } from "./sample-rows.js";
+import { insertSampleRows, sampleRowInsert } from "./sample-rows.js";
 
 /** A repeat_until_zero_rows step that is still affecting rows after this many batches has failed. */
 export const MAX_BATCHES = 100000;
@@ -105,10 +105,20 @@ async function timed(fn) {
   return { value, ms: performance.now() - start };
 }
 
-/** Loads SQL text into a database; the error says which file failed. */
-async function loadSchema(db, file, sql) {
+/**
+ * Loads SQL text into a database; the error says which file failed. psql meta-commands (lines
+ * starting with a backslash, such as pg_dump's `\restrict`) are psql's, not SQL, and are left
+ * out. Afterwards the session's settings are reset: a pg_dump file sets search_path to '' and
+ * check_function_bodies off, and the plan's steps must run as a fresh connection would.
+ */
+export async function loadSchema(db, file, sql) {
+  const withoutMetaCommands = sql
+    .split("\n")
+    .map((line) => (line.startsWith("\\") ? "" : line))
+    .join("\n");
   try {
-    await db.exec(sql);
+    await db.exec(withoutMetaCommands);
+    await db.exec("RESET ALL");
   } catch (error) {
     throw new Error(`${file} does not load on PGlite: ${message(error)}`);
   }
@@ -138,10 +148,12 @@ const quoteIdent = (name) => `"${String(name).replace(/"/g, '""')}"`;
 /**
  * Between dual_write and contract, old code (writing the old column) and new code (writing the
  * new one) must each see the other's writes. For every column rename of the hints whose two
- * columns both exist now, one row is written through each name and the other name must follow.
- * Returns [{name, ok, error?}]; renames whose columns are not both present are not checked.
+ * columns both exist now: one row is updated through each name, and one row is inserted by "old
+ * code" (only the columns of before.sql) and one by "new code" (only those of after.sql); each
+ * time the other name must follow. Returns [{name, ok, error?}]; renames whose columns are not
+ * both present are not checked.
  */
-export async function dualWriteChecks(db, hints) {
+export async function dualWriteChecks(db, hints, fromCatalog, toCatalog) {
   const results = [];
   for (const rename of (hints?.renames ?? []).filter((r) => r.kind === "column")) {
     const table = rename.table;
@@ -161,6 +173,23 @@ export async function dualWriteChecks(db, hints) {
         )).rows;
         if (rows.length === 0) results.push({ name, ok: true, note: "table empty: nothing to write" });
         else results.push({ name, ok: rows.every((r) => r.in_sync === true), error: rows.every((r) => r.in_sync) ? undefined : `${other} did not follow the write to ${written}` });
+      } catch (error) {
+        results.push({ name, ok: false, error: message(error) });
+      }
+    }
+    const key = (await db.query("SELECT format('%I.%I', n.nspname, c.relname) AS key FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)", [table])).rows[0]?.key;
+    const shapes = [
+      ["old", fromCatalog?.tables?.[key]?.columns, rename.from, rename.to, 900001],
+      ["new", toCatalog?.tables?.[key]?.columns, rename.to, rename.from, 900002],
+    ];
+    for (const [who, columns, written, other, row] of shapes) {
+      if (!columns) continue;
+      const name = `Old and new code in sync before contract: a row inserted by ${who} code (only ${written}) has ${other}`;
+      const insert = await sampleRowInsert(db, table, row, new Set(Object.keys(columns)), `(${quoteIdent(written)} IS NOT DISTINCT FROM ${quoteIdent(other)}) AS in_sync`);
+      if (!insert) continue;
+      try {
+        const synced = (await db.query(insert)).rows[0]?.in_sync === true;
+        results.push({ name, ok: synced, error: synced ? undefined : `${other} did not follow the insert through ${written}` });
       } catch (error) {
         results.push({ name, ok: false, error: message(error) });
       }
@@ -229,7 +258,7 @@ export async function prove({ plan, from, to, hints, snapshotSql, rowsPerTable =
     for (const { phase, step } of steps) {
       if (forwardOk && phase === "contract" && !syncChecked) {
         syncChecked = true;
-        for (const entry of await dualWriteChecks(db, hints)) check(entry.name, entry.ok, entry);
+        for (const entry of await dualWriteChecks(db, hints, fromCatalog, target)) check(entry.name, entry.ok, entry);
       }
       if (!forwardOk) {
         result.steps.push({ id: step.id, phase, state: "skipped" });

@@ -103,46 +103,75 @@ function parentsFirst(tables, foreignKeys) {
   return order;
 }
 
+/** What the database says about its tables, columns and foreign keys (one query each). */
+async function readSchema(db) {
+  return {
+    tables: (await db.query(TABLES_SQL)).rows,
+    columns: (await db.query(COLUMNS_SQL)).rows,
+    foreignKeys: (await db.query(FOREIGN_KEYS_SQL)).rows,
+  };
+}
+
+/**
+ * The columns an INSERT of sample row `g.i` sets in `table`, and their value expressions:
+ * {names, values} or {unfillable: reason}. `only` (a set of column names) limits it to the
+ * columns some code knows (old code knows only the old shape).
+ */
+function sampleInsert(schema, table, only) {
+  const fks = schema.foreignKeys.filter((f) => f.table_oid === table.oid);
+  const names = [];
+  const values = [];
+  for (const column of schema.columns.filter((c) => c.table_oid === table.oid)) {
+    if (column.generated || column.identity === "a") continue;
+    if (only && !only.has(column.name)) continue;
+    const fk = fks.find((f) => f.columns.includes(column.quoted));
+    let value;
+    if (fk && fk.ref_oid !== table.oid) {
+      const position = fk.columns.indexOf(column.quoted);
+      const refColumn = fk.ref_columns[position];
+      const order = fk.ref_columns.join(", ");
+      value = `(SELECT ${refColumn} FROM ${fk.ref_qname} ORDER BY ${order} OFFSET ((g.i - 1) % GREATEST(1, (SELECT count(*) FROM ${fk.ref_qname}))) LIMIT 1)`;
+    } else if (fk) {
+      value = "NULL"; // self-reference: the first rows have no parent to point at
+    } else if (column.has_default || column.identity === "d") {
+      continue;
+    } else {
+      value = valueFor(column, "g.i");
+    }
+    if (value === null || (value === "NULL" && column.not_null)) {
+      if (column.not_null) return { unfillable: `no sample value for ${column.name} (${column.type})` };
+      continue;
+    }
+    names.push(column.quoted);
+    values.push(value);
+  }
+  return { names, values };
+}
+
+/**
+ * The SQL inserting sample row number `i` into `qname` through the columns in `only` (all when
+ * absent), returning `returning`; or null when the row cannot be made.
+ */
+export async function sampleRowInsert(db, qname, i, only, returning) {
+  const schema = await readSchema(db);
+  const oid = (await db.query("SELECT to_regclass($1)::oid::int AS oid", [qname])).rows[0]?.oid;
+  const table = schema.tables.find((t) => t.oid === oid);
+  if (!table) return null;
+  const { names, values, unfillable } = sampleInsert(schema, table, only);
+  if (unfillable) return null;
+  const into = names.length ? `(${names.join(", ")}) SELECT ${values.join(", ")} FROM (SELECT ${i} AS i) AS g` : "DEFAULT VALUES";
+  return `INSERT INTO ${table.qname} ${into} RETURNING ${returning}`;
+}
+
 /**
  * Inserts up to `rowsPerTable` rows into every table of the database. Returns
  * [{ table, inserted, skipped, reason? }] in insertion order.
  */
 export async function insertSampleRows(db, rowsPerTable) {
-  const tables = (await db.query(TABLES_SQL)).rows;
-  const columns = (await db.query(COLUMNS_SQL)).rows;
-  const foreignKeys = (await db.query(FOREIGN_KEYS_SQL)).rows;
+  const schema = await readSchema(db);
   const report = [];
-  for (const table of parentsFirst(tables, foreignKeys)) {
-    const fks = foreignKeys.filter((f) => f.table_oid === table.oid);
-    const names = [];
-    const values = [];
-    let unfillable = null;
-    for (const column of columns.filter((c) => c.table_oid === table.oid)) {
-      if (column.generated || column.identity === "a") continue;
-      const fk = fks.find((f) => f.columns.includes(column.quoted));
-      let value;
-      if (fk && fk.ref_oid !== table.oid) {
-        const position = fk.columns.indexOf(column.quoted);
-        const refColumn = fk.ref_columns[position];
-        const order = fk.ref_columns.join(", ");
-        value = `(SELECT ${refColumn} FROM ${fk.ref_qname} ORDER BY ${order} OFFSET ((g.i - 1) % GREATEST(1, (SELECT count(*) FROM ${fk.ref_qname}))) LIMIT 1)`;
-      } else if (fk) {
-        value = "NULL"; // self-reference: the first rows have no parent to point at
-      } else if (column.has_default || column.identity === "d") {
-        continue;
-      } else {
-        value = valueFor(column, "g.i");
-      }
-      if (value === null || (value === "NULL" && column.not_null)) {
-        if (column.not_null) {
-          unfillable = `no sample value for ${column.name} (${column.type})`;
-          break;
-        }
-        continue;
-      }
-      names.push(column.quoted);
-      values.push(value);
-    }
+  for (const table of parentsFirst(schema.tables, schema.foreignKeys)) {
+    const { names, values, unfillable } = sampleInsert(schema, table);
     if (unfillable) {
       report.push({ table: table.qname, inserted: 0, skipped: rowsPerTable, reason: unfillable });
       continue;

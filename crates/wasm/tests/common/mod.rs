@@ -41,27 +41,34 @@ pub fn malformed_input_is_a_type_error_naming_the_field() {
     assert!(message(&error).starts_with("input: expected an object"), "{}", message(&error));
 }
 
-pub fn a_plan_or_its_diagnostics() {
-    let input = js(r#"{"from": "CREATE TABLE t (id integer);", "to": "CREATE TABLE t (id bigint);", "from_file": "a.sql", "to_file": "b.sql"}"#);
-    match plan(Ts::new_unchecked(input)) {
-        Ok(p) => {
-            let p = p.js_value();
-            assert_eq!(get(&p, "format").as_string().as_deref(), Some("shiftplan.plan/1"));
-            assert!(Array::is_array(&get(&p, "phases")));
-            // Maps come out as plain objects, as in the native JSON.
-            let objects = get(&get(&p, "objects"), "from");
-            assert_eq!(Object::get_prototype_of(&objects), Object::get_prototype_of(&Object::new()));
-        }
-        Err(error) => {
-            // Then the Error lists the diagnostics in its message and holds them.
-            let diagnostics = get(&error, "diagnostics");
-            assert!(Array::is_array(&diagnostics), "{error:?}");
-            let first = Array::from(&diagnostics).get(0);
-            assert_eq!(get(&first, "severity").as_string().as_deref(), Some("error"));
-            let text = get(&first, "message").as_string().expect("message");
-            assert!(message(&error).contains(&text));
-        }
+pub fn a_plan_with_the_native_shape() {
+    let input = js(r#"{"from": "CREATE TABLE t (id integer);", "to": "CREATE TABLE t (id integer, note text);"}"#);
+    let p = plan(Ts::new_unchecked(input)).expect("plans").js_value();
+    assert_eq!(get(&p, "format").as_string().as_deref(), Some("shiftplan.plan/1"));
+    let phases = Array::from(&get(&p, "phases"));
+    assert!(phases.length() > 0);
+    // Absent values are null, as in the native JSON (not undefined).
+    for phase in phases.iter() {
+        let checkpoint = get(&phase, "app_checkpoint");
+        assert!(checkpoint.is_null() || checkpoint.is_string(), "{checkpoint:?}");
     }
+    // Maps come out as plain objects, as in the native JSON.
+    let objects = get(&get(&p, "objects"), "to");
+    assert_eq!(Object::get_prototype_of(&objects), Object::get_prototype_of(&Object::new()));
+    assert!(Object::keys(objects.unchecked_ref::<Object>()).length() > 0);
+}
+
+pub fn bad_sql_is_an_error_with_located_diagnostics() {
+    let input = js(r#"{"from": "", "to": "CREATE TABLE t (id integer);\nCREATE TABLE (;", "to_file": "b.sql"}"#);
+    let error = plan(Ts::new_unchecked(input)).expect_err("bad SQL");
+    let diagnostics = get(&error, "diagnostics");
+    assert!(Array::is_array(&diagnostics), "{error:?}");
+    let first = Array::from(&diagnostics).get(0);
+    assert_eq!(get(&first, "severity").as_string().as_deref(), Some("error"));
+    assert_eq!(get(&first, "file").as_string().as_deref(), Some("b.sql"));
+    assert_eq!(get(&first, "line").as_f64(), Some(2.0));
+    assert!(get(&first, "column").as_f64().is_some());
+    assert!(message(&error).starts_with("b.sql:2:"), "{}", message(&error));
 }
 
 pub fn inspect_gives_the_model_with_plain_objects() {
@@ -121,7 +128,8 @@ macro_rules! all_glue_tests {
     () => {
         $crate::glue_tests!(
             malformed_input_is_a_type_error_naming_the_field,
-            a_plan_or_its_diagnostics,
+            a_plan_with_the_native_shape,
+            bad_sql_is_an_error_with_located_diagnostics,
             inspect_gives_the_model_with_plain_objects,
             render_writes_the_native_json_back,
             parse_hints_reads_and_locates_errors,
