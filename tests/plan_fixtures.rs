@@ -45,7 +45,15 @@ fn check(dir: &Path) -> Vec<String> {
         },
         None => Hints::default(),
     };
-    let result = shiftplan::plan(Source::new("from.sql", &from), Source::new("to.sql", &to), &hints, &PlanOptions::default());
+    // options.json: planner options (e.g. {"server_version": 11}); PostgreSQL 15 by default.
+    let options: PlanOptions = match read("options.json") {
+        Some(text) => match serde_json::from_str(&text) {
+            Ok(o) => o,
+            Err(e) => return vec![format!("{}: bad options.json: {e}", dir.display())],
+        },
+        None => PlanOptions::default(),
+    };
+    let result = shiftplan::plan(Source::new("from.sql", &from), Source::new("to.sql", &to), &hints, &options);
     let mut failures = Vec::new();
     match result {
         Ok(plan) => {
@@ -57,7 +65,7 @@ fn check(dir: &Path) -> Vec<String> {
             failures.extend(expect_file(&dir.join("plan.sql"), &shiftplan::render::plan_sql::script(&plan)));
             failures.extend(expect_file(&dir.join("plan.md"), &shiftplan::render::markdown::render(&plan)));
             // Same input, byte-identical output.
-            let again = shiftplan::plan(Source::new("from.sql", &from), Source::new("to.sql", &to), &hints, &PlanOptions::default());
+            let again = shiftplan::plan(Source::new("from.sql", &from), Source::new("to.sql", &to), &hints, &options);
             if again.map(|p| serde_json::to_string_pretty(&p).unwrap_or_default() + "\n").as_deref() != Ok(json.as_str()) {
                 failures.push(format!("{}: a second run gave a different plan", dir.display()));
             }

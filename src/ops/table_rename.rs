@@ -7,7 +7,7 @@ use crate::model::quote_ident;
 use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter;
 
-pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
+pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     let Change::RenameTable { from, to } = change else { return Vec::new() };
     let mut out = Vec::new();
     let moved = from.schema != to.schema;
@@ -39,8 +39,11 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
         expand = expand.rollback(alter::set_schema("TABLE", &step_name, &from.schema));
     }
     out.push(expand);
+    // The view reads every column of the old table: changes that drop or retype one wait for it.
+    let columns: Vec<String> = cx.from.tables.get(from).map(|t| t.columns.keys().map(|c| key::column(to, c)).collect()).unwrap_or_default();
     out.push(
         StepDraft::new(PhaseName::Contract, format!("drop the compatibility view {from}"))
+            .needs_old_all(columns)
             .sql(format!("DROP VIEW {from}"))
             .rollback(format!("CREATE VIEW {from} AS SELECT * FROM {to}"))
             .lock("ACCESS EXCLUSIVE", &[from], LockDuration::Instant)

@@ -51,7 +51,18 @@ pub fn plan(from: Source<'_>, to: Source<'_>, hints: &Hints, options: &PlanOptio
         errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(errors);
     }
-    let mut plan = plan_catalogs(&before.catalog, &after.catalog, hints, options)?;
+    // Errors about the target schema (a NOT NULL column without a backfill hint) name its file.
+    let mut plan = plan_catalogs(&before.catalog, &after.catalog, hints, options).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|mut d| {
+                if d.file.is_none() && d.code.as_deref() == Some("not-null-needs-backfill") {
+                    d.file = Some(to.name.to_string());
+                }
+                d
+            })
+            .collect::<Vec<_>>()
+    })?;
     let mut notes: Vec<Diagnostic> = before.diagnostics.into_iter().chain(after.diagnostics).collect();
     notes.append(&mut plan.diagnostics);
     plan.diagnostics = notes;

@@ -34,7 +34,8 @@ fn prove(dir: &Path) -> Result<(), String> {
     let from = read("from.sql").unwrap_or_default();
     let to = read("to.sql").unwrap_or_default();
     let hints: Hints = read("hints.json").map(|t| serde_json::from_str(&t).map_err(|e| e.to_string())).transpose()?.unwrap_or_default();
-    let plan = shiftplan::plan(Source::new("from.sql", &from), Source::new("to.sql", &to), &hints, &PlanOptions::default())
+    let options: PlanOptions = read("options.json").map(|t| serde_json::from_str(&t).map_err(|e| e.to_string())).transpose()?.unwrap_or_default();
+    let plan = shiftplan::plan(Source::new("from.sql", &from), Source::new("to.sql", &to), &hints, &options)
         .map_err(|e| format!("planning failed: {e:?}"))?;
 
     let expected_from = {
