@@ -170,6 +170,13 @@ pub const CATALOGUE: &[HazardKind] = &[
         safe_shape: "As is.",
     },
     HazardKind {
+        code: "type-change-unproven-cast",
+        severity: Severity::Dangerous,
+        problem: "Values are converted between types PostgreSQL has no cast between, through their text form.",
+        why: "Without a transform hint the planner converts through text (`value::text::new_type`), which fails for every value the new type cannot read: the backfill stops, and once the dual-write trigger is installed every application write of such a value fails.",
+        safe_shape: "Give a `transforms` hint with `up` and `down` expressions that convert every value (e.g. `extract(epoch from t)::bigint` and `to_timestamp(n)`).",
+    },
+    HazardKind {
         code: "unknown-effect",
         severity: Severity::Dangerous,
         problem: "The planner cannot tell what this statement locks or changes.",

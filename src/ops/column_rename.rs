@@ -38,6 +38,16 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
 /// through `text` otherwise (enums, domains, json → bytea...): every type reads and prints text,
 /// so the conversion is valid SQL and fails only on values the new type cannot read.
 fn cast(expr: &str, from: &crate::model::TypeName, to: &crate::model::TypeName) -> String {
+    if casts_directly(from, to) {
+        format!("{expr}::{}", type_sql(to))
+    } else {
+        format!("{expr}::text::{}", type_sql(to))
+    }
+}
+
+/// Whether PostgreSQL casts `from` to `to` directly (see [`cast`]); otherwise the conversion goes
+/// through text and is proven for no value.
+fn casts_directly(from: &crate::model::TypeName, to: &crate::model::TypeName) -> bool {
     use crate::model::BaseType;
     const FAMILIES: &[&[&str]] = &[
         &["smallint", "integer", "bigint", "numeric", "real", "double precision"],
@@ -45,19 +55,14 @@ fn cast(expr: &str, from: &crate::model::TypeName, to: &crate::model::TypeName) 
         &["timestamp without time zone", "timestamp with time zone", "date"],
         &["json", "jsonb"],
     ];
-    let direct = from.array_dimensions == to.array_dimensions
+    from.array_dimensions == to.array_dimensions
         && match (&from.base, &to.base) {
             (a, b) if a == b => true,
             // Every type casts to and from text (its I/O conversion).
             (BaseType::Builtin(a), _) | (_, BaseType::Builtin(a)) if a == "text" => true,
             (BaseType::Builtin(a), BaseType::Builtin(b)) => FAMILIES.iter().any(|f| f.contains(&a.as_str()) && f.contains(&b.as_str())),
             _ => false,
-        };
-    if direct {
-        format!("{expr}::{}", type_sql(to))
-    } else {
-        format!("{expr}::text::{}", type_sql(to))
-    }
+        }
 }
 
 /// Two physical columns kept equal by trigger: `old` (the `from` column) and the new one, named
@@ -146,7 +151,19 @@ impl Sync<'_> {
             &self.body(),
             &format!("keep {table}.{} and {what} in sync", quote_ident(&self.old.name)),
         );
-        if self.transform.is_none() && self.old.data_type != self.new.data_type {
+        let (old_type, new_type) = (&self.old.data_type, &self.new.data_type);
+        let both_directions_cast = casts_directly(old_type, new_type) && casts_directly(new_type, old_type);
+        if self.transform.is_none() && old_type != new_type && !both_directions_cast {
+            sync = sync.hazard(
+                "type-change-unproven-cast",
+                format!(
+                    "{} and {} have no cast between them: values go through text, and every value the other type cannot read makes the backfill and the application's writes fail once this trigger is installed",
+                    type_sql(old_type),
+                    type_sql(new_type)
+                ),
+                format!("Give a transforms hint for {table}.{} that converts every value.", quote_ident(&self.new.name)),
+            );
+        } else if self.transform.is_none() && old_type != new_type {
             sync = sync.hazard(
                 "type-change-cast",
                 format!("values are converted between {} and {} with plain casts", type_sql(&self.old.data_type), type_sql(&self.new.data_type)),

@@ -181,3 +181,40 @@ fn an_unbreakable_cycle_names_every_step_in_it() {
     assert_eq!(e.code.as_deref(), Some("dependency-cycle"));
     assert!(e.message.contains("first thing") && e.message.contains("second thing"), "{}", e.message);
 }
+
+#[test]
+fn a_type_change_without_a_cast_is_dangerous_until_a_transform_is_given() {
+    let mut a = table("events", &[("id", "bigint", true), ("started", "timestamp without time zone", false)]);
+    pk(&mut a, "id");
+    let mut b = table("events", &[("id", "bigint", true), ("started", "bigint", false)]);
+    pk(&mut b, "id");
+    let (a, b) = (catalog(vec![a]), catalog(vec![b]));
+    let codes = |p: &Plan| p.steps().flat_map(|s| s.hazards.iter().map(|h| h.code.clone())).collect::<Vec<_>>();
+
+    // timestamp → bigint has no cast: through text, every real value fails.
+    let p = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions::default()).unwrap();
+    check_invariants(&p);
+    assert!(codes(&p).contains(&"type-change-unproven-cast".to_string()), "{:?}", codes(&p));
+    assert_eq!(p.safety, Severity::Dangerous);
+
+    // With a transform the conversion is the user's, and no cast hazard remains.
+    let hints = Hints {
+        transforms: vec![crate::hints::Transform {
+            table: "public.events".into(),
+            column: "started".into(),
+            up: "(extract(epoch from started) * 1000)::bigint".into(),
+            down: "to_timestamp(started / 1000.0)::timestamp".into(),
+        }],
+        ..Hints::default()
+    };
+    let p = plan_catalogs(&a, &b, &hints, &PlanOptions::default()).unwrap();
+    assert!(!codes(&p).iter().any(|c| c.starts_with("type-change-") && c.ends_with("cast")), "{:?}", codes(&p));
+
+    // int → bigint casts directly both ways: careful, not dangerous.
+    let mut c = table("events", &[("id", "bigint", true), ("started", "integer", false)]);
+    pk(&mut c, "id");
+    let c = catalog(vec![c]);
+    let p = plan_catalogs(&c, &b, &Hints::default(), &PlanOptions::default()).unwrap();
+    assert!(codes(&p).contains(&"type-change-cast".to_string()), "{:?}", codes(&p));
+    assert!(!codes(&p).contains(&"type-change-unproven-cast".to_string()));
+}
