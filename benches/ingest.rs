@@ -17,14 +17,20 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 fn corpus(file: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(file);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The statements of a file, as texts (split by shiftplan's splitter, outside the timing).
 fn statements(sql: &str) -> Vec<String> {
     let (stmts, _) = shiftplan::parse::split::split(sql);
-    stmts.iter().filter(|s| !s.is_meta()).map(|s| s.text(sql).to_string()).collect()
+    stmts
+        .iter()
+        .filter(|s| !s.is_meta())
+        .map(|s| s.text(sql).to_string())
+        .collect()
 }
 
 /// sqlparser's parse of every statement (errors included: it does the work up to the error).
@@ -49,7 +55,11 @@ fn copies(base: &str, n: usize) -> String {
     let mut out = String::with_capacity(base.len() * n + 64 * n);
     for k in 0..n {
         out.push_str(&format!("CREATE SCHEMA s{k};\n"));
-        out.push_str(&base.replace("public.", &format!("s{k}.")).replace("triggerdotdev_events", &format!("ev{k}")));
+        out.push_str(
+            &base
+                .replace("public.", &format!("s{k}."))
+                .replace("triggerdotdev_events", &format!("ev{k}")),
+        );
         out.push('\n');
     }
     out
@@ -57,7 +67,11 @@ fn copies(base: &str, n: usize) -> String {
 
 /// Fastest of `runs` timings of each closure, the two run alternately so that load from other
 /// processes falls on both alike (the minimum is the least disturbed measurement).
-fn paired_min<A, B>(runs: usize, mut a: impl FnMut() -> A, mut b: impl FnMut() -> B) -> (Duration, Duration) {
+fn paired_min<A, B>(
+    runs: usize,
+    mut a: impl FnMut() -> A,
+    mut b: impl FnMut() -> B,
+) -> (Duration, Duration) {
     let mut best = (Duration::MAX, Duration::MAX);
     for _ in 0..runs {
         let t = Instant::now();
@@ -85,13 +99,24 @@ fn main() {
         .configure_from_args();
 
     let mut g = c.benchmark_group("ingest_vs_raw_parse");
-    g.bench_function("triggerdev/shiftplan_ingest", |b| b.iter_with_large_drop(|| ingest(black_box(&trigger))));
-    g.bench_function("triggerdev/sqlparser_raw_parse", |b| b.iter(|| raw_parse(black_box(&trigger_statements))));
-    g.bench_function("danbooru/shiftplan_ingest", |b| b.iter_with_large_drop(|| ingest(black_box(&danbooru))));
-    g.bench_function("danbooru/sqlparser_raw_parse", |b| b.iter(|| raw_parse(black_box(&danbooru_statements))));
+    g.bench_function("triggerdev/shiftplan_ingest", |b| {
+        b.iter_with_large_drop(|| ingest(black_box(&trigger)))
+    });
+    g.bench_function("triggerdev/sqlparser_raw_parse", |b| {
+        b.iter(|| raw_parse(black_box(&trigger_statements)))
+    });
+    g.bench_function("danbooru/shiftplan_ingest", |b| {
+        b.iter_with_large_drop(|| ingest(black_box(&danbooru)))
+    });
+    g.bench_function("danbooru/sqlparser_raw_parse", |b| {
+        b.iter(|| raw_parse(black_box(&danbooru_statements)))
+    });
     g.finish();
 
-    let scaled: Vec<(usize, String)> = [1usize, 4, 16].iter().map(|&n| (n, copies(&trigger, n))).collect();
+    let scaled: Vec<(usize, String)> = [1usize, 4, 16]
+        .iter()
+        .map(|&n| (n, copies(&trigger, n)))
+        .collect();
     let mut g = c.benchmark_group("scaling_triggerdev_copies");
     for (n, sql) in &scaled {
         g.bench_with_input(BenchmarkId::from_parameter(n), sql, |b, sql| {
@@ -103,10 +128,16 @@ fn main() {
 
     // The ratios, measured here in one run (fastest of alternating runs).
     let runs = 30;
-    let (t_ingest, t_raw) =
-        paired_min(runs, || black_box(ingest(&trigger)), || black_box(raw_parse(&trigger_statements)));
-    let (d_ingest, d_raw) =
-        paired_min(runs, || black_box(ingest(&danbooru)), || black_box(raw_parse(&danbooru_statements)));
+    let (t_ingest, t_raw) = paired_min(
+        runs,
+        || black_box(ingest(&trigger)),
+        || black_box(raw_parse(&trigger_statements)),
+    );
+    let (d_ingest, d_raw) = paired_min(
+        runs,
+        || black_box(ingest(&danbooru)),
+        || black_box(raw_parse(&danbooru_statements)),
+    );
     println!(
         "summary: triggerdev/final_schema.sql ingest {t_ingest:?}, sqlparser raw parse {t_raw:?}, ratio {:.2}",
         t_ingest.as_secs_f64() / t_raw.as_secs_f64()
@@ -117,7 +148,11 @@ fn main() {
     );
     let one = &scaled[0].1;
     for (n, sql) in &scaled[1..] {
-        let (t1, tn) = paired_min(if *n >= 16 { 10 } else { 20 }, || black_box(ingest(one)), || black_box(ingest(sql)));
+        let (t1, tn) = paired_min(
+            if *n >= 16 { 10 } else { 20 },
+            || black_box(ingest(one)),
+            || black_box(ingest(sql)),
+        );
         println!(
             "summary: N=1 {t1:?}; N={n} copies ({} bytes, {} tables) {tn:?}: {:.2}x the N=1 time for {n}x the input",
             sql.len(),

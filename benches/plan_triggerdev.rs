@@ -21,16 +21,29 @@ fn read(path: &Path) -> String {
 
 fn bench(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/triggerdev-states");
-    let last = std::fs::read_to_string(root.join("names.txt")).map(|t| t.lines().count()).unwrap_or(820);
+    let last = std::fs::read_to_string(root.join("names.txt"))
+        .map(|t| t.lines().count())
+        .unwrap_or(820);
     let before = read(&root.join("0400.sql"));
     let after = read(&root.join(format!("{last:04}.sql")));
     // New NOT NULL columns without a default need a value for old rows: the hints say which.
-    let hints: Hints = serde_json::from_str(&read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/triggerdev-400-final.hints.json")))
-        .unwrap_or_else(|e| panic!("benches/triggerdev-400-final.hints.json: {e}"));
+    let hints: Hints = serde_json::from_str(&read(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/triggerdev-400-final.hints.json"),
+    ))
+    .unwrap_or_else(|e| panic!("benches/triggerdev-400-final.hints.json: {e}"));
     let options = PlanOptions::default();
-    let plan = shiftplan::plan(Source::new("0400.sql", &before), Source::new("final.sql", &after), &hints, &options)
-        .unwrap_or_else(|e| panic!("planning failed: {e:?}"));
-    eprintln!("plan 0400 → {last:04}: {} steps, safety {}", plan.steps().count(), plan.safety.as_str());
+    let plan = shiftplan::plan(
+        Source::new("0400.sql", &before),
+        Source::new("final.sql", &after),
+        &hints,
+        &options,
+    )
+    .unwrap_or_else(|e| panic!("planning failed: {e:?}"));
+    eprintln!(
+        "plan 0400 → {last:04}: {} steps, safety {}",
+        plan.steps().count(),
+        plan.safety.as_str()
+    );
     let mut group = c.benchmark_group("triggerdev");
     group.sample_size(20);
     group.bench_function("ingest both files", |b| {
@@ -42,8 +55,13 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("plan 400 → final", |b| {
         b.iter(|| {
-            shiftplan::plan(Source::new("0400.sql", black_box(&before)), Source::new("final.sql", black_box(&after)), &hints, &options)
-                .map(|p| p.steps().count())
+            shiftplan::plan(
+                Source::new("0400.sql", black_box(&before)),
+                Source::new("final.sql", black_box(&after)),
+                &hints,
+                &options,
+            )
+            .map(|p| p.steps().count())
         })
     });
     group.finish();

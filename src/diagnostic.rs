@@ -3,7 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DiagnosticSeverity {
     Note,
@@ -14,7 +18,11 @@ pub enum DiagnosticSeverity {
 /// A message about the input. `file`, `line` and `column` (1-based) point at the cause when it has
 /// a place in a file; a message about the schemas as a whole (a likely rename) may have none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Diagnostic {
     pub severity: DiagnosticSeverity,
     pub message: String,
@@ -85,8 +93,14 @@ impl std::fmt::Display for Diagnostic {
 }
 
 /// A 1-based line and column (columns count characters, as editors do).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Position {
     pub line: u32,
     pub column: u32,
@@ -112,7 +126,10 @@ impl Position {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = text.get(start..end.max(start)).map_or(0, |s| s.chars().count()) as u32 + 1;
+        let column = text
+            .get(start..end.max(start))
+            .map_or(0, |s| s.chars().count()) as u32
+            + 1;
         Position { line, column }
     }
 }
@@ -124,9 +141,21 @@ mod tests {
     #[test]
     fn positions_count_lines_and_characters() {
         let text = "ab\ncé d";
-        assert_eq!(Position::of_offset(text, 0), Position { line: 1, column: 1 });
-        assert_eq!(Position::of_offset(text, 3), Position { line: 2, column: 1 });
-        assert_eq!(Position::of_offset(text, 6), Position { line: 2, column: 3 });
-        assert_eq!(Position::of_offset(text, 999), Position { line: 2, column: 5 });
+        assert_eq!(
+            Position::of_offset(text, 0),
+            Position { line: 1, column: 1 }
+        );
+        assert_eq!(
+            Position::of_offset(text, 3),
+            Position { line: 2, column: 1 }
+        );
+        assert_eq!(
+            Position::of_offset(text, 6),
+            Position { line: 2, column: 3 }
+        );
+        assert_eq!(
+            Position::of_offset(text, 999),
+            Position { line: 2, column: 5 }
+        );
     }
 }

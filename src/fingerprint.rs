@@ -18,7 +18,9 @@ pub fn fingerprint(catalog: &Catalog) -> String {
     for composite in canonical.composite_types.values_mut() {
         composite.attributes.sort_keys();
     }
-    canonical.opaque.sort_by(|a, b| (&a.kind, &a.identity, &a.sql).cmp(&(&b.kind, &b.identity, &b.sql)));
+    canonical
+        .opaque
+        .sort_by(|a, b| (&a.kind, &a.identity, &a.sql).cmp(&(&b.kind, &b.identity, &b.sql)));
     // Every map in the model is keyed by strings or by names that serialise as strings, so
     // serialising cannot fail; the test below would catch a key that does not.
     let json = serde_json::to_vec(&canonical).expect("catalog serialises to JSON");
@@ -35,7 +37,10 @@ pub fn object_fingerprints(catalog: &Catalog) -> BTreeMap<String, String> {
     }
     let mut out = BTreeMap::new();
     for (name, schema) in &catalog.schemas {
-        out.insert(format!("schema {}", crate::model::quote_ident(name)), hash(schema));
+        out.insert(
+            format!("schema {}", crate::model::quote_ident(name)),
+            hash(schema),
+        );
     }
     for (name, extension) in &catalog.extensions {
         out.insert(format!("extension {name}"), hash(extension));
@@ -46,7 +51,11 @@ pub fn object_fingerprints(catalog: &Catalog) -> BTreeMap<String, String> {
         out.insert(format!("table {name}"), hash(&table));
     }
     for (name, view) in &catalog.views {
-        let kind = if view.materialized { "materialized view" } else { "view" };
+        let kind = if view.materialized {
+            "materialized view"
+        } else {
+            "view"
+        };
         out.insert(format!("{kind} {name}"), hash(view));
     }
     for (name, sequence) in &catalog.sequences {
@@ -89,7 +98,11 @@ mod tests {
     use crate::model::{BaseType, Column, QualifiedName, Table, TypeName};
 
     fn int() -> TypeName {
-        TypeName { base: BaseType::Builtin("integer".into()), modifiers: vec![], array_dimensions: 0 }
+        TypeName {
+            base: BaseType::Builtin("integer".into()),
+            modifiers: vec![],
+            array_dimensions: 0,
+        }
     }
 
     #[test]
@@ -107,7 +120,14 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(fingerprint(&a), fingerprint(&b));
         let mut c = a.clone();
-        c.tables.values_mut().next().unwrap().columns.get_mut("a").unwrap().not_null = true;
+        c.tables
+            .values_mut()
+            .next()
+            .unwrap()
+            .columns
+            .get_mut("a")
+            .unwrap()
+            .not_null = true;
         assert_ne!(fingerprint(&a), fingerprint(&c));
         assert!(fingerprint(&a).starts_with("sha256:"));
         let json = serde_json::to_string(&a).unwrap();

@@ -211,7 +211,12 @@ pub fn hazard(code: &str, message: impl Into<String>, help: impl Into<String>) -
         Some(k) => (k.code, k.severity),
         None => ("unknown-effect", Severity::Dangerous),
     };
-    Hazard { code: code.to_string(), severity, message: message.into(), help: help.into() }
+    Hazard {
+        code: code.to_string(),
+        severity,
+        message: message.into(),
+        help: help.into(),
+    }
 }
 
 /// docs/hazards.md: the catalogue as Markdown.
@@ -245,8 +250,14 @@ mod tests {
         sorted.dedup();
         assert_eq!(codes, sorted);
         for c in codes {
-            assert!(c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'), "{c}");
-            assert!(!c.starts_with('-') && !c.ends_with('-') && !c.contains("--"), "{c}");
+            assert!(
+                c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                "{c}"
+            );
+            assert!(
+                !c.starts_with('-') && !c.ends_with('-') && !c.contains("--"),
+                "{c}"
+            );
         }
     }
 
@@ -258,7 +269,10 @@ mod tests {
             std::fs::write(path, &expected).unwrap();
         }
         let actual = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(actual == expected, "docs/hazards.md is stale: run with UPDATE_EXPECT=1");
+        assert!(
+            actual == expected,
+            "docs/hazards.md is stale: run with UPDATE_EXPECT=1"
+        );
     }
 
     #[test]

@@ -3,7 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(deny_unknown_fields)]
 pub struct Hints {
     #[serde(default)]
@@ -17,17 +21,37 @@ pub struct Hints {
 /// `{"kind": "table", "from": "public.person", "to": "public.people"}` or
 /// `{"kind": "column", "table": "public.users", "from": "fullname", "to": "name"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Rename {
     /// `from`/`to` are qualified names in SQL syntax (`public."user"`).
-    Table { from: String, to: String },
+    Table {
+        from: String,
+        to: String,
+    },
     /// `table` is a qualified name in SQL syntax; `from`/`to` bare column names as spelled.
-    Column { table: String, from: String, to: String },
+    Column {
+        table: String,
+        from: String,
+        to: String,
+    },
     /// Renames of other objects (`index`, `enum`, `view`, `sequence`): qualified names.
-    Index { from: String, to: String },
-    Enum { from: String, to: String },
-    View { from: String, to: String },
+    Index {
+        from: String,
+        to: String,
+    },
+    Enum {
+        from: String,
+        to: String,
+    },
+    View {
+        from: String,
+        to: String,
+    },
     /// A label of an enum type: `type` qualified, `from`/`to` the labels.
     EnumValue {
         #[serde(rename = "type")]
@@ -39,7 +63,11 @@ pub enum Rename {
 
 /// The value for old rows of a column: `expression` is SQL over the row's existing columns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(deny_unknown_fields)]
 pub struct Backfill {
     pub table: String,
@@ -49,7 +77,11 @@ pub struct Backfill {
 
 /// The value of a changed column in the new shape (`up`, from the old columns) and back (`down`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(deny_unknown_fields)]
 pub struct Transform {
     pub table: String,
@@ -70,10 +102,20 @@ impl Hints {
             let e = e.into_inner();
             let message = e.to_string();
             // serde_json appends " at line L column C": the diagnostic carries them instead.
-            let message = message.rfind(" at line ").map_or(message.as_str(), |end| &message[..end]);
-            let position = crate::Position { line: e.line() as u32, column: e.column() as u32 };
-            let at = if path == "." { String::new() } else { format!(" at {path}") };
-            crate::Diagnostic::error("invalid-hints", format!("invalid hints{at}: {message}")).at(file, position)
+            let message = message
+                .rfind(" at line ")
+                .map_or(message.as_str(), |end| &message[..end]);
+            let position = crate::Position {
+                line: e.line() as u32,
+                column: e.column() as u32,
+            };
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!(" at {path}")
+            };
+            crate::Diagnostic::error("invalid-hints", format!("invalid hints{at}: {message}"))
+                .at(file, position)
         })
     }
 }
@@ -89,23 +131,38 @@ mod tests {
         let hints = Hints::from_json("hints.json", text).expect("valid hints");
         assert_eq!(
             hints.renames,
-            vec![Rename::Column { table: "public.users".into(), from: "fullname".into(), to: "name".into() }]
+            vec![Rename::Column {
+                table: "public.users".into(),
+                from: "fullname".into(),
+                to: "name".into()
+            }]
         );
         assert_eq!(hints.backfill.len(), 1);
     }
 
     #[test]
     fn hints_from_json_names_file_line_and_column_of_a_bad_field() {
-        let error = Hints::from_json("h.json", "{\n  \"renamez\": []\n}").expect_err("unknown field");
+        let error =
+            Hints::from_json("h.json", "{\n  \"renamez\": []\n}").expect_err("unknown field");
         // serde_json points at the end of the key it rejects.
         assert_eq!(error.to_string().split(": ").next(), Some("h.json:2:11"));
-        assert!(error.message.contains("unknown field `renamez`"), "{}", error.message);
+        assert!(
+            error.message.contains("unknown field `renamez`"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
     fn hints_from_json_names_the_path_inside_a_rename() {
         let text = "{\"renames\": [\n  {\"kind\": \"column\", \"table\": \"public.t\", \"from\": \"a\", \"too\": \"b\"}\n]}";
         let error = Hints::from_json("h.json", text).expect_err("unknown field");
-        assert!(error.message.starts_with("invalid hints at renames[0]: unknown field `too`"), "{}", error.message);
+        assert!(
+            error
+                .message
+                .starts_with("invalid hints at renames[0]: unknown field `too`"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -5,7 +5,11 @@ use proptest::prelude::*;
 use shiftplan::parse::StatementStatus;
 
 fn errors(file: &str, sql: &str) -> Vec<shiftplan::Diagnostic> {
-    shiftplan::inspect(file, sql).diagnostics.into_iter().filter(|d| d.is_error()).collect()
+    shiftplan::inspect(file, sql)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.is_error())
+        .collect()
 }
 
 #[test]
@@ -27,7 +31,10 @@ fn unterminated_dollar_quote_names_its_position() {
     assert_eq!(e[0].file.as_deref(), Some("f.sql"));
     // What came before is still read.
     assert!(
-        shiftplan::inspect("f.sql", sql).catalog.tables.contains_key(&shiftplan::model::QualifiedName::public("t"))
+        shiftplan::inspect("f.sql", sql)
+            .catalog
+            .tables
+            .contains_key(&shiftplan::model::QualifiedName::public("t"))
     );
 }
 
@@ -40,7 +47,11 @@ fn unterminated_string_and_identifier_and_comment() {
     ] {
         let e = errors("u.sql", sql);
         assert!(!e.is_empty(), "{sql:?}");
-        assert_eq!((e[0].line, e[0].column), (Some(line), Some(col)), "{sql:?}: {e:?}");
+        assert_eq!(
+            (e[0].line, e[0].column),
+            (Some(line), Some(col)),
+            "{sql:?}: {e:?}"
+        );
         assert!(e[0].message.contains(what), "{}", e[0].message);
     }
 }
@@ -52,8 +63,18 @@ fn garbage_is_not_understood_with_a_position() {
     let e: Vec<_> = i.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!((e[0].line, e[0].column), (Some(3), Some(3)));
-    assert_eq!(i.statements.iter().filter(|s| s.status == StatementStatus::NotUnderstood).count(), 1);
-    assert_eq!(i.catalog.tables.len(), 2, "statements around the garbage are read");
+    assert_eq!(
+        i.statements
+            .iter()
+            .filter(|s| s.status == StatementStatus::NotUnderstood)
+            .count(),
+        1
+    );
+    assert_eq!(
+        i.catalog.tables.len(),
+        2,
+        "statements around the garbage are read"
+    );
 }
 
 #[test]
@@ -66,10 +87,16 @@ fn syntax_errors_inside_ddl_point_at_the_token() {
 
 #[test]
 fn binary_bytes_do_not_panic() {
-    let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let text = String::from_utf8_lossy(&bytes);
     let i = shiftplan::inspect("bin.sql", &text);
-    assert!(i.diagnostics.iter().all(|d| d.line.is_some() && d.column.is_some()));
+    assert!(
+        i.diagnostics
+            .iter()
+            .all(|d| d.line.is_some() && d.column.is_some())
+    );
     let nul = "CREATE TABLE t (a int);\0\0\u{1}CREATE TABLE \u{0}u (b int);";
     let i = shiftplan::inspect("nul.sql", nul);
     assert!(i.has_errors());
@@ -83,10 +110,21 @@ fn deeply_nested_expressions_do_not_overflow_the_stack() {
             "CREATE TABLE t (a int CHECK (a > {expr}), b int DEFAULT {expr});\nSELECT {expr};\nCREATE INDEX ON t (({expr}));"
         );
         let i = shiftplan::inspect("deep.sql", &sql);
-        assert!(i.catalog.tables.len() == 1, "depth {depth}: {:?}", i.diagnostics.first());
-        let sql = format!("CREATE TABLE u (a int CHECK ({}a > 1{}));", "NOT ".repeat(depth), "");
+        assert!(
+            i.catalog.tables.len() == 1,
+            "depth {depth}: {:?}",
+            i.diagnostics.first()
+        );
+        let sql = format!(
+            "CREATE TABLE u (a int CHECK ({}a > 1{}));",
+            "NOT ".repeat(depth),
+            ""
+        );
         let _ = shiftplan::inspect("deep.sql", &sql);
-        let sql = format!("CREATE TABLE v (a int CHECK ({}));", vec!["a > 1"; depth.min(20_000)].join(" AND "));
+        let sql = format!(
+            "CREATE TABLE v (a int CHECK ({}));",
+            vec!["a > 1"; depth.min(20_000)].join(" AND ")
+        );
         let _ = shiftplan::inspect("deep.sql", &sql);
     }
 }
@@ -110,9 +148,11 @@ fn statements_referencing_unknown_tables_are_diagnostics_not_drops() {
     let sql = "ALTER TABLE missing ADD COLUMN a int;\nCREATE INDEX i ON missing (a);\nCREATE TABLE t (a int REFERENCES elsewhere);";
     let i = shiftplan::inspect("m.sql", sql);
     assert_eq!(i.statements.len(), 3);
-    for (s, d) in
-        i.statements.iter().zip(i.diagnostics.iter().filter(|d| d.severity >= shiftplan::DiagnosticSeverity::Warning))
-    {
+    for (s, d) in i.statements.iter().zip(
+        i.diagnostics
+            .iter()
+            .filter(|d| d.severity >= shiftplan::DiagnosticSeverity::Warning),
+    ) {
         assert!(d.line == Some(s.line), "{s:?} {d:?}");
     }
 }
@@ -170,7 +210,11 @@ fn mutated_corpus_statements_never_panic() {
         .run(&strategy, |(index, seed, kind)| {
             let original = &statements[index];
             let bytes = original.as_bytes();
-            let at = if bytes.is_empty() { 0 } else { (seed as usize) % bytes.len() };
+            let at = if bytes.is_empty() {
+                0
+            } else {
+                (seed as usize) % bytes.len()
+            };
             let mut mutated = bytes.to_vec();
             match kind {
                 0 => mutated.truncate(at),

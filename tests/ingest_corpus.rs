@@ -19,7 +19,15 @@ fn not_understood(i: &Inspection) -> Vec<String> {
     i.statements
         .iter()
         .filter(|s| s.status == StatementStatus::NotUnderstood)
-        .map(|s| format!("{}:{}: {} ({})", s.line, s.column, s.summary, s.reason.as_deref().unwrap_or("")))
+        .map(|s| {
+            format!(
+                "{}:{}: {} ({})",
+                s.line,
+                s.column,
+                s.summary,
+                s.reason.as_deref().unwrap_or("")
+            )
+        })
         .collect()
 }
 
@@ -37,11 +45,22 @@ fn every_statement_of_the_dumps_is_understood_or_ignored_with_a_reason() {
         "basejump-supabase/final_schema.sql",
     ] {
         let i = inspect(file);
-        assert!(not_understood(&i).is_empty(), "{file}:\n{}", not_understood(&i).join("\n"));
-        assert!(!i.has_errors(), "{file}: {:?}", i.diagnostics.iter().find(|d| d.is_error()));
+        assert!(
+            not_understood(&i).is_empty(),
+            "{file}:\n{}",
+            not_understood(&i).join("\n")
+        );
+        assert!(
+            !i.has_errors(),
+            "{file}: {:?}",
+            i.diagnostics.iter().find(|d| d.is_error())
+        );
         for s in &i.statements {
             if s.status == StatementStatus::Ignored {
-                assert!(s.reason.as_deref().is_some_and(|r| !r.is_empty()), "{file}: {s:?} ignored without a reason");
+                assert!(
+                    s.reason.as_deref().is_some_and(|r| !r.is_empty()),
+                    "{file}: {s:?} ignored without a reason"
+                );
             }
         }
     }
@@ -54,7 +73,11 @@ fn the_postgrest_fixture_is_understood_except_postgis_types() {
     // PostGIS's geometry(Point, 4326) has non-integer type modifiers, which the model cannot hold
     // (the fixture does not load on a server without PostGIS either).
     assert_eq!(missing.len(), 3, "{}", missing.join("\n"));
-    assert!(missing.iter().all(|m| m.contains("type modifier")), "{}", missing.join("\n"));
+    assert!(
+        missing.iter().all(|m| m.contains("type modifier")),
+        "{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -71,11 +94,25 @@ fn basejump_migrations_in_order_on_the_supabase_stub_are_understood() {
     for f in &files {
         let sql = std::fs::read_to_string(f).expect("readable");
         let i = shiftplan::parse::inspect_onto(catalog, &f.display().to_string(), &sql);
-        assert!(not_understood(&i).is_empty(), "{}:\n{}", f.display(), not_understood(&i).join("\n"));
+        assert!(
+            not_understood(&i).is_empty(),
+            "{}:\n{}",
+            f.display(),
+            not_understood(&i).join("\n")
+        );
         catalog = i.catalog;
     }
-    assert!(catalog.tables.keys().any(|t| t.schema == "basejump" && t.name == "accounts"));
-    let accounts = catalog.tables.values().find(|t| t.name.name == "accounts").expect("accounts");
+    assert!(
+        catalog
+            .tables
+            .keys()
+            .any(|t| t.schema == "basejump" && t.name == "accounts")
+    );
+    let accounts = catalog
+        .tables
+        .values()
+        .find(|t| t.name.name == "accounts")
+        .expect("accounts");
     assert!(accounts.row_level_security && !accounts.policies.is_empty());
 }
 
@@ -93,9 +130,15 @@ fn each_migration_read_alone_never_drops_a_statement_silently() {
         let i = shiftplan::inspect(&f.display().to_string(), &sql);
         // Statements on tables earlier migrations made are not understood alone, each with an
         // error at its position.
-        for s in i.statements.iter().filter(|s| s.status == StatementStatus::NotUnderstood) {
+        for s in i
+            .statements
+            .iter()
+            .filter(|s| s.status == StatementStatus::NotUnderstood)
+        {
             assert!(
-                i.diagnostics.iter().any(|d| d.is_error() && d.line.is_some_and(|l| l >= s.line)),
+                i.diagnostics
+                    .iter()
+                    .any(|d| d.is_error() && d.line.is_some_and(|l| l >= s.line)),
                 "{}: {s:?} has no diagnostic",
                 f.display()
             );

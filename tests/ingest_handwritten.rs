@@ -14,7 +14,9 @@ fn fixtures() -> Vec<PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("fixtures folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "sql") && !p.to_string_lossy().ends_with(".dump.sql"))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "sql") && !p.to_string_lossy().ends_with(".dump.sql")
+        })
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no fixtures in {}", dir.display());
@@ -26,9 +28,17 @@ fn read(path: &Path) -> String {
 }
 
 fn ingest(path: &Path) -> (Catalog, Vec<String>) {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let inspection = shiftplan::inspect(&name, &read(path));
-    let errors = inspection.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+    let errors = inspection
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
+        .collect();
     (inspection.catalog, errors)
 }
 
@@ -46,7 +56,11 @@ fn hand_written_schemas_and_their_dumps_match_postgresql() {
             }
         }
     }
-    assert!(report.is_empty(), "differences from PostgreSQL:\n{}", report.join("\n"));
+    assert!(
+        report.is_empty(),
+        "differences from PostgreSQL:\n{}",
+        report.join("\n")
+    );
 }
 
 /// Function bodies and view queries are kept as written, so they differ between spellings;
@@ -68,8 +82,15 @@ fn hand_written_and_pg_dump_spellings_give_equal_models() {
         let (b, _) = ingest(&f.with_extension("dump.sql"));
         let (a, b) = (without_texts(a), without_texts(b));
         if a != b {
-            let d = diff(&serde_json::to_value(&a).unwrap_or_default(), &serde_json::to_value(&b).unwrap_or_default());
-            panic!("{}: the two spellings give different models:\n{}", f.display(), d.join("\n"));
+            let d = diff(
+                &serde_json::to_value(&a).unwrap_or_default(),
+                &serde_json::to_value(&b).unwrap_or_default(),
+            );
+            panic!(
+                "{}: the two spellings give different models:\n{}",
+                f.display(),
+                d.join("\n")
+            );
         }
     }
 }
@@ -80,7 +101,12 @@ fn hand_written_schemas_round_trip_through_render() {
         let (a, _) = ingest(&f);
         let script = shiftplan::render::ddl::catalog_script(&a);
         let again = shiftplan::inspect("rendered.sql", &script);
-        let errors: Vec<String> = again.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+        let errors: Vec<String> = again
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.to_string())
+            .collect();
         assert!(
             errors.is_empty(),
             "{}: rendered DDL does not read back:\n{}\n{script}",
@@ -92,7 +118,11 @@ fn hand_written_schemas_round_trip_through_render() {
                 &serde_json::to_value(&a).unwrap_or_default(),
                 &serde_json::to_value(&again.catalog).unwrap_or_default(),
             );
-            panic!("{}: models differ after a round trip:\n{}", f.display(), d.join("\n"));
+            panic!(
+                "{}: models differ after a round trip:\n{}",
+                f.display(),
+                d.join("\n")
+            );
         }
     }
 }

@@ -31,7 +31,8 @@ fn all_triggerdev_migrations_in_order_give_the_final_catalog() {
         catalog = inspection.catalog;
     }
     let oracle: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(corpus().join("triggerdev/final_schema.catalog.json")).expect("oracle"),
+        &std::fs::read_to_string(corpus().join("triggerdev/final_schema.catalog.json"))
+            .expect("oracle"),
     )
     .expect("oracle is JSON");
     let differences = diff(&oracle, &snapshot(&catalog));

@@ -19,15 +19,25 @@ fn check(sql_file: &str) {
 fn check_with_known(sql_file: &str, known: &[&str]) {
     let sql_path = corpus().join(sql_file);
     let oracle_path = sql_path.with_extension("catalog.json");
-    let sql = std::fs::read_to_string(&sql_path).unwrap_or_else(|e| panic!("{}: {e}", sql_path.display()));
+    let sql = std::fs::read_to_string(&sql_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", sql_path.display()));
     let oracle: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&oracle_path).unwrap_or_else(|e| panic!("{}: {e}", oracle_path.display())),
+        &std::fs::read_to_string(&oracle_path)
+            .unwrap_or_else(|e| panic!("{}: {e}", oracle_path.display())),
     )
     .expect("oracle is JSON");
     let inspection = shiftplan::inspect(sql_file, &sql);
-    let errors: Vec<String> = inspection.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+    let errors: Vec<String> = inspection
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
+        .collect();
     let all = diff(&oracle, &snapshot(&inspection.catalog));
-    let differences: Vec<&String> = all.iter().filter(|d| !known.iter().any(|k| d.starts_with(k))).collect();
+    let differences: Vec<&String> = all
+        .iter()
+        .filter(|d| !known.iter().any(|k| d.starts_with(k)))
+        .collect();
     for k in known {
         assert!(
             all.iter().any(|d| d.starts_with(k)),

@@ -8,21 +8,38 @@ fn corpus() -> PathBuf {
 }
 
 fn check(sql_file: &str) {
-    let sql = std::fs::read_to_string(corpus().join(sql_file)).unwrap_or_else(|e| panic!("{sql_file}: {e}"));
+    let sql = std::fs::read_to_string(corpus().join(sql_file))
+        .unwrap_or_else(|e| panic!("{sql_file}: {e}"));
     let first = shiftplan::inspect(sql_file, &sql);
     let script = shiftplan::render::ddl::catalog_script(&first.catalog);
     let second = shiftplan::inspect("rendered.sql", &script);
-    let errors: Vec<String> = second.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
-    assert!(errors.is_empty(), "{sql_file}: the rendered DDL does not read back:\n{}", errors.join("\n"));
+    let errors: Vec<String> = second
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{sql_file}: the rendered DDL does not read back:\n{}",
+        errors.join("\n")
+    );
     let a = shiftplan::render::snapshot::snapshot(&first.catalog);
     let b = shiftplan::render::snapshot::snapshot(&second.catalog);
     let d = shiftplan::render::snapshot::diff(&a, &b);
-    assert!(d.is_empty(), "{sql_file}: snapshots differ after a round trip:\n{}", d.join("\n"));
+    assert!(
+        d.is_empty(),
+        "{sql_file}: snapshots differ after a round trip:\n{}",
+        d.join("\n")
+    );
     if first.catalog != second.catalog {
         let ja = serde_json::to_value(&first.catalog).unwrap_or_default();
         let jb = serde_json::to_value(&second.catalog).unwrap_or_default();
         let d = shiftplan::render::snapshot::diff(&ja, &jb);
-        panic!("{sql_file}: models differ after a round trip:\n{}", d.join("\n"));
+        panic!(
+            "{sql_file}: models differ after a round trip:\n{}",
+            d.join("\n")
+        );
     }
 }
 

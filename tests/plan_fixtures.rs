@@ -53,21 +53,47 @@ fn check(dir: &Path) -> Vec<String> {
         },
         None => PlanOptions::default(),
     };
-    let result = shiftplan::plan(Source::new("from.sql", &from), Source::new("to.sql", &to), &hints, &options);
+    let result = shiftplan::plan(
+        Source::new("from.sql", &from),
+        Source::new("to.sql", &to),
+        &hints,
+        &options,
+    );
     let mut failures = Vec::new();
     match result {
         Ok(plan) => {
             if dir.join("error.txt").exists() {
-                failures.push(format!("{}: planning was expected to fail (error.txt)", dir.display()));
+                failures.push(format!(
+                    "{}: planning was expected to fail (error.txt)",
+                    dir.display()
+                ));
             }
             let json = serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n";
             failures.extend(expect_file(&dir.join("plan.json"), &json));
-            failures.extend(expect_file(&dir.join("plan.sql"), &shiftplan::render::plan_sql::script(&plan)));
-            failures.extend(expect_file(&dir.join("plan.md"), &shiftplan::render::markdown::render(&plan)));
+            failures.extend(expect_file(
+                &dir.join("plan.sql"),
+                &shiftplan::render::plan_sql::script(&plan),
+            ));
+            failures.extend(expect_file(
+                &dir.join("plan.md"),
+                &shiftplan::render::markdown::render(&plan),
+            ));
             // Same input, byte-identical output.
-            let again = shiftplan::plan(Source::new("from.sql", &from), Source::new("to.sql", &to), &hints, &options);
-            if again.map(|p| serde_json::to_string_pretty(&p).unwrap_or_default() + "\n").as_deref() != Ok(json.as_str()) {
-                failures.push(format!("{}: a second run gave a different plan", dir.display()));
+            let again = shiftplan::plan(
+                Source::new("from.sql", &from),
+                Source::new("to.sql", &to),
+                &hints,
+                &options,
+            );
+            if again
+                .map(|p| serde_json::to_string_pretty(&p).unwrap_or_default() + "\n")
+                .as_deref()
+                != Ok(json.as_str())
+            {
+                failures.push(format!(
+                    "{}: a second run gave a different plan",
+                    dir.display()
+                ));
             }
         }
         Err(diagnostics) => {
@@ -85,7 +111,11 @@ fn check(dir: &Path) -> Vec<String> {
 #[test]
 fn every_fixture_matches_its_snapshots() {
     let dirs = fixtures();
-    assert!(dirs.len() >= 20, "expected the fixture directories, found {}", dirs.len());
+    assert!(
+        dirs.len() >= 20,
+        "expected the fixture directories, found {}",
+        dirs.len()
+    );
     let failures: Vec<String> = dirs.iter().flat_map(|d| check(d)).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -95,9 +125,19 @@ fn planning_a_schema_against_itself_gives_no_step() {
     for dir in fixtures() {
         for file in ["from.sql", "to.sql"] {
             let sql = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
-            let plan = shiftplan::plan(Source::new(file, &sql), Source::new(file, &sql), &Hints::default(), &PlanOptions::default())
-                .unwrap_or_else(|e| panic!("{}/{file}: {e:?}", dir.display()));
-            assert_eq!(plan.steps().count(), 0, "{}/{file} against itself", dir.display());
+            let plan = shiftplan::plan(
+                Source::new(file, &sql),
+                Source::new(file, &sql),
+                &Hints::default(),
+                &PlanOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{}/{file}: {e:?}", dir.display()));
+            assert_eq!(
+                plan.steps().count(),
+                0,
+                "{}/{file} against itself",
+                dir.display()
+            );
         }
     }
 }
@@ -106,9 +146,18 @@ fn planning_a_schema_against_itself_gives_no_step() {
 fn every_corpus_schema_planned_against_itself_gives_no_step() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut files = Vec::new();
-    for dir in std::fs::read_dir(&root).expect("tests/corpus exists").filter_map(|e| e.ok().map(|e| e.path())) {
-        for f in std::fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())) {
-            if f.extension().is_some_and(|e| e == "sql") && f.with_extension("catalog.json").exists() {
+    for dir in std::fs::read_dir(&root)
+        .expect("tests/corpus exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+    {
+        for f in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+        {
+            if f.extension().is_some_and(|e| e == "sql")
+                && f.with_extension("catalog.json").exists()
+            {
                 files.push(f);
             }
         }
@@ -118,8 +167,13 @@ fn every_corpus_schema_planned_against_itself_gives_no_step() {
     for f in files {
         let sql = std::fs::read_to_string(&f).unwrap_or_default();
         let name = f.display().to_string();
-        let plan = shiftplan::plan(Source::new(&name, &sql), Source::new(&name, &sql), &Hints::default(), &PlanOptions::default())
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let plan = shiftplan::plan(
+            Source::new(&name, &sql),
+            Source::new(&name, &sql),
+            &Hints::default(),
+            &PlanOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(plan.steps().count(), 0, "{name} against itself");
         assert_eq!(plan.from_fingerprint, plan.to_fingerprint);
     }

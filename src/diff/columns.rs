@@ -4,7 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Change, Differ, Placement, constraint_columns, index_columns, mentions};
 use crate::diagnostic::Diagnostic;
-use crate::model::{BaseType, Column, Constraint, ConstraintKind, Index, QualifiedName, Table, TypeName, quote_ident};
+use crate::model::{
+    BaseType, Column, Constraint, ConstraintKind, Index, QualifiedName, Table, TypeName,
+    quote_ident,
+};
 use crate::plan::PhaseName;
 use crate::render::alter::temporary_name;
 
@@ -22,16 +25,26 @@ impl Differ<'_> {
             .to
             .tables
             .keys()
-            .filter(|n| !self.from.tables.contains_key(*n) && !self.hints.tables_back.contains_key(*n))
+            .filter(|n| {
+                !self.from.tables.contains_key(*n) && !self.hints.tables_back.contains_key(*n)
+            })
             .cloned()
             .collect();
         let in_cycle = fk_cycles(self.to, &new_tables);
         for (name, tt) in &self.to.tables {
-            let source = self.hints.tables_back.get(name).cloned().unwrap_or_else(|| name.clone());
+            let source = self
+                .hints
+                .tables_back
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.clone());
             match self.from.tables.get(&source) {
                 Some(ft) => {
                     if source != *name {
-                        self.push(Change::RenameTable { from: source.clone(), to: name.clone() });
+                        self.push(Change::RenameTable {
+                            from: source.clone(),
+                            to: name.clone(),
+                        });
                     }
                     self.table_pair(ft, tt, &replaced);
                 }
@@ -61,7 +74,10 @@ impl Differ<'_> {
                     .collect();
                 for c in fks {
                     ft.constraints.remove(&c.name);
-                    self.push(Change::DropConstraint { table: name.clone(), constraint: c });
+                    self.push(Change::DropConstraint {
+                        table: name.clone(),
+                        constraint: c,
+                    });
                 }
             }
             let ft = &ft;
@@ -78,7 +94,8 @@ impl Differ<'_> {
                 }
             }
             for c in ft.columns.keys() {
-                self.touched.insert((name.clone(), c.clone()), PhaseName::Contract);
+                self.touched
+                    .insert((name.clone(), c.clone()), PhaseName::Contract);
             }
             self.push(Change::DropTable { table: ft.clone() });
         }
@@ -89,15 +106,23 @@ impl Differ<'_> {
         let mut out = Replaced::new();
         for (name, tt) in &self.to.tables {
             let source = self.hints.tables_back.get(name).unwrap_or(name);
-            let Some(ft) = self.from.tables.get(source) else { continue };
+            let Some(ft) = self.from.tables.get(source) else {
+                continue;
+            };
             let renames = self.hints.columns.get(name);
             for tc in tt.columns.values() {
                 let from_name = renames.and_then(|r| r.get(&tc.name)).unwrap_or(&tc.name);
-                let Some(fc) = ft.columns.get(from_name) else { continue };
+                let Some(fc) = ft.columns.get(from_name) else {
+                    continue;
+                };
                 if fc.name != tc.name {
-                    out.entry(name.clone()).or_default().insert(tc.name.clone(), tc.name.clone());
+                    out.entry(name.clone())
+                        .or_default()
+                        .insert(tc.name.clone(), tc.name.clone());
                 } else if self.type_change(name, fc, tc) == Some(false) {
-                    out.entry(name.clone()).or_default().insert(tc.name.clone(), temporary_name(&tc.name, SHADOW_SUFFIX));
+                    out.entry(name.clone())
+                        .or_default()
+                        .insert(tc.name.clone(), temporary_name(&tc.name, SHADOW_SUFFIX));
                 }
             }
         }
@@ -106,28 +131,50 @@ impl Differ<'_> {
 
     /// None: same type; Some(true): in place; Some(false): through a shadow column.
     fn type_change(&self, table: &QualifiedName, fc: &Column, tc: &Column) -> Option<bool> {
-        let transform = self.hints.transforms.contains_key(&(table.clone(), tc.name.clone()));
+        let transform = self
+            .hints
+            .transforms
+            .contains_key(&(table.clone(), tc.name.clone()));
         if fc.data_type == tc.data_type && fc.collation == tc.collation && !transform {
             return None;
         }
-        Some(!transform && fc.collation == tc.collation && binary_coercible(&fc.data_type, &tc.data_type))
+        Some(
+            !transform
+                && fc.collation == tc.collation
+                && binary_coercible(&fc.data_type, &tc.data_type),
+        )
     }
 
     fn new_table(&mut self, t: &Table, inline_foreign_keys: bool) {
-        self.push(Change::CreateTable { table: t.clone(), inline_foreign_keys });
+        self.push(Change::CreateTable {
+            table: t.clone(),
+            inline_foreign_keys,
+        });
         if !inline_foreign_keys {
             for c in t.constraints.values() {
                 if matches!(c.kind, ConstraintKind::ForeignKey { .. }) {
-                    self.push(Change::AddConstraint { table: t.name.clone(), constraint: c.clone(), placement: Placement::NewTable });
+                    self.push(Change::AddConstraint {
+                        table: t.name.clone(),
+                        constraint: c.clone(),
+                        placement: Placement::NewTable,
+                    });
                 }
             }
         }
         for i in t.indexes.values() {
-            self.push(Change::CreateIndex { table: t.name.clone(), index: i.clone(), placement: Placement::NewTable });
+            self.push(Change::CreateIndex {
+                table: t.name.clone(),
+                index: i.clone(),
+                placement: Placement::NewTable,
+            });
         }
         self.table_comments(None, t);
         for tr in t.triggers.values() {
-            self.push(Change::CreateTrigger { table: t.name.clone(), trigger: tr.clone(), replaced: false });
+            self.push(Change::CreateTrigger {
+                table: t.name.clone(),
+                trigger: tr.clone(),
+                replaced: false,
+            });
         }
         if t.row_level_security || t.force_row_level_security {
             self.push(Change::SetRowLevelSecurity {
@@ -137,51 +184,99 @@ impl Differ<'_> {
             });
         }
         for p in t.policies.values() {
-            self.push(Change::CreatePolicy { table: t.name.clone(), policy: p.clone(), replaced: false });
+            self.push(Change::CreatePolicy {
+                table: t.name.clone(),
+                policy: p.clone(),
+                replaced: false,
+            });
         }
     }
 
     fn table_comments(&mut self, ft: Option<&Table>, tt: &Table) {
         let rel = crate::ops::key::table(&tt.name);
         if ft.map_or(&None, |f| &f.comment) != &tt.comment {
-            self.comment("TABLE", tt.name.to_string(), rel.clone(), ft.and_then(|f| f.comment.clone()), tt.comment.clone());
+            self.comment(
+                "TABLE",
+                tt.name.to_string(),
+                rel.clone(),
+                ft.and_then(|f| f.comment.clone()),
+                tt.comment.clone(),
+            );
         }
         for c in tt.columns.values() {
             let old = ft.and_then(|f| {
-                let from_name = self.hints.columns.get(&tt.name).and_then(|r| r.get(&c.name)).unwrap_or(&c.name);
+                let from_name = self
+                    .hints
+                    .columns
+                    .get(&tt.name)
+                    .and_then(|r| r.get(&c.name))
+                    .unwrap_or(&c.name);
                 f.columns.get(from_name)
             });
             let renamed = old.is_some_and(|o| o.name != c.name);
-            let old_comment = if renamed { None } else { old.and_then(|o| o.comment.clone()) };
+            let old_comment = if renamed {
+                None
+            } else {
+                old.and_then(|o| o.comment.clone())
+            };
             if old_comment != c.comment {
                 let key = crate::ops::key::column(&tt.name, &c.name);
-                self.comment("COLUMN", format!("{}.{}", tt.name, quote_ident(&c.name)), key, old_comment, c.comment.clone());
+                self.comment(
+                    "COLUMN",
+                    format!("{}.{}", tt.name, quote_ident(&c.name)),
+                    key,
+                    old_comment,
+                    c.comment.clone(),
+                );
             }
         }
         for con in tt.constraints.values() {
-            let old = ft.and_then(|f| f.constraints.get(&con.name)).and_then(|c| c.comment.clone());
+            let old = ft
+                .and_then(|f| f.constraints.get(&con.name))
+                .and_then(|c| c.comment.clone());
             if old != con.comment {
                 let key = crate::ops::key::constraint(&tt.name, &con.name);
-                self.comment("CONSTRAINT", format!("{} ON {}", quote_ident(&con.name), tt.name), key, old, con.comment.clone());
+                self.comment(
+                    "CONSTRAINT",
+                    format!("{} ON {}", quote_ident(&con.name), tt.name),
+                    key,
+                    old,
+                    con.comment.clone(),
+                );
             }
         }
         for i in tt.indexes.values() {
-            let old = ft.and_then(|f| f.indexes.get(&i.name)).and_then(|x| x.comment.clone());
+            let old = ft
+                .and_then(|f| f.indexes.get(&i.name))
+                .and_then(|x| x.comment.clone());
             if old != i.comment {
                 let key = crate::ops::key::index(&tt.name.schema, &i.name);
-                self.comment("INDEX", tt.name.sibling(i.name.clone()).to_string(), key, old, i.comment.clone());
+                self.comment(
+                    "INDEX",
+                    tt.name.sibling(i.name.clone()).to_string(),
+                    key,
+                    old,
+                    i.comment.clone(),
+                );
             }
         }
     }
 
     fn table_pair(&mut self, ft: &Table, tt: &Table, replaced: &Replaced) {
         let name = &tt.name;
-        if ft.partition_by != tt.partition_by || ft.partition_of != tt.partition_of || ft.inherits != tt.inherits {
+        if ft.partition_by != tt.partition_by
+            || ft.partition_of != tt.partition_of
+            || ft.inherits != tt.inherits
+        {
             for c in ft.columns.keys() {
-                self.touched.insert((ft.name.clone(), c.clone()), PhaseName::Contract);
+                self.touched
+                    .insert((ft.name.clone(), c.clone()), PhaseName::Contract);
             }
             self.recreate.insert(ft.name.clone());
-            self.push(Change::RecreateTable { from: ft.clone(), to: tt.clone() });
+            self.push(Change::RecreateTable {
+                from: ft.clone(),
+                to: tt.clone(),
+            });
             return;
         }
         self.table_properties(ft, tt);
@@ -194,22 +289,43 @@ impl Differ<'_> {
         for tc in tt.columns.values() {
             let from_name = renames.get(&tc.name).unwrap_or(&tc.name);
             let Some(fc) = ft.columns.get(from_name) else {
-                let backfill = self.hints.backfill.get(&(name.clone(), tc.name.clone())).cloned();
+                let backfill = self
+                    .hints
+                    .backfill
+                    .get(&(name.clone(), tc.name.clone()))
+                    .cloned();
                 added.push(tc.clone());
-                self.push(Change::AddColumn { table: name.clone(), column: tc.clone(), backfill, table_columns: table_columns.clone() });
+                self.push(Change::AddColumn {
+                    table: name.clone(),
+                    column: tc.clone(),
+                    backfill,
+                    table_columns: table_columns.clone(),
+                });
                 continue;
             };
-            let transform = self.hints.transforms.get(&(name.clone(), tc.name.clone())).cloned();
+            let transform = self
+                .hints
+                .transforms
+                .get(&(name.clone(), tc.name.clone()))
+                .cloned();
             if fc.name != tc.name {
                 old_gone.insert(fc.name.clone());
-                self.touched.insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
-                self.push(Change::RenameColumn { table: name.clone(), from: fc.clone(), to: tc.clone(), transform, table_columns: table_columns.clone() });
+                self.touched
+                    .insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
+                self.push(Change::RenameColumn {
+                    table: name.clone(),
+                    from: fc.clone(),
+                    to: tc.clone(),
+                    transform,
+                    table_columns: table_columns.clone(),
+                });
                 continue;
             }
             match self.type_change(name, fc, tc) {
                 Some(false) => {
                     old_gone.insert(fc.name.clone());
-                    self.touched.insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
+                    self.touched
+                        .insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
                     self.push(Change::ChangeColumnType {
                         table: name.clone(),
                         from: fc.clone(),
@@ -221,7 +337,8 @@ impl Differ<'_> {
                     continue;
                 }
                 Some(true) => {
-                    self.touched.insert((ft.name.clone(), fc.name.clone()), PhaseName::Expand);
+                    self.touched
+                        .insert((ft.name.clone(), fc.name.clone()), PhaseName::Expand);
                     self.push(Change::ChangeColumnType {
                         table: name.clone(),
                         from: fc.clone(),
@@ -234,17 +351,32 @@ impl Differ<'_> {
                 None => {}
             }
             if fc.generated != tc.generated {
-                self.touched.insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
-                let mut sql = vec![crate::render::ddl::drop_column(name, &fc.name), crate::render::ddl::add_column(name, tc)];
-                if fc.generated.is_some() && tc.generated.is_none() && tc.generated.is_none() && fc.generated.as_ref().is_some_and(|g| g.stored) {
+                self.touched
+                    .insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
+                let mut sql = vec![
+                    crate::render::ddl::drop_column(name, &fc.name),
+                    crate::render::ddl::add_column(name, tc),
+                ];
+                if fc.generated.is_some()
+                    && tc.generated.is_none()
+                    && tc.generated.is_none()
+                    && fc.generated.as_ref().is_some_and(|g| g.stored)
+                {
                     // PostgreSQL 13+ can keep the values: DROP EXPRESSION.
                     if tc.default.is_none() && tc.identity.is_none() {
-                        sql = vec![crate::render::alter::alter_column(name, &fc.name, "DROP EXPRESSION")];
+                        sql = vec![crate::render::alter::alter_column(
+                            name,
+                            &fc.name,
+                            "DROP EXPRESSION",
+                        )];
                     }
                 }
                 self.push(Change::AlterTableProperty {
                     table: name.clone(),
-                    what: format!("generated expression of column {name}.{}", quote_ident(&tc.name)),
+                    what: format!(
+                        "generated expression of column {name}.{}",
+                        quote_ident(&tc.name)
+                    ),
                     sql,
                     rollback: Vec::new(),
                     rewrite: tc.generated.is_some(),
@@ -252,22 +384,47 @@ impl Differ<'_> {
                 continue;
             }
             if fc.identity != tc.identity {
-                self.push(Change::AlterIdentity { table: name.clone(), column: tc.name.clone(), from: fc.identity.clone(), to: tc.identity.clone() });
+                self.push(Change::AlterIdentity {
+                    table: name.clone(),
+                    column: tc.name.clone(),
+                    from: fc.identity.clone(),
+                    to: tc.identity.clone(),
+                });
             }
             if fc.not_null != tc.not_null {
                 if tc.not_null {
-                    let backfill = self.hints.backfill.get(&(name.clone(), tc.name.clone())).cloned();
-                    self.push(Change::SetNotNull { table: name.clone(), column: tc.name.clone(), backfill });
+                    let backfill = self
+                        .hints
+                        .backfill
+                        .get(&(name.clone(), tc.name.clone()))
+                        .cloned();
+                    self.push(Change::SetNotNull {
+                        table: name.clone(),
+                        column: tc.name.clone(),
+                        backfill,
+                    });
                 } else {
-                    self.push(Change::DropNotNull { table: name.clone(), column: tc.name.clone() });
+                    self.push(Change::DropNotNull {
+                        table: name.clone(),
+                        column: tc.name.clone(),
+                    });
                 }
             }
             if fc.default != tc.default && tc.identity.is_none() {
-                self.push(Change::SetDefault { table: name.clone(), column: tc.name.clone(), from: fc.default.clone(), to: tc.default.clone() });
+                self.push(Change::SetDefault {
+                    table: name.clone(),
+                    column: tc.name.clone(),
+                    from: fc.default.clone(),
+                    to: tc.default.clone(),
+                });
             }
         }
-        let paired_from: BTreeSet<&String> =
-            tt.columns.keys().map(|c| renames.get(c).unwrap_or(c)).filter(|c| ft.columns.contains_key(*c)).collect();
+        let paired_from: BTreeSet<&String> = tt
+            .columns
+            .keys()
+            .map(|c| renames.get(c).unwrap_or(c))
+            .filter(|c| ft.columns.contains_key(*c))
+            .collect();
         for fc in ft.columns.values() {
             if paired_from.contains(&fc.name) {
                 continue;
@@ -284,8 +441,12 @@ impl Differ<'_> {
                 }
             }
             old_gone.insert(fc.name.clone());
-            self.touched.insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
-            self.push(Change::DropColumn { table: name.clone(), column: fc.clone() });
+            self.touched
+                .insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
+            self.push(Change::DropColumn {
+                table: name.clone(),
+                column: fc.clone(),
+            });
         }
         self.constraints(ft, tt, &mine, &old_gone, replaced);
         self.indexes(ft, tt, &mine, &old_gone);
@@ -296,7 +457,11 @@ impl Differ<'_> {
     fn table_properties(&mut self, ft: &Table, tt: &Table) {
         let name = &tt.name;
         if ft.unlogged != tt.unlogged {
-            let (to, back) = if tt.unlogged { ("UNLOGGED", "LOGGED") } else { ("LOGGED", "UNLOGGED") };
+            let (to, back) = if tt.unlogged {
+                ("UNLOGGED", "LOGGED")
+            } else {
+                ("LOGGED", "UNLOGGED")
+            };
             self.push(Change::AlterTableProperty {
                 table: name.clone(),
                 what: format!("persistence of {name} to {to}"),
@@ -306,7 +471,11 @@ impl Differ<'_> {
             });
         }
         if ft.options != tt.options {
-            let reset: Vec<String> = ft.options.iter().map(|o| o.split('=').next().unwrap_or(o).to_string()).collect();
+            let reset: Vec<String> = ft
+                .options
+                .iter()
+                .map(|o| o.split('=').next().unwrap_or(o).to_string())
+                .collect();
             let set_reset = |set: &[String], reset: &[String]| {
                 let mut sql = Vec::new();
                 if !reset.is_empty() {
@@ -317,7 +486,11 @@ impl Differ<'_> {
                 }
                 sql
             };
-            let back_reset: Vec<String> = tt.options.iter().map(|o| o.split('=').next().unwrap_or(o).to_string()).collect();
+            let back_reset: Vec<String> = tt
+                .options
+                .iter()
+                .map(|o| o.split('=').next().unwrap_or(o).to_string())
+                .collect();
             self.push(Change::AlterTableProperty {
                 table: name.clone(),
                 what: format!("storage parameters of {name}"),
@@ -331,12 +504,20 @@ impl Differ<'_> {
             self.push(Change::AlterTableProperty {
                 table: name.clone(),
                 what: format!("replica identity of {name}"),
-                sql: vec![format!("ALTER TABLE {name} REPLICA IDENTITY {}", ri(&tt.replica_identity))],
-                rollback: vec![format!("ALTER TABLE {name} REPLICA IDENTITY {}", ri(&ft.replica_identity))],
+                sql: vec![format!(
+                    "ALTER TABLE {name} REPLICA IDENTITY {}",
+                    ri(&tt.replica_identity)
+                )],
+                rollback: vec![format!(
+                    "ALTER TABLE {name} REPLICA IDENTITY {}",
+                    ri(&ft.replica_identity)
+                )],
                 rewrite: false,
             });
         }
-        if (ft.row_level_security, ft.force_row_level_security) != (tt.row_level_security, tt.force_row_level_security) {
+        if (ft.row_level_security, ft.force_row_level_security)
+            != (tt.row_level_security, tt.force_row_level_security)
+        {
             self.push(Change::SetRowLevelSecurity {
                 table: name.clone(),
                 from: (ft.row_level_security, ft.force_row_level_security),
@@ -358,11 +539,19 @@ impl Differ<'_> {
             }
         };
         match &mut c.kind {
-            ConstraintKind::PrimaryKey { columns, include } | ConstraintKind::Unique { columns, include, .. } => {
+            ConstraintKind::PrimaryKey { columns, include }
+            | ConstraintKind::Unique {
+                columns, include, ..
+            } => {
                 col_map(table, columns);
                 col_map(table, include);
             }
-            ConstraintKind::ForeignKey { columns, references, referenced_columns, .. } => {
+            ConstraintKind::ForeignKey {
+                columns,
+                references,
+                referenced_columns,
+                ..
+            } => {
                 col_map(table, columns);
                 *references = self.hints.table_to(references);
                 col_map(references, referenced_columns);
@@ -372,7 +561,14 @@ impl Differ<'_> {
         c
     }
 
-    fn constraints(&mut self, ft: &Table, tt: &Table, mine: &BTreeMap<String, String>, old_gone: &BTreeSet<String>, replaced: &Replaced) {
+    fn constraints(
+        &mut self,
+        ft: &Table,
+        tt: &Table,
+        mine: &BTreeMap<String, String>,
+        old_gone: &BTreeSet<String>,
+        replaced: &Replaced,
+    ) {
         let name = &tt.name;
         let reads_replaced = |c: &Constraint| -> bool {
             let own = match constraint_columns(c) {
@@ -380,9 +576,13 @@ impl Differ<'_> {
                 None => mine.keys().any(|m| mentions(&constraint_text(c), m)),
             };
             let foreign = match &c.kind {
-                ConstraintKind::ForeignKey { references, referenced_columns, .. } => {
-                    replaced.get(references).is_some_and(|m| referenced_columns.iter().any(|x| m.contains_key(x)))
-                }
+                ConstraintKind::ForeignKey {
+                    references,
+                    referenced_columns,
+                    ..
+                } => replaced
+                    .get(references)
+                    .is_some_and(|m| referenced_columns.iter().any(|x| m.contains_key(x))),
                 _ => false,
             };
             own || foreign
@@ -393,12 +593,18 @@ impl Differ<'_> {
                 None => old_gone.iter().any(|m| mentions(&constraint_text(c), m)),
             };
             let foreign = match &c.kind {
-                ConstraintKind::ForeignKey { references, referenced_columns, .. } => {
+                ConstraintKind::ForeignKey {
+                    references,
+                    referenced_columns,
+                    ..
+                } => {
                     let to_ref = self.hints.table_to(references);
                     let renames = self.hints.columns.get(&to_ref);
                     replaced.get(&to_ref).is_some_and(|m| {
                         referenced_columns.iter().any(|x| {
-                            let final_name = renames.and_then(|r| r.iter().find(|(_, f)| *f == x).map(|(t, _)| t)).unwrap_or(x);
+                            let final_name = renames
+                                .and_then(|r| r.iter().find(|(_, f)| *f == x).map(|(t, _)| t))
+                                .unwrap_or(x);
                             m.contains_key(final_name)
                         })
                     })
@@ -423,7 +629,11 @@ impl Differ<'_> {
             if let Some((fname, _)) = found {
                 renamed_from.insert(fname.clone());
                 renamed_to.insert(tn.clone());
-                self.push(Change::RenameConstraint { table: name.clone(), from: fname.clone(), to: tn.clone() });
+                self.push(Change::RenameConstraint {
+                    table: name.clone(),
+                    from: fname.clone(),
+                    to: tn.clone(),
+                });
             }
         }
         for (fname, fc) in &ft.constraints {
@@ -431,10 +641,16 @@ impl Differ<'_> {
                 continue;
             }
             let keep = tt.constraints.get(fname).is_some_and(|tc| {
-                !dies(fc) && !reads_replaced(tc) && same_constraint(&self.renamed_constraint(name, fc), tc) && (fc.not_valid || !tc.not_valid)
+                !dies(fc)
+                    && !reads_replaced(tc)
+                    && same_constraint(&self.renamed_constraint(name, fc), tc)
+                    && (fc.not_valid || !tc.not_valid)
             });
             if !keep {
-                self.push(Change::DropConstraint { table: name.clone(), constraint: fc.clone() });
+                self.push(Change::DropConstraint {
+                    table: name.clone(),
+                    constraint: fc.clone(),
+                });
             }
         }
         let index_names: BTreeSet<&String> = ft.indexes.keys().collect();
@@ -446,25 +662,45 @@ impl Differ<'_> {
             let taken = old.is_some() || index_names.contains(tn);
             if reads_replaced(tc) {
                 let placement = match constraint_columns(tc) {
-                    Some(_) if !matches!(tc.kind, ConstraintKind::ForeignKey { .. }) || !self.fk_target_swapped(tc, replaced) => {
+                    Some(_)
+                        if !matches!(tc.kind, ConstraintKind::ForeignKey { .. })
+                            || !self.fk_target_swapped(tc, replaced) =>
+                    {
                         Placement::Shadow {
                             columns: mine.clone(),
                             temporary_name: taken.then(|| temporary_name(tn, TEMPORARY_SUFFIX)),
                         }
                     }
-                    _ => Placement::AfterSwap { columns: mine.keys().cloned().collect() },
+                    _ => Placement::AfterSwap {
+                        columns: mine.keys().cloned().collect(),
+                    },
                 };
-                self.push(Change::AddConstraint { table: name.clone(), constraint: tc.clone(), placement });
+                self.push(Change::AddConstraint {
+                    table: name.clone(),
+                    constraint: tc.clone(),
+                    placement,
+                });
                 continue;
             }
             match old {
-                None => self.push(Change::AddConstraint { table: name.clone(), constraint: tc.clone(), placement: Placement::Existing }),
+                None => self.push(Change::AddConstraint {
+                    table: name.clone(),
+                    constraint: tc.clone(),
+                    placement: Placement::Existing,
+                }),
                 Some(fc) => {
                     let same = !dies(fc) && same_constraint(&self.renamed_constraint(name, fc), tc);
                     if same && fc.not_valid && !tc.not_valid {
-                        self.push(Change::ValidateConstraint { table: name.clone(), constraint: tc.clone() });
+                        self.push(Change::ValidateConstraint {
+                            table: name.clone(),
+                            constraint: tc.clone(),
+                        });
                     } else if !same || (!fc.not_valid && tc.not_valid) {
-                        self.push(Change::AddConstraint { table: name.clone(), constraint: tc.clone(), placement: Placement::Existing });
+                        self.push(Change::AddConstraint {
+                            table: name.clone(),
+                            constraint: tc.clone(),
+                            placement: Placement::Existing,
+                        });
                     }
                 }
             }
@@ -475,14 +711,26 @@ impl Differ<'_> {
     /// once the referenced table has its final columns.
     fn fk_target_swapped(&self, c: &Constraint, replaced: &Replaced) -> bool {
         match &c.kind {
-            ConstraintKind::ForeignKey { references, referenced_columns, .. } => replaced
-                .get(references)
-                .is_some_and(|m| referenced_columns.iter().any(|x| m.get(x).is_some_and(|b| b != x))),
+            ConstraintKind::ForeignKey {
+                references,
+                referenced_columns,
+                ..
+            } => replaced.get(references).is_some_and(|m| {
+                referenced_columns
+                    .iter()
+                    .any(|x| m.get(x).is_some_and(|b| b != x))
+            }),
             _ => false,
         }
     }
 
-    fn indexes(&mut self, ft: &Table, tt: &Table, mine: &BTreeMap<String, String>, old_gone: &BTreeSet<String>) {
+    fn indexes(
+        &mut self,
+        ft: &Table,
+        tt: &Table,
+        mine: &BTreeMap<String, String>,
+        old_gone: &BTreeSet<String>,
+    ) {
         let name = &tt.name;
         let reads = |i: &Index, set: &dyn Fn(&str) -> bool| -> bool {
             match index_columns(i) {
@@ -491,7 +739,10 @@ impl Differ<'_> {
                     let text = crate::render::alter::create_index(name, i, &i.name, false);
                     let on = text.split_once(" USING ").map_or(text.as_str(), |(_, r)| r);
                     // Any column of the table mentioned in the keys or predicate.
-                    tt.columns.keys().chain(ft.columns.keys()).any(|c| set(c) && mentions(on, c))
+                    tt.columns
+                        .keys()
+                        .chain(ft.columns.keys())
+                        .any(|c| set(c) && mentions(on, c))
                 }
             }
         };
@@ -531,13 +782,21 @@ impl Differ<'_> {
             if let Some((fname, fi)) = found {
                 renamed_from.insert(fname.clone());
                 renamed_to.insert(tn.clone());
-                self.push(Change::RenameIndex { table: name.clone(), from: fname.clone(), to: tn.clone() });
+                self.push(Change::RenameIndex {
+                    table: name.clone(),
+                    from: fname.clone(),
+                    to: tn.clone(),
+                });
                 if !same_index(&renamed_index(fi), ti) {
                     let mut old = ti.clone();
                     old.name = tn.clone();
                     let mut renamed = fi.clone();
                     renamed.name = tn.clone();
-                    self.push(Change::ReplaceIndex { table: name.clone(), from: renamed, to: ti.clone() });
+                    self.push(Change::ReplaceIndex {
+                        table: name.clone(),
+                        from: renamed,
+                        to: ti.clone(),
+                    });
                 }
             }
         }
@@ -548,10 +807,17 @@ impl Differ<'_> {
             match tt.indexes.get(fname) {
                 Some(ti) if !dies(fi) && !reads_replaced(ti) => {
                     if !same_index(&renamed_index(fi), ti) {
-                        self.push(Change::ReplaceIndex { table: name.clone(), from: fi.clone(), to: ti.clone() });
+                        self.push(Change::ReplaceIndex {
+                            table: name.clone(),
+                            from: fi.clone(),
+                            to: ti.clone(),
+                        });
                     }
                 }
-                _ => self.push(Change::DropIndex { table: name.clone(), index: fi.clone() }),
+                _ => self.push(Change::DropIndex {
+                    table: name.clone(),
+                    index: fi.clone(),
+                }),
             }
         }
         for (tn, ti) in &tt.indexes {
@@ -562,15 +828,32 @@ impl Differ<'_> {
             if reads_replaced(ti) {
                 let taken = old.is_some() || ft.constraints.contains_key(tn);
                 let placement = if index_columns(ti).is_some() {
-                    Placement::Shadow { columns: mine.clone(), temporary_name: taken.then(|| temporary_name(tn, TEMPORARY_SUFFIX)) }
+                    Placement::Shadow {
+                        columns: mine.clone(),
+                        temporary_name: taken.then(|| temporary_name(tn, TEMPORARY_SUFFIX)),
+                    }
                 } else {
-                    Placement::AfterSwap { columns: mine.keys().cloned().collect() }
+                    Placement::AfterSwap {
+                        columns: mine.keys().cloned().collect(),
+                    }
                 };
-                self.push(Change::CreateIndex { table: name.clone(), index: ti.clone(), placement });
+                self.push(Change::CreateIndex {
+                    table: name.clone(),
+                    index: ti.clone(),
+                    placement,
+                });
             } else if old.is_none() {
-                self.push(Change::CreateIndex { table: name.clone(), index: ti.clone(), placement: Placement::Existing });
+                self.push(Change::CreateIndex {
+                    table: name.clone(),
+                    index: ti.clone(),
+                    placement: Placement::Existing,
+                });
             } else if old.is_some_and(|fi| dies(fi)) {
-                self.push(Change::CreateIndex { table: name.clone(), index: ti.clone(), placement: Placement::AfterSwap { columns: vec![] } });
+                self.push(Change::CreateIndex {
+                    table: name.clone(),
+                    index: ti.clone(),
+                    placement: Placement::AfterSwap { columns: vec![] },
+                });
             }
         }
     }
@@ -580,31 +863,52 @@ impl Differ<'_> {
         for (n, t) in &ft.triggers {
             match tt.triggers.get(n) {
                 Some(new) if same_trigger(t, new, &ft.name, name) => {}
-                other => self.push(Change::DropTrigger { table: name.clone(), trigger: t.clone(), replaced: other.is_some() }),
+                other => self.push(Change::DropTrigger {
+                    table: name.clone(),
+                    trigger: t.clone(),
+                    replaced: other.is_some(),
+                }),
             }
         }
         for (n, t) in &tt.triggers {
             match ft.triggers.get(n) {
                 Some(old) if same_trigger(old, t, &ft.name, name) => {}
-                other => self.push(Change::CreateTrigger { table: name.clone(), trigger: t.clone(), replaced: other.is_some() }),
+                other => self.push(Change::CreateTrigger {
+                    table: name.clone(),
+                    trigger: t.clone(),
+                    replaced: other.is_some(),
+                }),
             }
         }
         for (n, p) in &ft.policies {
             match tt.policies.get(n) {
                 Some(new) if same_policy(p, new) => {}
-                other => self.push(Change::DropPolicy { table: name.clone(), policy: p.clone(), replaced: other.is_some() }),
+                other => self.push(Change::DropPolicy {
+                    table: name.clone(),
+                    policy: p.clone(),
+                    replaced: other.is_some(),
+                }),
             }
         }
         for (n, p) in &tt.policies {
             match ft.policies.get(n) {
                 Some(old) if same_policy(old, p) => {}
-                other => self.push(Change::CreatePolicy { table: name.clone(), policy: p.clone(), replaced: other.is_some() }),
+                other => self.push(Change::CreatePolicy {
+                    table: name.clone(),
+                    policy: p.clone(),
+                    replaced: other.is_some(),
+                }),
             }
         }
     }
 }
 
-fn same_trigger(a: &crate::model::Trigger, b: &crate::model::Trigger, at: &QualifiedName, bt: &QualifiedName) -> bool {
+fn same_trigger(
+    a: &crate::model::Trigger,
+    b: &crate::model::Trigger,
+    at: &QualifiedName,
+    bt: &QualifiedName,
+) -> bool {
     let adef = a.definition.replace(&at.to_string(), &bt.to_string());
     adef == b.definition && a.enabled == b.enabled && a.function == b.function
 }
@@ -632,7 +936,9 @@ fn same_index(a: &Index, b: &Index) -> bool {
 
 fn same_shape(a: &Table, b: &Table) -> bool {
     a.columns.len() == b.columns.len()
-        && a.columns.iter().all(|(n, c)| b.columns.get(n).is_some_and(|d| d.data_type == c.data_type))
+        && a.columns
+            .iter()
+            .all(|(n, c)| b.columns.get(n).is_some_and(|d| d.data_type == c.data_type))
 }
 
 /// Binary-coercible type changes PostgreSQL makes without a rewrite.
@@ -640,10 +946,16 @@ pub fn binary_coercible(from: &TypeName, to: &TypeName) -> bool {
     if from.array_dimensions != to.array_dimensions {
         return false;
     }
-    let (BaseType::Builtin(f), BaseType::Builtin(t)) = (&from.base, &to.base) else { return false };
-    let widen = |fm: &[i64], tm: &[i64]| tm.is_empty() || (fm.len() == tm.len() && fm.iter().zip(tm).all(|(a, b)| b >= a));
+    let (BaseType::Builtin(f), BaseType::Builtin(t)) = (&from.base, &to.base) else {
+        return false;
+    };
+    let widen = |fm: &[i64], tm: &[i64]| {
+        tm.is_empty() || (fm.len() == tm.len() && fm.iter().zip(tm).all(|(a, b)| b >= a))
+    };
     match (f.as_str(), t.as_str()) {
-        ("character varying", "character varying") | ("bit varying", "bit varying") => widen(&from.modifiers, &to.modifiers),
+        ("character varying", "character varying") | ("bit varying", "bit varying") => {
+            widen(&from.modifiers, &to.modifiers)
+        }
         ("character varying", "text") | ("character", "text") => true,
         ("text", "character varying") => to.modifiers.is_empty(),
         ("numeric", "numeric") => {
@@ -659,7 +971,10 @@ pub fn binary_coercible(from: &TypeName, to: &TypeName) -> bool {
 }
 
 /// New tables whose foreign keys form a cycle among new tables (self-references excluded).
-fn fk_cycles(to: &crate::model::Catalog, new_tables: &BTreeSet<QualifiedName>) -> BTreeSet<QualifiedName> {
+fn fk_cycles(
+    to: &crate::model::Catalog,
+    new_tables: &BTreeSet<QualifiedName>,
+) -> BTreeSet<QualifiedName> {
     use petgraph::graph::DiGraph;
     let mut g = DiGraph::<QualifiedName, ()>::new();
     let mut ids = BTreeMap::new();

@@ -25,18 +25,29 @@ pub struct ResolvedHints {
 impl ResolvedHints {
     /// A column of the `from` schema under its `to` names.
     pub fn renamed_column_ref(&self, c: &ColumnRef) -> ColumnRef {
-        let table = self.tables.get(&c.table).cloned().unwrap_or_else(|| c.table.clone());
+        let table = self
+            .tables
+            .get(&c.table)
+            .cloned()
+            .unwrap_or_else(|| c.table.clone());
         let column = self
             .columns
             .get(&table)
-            .and_then(|m| m.iter().find(|(_, from)| **from == c.column).map(|(to, _)| to.clone()))
+            .and_then(|m| {
+                m.iter()
+                    .find(|(_, from)| **from == c.column)
+                    .map(|(to, _)| to.clone())
+            })
             .unwrap_or_else(|| c.column.clone());
         ColumnRef { table, column }
     }
 
     /// The `to` name of a `from` table.
     pub fn table_to(&self, from: &QualifiedName) -> QualifiedName {
-        self.tables.get(from).cloned().unwrap_or_else(|| from.clone())
+        self.tables
+            .get(from)
+            .cloned()
+            .unwrap_or_else(|| from.clone())
     }
 }
 
@@ -61,18 +72,38 @@ fn name(text: &str, at: &str, errors: &mut Vec<Diagnostic>) -> Option<QualifiedN
 }
 
 /// Checks every hint against the schemas: each names objects that exist where it says.
-pub fn resolve(from: &Catalog, to: &Catalog, hints: &Hints) -> Result<ResolvedHints, Vec<Diagnostic>> {
+pub fn resolve(
+    from: &Catalog,
+    to: &Catalog,
+    hints: &Hints,
+) -> Result<ResolvedHints, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut out = ResolvedHints::default();
     for (i, r) in hints.renames.iter().enumerate() {
         if let Rename::Table { from: f, to: t } = r {
-            let (Some(f), Some(t)) = (name(f, &format!("renames[{i}]"), &mut errors), name(t, &format!("renames[{i}]"), &mut errors)) else { continue };
+            let (Some(f), Some(t)) = (
+                name(f, &format!("renames[{i}]"), &mut errors),
+                name(t, &format!("renames[{i}]"), &mut errors),
+            ) else {
+                continue;
+            };
             if !from.tables.contains_key(&f) {
-                errors.push(error(&format!("renames[{i}]"), format!("rename hint: table {f} is not in the `from` schema")));
+                errors.push(error(
+                    &format!("renames[{i}]"),
+                    format!("rename hint: table {f} is not in the `from` schema"),
+                ));
             } else if !to.tables.contains_key(&t) {
-                errors.push(error(&format!("renames[{i}]"), format!("rename hint: table {t} is not in the `to` schema")));
+                errors.push(error(
+                    &format!("renames[{i}]"),
+                    format!("rename hint: table {t} is not in the `to` schema"),
+                ));
             } else if to.tables.contains_key(&f) {
-                errors.push(error(&format!("renames[{i}]"), format!("rename hint: table {f} is still in the `to` schema, so it is not renamed")));
+                errors.push(error(
+                    &format!("renames[{i}]"),
+                    format!(
+                        "rename hint: table {f} is still in the `to` schema, so it is not renamed"
+                    ),
+                ));
             } else {
                 out.tables.insert(f.clone(), t.clone());
                 out.tables_back.insert(t, f);
@@ -90,43 +121,107 @@ pub fn resolve(from: &Catalog, to: &Catalog, hints: &Hints) -> Result<ResolvedHi
     for (i, r) in hints.renames.iter().enumerate() {
         match r {
             Rename::Table { .. } => {}
-            Rename::Column { table, from: fc, to: tc } => {
-                let Some(t) = name(table, &format!("renames[{i}]"), &mut errors) else { continue };
-                let Some(tt) = to_table(&t, &out) else {
-                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: table {t} is not in the `to` schema")));
+            Rename::Column {
+                table,
+                from: fc,
+                to: tc,
+            } => {
+                let Some(t) = name(table, &format!("renames[{i}]"), &mut errors) else {
                     continue;
                 };
-                let ft = out.tables_back.get(&tt).cloned().unwrap_or_else(|| tt.clone());
-                let from_has = from.tables.get(&ft).is_some_and(|x| x.columns.contains_key(fc));
-                let to_has = to.tables.get(&tt).is_some_and(|x| x.columns.contains_key(tc));
-                let still = to.tables.get(&tt).is_some_and(|x| x.columns.contains_key(fc));
+                let Some(tt) = to_table(&t, &out) else {
+                    errors.push(error(
+                        &format!("renames[{i}]"),
+                        format!("rename hint: table {t} is not in the `to` schema"),
+                    ));
+                    continue;
+                };
+                let ft = out
+                    .tables_back
+                    .get(&tt)
+                    .cloned()
+                    .unwrap_or_else(|| tt.clone());
+                let from_has = from
+                    .tables
+                    .get(&ft)
+                    .is_some_and(|x| x.columns.contains_key(fc));
+                let to_has = to
+                    .tables
+                    .get(&tt)
+                    .is_some_and(|x| x.columns.contains_key(tc));
+                let still = to
+                    .tables
+                    .get(&tt)
+                    .is_some_and(|x| x.columns.contains_key(fc));
                 if !from_has {
-                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: column {fc} is not in table {ft} of the `from` schema")));
+                    errors.push(error(
+                        &format!("renames[{i}]"),
+                        format!(
+                            "rename hint: column {fc} is not in table {ft} of the `from` schema"
+                        ),
+                    ));
                 } else if !to_has {
-                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: column {tc} is not in table {tt} of the `to` schema")));
+                    errors.push(error(
+                        &format!("renames[{i}]"),
+                        format!("rename hint: column {tc} is not in table {tt} of the `to` schema"),
+                    ));
                 } else if still {
-                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: column {fc} is still in table {tt} of the `to` schema")));
+                    errors.push(error(
+                        &format!("renames[{i}]"),
+                        format!(
+                            "rename hint: column {fc} is still in table {tt} of the `to` schema"
+                        ),
+                    ));
                 } else {
-                    out.columns.entry(tt).or_default().insert(tc.clone(), fc.clone());
+                    out.columns
+                        .entry(tt)
+                        .or_default()
+                        .insert(tc.clone(), fc.clone());
                 }
             }
-            Rename::EnumValue { type_name, from: fv, to: tv } => {
-                let Some(n) = name(type_name, &format!("renames[{i}]"), &mut errors) else { continue };
+            Rename::EnumValue {
+                type_name,
+                from: fv,
+                to: tv,
+            } => {
+                let Some(n) = name(type_name, &format!("renames[{i}]"), &mut errors) else {
+                    continue;
+                };
                 let ok_from = from.enums.get(&n).is_some_and(|e| e.labels.contains(fv));
                 let ok_to = to.enums.get(&n).is_some_and(|e| e.labels.contains(tv));
                 if !ok_from || !ok_to {
-                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: enum {n} has no value {fv} before or no value {tv} after")));
+                    errors.push(error(
+                        &format!("renames[{i}]"),
+                        format!(
+                            "rename hint: enum {n} has no value {fv} before or no value {tv} after"
+                        ),
+                    ));
                 } else {
-                    out.enum_values.entry(n).or_default().push((fv.clone(), tv.clone()));
+                    out.enum_values
+                        .entry(n)
+                        .or_default()
+                        .push((fv.clone(), tv.clone()));
                 }
             }
             Rename::Index { from: f, to: t } => {
-                let (Some(f), Some(t)) = (name(f, &format!("renames[{i}]"), &mut errors), name(t, &format!("renames[{i}]"), &mut errors)) else { continue };
+                let (Some(f), Some(t)) = (
+                    name(f, &format!("renames[{i}]"), &mut errors),
+                    name(t, &format!("renames[{i}]"), &mut errors),
+                ) else {
+                    continue;
+                };
                 let has = |c: &Catalog, n: &QualifiedName| {
-                    c.tables.values().any(|x| x.name.schema == n.schema && x.indexes.contains_key(&n.name))
+                    c.tables
+                        .values()
+                        .any(|x| x.name.schema == n.schema && x.indexes.contains_key(&n.name))
                 };
                 if !has(from, &f) || !has(to, &t) {
-                    errors.push(error(&format!("renames[{i}]"), format!("rename hint: index {f} is not in `from` or index {t} is not in `to`")));
+                    errors.push(error(
+                        &format!("renames[{i}]"),
+                        format!(
+                            "rename hint: index {f} is not in `from` or index {t} is not in `to`"
+                        ),
+                    ));
                 } else {
                     out.indexes.insert(f, t);
                 }
@@ -139,24 +234,56 @@ pub fn resolve(from: &Catalog, to: &Catalog, hints: &Hints) -> Result<ResolvedHi
         }
     }
     for (i, b) in hints.backfill.iter().enumerate() {
-        let Some(t) = name(&b.table, &format!("backfill[{i}]"), &mut errors) else { continue };
+        let Some(t) = name(&b.table, &format!("backfill[{i}]"), &mut errors) else {
+            continue;
+        };
         match to_table(&t, &out) {
-            Some(tt) if to.tables.get(&tt).is_some_and(|x| x.columns.contains_key(&b.column)) => {
-                out.backfill.insert((tt, b.column.clone()), b.expression.clone());
+            Some(tt)
+                if to
+                    .tables
+                    .get(&tt)
+                    .is_some_and(|x| x.columns.contains_key(&b.column)) =>
+            {
+                out.backfill
+                    .insert((tt, b.column.clone()), b.expression.clone());
             }
-            _ => errors.push(error(&format!("backfill[{i}]"), format!("backfill hint: column {t}.{} is not in the `to` schema", b.column))),
+            _ => errors.push(error(
+                &format!("backfill[{i}]"),
+                format!(
+                    "backfill hint: column {t}.{} is not in the `to` schema",
+                    b.column
+                ),
+            )),
         }
     }
     for (i, x) in hints.transforms.iter().enumerate() {
-        let Some(t) = name(&x.table, &format!("transforms[{i}]"), &mut errors) else { continue };
+        let Some(t) = name(&x.table, &format!("transforms[{i}]"), &mut errors) else {
+            continue;
+        };
         match to_table(&t, &out) {
-            Some(tt) if to.tables.get(&tt).is_some_and(|y| y.columns.contains_key(&x.column)) => {
-                out.transforms.insert((tt, x.column.clone()), (x.up.clone(), x.down.clone()));
+            Some(tt)
+                if to
+                    .tables
+                    .get(&tt)
+                    .is_some_and(|y| y.columns.contains_key(&x.column)) =>
+            {
+                out.transforms
+                    .insert((tt, x.column.clone()), (x.up.clone(), x.down.clone()));
             }
-            _ => errors.push(error(&format!("transforms[{i}]"), format!("transform hint: column {t}.{} is not in the `to` schema", x.column))),
+            _ => errors.push(error(
+                &format!("transforms[{i}]"),
+                format!(
+                    "transform hint: column {t}.{} is not in the `to` schema",
+                    x.column
+                ),
+            )),
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Where the hint `at` (`renames[0]`, as error messages start) begins in the hints' JSON text.

@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostic::Diagnostic;
 use crate::hints::Hints;
 use crate::model::{
-    Catalog, Column, ColumnRef, Constraint, ConstraintKind, EnumType, Extension, Function, Identity, Index,
-    IndexKeyExpr, OpaqueObject, Policy, QualifiedName, Sequence, Table, Trigger, View,
+    Catalog, Column, ColumnRef, Constraint, ConstraintKind, EnumType, Extension, Function,
+    Identity, Index, IndexKeyExpr, OpaqueObject, Policy, QualifiedName, Sequence, Table, Trigger,
+    View,
 };
 use crate::plan::PhaseName;
 
@@ -29,7 +30,10 @@ pub enum Placement {
     /// Over columns that are replaced by new physical columns (a rename or a type change through
     /// a shadow column): built on the new columns (`columns`: final name → name while building)
     /// under `temporary_name` when the final name is still taken, renamed in contract.
-    Shadow { columns: BTreeMap<String, String>, temporary_name: Option<String> },
+    Shadow {
+        columns: BTreeMap<String, String>,
+        temporary_name: Option<String>,
+    },
     /// After the swap of the columns it reads (contract): expressions the planner cannot map.
     AfterSwap { columns: Vec<String> },
 }
@@ -37,36 +41,106 @@ pub enum Placement {
 /// One change between the two schemas. Each kind has its recipe in [`crate::ops`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    CreateSchema { name: String },
-    DropSchema { name: String },
-    CreateExtension { extension: Extension },
-    DropExtension { extension: Extension },
-    AlterExtension { from: Extension, to: Extension },
+    CreateSchema {
+        name: String,
+    },
+    DropSchema {
+        name: String,
+    },
+    CreateExtension {
+        extension: Extension,
+    },
+    DropExtension {
+        extension: Extension,
+    },
+    AlterExtension {
+        from: Extension,
+        to: Extension,
+    },
     /// `COMMENT ON <kind> <object>`: `relation` is the table it belongs to, for locks and order.
-    SetComment { kind: String, object: String, key: String, from: Option<String>, to: Option<String> },
-    CreateEnum { enum_type: EnumType },
-    DropEnum { enum_type: EnumType },
-    AddEnumValue { name: QualifiedName, value: String, before: Option<String>, after: Option<String> },
-    RenameEnumValue { name: QualifiedName, from: String, to: String },
+    SetComment {
+        kind: String,
+        object: String,
+        key: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    CreateEnum {
+        enum_type: EnumType,
+    },
+    DropEnum {
+        enum_type: EnumType,
+    },
+    AddEnumValue {
+        name: QualifiedName,
+        value: String,
+        before: Option<String>,
+        after: Option<String>,
+    },
+    RenameEnumValue {
+        name: QualifiedName,
+        from: String,
+        to: String,
+    },
     /// Values removed or reordered: a new type swapped in for every column that uses it.
-    RebuildEnum { from: EnumType, to: EnumType, columns: Vec<(ColumnRef, Column)> },
-    CreateSequence { sequence: Sequence },
-    DropSequence { sequence: Sequence },
-    AlterSequence { from: Sequence, to: Sequence },
-    SetSequenceOwner { sequence: QualifiedName, from: Option<ColumnRef>, to: Option<ColumnRef> },
+    RebuildEnum {
+        from: EnumType,
+        to: EnumType,
+        columns: Vec<(ColumnRef, Column)>,
+    },
+    CreateSequence {
+        sequence: Sequence,
+    },
+    DropSequence {
+        sequence: Sequence,
+    },
+    AlterSequence {
+        from: Sequence,
+        to: Sequence,
+    },
+    SetSequenceOwner {
+        sequence: QualifiedName,
+        from: Option<ColumnRef>,
+        to: Option<ColumnRef>,
+    },
     /// `inline_foreign_keys`: false when the table is in a cycle of new tables (its foreign keys
     /// then come as separate [`Change::AddConstraint`]s).
-    CreateTable { table: Table, inline_foreign_keys: bool },
-    DropTable { table: Table },
+    CreateTable {
+        table: Table,
+        inline_foreign_keys: bool,
+    },
+    DropTable {
+        table: Table,
+    },
     /// A change with no ALTER form (partitioning, inheritance): dropped and created again.
-    RecreateTable { from: Table, to: Table },
+    RecreateTable {
+        from: Table,
+        to: Table,
+    },
     /// A table property with an ALTER form (persistence, storage options, replica identity).
-    AlterTableProperty { table: QualifiedName, what: String, sql: Vec<String>, rollback: Vec<String>, rewrite: bool },
-    RenameTable { from: QualifiedName, to: QualifiedName },
+    AlterTableProperty {
+        table: QualifiedName,
+        what: String,
+        sql: Vec<String>,
+        rollback: Vec<String>,
+        rewrite: bool,
+    },
+    RenameTable {
+        from: QualifiedName,
+        to: QualifiedName,
+    },
     /// `backfill`: the hint expression for old rows (needed when the column is NOT NULL without
     /// a constant default).
-    AddColumn { table: QualifiedName, column: Column, backfill: Option<String>, table_columns: Vec<String> },
-    DropColumn { table: QualifiedName, column: Column },
+    AddColumn {
+        table: QualifiedName,
+        column: Column,
+        backfill: Option<String>,
+        table_columns: Vec<String>,
+    },
+    DropColumn {
+        table: QualifiedName,
+        column: Column,
+    },
     /// A new column under the new name, kept in sync by trigger, backfilled; the old one dropped
     /// in contract. `transform`: (up, down) when the type changes too.
     RenameColumn {
@@ -86,35 +160,129 @@ pub enum Change {
         table_columns: Vec<String>,
     },
     /// `backfill`: the hint expression for rows that hold NULL.
-    SetNotNull { table: QualifiedName, column: String, backfill: Option<String> },
-    DropNotNull { table: QualifiedName, column: String },
-    SetDefault { table: QualifiedName, column: String, from: Option<String>, to: Option<String> },
-    AlterIdentity { table: QualifiedName, column: String, from: Option<Identity>, to: Option<Identity> },
-    AddConstraint { table: QualifiedName, constraint: Constraint, placement: Placement },
-    DropConstraint { table: QualifiedName, constraint: Constraint },
-    ValidateConstraint { table: QualifiedName, constraint: Constraint },
-    RenameConstraint { table: QualifiedName, from: String, to: String },
-    CreateIndex { table: QualifiedName, index: Index, placement: Placement },
-    DropIndex { table: QualifiedName, index: Index },
+    SetNotNull {
+        table: QualifiedName,
+        column: String,
+        backfill: Option<String>,
+    },
+    DropNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    SetDefault {
+        table: QualifiedName,
+        column: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    AlterIdentity {
+        table: QualifiedName,
+        column: String,
+        from: Option<Identity>,
+        to: Option<Identity>,
+    },
+    AddConstraint {
+        table: QualifiedName,
+        constraint: Constraint,
+        placement: Placement,
+    },
+    DropConstraint {
+        table: QualifiedName,
+        constraint: Constraint,
+    },
+    ValidateConstraint {
+        table: QualifiedName,
+        constraint: Constraint,
+    },
+    RenameConstraint {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    CreateIndex {
+        table: QualifiedName,
+        index: Index,
+        placement: Placement,
+    },
+    DropIndex {
+        table: QualifiedName,
+        index: Index,
+    },
     /// A changed definition: built under a temporary name, the old one dropped, the new renamed.
-    ReplaceIndex { table: QualifiedName, from: Index, to: Index },
-    RenameIndex { table: QualifiedName, from: String, to: String },
+    ReplaceIndex {
+        table: QualifiedName,
+        from: Index,
+        to: Index,
+    },
+    RenameIndex {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
     /// `recreated`: the view existed and is created again around a change to what it reads.
-    CreateView { view: View, phase: PhaseName, recreated: bool },
-    DropView { view: View, phase: PhaseName, recreated: bool },
-    CreateFunction { function: Function },
-    DropFunction { function: Function },
-    ReplaceFunction { from: Function, to: Function },
-    CreateTrigger { table: QualifiedName, trigger: Trigger, replaced: bool },
-    DropTrigger { table: QualifiedName, trigger: Trigger, replaced: bool },
-    CreatePolicy { table: QualifiedName, policy: Policy, replaced: bool },
-    DropPolicy { table: QualifiedName, policy: Policy, replaced: bool },
-    SetRowLevelSecurity { table: QualifiedName, from: (bool, bool), to: (bool, bool) },
+    CreateView {
+        view: View,
+        phase: PhaseName,
+        recreated: bool,
+    },
+    DropView {
+        view: View,
+        phase: PhaseName,
+        recreated: bool,
+    },
+    CreateFunction {
+        function: Function,
+    },
+    DropFunction {
+        function: Function,
+    },
+    ReplaceFunction {
+        from: Function,
+        to: Function,
+    },
+    CreateTrigger {
+        table: QualifiedName,
+        trigger: Trigger,
+        replaced: bool,
+    },
+    DropTrigger {
+        table: QualifiedName,
+        trigger: Trigger,
+        replaced: bool,
+    },
+    CreatePolicy {
+        table: QualifiedName,
+        policy: Policy,
+        replaced: bool,
+    },
+    DropPolicy {
+        table: QualifiedName,
+        policy: Policy,
+        replaced: bool,
+    },
+    SetRowLevelSecurity {
+        table: QualifiedName,
+        from: (bool, bool),
+        to: (bool, bool),
+    },
     /// Domains and composite types, created from their DDL.
-    CreateType { kind: String, name: QualifiedName, sql: Vec<String>, needs: Vec<String> },
-    DropType { kind: String, name: QualifiedName, sql: Vec<String>, needs: Vec<String> },
+    CreateType {
+        kind: String,
+        name: QualifiedName,
+        sql: Vec<String>,
+        needs: Vec<String>,
+    },
+    DropType {
+        kind: String,
+        name: QualifiedName,
+        sql: Vec<String>,
+        needs: Vec<String>,
+    },
     /// A statement the model keeps as text: carried as an `unknown-effect` step.
-    Opaque { object: OpaqueObject, added: bool },
+    Opaque {
+        object: OpaqueObject,
+        added: bool,
+    },
 }
 
 /// The changes between two catalogs, and the diagnostics found on the way (likely renames).
@@ -128,7 +296,14 @@ pub struct Diff {
 pub fn diff(from: &Catalog, to: &Catalog, hints: &Hints) -> Result<Diff, Vec<Diagnostic>> {
     let resolved = hints::resolve(from, to, hints)?;
     let mut out = Diff::default();
-    let mut d = Differ { from, to, hints: &resolved, out: &mut out, recreate: BTreeSet::new(), touched: BTreeMap::new() };
+    let mut d = Differ {
+        from,
+        to,
+        hints: &resolved,
+        out: &mut out,
+        recreate: BTreeSet::new(),
+        touched: BTreeMap::new(),
+    };
     d.run();
     Ok(out)
 }
@@ -161,19 +336,36 @@ impl Differ<'_> {
 
     fn schemas_and_extensions(&mut self) {
         // Every database has the schema `public`: never created nor dropped, only commented.
-        let public = crate::model::Namespace { name: "public".into(), comment: None };
+        let public = crate::model::Namespace {
+            name: "public".into(),
+            comment: None,
+        };
         for (name, ns) in &self.to.schemas {
-            let old = self.from.schemas.get(name).or((name == "public").then_some(&public));
+            let old = self
+                .from
+                .schemas
+                .get(name)
+                .or((name == "public").then_some(&public));
             match old {
                 None => {
                     self.push(Change::CreateSchema { name: name.clone() });
                     if ns.comment.is_some() {
-                        self.comment("SCHEMA", crate::model::quote_ident(name), crate::ops::key::schema(name), None, ns.comment.clone());
+                        self.comment(
+                            "SCHEMA",
+                            crate::model::quote_ident(name),
+                            crate::ops::key::schema(name),
+                            None,
+                            ns.comment.clone(),
+                        );
                     }
                 }
-                Some(old) if old.comment != ns.comment => {
-                    self.comment("SCHEMA", crate::model::quote_ident(name), crate::ops::key::schema(name), old.comment.clone(), ns.comment.clone())
-                }
+                Some(old) if old.comment != ns.comment => self.comment(
+                    "SCHEMA",
+                    crate::model::quote_ident(name),
+                    crate::ops::key::schema(name),
+                    old.comment.clone(),
+                    ns.comment.clone(),
+                ),
                 Some(_) => {}
             }
         }
@@ -184,71 +376,145 @@ impl Differ<'_> {
             if name != "public" {
                 self.push(Change::DropSchema { name: name.clone() });
             } else if ns.comment.is_some() {
-                self.comment("SCHEMA", "public".into(), crate::ops::key::schema(name), ns.comment.clone(), None);
+                self.comment(
+                    "SCHEMA",
+                    "public".into(),
+                    crate::ops::key::schema(name),
+                    ns.comment.clone(),
+                    None,
+                );
             }
         }
         for (name, ext) in &self.to.extensions {
             match self.from.extensions.get(name) {
-                None => self.push(Change::CreateExtension { extension: ext.clone() }),
-                Some(old) if old != ext => self.push(Change::AlterExtension { from: old.clone(), to: ext.clone() }),
+                None => self.push(Change::CreateExtension {
+                    extension: ext.clone(),
+                }),
+                Some(old) if old != ext => self.push(Change::AlterExtension {
+                    from: old.clone(),
+                    to: ext.clone(),
+                }),
                 Some(_) => {}
             }
         }
         for (name, ext) in &self.from.extensions {
             if !self.to.extensions.contains_key(name) {
-                self.push(Change::DropExtension { extension: ext.clone() });
+                self.push(Change::DropExtension {
+                    extension: ext.clone(),
+                });
             }
         }
     }
 
-    fn comment(&mut self, kind: &str, object: String, key: String, from: Option<String>, to: Option<String>) {
-        self.push(Change::SetComment { kind: kind.to_string(), object, key, from, to });
+    fn comment(
+        &mut self,
+        kind: &str,
+        object: String,
+        key: String,
+        from: Option<String>,
+        to: Option<String>,
+    ) {
+        self.push(Change::SetComment {
+            kind: kind.to_string(),
+            object,
+            key,
+            from,
+            to,
+        });
     }
 
     fn types(&mut self) {
         for (name, e) in &self.to.enums {
             match self.from.enums.get(name) {
-                None => self.push(Change::CreateEnum { enum_type: e.clone() }),
+                None => self.push(Change::CreateEnum {
+                    enum_type: e.clone(),
+                }),
                 Some(old) => self.enum_change(old, e),
             }
         }
         for (name, e) in &self.from.enums {
             if !self.to.enums.contains_key(name) {
-                self.push(Change::DropEnum { enum_type: e.clone() });
+                self.push(Change::DropEnum {
+                    enum_type: e.clone(),
+                });
             }
         }
         for (name, dom) in &self.to.domains {
             let sql = crate::ops::opaque::domain_sql(dom);
             let needs = crate::ops::type_needs(&dom.data_type);
             match self.from.domains.get(name) {
-                None => self.push(Change::CreateType { kind: "domain".into(), name: name.clone(), sql, needs }),
+                None => self.push(Change::CreateType {
+                    kind: "domain".into(),
+                    name: name.clone(),
+                    sql,
+                    needs,
+                }),
                 Some(old) if old != dom => {
-                    self.push(Change::DropType { kind: "domain".into(), name: name.clone(), sql: crate::ops::opaque::domain_sql(old), needs: vec![] });
-                    self.push(Change::CreateType { kind: "domain".into(), name: name.clone(), sql, needs });
+                    self.push(Change::DropType {
+                        kind: "domain".into(),
+                        name: name.clone(),
+                        sql: crate::ops::opaque::domain_sql(old),
+                        needs: vec![],
+                    });
+                    self.push(Change::CreateType {
+                        kind: "domain".into(),
+                        name: name.clone(),
+                        sql,
+                        needs,
+                    });
                 }
                 Some(_) => {}
             }
         }
         for (name, dom) in &self.from.domains {
             if !self.to.domains.contains_key(name) {
-                self.push(Change::DropType { kind: "domain".into(), name: name.clone(), sql: crate::ops::opaque::domain_sql(dom), needs: vec![] });
+                self.push(Change::DropType {
+                    kind: "domain".into(),
+                    name: name.clone(),
+                    sql: crate::ops::opaque::domain_sql(dom),
+                    needs: vec![],
+                });
             }
         }
         for (name, ct) in &self.to.composite_types {
             let sql = crate::ops::opaque::composite_sql(ct);
-            let needs = ct.attributes.values().flat_map(crate::ops::type_needs).collect();
+            let needs = ct
+                .attributes
+                .values()
+                .flat_map(crate::ops::type_needs)
+                .collect();
             match self.from.composite_types.get(name) {
-                None => self.push(Change::CreateType { kind: "type".into(), name: name.clone(), sql, needs }),
+                None => self.push(Change::CreateType {
+                    kind: "type".into(),
+                    name: name.clone(),
+                    sql,
+                    needs,
+                }),
                 Some(old) if old != ct => {
-                    self.push(Change::DropType { kind: "type".into(), name: name.clone(), sql: crate::ops::opaque::composite_sql(old), needs: vec![] });
-                    self.push(Change::CreateType { kind: "type".into(), name: name.clone(), sql, needs });
+                    self.push(Change::DropType {
+                        kind: "type".into(),
+                        name: name.clone(),
+                        sql: crate::ops::opaque::composite_sql(old),
+                        needs: vec![],
+                    });
+                    self.push(Change::CreateType {
+                        kind: "type".into(),
+                        name: name.clone(),
+                        sql,
+                        needs,
+                    });
                 }
                 Some(_) => {}
             }
         }
         for (name, ct) in &self.from.composite_types {
             if !self.to.composite_types.contains_key(name) {
-                self.push(Change::DropType { kind: "type".into(), name: name.clone(), sql: crate::ops::opaque::composite_sql(ct), needs: vec![] });
+                self.push(Change::DropType {
+                    kind: "type".into(),
+                    name: name.clone(),
+                    sql: crate::ops::opaque::composite_sql(ct),
+                    needs: vec![],
+                });
             }
         }
     }
@@ -258,7 +524,11 @@ impl Differ<'_> {
         for (from, to) in self.hints.enum_values.get(&new.name).into_iter().flatten() {
             if let Some(l) = labels.iter_mut().find(|l| *l == from) {
                 *l = to.clone();
-                self.push(Change::RenameEnumValue { name: new.name.clone(), from: from.clone(), to: to.clone() });
+                self.push(Change::RenameEnumValue {
+                    name: new.name.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                });
             }
         }
         // Additions only: the old labels, in order, are a subsequence of the new ones.
@@ -269,29 +539,53 @@ impl Differ<'_> {
                 if labels.contains(label) {
                     continue;
                 }
-                let next_old = new.labels[i + 1..].iter().find(|l| labels.contains(l)).cloned();
+                let next_old = new.labels[i + 1..]
+                    .iter()
+                    .find(|l| labels.contains(l))
+                    .cloned();
                 let (before, after) = if i > 0 {
                     (None, new.labels.get(i - 1).cloned())
                 } else {
                     (next_old, None)
                 };
-                self.push(Change::AddEnumValue { name: new.name.clone(), value: label.clone(), before, after });
+                self.push(Change::AddEnumValue {
+                    name: new.name.clone(),
+                    value: label.clone(),
+                    before,
+                    after,
+                });
             }
         } else {
             let mut columns = Vec::new();
             for t in self.to.tables.values() {
                 for c in t.columns.values() {
                     if c.data_type.base == crate::model::BaseType::User(new.name.clone()) {
-                        columns.push((ColumnRef { table: t.name.clone(), column: c.name.clone() }, c.clone()));
+                        columns.push((
+                            ColumnRef {
+                                table: t.name.clone(),
+                                column: c.name.clone(),
+                            },
+                            c.clone(),
+                        ));
                     }
                 }
             }
             let mut renamed = old.clone();
             renamed.labels = labels;
-            self.push(Change::RebuildEnum { from: renamed, to: new.clone(), columns });
+            self.push(Change::RebuildEnum {
+                from: renamed,
+                to: new.clone(),
+                columns,
+            });
         }
         if old.comment != new.comment {
-            self.comment("TYPE", new.name.to_string(), crate::ops::key::type_(&new.name), old.comment.clone(), new.comment.clone());
+            self.comment(
+                "TYPE",
+                new.name.to_string(),
+                crate::ops::key::type_(&new.name),
+                old.comment.clone(),
+                new.comment.clone(),
+            );
         }
     }
 
@@ -312,19 +606,39 @@ impl Differ<'_> {
                     bare.owned_by = None;
                     self.push(Change::CreateSequence { sequence: bare });
                     if seq.owned_by.is_some() {
-                        self.push(Change::SetSequenceOwner { sequence: name.clone(), from: None, to: seq.owned_by.clone() });
+                        self.push(Change::SetSequenceOwner {
+                            sequence: name.clone(),
+                            from: None,
+                            to: seq.owned_by.clone(),
+                        });
                     }
                 }
                 Some(old) => {
                     if old.data_type != seq.data_type || old.options != seq.options {
-                        self.push(Change::AlterSequence { from: old.clone(), to: seq.clone() });
+                        self.push(Change::AlterSequence {
+                            from: old.clone(),
+                            to: seq.clone(),
+                        });
                     }
-                    let old_owner = old.owned_by.as_ref().map(|o| self.hints.renamed_column_ref(o));
+                    let old_owner = old
+                        .owned_by
+                        .as_ref()
+                        .map(|o| self.hints.renamed_column_ref(o));
                     if old_owner != seq.owned_by {
-                        self.push(Change::SetSequenceOwner { sequence: name.clone(), from: old.owned_by.clone(), to: seq.owned_by.clone() });
+                        self.push(Change::SetSequenceOwner {
+                            sequence: name.clone(),
+                            from: old.owned_by.clone(),
+                            to: seq.owned_by.clone(),
+                        });
                     }
                     if old.comment != seq.comment {
-                        self.comment("SEQUENCE", name.to_string(), crate::ops::key::sequence(name), old.comment.clone(), seq.comment.clone());
+                        self.comment(
+                            "SEQUENCE",
+                            name.to_string(),
+                            crate::ops::key::sequence(name),
+                            old.comment.clone(),
+                            seq.comment.clone(),
+                        );
                     }
                 }
             }
@@ -336,10 +650,15 @@ impl Differ<'_> {
             // A sequence owned by a column goes with its table or column.
             let owner_gone = seq.owned_by.as_ref().is_some_and(|o| {
                 let renamed = self.hints.renamed_column_ref(o);
-                self.to.tables.get(&renamed.table).is_none_or(|t| !t.columns.contains_key(&renamed.column))
+                self.to
+                    .tables
+                    .get(&renamed.table)
+                    .is_none_or(|t| !t.columns.contains_key(&renamed.column))
             });
             if !owner_gone {
-                self.push(Change::DropSequence { sequence: seq.clone() });
+                self.push(Change::DropSequence {
+                    sequence: seq.clone(),
+                });
             }
         }
     }
@@ -347,21 +666,38 @@ impl Differ<'_> {
     fn functions(&mut self) {
         for (id, f) in &self.to.functions {
             match self.from.functions.get(id) {
-                None => self.push(Change::CreateFunction { function: f.clone() }),
-                Some(old) if old.definition != f.definition || old.returns != f.returns || old.kind != f.kind => {
-                    self.push(Change::ReplaceFunction { from: old.clone(), to: f.clone() })
+                None => self.push(Change::CreateFunction {
+                    function: f.clone(),
+                }),
+                Some(old)
+                    if old.definition != f.definition
+                        || old.returns != f.returns
+                        || old.kind != f.kind =>
+                {
+                    self.push(Change::ReplaceFunction {
+                        from: old.clone(),
+                        to: f.clone(),
+                    })
                 }
                 Some(_) => {}
             }
             if let Some(old) = self.from.functions.get(id) {
                 if old.comment != f.comment {
-                    self.comment(function_kind(f), id.to_string(), crate::ops::key::function(&id.to_string()), old.comment.clone(), f.comment.clone());
+                    self.comment(
+                        function_kind(f),
+                        id.to_string(),
+                        crate::ops::key::function(&id.to_string()),
+                        old.comment.clone(),
+                        f.comment.clone(),
+                    );
                 }
             }
         }
         for (id, f) in &self.from.functions {
             if !self.to.functions.contains_key(id) {
-                self.push(Change::DropFunction { function: f.clone() });
+                self.push(Change::DropFunction {
+                    function: f.clone(),
+                });
             }
         }
     }
@@ -371,8 +707,15 @@ impl Differ<'_> {
         // or a view that is itself recreated (to a fixpoint).
         let mut recreate: BTreeMap<QualifiedName, PhaseName> = BTreeMap::new();
         for (name, old) in &self.from.views {
-            let renamed = self.hints.tables.get(name).cloned().unwrap_or_else(|| name.clone());
-            let Some(new) = self.to.views.get(&renamed) else { continue };
+            let renamed = self
+                .hints
+                .tables
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.clone());
+            let Some(new) = self.to.views.get(&renamed) else {
+                continue;
+            };
             let mut phase = None;
             if !same_view(old, new) {
                 phase = Some(PhaseName::Expand);
@@ -397,7 +740,12 @@ impl Differ<'_> {
                 if recreate.contains_key(name) || !self.to.views.contains_key(name) {
                     continue;
                 }
-                let phase = old.reads.keys().filter_map(|r| recreate.get(r)).max().copied();
+                let phase = old
+                    .reads
+                    .keys()
+                    .filter_map(|r| recreate.get(r))
+                    .max()
+                    .copied();
                 if let Some(p) = phase {
                     recreate.insert(name.clone(), p);
                     grew = true;
@@ -410,19 +758,39 @@ impl Differ<'_> {
         for (name, old) in &self.from.views {
             match recreate.get(name) {
                 Some(phase) => {
-                    self.push(Change::DropView { view: old.clone(), phase: *phase, recreated: true });
+                    self.push(Change::DropView {
+                        view: old.clone(),
+                        phase: *phase,
+                        recreated: true,
+                    });
                     if let Some(new) = self.to.views.get(name) {
-                        self.push(Change::CreateView { view: new.clone(), phase: *phase, recreated: true });
+                        self.push(Change::CreateView {
+                            view: new.clone(),
+                            phase: *phase,
+                            recreated: true,
+                        });
                     }
                 }
-                None if !self.to.views.contains_key(name) => {
-                    self.push(Change::DropView { view: old.clone(), phase: PhaseName::Contract, recreated: false })
-                }
+                None if !self.to.views.contains_key(name) => self.push(Change::DropView {
+                    view: old.clone(),
+                    phase: PhaseName::Contract,
+                    recreated: false,
+                }),
                 None => {
                     if let Some(new) = self.to.views.get(name) {
                         if old.comment != new.comment {
-                            let kind = if new.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-                            self.comment(kind, name.to_string(), crate::ops::key::table(name), old.comment.clone(), new.comment.clone());
+                            let kind = if new.materialized {
+                                "MATERIALIZED VIEW"
+                            } else {
+                                "VIEW"
+                            };
+                            self.comment(
+                                kind,
+                                name.to_string(),
+                                crate::ops::key::table(name),
+                                old.comment.clone(),
+                                new.comment.clone(),
+                            );
                         }
                         self.view_indexes(old, new);
                     }
@@ -431,7 +799,11 @@ impl Differ<'_> {
         }
         for (name, new) in &self.to.views {
             if !self.from.views.contains_key(name) {
-                self.push(Change::CreateView { view: new.clone(), phase: PhaseName::Expand, recreated: false });
+                self.push(Change::CreateView {
+                    view: new.clone(),
+                    phase: PhaseName::Expand,
+                    recreated: false,
+                });
             }
         }
     }
@@ -439,14 +811,25 @@ impl Differ<'_> {
     fn view_indexes(&mut self, old: &View, new: &View) {
         for (n, i) in &new.indexes {
             match old.indexes.get(n) {
-                None => self.push(Change::CreateIndex { table: new.name.clone(), index: i.clone(), placement: Placement::Existing }),
-                Some(o) if o != i => self.push(Change::ReplaceIndex { table: new.name.clone(), from: o.clone(), to: i.clone() }),
+                None => self.push(Change::CreateIndex {
+                    table: new.name.clone(),
+                    index: i.clone(),
+                    placement: Placement::Existing,
+                }),
+                Some(o) if o != i => self.push(Change::ReplaceIndex {
+                    table: new.name.clone(),
+                    from: o.clone(),
+                    to: i.clone(),
+                }),
                 Some(_) => {}
             }
         }
         for (n, i) in &old.indexes {
             if !new.indexes.contains_key(n) {
-                self.push(Change::DropIndex { table: old.name.clone(), index: i.clone() });
+                self.push(Change::DropIndex {
+                    table: old.name.clone(),
+                    index: i.clone(),
+                });
             }
         }
     }
@@ -457,12 +840,18 @@ impl Differ<'_> {
         let new: BTreeSet<_> = self.to.opaque.iter().map(key).collect();
         for o in &self.from.opaque {
             if !new.contains(&key(o)) {
-                self.push(Change::Opaque { object: o.clone(), added: false });
+                self.push(Change::Opaque {
+                    object: o.clone(),
+                    added: false,
+                });
             }
         }
         for o in &self.to.opaque {
             if !old.contains(&key(o)) {
-                self.push(Change::Opaque { object: o.clone(), added: true });
+                self.push(Change::Opaque {
+                    object: o.clone(),
+                    added: true,
+                });
             }
         }
     }
@@ -485,7 +874,12 @@ fn same_view(a: &View, b: &View) -> bool {
 }
 
 fn normalize_ws(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches(';').trim().to_string()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches(';')
+        .trim()
+        .to_string()
 }
 
 /// What a view reads: its `reads`, with the columns of each relation filled in from the
@@ -501,7 +895,10 @@ pub fn view_reads(view: &View, catalog: &Catalog) -> BTreeMap<QualifiedName, Vec
                 _ => Vec::new(),
             };
             let star = view.definition.contains('*') && !view.definition.contains("count(*)");
-            cols = all.into_iter().filter(|c| star || mentions(&view.definition, c)).collect();
+            cols = all
+                .into_iter()
+                .filter(|c| star || mentions(&view.definition, c))
+                .collect();
         }
         out.insert(rel.clone(), cols);
     }
@@ -511,9 +908,10 @@ pub fn view_reads(view: &View, catalog: &Catalog) -> BTreeMap<QualifiedName, Vec
 /// The columns a constraint reads on its own table.
 pub(crate) fn constraint_columns(c: &Constraint) -> Option<Vec<String>> {
     match &c.kind {
-        ConstraintKind::PrimaryKey { columns, include } | ConstraintKind::Unique { columns, include, .. } => {
-            Some(columns.iter().chain(include).cloned().collect())
-        }
+        ConstraintKind::PrimaryKey { columns, include }
+        | ConstraintKind::Unique {
+            columns, include, ..
+        } => Some(columns.iter().chain(include).cloned().collect()),
         ConstraintKind::ForeignKey { columns, .. } => Some(columns.clone()),
         ConstraintKind::Check { .. } | ConstraintKind::Exclude { .. } => None,
     }

@@ -3,7 +3,11 @@ use crate::hints::{Backfill, Rename};
 use crate::model::{BaseType, TypeName};
 
 fn ty(name: &str) -> TypeName {
-    TypeName { base: BaseType::Builtin(name.into()), modifiers: vec![], array_dimensions: 0 }
+    TypeName {
+        base: BaseType::Builtin(name.into()),
+        modifiers: vec![],
+        array_dimensions: 0,
+    }
 }
 
 fn table(name: &str, columns: &[(&str, &str, bool)]) -> Table {
@@ -18,7 +22,13 @@ fn table(name: &str, columns: &[(&str, &str, bool)]) -> Table {
 
 fn catalog(tables: Vec<Table>) -> Catalog {
     let mut c = Catalog::default();
-    c.schemas.insert("public".into(), crate::model::Namespace { name: "public".into(), comment: None });
+    c.schemas.insert(
+        "public".into(),
+        crate::model::Namespace {
+            name: "public".into(),
+            comment: None,
+        },
+    );
     for t in tables {
         c.tables.insert(t.name.clone(), t);
     }
@@ -27,26 +37,51 @@ fn catalog(tables: Vec<Table>) -> Catalog {
 
 #[test]
 fn same_schema_gives_no_change() {
-    let a = catalog(vec![table("users", &[("id", "bigint", true), ("name", "text", false)])]);
+    let a = catalog(vec![table(
+        "users",
+        &[("id", "bigint", true), ("name", "text", false)],
+    )]);
     let d = diff(&a, &a.clone(), &Hints::default()).unwrap();
     assert!(d.changes.is_empty(), "{:?}", d.changes);
 }
 
 #[test]
 fn drop_and_add_of_one_type_is_a_likely_rename_never_applied() {
-    let a = catalog(vec![table("users", &[("id", "bigint", true), ("fullname", "text", false)])]);
-    let b = catalog(vec![table("users", &[("id", "bigint", true), ("name", "text", false)])]);
+    let a = catalog(vec![table(
+        "users",
+        &[("id", "bigint", true), ("fullname", "text", false)],
+    )]);
+    let b = catalog(vec![table(
+        "users",
+        &[("id", "bigint", true), ("name", "text", false)],
+    )]);
     let d = diff(&a, &b, &Hints::default()).unwrap();
-    assert!(d.changes.iter().any(|c| matches!(c, Change::DropColumn { .. })));
-    assert!(d.changes.iter().any(|c| matches!(c, Change::AddColumn { .. })));
+    assert!(
+        d.changes
+            .iter()
+            .any(|c| matches!(c, Change::DropColumn { .. }))
+    );
+    assert!(
+        d.changes
+            .iter()
+            .any(|c| matches!(c, Change::AddColumn { .. }))
+    );
     assert_eq!(d.diagnostics.len(), 1);
     assert_eq!(d.diagnostics[0].code.as_deref(), Some("likely-rename"));
     let hints = Hints {
-        renames: vec![Rename::Column { table: "public.users".into(), from: "fullname".into(), to: "name".into() }],
+        renames: vec![Rename::Column {
+            table: "public.users".into(),
+            from: "fullname".into(),
+            to: "name".into(),
+        }],
         ..Hints::default()
     };
     let d = diff(&a, &b, &hints).unwrap();
-    assert!(matches!(d.changes.as_slice(), [Change::RenameColumn { .. }]), "{:?}", d.changes);
+    assert!(
+        matches!(d.changes.as_slice(), [Change::RenameColumn { .. }]),
+        "{:?}",
+        d.changes
+    );
     assert!(d.diagnostics.is_empty());
 }
 
@@ -54,15 +89,27 @@ fn drop_and_add_of_one_type_is_a_likely_rename_never_applied() {
 fn hints_naming_absent_objects_are_errors() {
     let a = catalog(vec![table("users", &[("id", "bigint", true)])]);
     let hints = Hints {
-        renames: vec![Rename::Column { table: "public.users".into(), from: "nope".into(), to: "id".into() }],
-        backfill: vec![Backfill { table: "public.ghosts".into(), column: "x".into(), expression: "1".into() }],
+        renames: vec![Rename::Column {
+            table: "public.users".into(),
+            from: "nope".into(),
+            to: "id".into(),
+        }],
+        backfill: vec![Backfill {
+            table: "public.ghosts".into(),
+            column: "x".into(),
+            expression: "1".into(),
+        }],
         ..Hints::default()
     };
     let errors = diff(&a, &a.clone(), &hints).unwrap_err();
     assert_eq!(errors.len(), 2);
     assert!(errors.iter().all(|e| e.is_error()));
     assert!(errors[0].message.contains("nope"), "{}", errors[0].message);
-    assert!(errors[1].message.contains("ghosts"), "{}", errors[1].message);
+    assert!(
+        errors[1].message.contains("ghosts"),
+        "{}",
+        errors[1].message
+    );
 }
 
 #[test]
@@ -78,7 +125,17 @@ fn binary_coercible_types_change_in_place_others_through_a_shadow() {
     let a = catalog(vec![table("t", &[("n", "integer", false)])]);
     let b = catalog(vec![table("t", &[("n", "bigint", false)])]);
     let d = diff(&a, &b, &Hints::default()).unwrap();
-    assert!(matches!(d.changes.as_slice(), [Change::ChangeColumnType { in_place: false, .. }]), "{:?}", d.changes);
+    assert!(
+        matches!(
+            d.changes.as_slice(),
+            [Change::ChangeColumnType {
+                in_place: false,
+                ..
+            }]
+        ),
+        "{:?}",
+        d.changes
+    );
 }
 
 #[test]

@@ -19,7 +19,10 @@ pub struct QualifiedName {
 
 impl QualifiedName {
     pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
-        QualifiedName { schema: schema.into(), name: name.into() }
+        QualifiedName {
+            schema: schema.into(),
+            name: name.into(),
+        }
     }
 
     /// `public.users` → the name in the default schema `public`.
@@ -47,7 +50,12 @@ impl QualifiedName {
 /// Prints as SQL: `public.users`, `public."User"` (what `format('%I.%I', ...)` prints).
 impl fmt::Display for QualifiedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+        write!(
+            f,
+            "{}.{}",
+            quote_ident(&self.schema),
+            quote_ident(&self.name)
+        )
     }
 }
 
@@ -119,33 +127,182 @@ pub fn split_qualified(text: &str) -> Result<Vec<String>, String> {
 /// Words PostgreSQL quotes in `quote_ident` (reserved, type-function-name and column-name keywords).
 /// Unreserved keywords are not quoted by PostgreSQL and are not listed.
 const QUOTED_KEYWORDS: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
-    "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast", "char", "character",
-    "check", "coalesce", "collate", "collation", "column", "concurrently", "constraint", "create",
-    "cross", "current_catalog", "current_date", "current_role", "current_schema", "current_time",
-    "current_timestamp", "current_user", "dec", "decimal", "default", "deferrable", "desc",
-    "distinct", "do", "else", "end", "except", "exists", "extract", "false", "fetch", "float",
-    "for", "foreign", "freeze", "from", "full", "grant", "greatest", "group", "grouping", "having",
-    "ilike", "in", "initially", "inner", "inout", "int", "integer", "intersect", "interval", "into",
-    "is", "isnull", "join", "json", "json_array", "json_arrayagg", "json_exists", "json_object",
-    "json_objectagg", "json_query", "json_scalar", "json_serialize", "json_table", "json_value",
-    "lateral", "leading", "least", "left", "like", "limit", "localtime", "localtimestamp",
-    "merge_action", "national", "natural", "nchar", "none", "normalize", "not", "notnull", "null",
-    "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "outer", "overlaps",
-    "overlay", "placing", "position", "precision", "primary", "real", "references", "returning",
-    "right", "row", "select", "session_user", "setof", "similar", "smallint", "some", "substring",
-    "symmetric", "system_user", "table", "tablesample", "then", "time", "timestamp", "to",
-    "trailing", "treat", "trim", "true", "union", "unique", "user", "using", "values", "varchar",
-    "variadic", "verbose", "when", "where", "window", "with", "xmlattributes", "xmlconcat",
-    "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
-    "xmlserialize", "xmltable",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "json",
+    "json_array",
+    "json_arrayagg",
+    "json_exists",
+    "json_object",
+    "json_objectagg",
+    "json_query",
+    "json_scalar",
+    "json_serialize",
+    "json_table",
+    "json_value",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "merge_action",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
 ];
 
 /// Quotes an identifier when PostgreSQL's `quote_ident` would.
 pub fn quote_ident(ident: &str) -> String {
     let plain = !ident.is_empty()
-        && ident.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && ident.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && ident
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && ident
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
         && QUOTED_KEYWORDS.binary_search(&ident).is_err();
     if plain {
         ident.to_string()
@@ -157,7 +314,11 @@ pub fn quote_ident(ident: &str) -> String {
 /// Folds an identifier as the PostgreSQL lexer does: unquoted → ASCII lower case; quoted → as spelled.
 /// Returns the folded name and whether it had to be truncated to 63 bytes.
 pub fn fold_ident(ident: &str, quoted: bool) -> (String, bool) {
-    let folded = if quoted { ident.to_string() } else { ident.to_ascii_lowercase() };
+    let folded = if quoted {
+        ident.to_string()
+    } else {
+        ident.to_ascii_lowercase()
+    };
     truncate_ident(folded)
 }
 
@@ -198,9 +359,18 @@ mod tests {
 
     #[test]
     fn parsing_sql_names() {
-        assert_eq!(QualifiedName::parse("Users").unwrap(), QualifiedName::public("users"));
-        assert_eq!(QualifiedName::parse("public.\"User\"").unwrap(), QualifiedName::public("User"));
-        assert_eq!(QualifiedName::parse("\"a.b\".\"x\"\"y\"").unwrap(), QualifiedName::new("a.b", "x\"y"));
+        assert_eq!(
+            QualifiedName::parse("Users").unwrap(),
+            QualifiedName::public("users")
+        );
+        assert_eq!(
+            QualifiedName::parse("public.\"User\"").unwrap(),
+            QualifiedName::public("User")
+        );
+        assert_eq!(
+            QualifiedName::parse("\"a.b\".\"x\"\"y\"").unwrap(),
+            QualifiedName::new("a.b", "x\"y")
+        );
         assert!(QualifiedName::parse("a.b.c").is_err());
         assert!(QualifiedName::parse("\"open").is_err());
         assert!(QualifiedName::parse("").is_err());

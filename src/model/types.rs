@@ -12,7 +12,11 @@ pub type SqlExpr = String;
 
 /// A whole schema: everything a migration may touch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Catalog {
     pub schemas: BTreeMap<String, Namespace>,
     pub extensions: BTreeMap<String, Extension>,
@@ -31,14 +35,22 @@ pub struct Catalog {
 
 /// A schema (namespace). Called `Namespace` to keep "schema" for the whole [`Catalog`] in prose.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Namespace {
     pub name: String,
     pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Extension {
     pub name: String,
     pub schema: Option<String>,
@@ -47,7 +59,11 @@ pub struct Extension {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Table {
     pub name: QualifiedName,
     #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Column>"))]
@@ -94,12 +110,18 @@ impl Table {
 
     /// The primary key constraint, if any.
     pub fn primary_key(&self) -> Option<&Constraint> {
-        self.constraints.values().find(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
+        self.constraints
+            .values()
+            .find(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct PartitionOf {
     pub parent: QualifiedName,
     /// As pg_get_expr prints `relpartbound`: `FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`, `DEFAULT`.
@@ -107,7 +129,11 @@ pub struct PartitionOf {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Column {
     pub name: String,
     pub data_type: TypeName,
@@ -137,7 +163,11 @@ impl Column {
 
 /// A column or domain type, canonical: `format_type` is its [`std::fmt::Display`] (see render).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct TypeName {
     /// Built-in types by their canonical name without modifiers (`integer`, `character varying`,
     /// `timestamp without time zone`, `numeric`); user-defined types (enums, domains, composites,
@@ -151,7 +181,11 @@ pub struct TypeName {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
 pub enum BaseType {
     Builtin(String),
@@ -159,7 +193,11 @@ pub enum BaseType {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Identity {
     /// GENERATED ALWAYS (true) or BY DEFAULT (false).
     pub always: bool,
@@ -169,7 +207,11 @@ pub struct Identity {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Generated {
     pub expression: SqlExpr,
     /// STORED (true) or VIRTUAL (false, PostgreSQL 18).
@@ -177,7 +219,11 @@ pub struct Generated {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Constraint {
     pub name: String,
     pub kind: ConstraintKind,
@@ -189,7 +235,11 @@ pub struct Constraint {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConstraintKind {
     PrimaryKey {
@@ -214,13 +264,15 @@ pub enum ConstraintKind {
         no_inherit: bool,
     },
     /// Kept as pg_get_constraintdef prints it (`EXCLUDE USING gist (room WITH =, during WITH &&)`).
-    Exclude {
-        definition: String,
-    },
+    Exclude { definition: String },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferentialAction {
     #[default]
@@ -232,7 +284,11 @@ pub enum ReferentialAction {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Index {
     pub name: String,
     pub unique: bool,
@@ -254,7 +310,11 @@ pub struct Index {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct IndexKey {
     /// A column name, or an expression (as pg_get_indexdef prints it, parenthesised when not a bare column).
     pub expression: IndexKeyExpr,
@@ -266,7 +326,11 @@ pub struct IndexKey {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum IndexKeyExpr {
     Column(String),
@@ -274,7 +338,11 @@ pub enum IndexKeyExpr {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Trigger {
     pub name: String,
     /// The whole definition as pg_get_triggerdef prints it.
@@ -285,7 +353,11 @@ pub struct Trigger {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Policy {
     pub name: String,
     pub permissive: bool,
@@ -298,7 +370,11 @@ pub struct Policy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct View {
     pub name: QualifiedName,
     pub materialized: bool,
@@ -318,7 +394,11 @@ pub struct View {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Sequence {
     pub name: QualifiedName,
     /// `bigint` unless declared `AS integer` / `AS smallint`.
@@ -331,7 +411,11 @@ pub struct Sequence {
 
 /// Sequence options; `None` means PostgreSQL's default for the sequence's type.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct SequenceOptions {
     pub start: Option<i64>,
     pub increment: Option<i64>,
@@ -342,14 +426,22 @@ pub struct SequenceOptions {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct ColumnRef {
     pub table: QualifiedName,
     pub column: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct EnumType {
     pub name: QualifiedName,
     /// In declared sort order.
@@ -358,7 +450,11 @@ pub struct EnumType {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Domain {
     pub name: QualifiedName,
     pub data_type: TypeName,
@@ -371,7 +467,11 @@ pub struct Domain {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct CompositeType {
     pub name: QualifiedName,
     #[cfg_attr(feature = "tsify", tsify(type = "Record<string, TypeName>"))]
@@ -413,12 +513,16 @@ impl<'de> Deserialize<'de> for FunctionId {
             '(' if !quoted => Some(i),
             _ => None,
         });
-        let open = open.ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not name(arguments)")))?;
+        let open = open
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not name(arguments)")))?;
         let arguments = text[open + 1..]
             .strip_suffix(')')
             .ok_or_else(|| serde::de::Error::custom(format!("`{text}` does not end with `)`")))?;
         let name = QualifiedName::parse(&text[..open]).map_err(serde::de::Error::custom)?;
-        Ok(FunctionId { name, arguments: arguments.to_string() })
+        Ok(FunctionId {
+            name,
+            arguments: arguments.to_string(),
+        })
     }
 }
 
@@ -428,7 +532,11 @@ const FUNCTION_ID_TS: &str = r#"/** A function's identity: `public.last_day(time
 export type FunctionId = string;"#;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Function {
     pub id: FunctionId,
     pub kind: FunctionKind,
@@ -441,7 +549,11 @@ pub struct Function {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FunctionKind {
     Function,
@@ -451,7 +563,11 @@ pub enum FunctionKind {
 
 /// A valid statement the model cannot represent: kept whole, never dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct OpaqueObject {
     /// What it is, in words: `event trigger`, `publication`, `cast`, ...
     pub kind: String,

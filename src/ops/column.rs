@@ -2,7 +2,7 @@
 //! identity, generated) and drop. Also the pieces other column recipes share: the online NOT NULL
 //! (CHECK NOT VALID → VALIDATE → SET NOT NULL → drop the check) and batched backfills.
 
-use super::{Context, StepDraft, key, sequences_in, type_needs, BATCH_SIZE};
+use super::{BATCH_SIZE, Context, StepDraft, key, sequences_in, type_needs};
 use crate::diagnostic::Diagnostic;
 use crate::diff::Change;
 use crate::model::{Column, QualifiedName, quote_ident};
@@ -11,7 +11,12 @@ use crate::render::alter::{self, temporary_name};
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Result<Vec<StepDraft>, Diagnostic> {
     match change {
-        Change::AddColumn { table, column, backfill, table_columns } => add(table, column, backfill.as_deref(), table_columns, cx),
+        Change::AddColumn {
+            table,
+            column,
+            backfill,
+            table_columns,
+        } => add(table, column, backfill.as_deref(), table_columns, cx),
         Change::DropColumn { table, column } => Ok(vec![drop(table, column)]),
         _ => Ok(Vec::new()),
     }
@@ -20,8 +25,17 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Result<Vec<StepDraft>, Diagno
 /// Functions whose value changes per row: a default calling one rewrites the table when added.
 pub fn is_volatile(expr: &str) -> bool {
     const VOLATILE: &[&str] = &[
-        "nextval(", "random(", "gen_random_uuid(", "uuid_generate_", "clock_timestamp(", "timeofday(",
-        "gen_random_bytes(", "txid_current(", "uuid_v7(", "uuidv7(", "uuidv4(",
+        "nextval(",
+        "random(",
+        "gen_random_uuid(",
+        "uuid_generate_",
+        "clock_timestamp(",
+        "timeofday(",
+        "gen_random_bytes(",
+        "txid_current(",
+        "uuid_v7(",
+        "uuidv7(",
+        "uuidv4(",
     ];
     let lower = expr.to_ascii_lowercase();
     VOLATILE.iter().any(|f| lower.contains(f))
@@ -36,7 +50,13 @@ fn column_keys(table: &QualifiedName, column: &Column) -> Vec<String> {
     k
 }
 
-fn add(table: &QualifiedName, column: &Column, backfill: Option<&str>, table_columns: &[String], cx: &Context<'_>) -> Result<Vec<StepDraft>, Diagnostic> {
+fn add(
+    table: &QualifiedName,
+    column: &Column,
+    backfill: Option<&str>,
+    table_columns: &[String],
+    cx: &Context<'_>,
+) -> Result<Vec<StepDraft>, Diagnostic> {
     let c = quote_ident(&column.name);
     let what = format!("{table}.{c}");
     let needs = column_keys(table, column);
@@ -69,7 +89,10 @@ fn add(table: &QualifiedName, column: &Column, backfill: Option<&str>, table_col
     }
     let fast_default = cx.server_version >= 11;
     // Plain cases: nullable without a hint, or a constant default PostgreSQL stores in the catalog.
-    if backfill.is_none() && volatile_default.is_none() && (!column.not_null || constant_default.is_some()) {
+    if backfill.is_none()
+        && volatile_default.is_none()
+        && (!column.not_null || constant_default.is_some())
+    {
         let mut step = base.sql(crate::render::ddl::add_column(table, column));
         if column.default.is_some() && !fast_default {
             step = step.lock("ACCESS EXCLUSIVE", &[table], LockDuration::Rewrite).hazard(
@@ -107,24 +130,49 @@ fn add(table: &QualifiedName, column: &Column, backfill: Option<&str>, table_col
     plain.default = None;
     let mut first = base.sql(crate::render::ddl::add_column(table, &plain));
     if let Some(d) = &column.default {
-        first = first.sql(crate::render::ddl::set_default(table, &column.name, Some(d)));
+        first = first.sql(crate::render::ddl::set_default(
+            table,
+            &column.name,
+            Some(d),
+        ));
     }
     let mut out = vec![first];
     let mut tail = Vec::new();
     if backfill.is_some() {
         // Old code inserts rows without the column: a trigger fills it until contract.
-        let function = table.sibling(temporary_name(&format!("{}_{}", table.name, column.name), "_shiftplan_fill"));
+        let function = table.sibling(temporary_name(
+            &format!("{}_{}", table.name, column.name),
+            "_shiftplan_fill",
+        ));
         let trigger = function.name.clone();
         let value = row_expression(&fill, table, table_columns, "NEW", &[]);
         let body = format!(
             "BEGIN\n  IF NEW.{c} IS NULL THEN\n    NEW.{c} := {value};\n  END IF;\n  RETURN NEW;\nEND"
         );
-        out.push(trigger_step(PhaseName::DualWrite, table, &function, &trigger, &body, &format!("fill {what} for writers that do not set it")));
-        tail.push(drop_trigger_step(table, &function, &trigger, &format!("drop the fill trigger of {what}"), &body));
+        out.push(trigger_step(
+            PhaseName::DualWrite,
+            table,
+            &function,
+            &trigger,
+            &body,
+            &format!("fill {what} for writers that do not set it"),
+        ));
+        tail.push(drop_trigger_step(
+            table,
+            &function,
+            &trigger,
+            &format!("drop the fill trigger of {what}"),
+            &body,
+        ));
     }
     out.push(backfill_step(table, &column.name, &fill, &[]));
     if column.not_null {
-        out.extend(not_null_steps(table, &column.name, PhaseName::Backfill, cx.server_version));
+        out.extend(not_null_steps(
+            table,
+            &column.name,
+            PhaseName::Backfill,
+            cx.server_version,
+        ));
     }
     out.extend(tail);
     Ok(out)
@@ -145,7 +193,8 @@ fn drop(table: &QualifiedName, column: &Column) -> StepDraft {
         .needs_old(key::table(table));
     step.needs_old.extend(type_needs(&column.data_type));
     if let Some(d) = &column.default {
-        step.needs_old.extend(sequences_in(d).iter().map(key::sequence));
+        step.needs_old
+            .extend(sequences_in(d).iter().map(key::sequence));
     }
     step
 }
@@ -153,10 +202,25 @@ fn drop(table: &QualifiedName, column: &Column) -> StepDraft {
 /// `expr` evaluated over a row of `record` (`NEW`/`OLD`): a bare column is read directly, any
 /// other expression through a one-row subquery exposing the row's columns under their names
 /// (`renamed`: (column name in `expr`, field of the record) overrides).
-pub fn row_expression(expr: &str, table: &QualifiedName, columns: &[String], record: &str, renamed: &[(String, String)]) -> String {
+pub fn row_expression(
+    expr: &str,
+    table: &QualifiedName,
+    columns: &[String],
+    record: &str,
+    renamed: &[(String, String)],
+) -> String {
     let trimmed = expr.trim();
-    let field = |c: &str| renamed.iter().find(|(n, _)| n == c).map_or(c.to_string(), |(_, f)| f.clone());
-    if let Some(c) = columns.iter().chain(renamed.iter().map(|(n, _)| n)).find(|c| quote_ident(c) == trimmed) {
+    let field = |c: &str| {
+        renamed
+            .iter()
+            .find(|(n, _)| n == c)
+            .map_or(c.to_string(), |(_, f)| f.clone())
+    };
+    if let Some(c) = columns
+        .iter()
+        .chain(renamed.iter().map(|(n, _)| n))
+        .find(|c| quote_ident(c) == trimmed)
+    {
         return format!("{record}.{}", quote_ident(&field(c)));
     }
     let mut names: Vec<&String> = columns.iter().collect();
@@ -170,11 +234,21 @@ pub fn row_expression(expr: &str, table: &QualifiedName, columns: &[String], rec
         .map(|c| format!("{record}.{} AS {}", quote_ident(&field(c)), quote_ident(c)))
         .collect::<Vec<_>>()
         .join(", ");
-    format!("(SELECT {trimmed} FROM (SELECT {fields}) AS {})", quote_ident(&table.name))
+    format!(
+        "(SELECT {trimmed} FROM (SELECT {fields}) AS {})",
+        quote_ident(&table.name)
+    )
 }
 
 /// A BEFORE INSERT OR UPDATE row trigger with its function.
-pub fn trigger_step(phase: PhaseName, table: &QualifiedName, function: &QualifiedName, trigger: &str, body: &str, change: &str) -> StepDraft {
+pub fn trigger_step(
+    phase: PhaseName,
+    table: &QualifiedName,
+    function: &QualifiedName,
+    trigger: &str,
+    body: &str,
+    change: &str,
+) -> StepDraft {
     StepDraft::new(phase, change.to_string())
         .sql(create_trigger_function(function, body))
         .sql(format!(
@@ -194,11 +268,19 @@ pub fn trigger_step(phase: PhaseName, table: &QualifiedName, function: &Qualifie
 }
 
 pub fn create_trigger_function(function: &QualifiedName, body: &str) -> String {
-    format!("CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $shiftplan$\n{body}\n$shiftplan$")
+    format!(
+        "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $shiftplan$\n{body}\n$shiftplan$"
+    )
 }
 
 /// Contract: the trigger and its function go.
-pub fn drop_trigger_step(table: &QualifiedName, function: &QualifiedName, trigger: &str, change: &str, body: &str) -> StepDraft {
+pub fn drop_trigger_step(
+    table: &QualifiedName,
+    function: &QualifiedName,
+    trigger: &str,
+    change: &str,
+    body: &str,
+) -> StepDraft {
     StepDraft::new(PhaseName::Contract, change.to_string())
         .sql(format!("DROP TRIGGER {} ON {table}", quote_ident(trigger)))
         .sql(format!("DROP FUNCTION {function}()"))
@@ -213,7 +295,12 @@ pub fn drop_trigger_step(table: &QualifiedName, function: &QualifiedName, trigge
 }
 
 /// One batch of a backfill: rows where `column` is NULL and `value` is not get `value`.
-pub fn backfill_step(table: &QualifiedName, column: &str, value: &str, extra_filter: &[String]) -> StepDraft {
+pub fn backfill_step(
+    table: &QualifiedName,
+    column: &str,
+    value: &str,
+    extra_filter: &[String],
+) -> StepDraft {
     let c = quote_ident(column);
     let mut filter = vec![format!("{c} IS NULL"), format!("({value}) IS NOT NULL")];
     filter.extend(extra_filter.iter().cloned());
@@ -240,18 +327,27 @@ pub fn not_null_check_name(table: &QualifiedName, column: &str) -> String {
 
 /// NOT NULL without a long ACCESS EXCLUSIVE scan: CHECK (c IS NOT NULL) NOT VALID → VALIDATE
 /// (SHARE UPDATE EXCLUSIVE) → SET NOT NULL (PostgreSQL 12+ uses the check, no scan) → drop the check.
-pub fn not_null_steps(table: &QualifiedName, column: &str, phase: PhaseName, server_version: u32) -> Vec<StepDraft> {
+pub fn not_null_steps(
+    table: &QualifiedName,
+    column: &str,
+    phase: PhaseName,
+    server_version: u32,
+) -> Vec<StepDraft> {
     let c = quote_ident(column);
     let check = not_null_check_name(table, column);
     let q = quote_ident(&check);
-    let add_check = format!("ALTER TABLE {table} ADD CONSTRAINT {q} CHECK ({c} IS NOT NULL) NOT VALID");
+    let add_check =
+        format!("ALTER TABLE {table} ADD CONSTRAINT {q} CHECK ({c} IS NOT NULL) NOT VALID");
     let what = format!("{table}.{c}");
-    let first = StepDraft::new(phase, format!("add NOT VALID check that {what} is not null"))
-        .sql(add_check.clone())
-        .rollback(crate::render::ddl::drop_constraint(table, &check))
-        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
-        .needs(key::column(table, column))
-        .needs(key::filled(table, column));
+    let first = StepDraft::new(
+        phase,
+        format!("add NOT VALID check that {what} is not null"),
+    )
+    .sql(add_check.clone())
+    .rollback(crate::render::ddl::drop_constraint(table, &check))
+    .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+    .needs(key::column(table, column))
+    .needs(key::filled(table, column));
     let second = StepDraft::new(phase, format!("validate the not-null check of {what}"))
         .sql(alter::validate_constraint(table, &check))
         .lock("SHARE UPDATE EXCLUSIVE", &[table], LockDuration::Scan)

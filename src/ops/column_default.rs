@@ -8,15 +8,28 @@ use crate::render::alter::{self, sequence_options};
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
-        Change::SetDefault { table, column, from, to } => {
+        Change::SetDefault {
+            table,
+            column,
+            from,
+            to,
+        } => {
             let what = format!("{table}.{}", quote_ident(column));
             let change = match to {
                 Some(d) => format!("set default of {what} to {d}"),
                 None => format!("drop default of {what}"),
             };
             let mut step = StepDraft::new(PhaseName::Expand, change)
-                .sql(crate::render::ddl::set_default(table, column, to.as_deref()))
-                .rollback(crate::render::ddl::set_default(table, column, from.as_deref()))
+                .sql(crate::render::ddl::set_default(
+                    table,
+                    column,
+                    to.as_deref(),
+                ))
+                .rollback(crate::render::ddl::set_default(
+                    table,
+                    column,
+                    from.as_deref(),
+                ))
                 .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
                 .needs(key::column(table, column));
             // A default may name enum values added (or a type rebuilt) by the plan.
@@ -31,25 +44,47 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             }
             vec![step]
         }
-        Change::AlterIdentity { table, column, from, to } => vec![identity(table, column, from.as_ref(), to.as_ref())],
+        Change::AlterIdentity {
+            table,
+            column,
+            from,
+            to,
+        } => vec![identity(table, column, from.as_ref(), to.as_ref())],
         _ => Vec::new(),
     }
 }
 
-fn identity_sql(table: &QualifiedName, column: &str, from: Option<&Identity>, to: Option<&Identity>) -> Vec<String> {
+fn identity_sql(
+    table: &QualifiedName,
+    column: &str,
+    from: Option<&Identity>,
+    to: Option<&Identity>,
+) -> Vec<String> {
     let generated = |i: &Identity| if i.always { "ALWAYS" } else { "BY DEFAULT" };
     match (from, to) {
         (None, None) => Vec::new(),
         (Some(_), None) => vec![alter::alter_column(table, column, "DROP IDENTITY")],
         (None, Some(i)) => {
             let options = sequence_options(&i.options, i.sequence.as_ref());
-            let options = if options.is_empty() { String::new() } else { format!(" ({options})") };
-            vec![alter::alter_column(table, column, &format!("ADD GENERATED {} AS IDENTITY{options}", generated(i)))]
+            let options = if options.is_empty() {
+                String::new()
+            } else {
+                format!(" ({options})")
+            };
+            vec![alter::alter_column(
+                table,
+                column,
+                &format!("ADD GENERATED {} AS IDENTITY{options}", generated(i)),
+            )]
         }
         (Some(a), Some(b)) => {
             let mut sql = Vec::new();
             if a.always != b.always {
-                sql.push(alter::alter_column(table, column, &format!("SET GENERATED {}", generated(b))));
+                sql.push(alter::alter_column(
+                    table,
+                    column,
+                    &format!("SET GENERATED {}", generated(b)),
+                ));
             }
             if a.options != b.options {
                 let o = &b.options;
@@ -69,7 +104,11 @@ fn identity_sql(table: &QualifiedName, column: &str, from: Option<&Identity>, to
                 if let Some(v) = o.cache {
                     parts.push(format!("SET CACHE {v}"));
                 }
-                parts.push(if o.cycle { "SET CYCLE".into() } else { "SET NO CYCLE".into() });
+                parts.push(if o.cycle {
+                    "SET CYCLE".into()
+                } else {
+                    "SET NO CYCLE".into()
+                });
                 sql.push(alter::alter_column(table, column, &parts.join(" ")));
             }
             sql
@@ -77,7 +116,12 @@ fn identity_sql(table: &QualifiedName, column: &str, from: Option<&Identity>, to
     }
 }
 
-fn identity(table: &QualifiedName, column: &str, from: Option<&Identity>, to: Option<&Identity>) -> StepDraft {
+fn identity(
+    table: &QualifiedName,
+    column: &str,
+    from: Option<&Identity>,
+    to: Option<&Identity>,
+) -> StepDraft {
     let what = format!("{table}.{}", quote_ident(column));
     let mut step = StepDraft::new(PhaseName::Expand, format!("change identity of {what}"))
         .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)

@@ -11,17 +11,27 @@ use crate::plan::{LockDuration, PhaseName};
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
-        Change::SetNotNull { table, column, backfill } => {
+        Change::SetNotNull {
+            table,
+            column,
+            backfill,
+        } => {
             let mut out = Vec::new();
             if let Some(b) = backfill {
                 // The NULLs of an existing column are overwritten: no rollback can tell them
                 // apart again, so this runs in contract.
-                let mut fill = backfill_step(table, column, &format!("({})", b.trim()), &[]).irreversible();
+                let mut fill =
+                    backfill_step(table, column, &format!("({})", b.trim()), &[]).irreversible();
                 fill.phase = PhaseName::Contract;
                 fill.hazards[0].message.push_str(&format!("; the NULLs of {table}.{} are overwritten and cannot be restored by a rollback", quote_ident(column)));
                 out.push(fill);
             }
-            out.extend(not_null_steps(table, column, PhaseName::Contract, cx.server_version));
+            out.extend(not_null_steps(
+                table,
+                column,
+                PhaseName::Contract,
+                cx.server_version,
+            ));
             out
         }
         Change::DropNotNull { table, column } => {

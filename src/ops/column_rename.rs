@@ -5,7 +5,9 @@
 //! ([`crate::diff::Placement::Shadow`]). A type change through a shadow column
 //! ([`super::column_type`]) is the same recipe with the new column swapped in at contract.
 
-use super::column::{backfill_step, drop_trigger_step, not_null_steps, row_expression, trigger_step};
+use super::column::{
+    backfill_step, drop_trigger_step, not_null_steps, row_expression, trigger_step,
+};
 use super::{Context, StepDraft, key, sequences_in, type_needs};
 use crate::diff::Change;
 use crate::model::{Column, QualifiedName, quote_ident};
@@ -15,17 +17,42 @@ use crate::render::format::format_type as type_sql;
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
-        Change::RenameColumn { table, from, to, transform, table_columns } => {
-            let sync = Sync { table, old: from, new: to, new_physical: &to.name, transform: transform.as_ref(), table_columns };
+        Change::RenameColumn {
+            table,
+            from,
+            to,
+            transform,
+            table_columns,
+        } => {
+            let sync = Sync {
+                table,
+                old: from,
+                new: to,
+                new_physical: &to.name,
+                transform: transform.as_ref(),
+                table_columns,
+            };
             let mut out = sync.expand_to_backfill(cx);
-            let mut contract = sync.contract_base(format!("drop the old column {table}.{} of the rename to {}", quote_ident(&from.name), quote_ident(&to.name)));
+            let mut contract = sync.contract_base(format!(
+                "drop the old column {table}.{} of the rename to {}",
+                quote_ident(&from.name),
+                quote_ident(&to.name)
+            ));
             if let Some(d) = &to.default {
-                contract = contract.sql(crate::render::ddl::set_default(table, &to.name, Some(d))).needs_all(sequences_in(d).iter().map(key::sequence));
+                contract = contract
+                    .sql(crate::render::ddl::set_default(table, &to.name, Some(d)))
+                    .needs_all(sequences_in(d).iter().map(key::sequence));
             }
             out.push(contract.hazard(
                 "old-shape-removed",
-                format!("the old column {table}.{} is dropped: code that still uses the old name fails", quote_ident(&from.name)),
-                format!("Deploy code that uses {} before contract.", quote_ident(&to.name)),
+                format!(
+                    "the old column {table}.{} is dropped: code that still uses the old name fails",
+                    quote_ident(&from.name)
+                ),
+                format!(
+                    "Deploy code that uses {} before contract.",
+                    quote_ident(&to.name)
+                ),
             ));
             out
         }
@@ -50,9 +77,20 @@ fn cast(expr: &str, from: &crate::model::TypeName, to: &crate::model::TypeName) 
 fn casts_directly(from: &crate::model::TypeName, to: &crate::model::TypeName) -> bool {
     use crate::model::BaseType;
     const FAMILIES: &[&[&str]] = &[
-        &["smallint", "integer", "bigint", "numeric", "real", "double precision"],
+        &[
+            "smallint",
+            "integer",
+            "bigint",
+            "numeric",
+            "real",
+            "double precision",
+        ],
         &["text", "character varying", "character"],
-        &["timestamp without time zone", "timestamp with time zone", "date"],
+        &[
+            "timestamp without time zone",
+            "timestamp with time zone",
+            "date",
+        ],
         &["json", "jsonb"],
     ];
     from.array_dimensions == to.array_dimensions
@@ -60,7 +98,9 @@ fn casts_directly(from: &crate::model::TypeName, to: &crate::model::TypeName) ->
             (a, b) if a == b => true,
             // Every type casts to and from text (its I/O conversion).
             (BaseType::Builtin(a), _) | (_, BaseType::Builtin(a)) if a == "text" => true,
-            (BaseType::Builtin(a), BaseType::Builtin(b)) => FAMILIES.iter().any(|f| f.contains(&a.as_str()) && f.contains(&b.as_str())),
+            (BaseType::Builtin(a), BaseType::Builtin(b)) => FAMILIES
+                .iter()
+                .any(|f| f.contains(&a.as_str()) && f.contains(&b.as_str())),
             _ => false,
         }
 }
@@ -78,15 +118,24 @@ pub struct Sync<'a> {
 
 impl Sync<'_> {
     fn function(&self) -> QualifiedName {
-        self.table.sibling(temporary_name(&format!("{}_{}", self.table.name, self.new_physical), "_shiftplan_sync"))
+        self.table.sibling(temporary_name(
+            &format!("{}_{}", self.table.name, self.new_physical),
+            "_shiftplan_sync",
+        ))
     }
 
     /// The new value from a row of the old shape (`record`: NEW or OLD), as PL/pgSQL.
     fn up(&self, record: &str) -> String {
         match self.transform {
             Some((up, _)) => row_expression(up, self.table, self.table_columns, record, &[]),
-            None if self.old.data_type == self.new.data_type => format!("{record}.{}", quote_ident(&self.old.name)),
-            None => cast(&format!("{record}.{}", quote_ident(&self.old.name)), &self.old.data_type, &self.new.data_type),
+            None if self.old.data_type == self.new.data_type => {
+                format!("{record}.{}", quote_ident(&self.old.name))
+            }
+            None => cast(
+                &format!("{record}.{}", quote_ident(&self.old.name)),
+                &self.old.data_type,
+                &self.new.data_type,
+            ),
         }
     }
 
@@ -94,11 +143,28 @@ impl Sync<'_> {
     fn down(&self, record: &str) -> String {
         match self.transform {
             Some((_, down)) => {
-                let columns: Vec<String> = self.table_columns.iter().filter(|c| **c != self.old.name).cloned().collect();
-                row_expression(down, self.table, &columns, record, &[(self.new.name.clone(), self.new_physical.to_string())])
+                let columns: Vec<String> = self
+                    .table_columns
+                    .iter()
+                    .filter(|c| **c != self.old.name)
+                    .cloned()
+                    .collect();
+                row_expression(
+                    down,
+                    self.table,
+                    &columns,
+                    record,
+                    &[(self.new.name.clone(), self.new_physical.to_string())],
+                )
             }
-            None if self.old.data_type == self.new.data_type => format!("{record}.{}", quote_ident(self.new_physical)),
-            None => cast(&format!("{record}.{}", quote_ident(self.new_physical)), &self.new.data_type, &self.old.data_type),
+            None if self.old.data_type == self.new.data_type => {
+                format!("{record}.{}", quote_ident(self.new_physical))
+            }
+            None => cast(
+                &format!("{record}.{}", quote_ident(self.new_physical)),
+                &self.new.data_type,
+                &self.old.data_type,
+            ),
         }
     }
 
@@ -107,7 +173,11 @@ impl Sync<'_> {
         match self.transform {
             Some((up, _)) => format!("({})", up.trim()),
             None if self.old.data_type == self.new.data_type => quote_ident(&self.old.name),
-            None => cast(&quote_ident(&self.old.name), &self.old.data_type, &self.new.data_type),
+            None => cast(
+                &quote_ident(&self.old.name),
+                &self.old.data_type,
+                &self.new.data_type,
+            ),
         }
     }
 
@@ -133,13 +203,19 @@ impl Sync<'_> {
         physical.generated = None;
         physical.comment = None;
         let what = format!("{table}.{}", quote_ident(self.new_physical));
-        let mut add = StepDraft::new(PhaseName::Expand, format!("add column {what} (new shape of {table}.{})", quote_ident(&self.old.name)))
-            .sql(crate::render::ddl::add_column(table, &physical))
-            .rollback(crate::render::ddl::drop_column(table, self.new_physical))
-            .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
-            .creates(key::column(table, self.new_physical))
-            .needs(key::table(table))
-            .needs_all(type_needs(&self.new.data_type));
+        let mut add = StepDraft::new(
+            PhaseName::Expand,
+            format!(
+                "add column {what} (new shape of {table}.{})",
+                quote_ident(&self.old.name)
+            ),
+        )
+        .sql(crate::render::ddl::add_column(table, &physical))
+        .rollback(crate::render::ddl::drop_column(table, self.new_physical))
+        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+        .creates(key::column(table, self.new_physical))
+        .needs(key::table(table))
+        .needs_all(type_needs(&self.new.data_type));
         if self.new_physical == self.new.name {
             add = add.creates(key::column(table, &self.new.name));
         }
@@ -149,10 +225,14 @@ impl Sync<'_> {
             &self.function(),
             &self.function().name,
             &self.body(),
-            &format!("keep {table}.{} and {what} in sync", quote_ident(&self.old.name)),
+            &format!(
+                "keep {table}.{} and {what} in sync",
+                quote_ident(&self.old.name)
+            ),
         );
         let (old_type, new_type) = (&self.old.data_type, &self.new.data_type);
-        let both_directions_cast = casts_directly(old_type, new_type) && casts_directly(new_type, old_type);
+        let both_directions_cast =
+            casts_directly(old_type, new_type) && casts_directly(new_type, old_type);
         if self.transform.is_none() && old_type != new_type && !both_directions_cast {
             sync = sync.hazard(
                 "type-change-unproven-cast",
@@ -166,14 +246,26 @@ impl Sync<'_> {
         } else if self.transform.is_none() && old_type != new_type {
             sync = sync.hazard(
                 "type-change-cast",
-                format!("values are converted between {} and {} with plain casts", type_sql(&self.old.data_type), type_sql(&self.new.data_type)),
-                format!("Give a transforms hint for {table}.{} if a cast can fail or lose information.", quote_ident(&self.new.name)),
+                format!(
+                    "values are converted between {} and {} with plain casts",
+                    type_sql(&self.old.data_type),
+                    type_sql(&self.new.data_type)
+                ),
+                format!(
+                    "Give a transforms hint for {table}.{} if a cast can fail or lose information.",
+                    quote_ident(&self.new.name)
+                ),
             );
         }
         let backfill = backfill_step(table, self.new_physical, &self.up_sql(), &[]);
         let mut out = vec![add, sync, backfill];
         if self.new.not_null {
-            out.extend(not_null_steps(table, self.new_physical, PhaseName::Backfill, cx.server_version));
+            out.extend(not_null_steps(
+                table,
+                self.new_physical,
+                PhaseName::Backfill,
+                cx.server_version,
+            ));
         }
         out
     }
@@ -181,7 +273,8 @@ impl Sync<'_> {
     /// Contract: the trigger, its function and the old column go (one transaction).
     pub fn contract_base(&self, change: String) -> StepDraft {
         let function = self.function();
-        let dropped = drop_trigger_step(self.table, &function, &function.name, &change, &self.body());
+        let dropped =
+            drop_trigger_step(self.table, &function, &function.name, &change, &self.body());
         let mut step = StepDraft::new(PhaseName::Contract, change)
             .lock("ACCESS EXCLUSIVE", &[self.table], LockDuration::Instant)
             .irreversible()
@@ -189,10 +282,12 @@ impl Sync<'_> {
             .needs(key::table(self.table));
         step.sql = dropped.sql;
         step.drops.extend(dropped.drops);
-        step.sql.push(crate::render::ddl::drop_column(self.table, &self.old.name));
+        step.sql
+            .push(crate::render::ddl::drop_column(self.table, &self.old.name));
         step.needs_old.extend(type_needs(&self.old.data_type));
         if let Some(d) = &self.old.default {
-            step.needs_old.extend(sequences_in(d).iter().map(key::sequence));
+            step.needs_old
+                .extend(sequences_in(d).iter().map(key::sequence));
         }
         step
     }

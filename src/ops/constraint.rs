@@ -8,25 +8,42 @@ use std::collections::BTreeMap;
 
 use super::{Context, StepDraft, key};
 use crate::diff::{Change, Placement, constraint_columns};
-use crate::model::{Constraint, ConstraintKind, Index, IndexKey, IndexKeyExpr, QualifiedName, quote_ident};
+use crate::model::{
+    Constraint, ConstraintKind, Index, IndexKey, IndexKeyExpr, QualifiedName, quote_ident,
+};
 use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter;
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
-        Change::AddConstraint { table, constraint, placement } => add(table, constraint, placement, cx),
+        Change::AddConstraint {
+            table,
+            constraint,
+            placement,
+        } => add(table, constraint, placement, cx),
         Change::DropConstraint { table, constraint } => vec![drop(table, constraint)],
-        Change::ValidateConstraint { table, constraint } => vec![validate(table, constraint, &constraint.name, PhaseName::Expand)],
-        Change::RenameConstraint { table, from, to } => vec![StepDraft::new(
+        Change::ValidateConstraint { table, constraint } => vec![validate(
+            table,
+            constraint,
+            &constraint.name,
             PhaseName::Expand,
-            format!("rename constraint {} of {table} to {}", quote_ident(from), quote_ident(to)),
-        )
-        .sql(alter::rename_constraint(table, from, to))
-        .rollback(alter::rename_constraint(table, to, from))
-        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
-        .drops(key::constraint(table, from))
-        .creates(key::constraint(table, to))
-        .needs(key::table(table))],
+        )],
+        Change::RenameConstraint { table, from, to } => vec![
+            StepDraft::new(
+                PhaseName::Expand,
+                format!(
+                    "rename constraint {} of {table} to {}",
+                    quote_ident(from),
+                    quote_ident(to)
+                ),
+            )
+            .sql(alter::rename_constraint(table, from, to))
+            .rollback(alter::rename_constraint(table, to, from))
+            .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+            .drops(key::constraint(table, from))
+            .creates(key::constraint(table, to))
+            .needs(key::table(table)),
+        ],
         _ => Vec::new(),
     }
 }
@@ -40,9 +57,17 @@ fn what(table: &QualifiedName, c: &Constraint) -> String {
 fn needs(table: &QualifiedName, c: &Constraint, columns: &BTreeMap<String, String>) -> Vec<String> {
     let mut k = vec![key::table(table)];
     if let Some(cols) = constraint_columns(c) {
-        k.extend(cols.iter().map(|x| key::column(table, columns.get(x).unwrap_or(x))));
+        k.extend(
+            cols.iter()
+                .map(|x| key::column(table, columns.get(x).unwrap_or(x))),
+        );
     }
-    if let ConstraintKind::ForeignKey { references, referenced_columns, .. } = &c.kind {
+    if let ConstraintKind::ForeignKey {
+        references,
+        referenced_columns,
+        ..
+    } = &c.kind
+    {
         k.push(key::table(references));
         k.push(key::unique(references, referenced_columns));
     }
@@ -62,7 +87,11 @@ fn lock_relations(table: &QualifiedName, c: &Constraint) -> Vec<QualifiedName> {
 fn unique_columns(c: &Constraint) -> Option<(bool, &Vec<String>, &Vec<String>, bool)> {
     match &c.kind {
         ConstraintKind::PrimaryKey { columns, include } => Some((true, columns, include, false)),
-        ConstraintKind::Unique { columns, include, nulls_not_distinct } => Some((false, columns, include, *nulls_not_distinct)),
+        ConstraintKind::Unique {
+            columns,
+            include,
+            nulls_not_distinct,
+        } => Some((false, columns, include, *nulls_not_distinct)),
         _ => None,
     }
 }
@@ -78,7 +107,13 @@ fn backing_index(c: &Constraint, name: &str, map: &BTreeMap<String, String>) -> 
         method: "btree".into(),
         keys: columns
             .iter()
-            .map(|x| IndexKey { expression: IndexKeyExpr::Column(m(x)), collation: None, opclass: None, descending: false, nulls_first: None })
+            .map(|x| IndexKey {
+                expression: IndexKeyExpr::Column(m(x)),
+                collation: None,
+                opclass: None,
+                descending: false,
+                nulls_first: None,
+            })
             .collect(),
         include: include.iter().map(m).collect(),
         predicate: None,
@@ -101,7 +136,10 @@ fn mapped(c: &Constraint, map: &BTreeMap<String, String>, name: &str) -> Constra
         }
     };
     match &mut c.kind {
-        ConstraintKind::PrimaryKey { columns, include } | ConstraintKind::Unique { columns, include, .. } => {
+        ConstraintKind::PrimaryKey { columns, include }
+        | ConstraintKind::Unique {
+            columns, include, ..
+        } => {
             m(columns);
             m(include);
         }
@@ -111,7 +149,12 @@ fn mapped(c: &Constraint, map: &BTreeMap<String, String>, name: &str) -> Constra
     c
 }
 
-fn add(table: &QualifiedName, c: &Constraint, placement: &Placement, cx: &Context<'_>) -> Vec<StepDraft> {
+fn add(
+    table: &QualifiedName,
+    c: &Constraint,
+    placement: &Placement,
+    cx: &Context<'_>,
+) -> Vec<StepDraft> {
     let no_map = BTreeMap::new();
     let rels = lock_relations(table, c);
     let rel_refs: Vec<&QualifiedName> = rels.iter().collect();
@@ -125,12 +168,19 @@ fn add(table: &QualifiedName, c: &Constraint, placement: &Placement, cx: &Contex
     let mut out = Vec::new();
     if let (Some(_), true) = (unique_columns(c).filter(|u| u.3), cx.server_version < 15) {
         out.push(
-            StepDraft::new(PhaseName::Expand, format!("check {} needs PostgreSQL 15", what(table, c)))
-                .hazard(
-                    "unknown-effect",
-                    format!("{} uses NULLS NOT DISTINCT, which PostgreSQL {} does not have: the step fails", what(table, c), cx.server_version),
-                    "Plan for PostgreSQL 15 or later, or drop NULLS NOT DISTINCT.",
+            StepDraft::new(
+                PhaseName::Expand,
+                format!("check {} needs PostgreSQL 15", what(table, c)),
+            )
+            .hazard(
+                "unknown-effect",
+                format!(
+                    "{} uses NULLS NOT DISTINCT, which PostgreSQL {} does not have: the step fails",
+                    what(table, c),
+                    cx.server_version
                 ),
+                "Plan for PostgreSQL 15 or later, or drop NULLS NOT DISTINCT.",
+            ),
         );
     }
     match placement {
@@ -139,19 +189,48 @@ fn add(table: &QualifiedName, c: &Constraint, placement: &Placement, cx: &Contex
                 StepDraft::new(PhaseName::Expand, format!("add {}", what(table, c)))
                     .sql(alter::add_constraint(table, c, c.not_valid))
                     .rollback(crate::render::ddl::drop_constraint(table, &c.name))
-                    .lock(if matches!(c.kind, ConstraintKind::ForeignKey { .. }) { "SHARE ROW EXCLUSIVE" } else { "ACCESS EXCLUSIVE" }, &rel_refs, LockDuration::Instant),
+                    .lock(
+                        if matches!(c.kind, ConstraintKind::ForeignKey { .. }) {
+                            "SHARE ROW EXCLUSIVE"
+                        } else {
+                            "ACCESS EXCLUSIVE"
+                        },
+                        &rel_refs,
+                        LockDuration::Instant,
+                    ),
                 &no_map,
             ));
         }
-        Placement::Existing => out.extend(online(table, c, &c.name, &no_map, PhaseName::Expand, &rel_refs, &mut common)),
+        Placement::Existing => out.extend(online(
+            table,
+            c,
+            &c.name,
+            &no_map,
+            PhaseName::Expand,
+            &rel_refs,
+            &mut common,
+        )),
         Placement::AfterSwap { columns } => {
-            let mut steps = online(table, c, &c.name, &no_map, PhaseName::Contract, &rel_refs, &mut common);
+            let mut steps = online(
+                table,
+                c,
+                &c.name,
+                &no_map,
+                PhaseName::Contract,
+                &rel_refs,
+                &mut common,
+            );
             if let Some(first) = steps.first_mut() {
-                first.needs.extend(columns.iter().map(|x| key::column(table, x)));
+                first
+                    .needs
+                    .extend(columns.iter().map(|x| key::column(table, x)));
             }
             out.extend(steps);
         }
-        Placement::Shadow { columns, temporary_name } => {
+        Placement::Shadow {
+            columns,
+            temporary_name,
+        } => {
             let build_name = temporary_name.clone().unwrap_or_else(|| c.name.clone());
             let build = mapped(c, columns, &build_name);
             let mut filled: Vec<String> = constraint_columns(c)
@@ -162,7 +241,8 @@ fn add(table: &QualifiedName, c: &Constraint, placement: &Placement, cx: &Contex
             filled.sort();
             filled.dedup();
             if let Some((pk, cols, _, _)) = unique_columns(c) {
-                let index = backing_index(c, &build_name, columns).unwrap_or_else(|| empty_index(&build_name));
+                let index = backing_index(c, &build_name, columns)
+                    .unwrap_or_else(|| empty_index(&build_name));
                 out.push(
                     StepDraft::new(PhaseName::Backfill, format!("build unique index {} for {}", quote_ident(&build_name), what(table, c)))
                         .sql(alter::create_index(table, &index, &build_name, true))
@@ -174,17 +254,41 @@ fn add(table: &QualifiedName, c: &Constraint, placement: &Placement, cx: &Contex
                         .needs_all(cols.iter().map(|x| key::column(table, columns.get(x).unwrap_or(x))))
                         .creates(key::index(&table.schema, &build_name)),
                 );
-                let mut attach = StepDraft::new(PhaseName::Contract, format!("add {} using index {}", what(table, c), quote_ident(&build_name)))
-                    .sql(alter::add_constraint_using_index(table, &c.name, pk, &build_name, (c.deferrable, c.initially_deferred)))
-                    .rollback(crate::render::ddl::drop_constraint(table, &c.name))
-                    .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
-                    .needs_all(cols.iter().map(|x| key::column(table, x)));
+                let mut attach = StepDraft::new(
+                    PhaseName::Contract,
+                    format!(
+                        "add {} using index {}",
+                        what(table, c),
+                        quote_ident(&build_name)
+                    ),
+                )
+                .sql(alter::add_constraint_using_index(
+                    table,
+                    &c.name,
+                    pk,
+                    &build_name,
+                    (c.deferrable, c.initially_deferred),
+                ))
+                .rollback(crate::render::ddl::drop_constraint(table, &c.name))
+                .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+                .needs_all(cols.iter().map(|x| key::column(table, x)));
                 if pk {
-                    attach = attach.needs_all(cols.iter().map(|x| format!("not null {table}.{}", quote_ident(x))));
+                    attach = attach.needs_all(
+                        cols.iter()
+                            .map(|x| format!("not null {table}.{}", quote_ident(x))),
+                    );
                 }
                 out.push(common(attach, &no_map));
             } else {
-                let mut steps = online(table, &build, &build_name, columns, PhaseName::Backfill, &rel_refs, &mut |s, _| s);
+                let mut steps = online(
+                    table,
+                    &build,
+                    &build_name,
+                    columns,
+                    PhaseName::Backfill,
+                    &rel_refs,
+                    &mut |s, _| s,
+                );
                 for s in &mut steps {
                     s.needs.extend(filled.iter().cloned());
                     s.needs.extend(needs(table, c, columns));
@@ -195,12 +299,19 @@ fn add(table: &QualifiedName, c: &Constraint, placement: &Placement, cx: &Contex
                 out.extend(steps);
                 if build_name != c.name {
                     out.push(
-                        StepDraft::new(PhaseName::Contract, format!("rename constraint {} of {table} to {}", quote_ident(&build_name), quote_ident(&c.name)))
-                            .sql(alter::rename_constraint(table, &build_name, &c.name))
-                            .rollback(alter::rename_constraint(table, &c.name, &build_name))
-                            .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
-                            .creates(key::constraint(table, &c.name))
-                            .needs(key::table(table)),
+                        StepDraft::new(
+                            PhaseName::Contract,
+                            format!(
+                                "rename constraint {} of {table} to {}",
+                                quote_ident(&build_name),
+                                quote_ident(&c.name)
+                            ),
+                        )
+                        .sql(alter::rename_constraint(table, &build_name, &c.name))
+                        .rollback(alter::rename_constraint(table, &c.name, &build_name))
+                        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+                        .creates(key::constraint(table, &c.name))
+                        .needs(key::table(table)),
                     );
                 }
             }
@@ -290,15 +401,21 @@ fn online(
 }
 
 fn validate(table: &QualifiedName, c: &Constraint, name: &str, phase: PhaseName) -> StepDraft {
-    let mut s = StepDraft::new(phase, format!("validate constraint {} on {table}", quote_ident(name)))
-        .sql(alter::validate_constraint(table, name))
-        .lock("SHARE UPDATE EXCLUSIVE", &[table], LockDuration::Scan)
-        .hazard(
-            "validate-scan",
-            format!("scans {table} to check existing rows; reads and writes go on"),
-            format!("If it fails, fix the rows that violate {} and run the step again.", quote_ident(name)),
-        )
-        .needs(key::constraint(table, name));
+    let mut s = StepDraft::new(
+        phase,
+        format!("validate constraint {} on {table}", quote_ident(name)),
+    )
+    .sql(alter::validate_constraint(table, name))
+    .lock("SHARE UPDATE EXCLUSIVE", &[table], LockDuration::Scan)
+    .hazard(
+        "validate-scan",
+        format!("scans {table} to check existing rows; reads and writes go on"),
+        format!(
+            "If it fails, fix the rows that violate {} and run the step again.",
+            quote_ident(name)
+        ),
+    )
+    .needs(key::constraint(table, name));
     if let ConstraintKind::ForeignKey { references, .. } = &c.kind {
         s.lock.relations.push(references.to_string());
         s.lock.relations.dedup();
@@ -326,8 +443,15 @@ fn drop(table: &QualifiedName, c: &Constraint) -> StepDraft {
     if let Some((_, cols, _, _)) = unique_columns(c) {
         s = s.drops(key::unique(table, cols));
     }
-    if let ConstraintKind::ForeignKey { references, referenced_columns, .. } = &c.kind {
-        s = s.needs_old(key::table(references)).needs_old(key::unique(references, referenced_columns));
+    if let ConstraintKind::ForeignKey {
+        references,
+        referenced_columns,
+        ..
+    } = &c.kind
+    {
+        s = s
+            .needs_old(key::table(references))
+            .needs_old(key::unique(references, referenced_columns));
     }
     s
 }

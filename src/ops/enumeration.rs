@@ -15,19 +15,34 @@ pub fn create_sql(e: &EnumType) -> String {
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
-        Change::CreateEnum { enum_type } => vec![StepDraft::new(PhaseName::Expand, format!("create enum {}", enum_type.name))
-            .sql(create_sql(enum_type))
-            .rollback(format!("DROP TYPE {}", enum_type.name))
-            .creates(key::type_(&enum_type.name))
-            .needs(key::schema(&enum_type.name.schema))],
-        Change::DropEnum { enum_type } => vec![StepDraft::new(PhaseName::Contract, format!("drop enum {}", enum_type.name))
-            .sql(format!("DROP TYPE {}", enum_type.name))
-            .rollback(create_sql(enum_type))
-            .drops(key::type_(&enum_type.name))
-            .needs_old(key::schema(&enum_type.name.schema))],
-        Change::AddEnumValue { name, value, before, after } => {
-            let mut sql = format!("ALTER TYPE {name} ADD VALUE IF NOT EXISTS {}", literal(value));
-            let mut s = StepDraft::new(PhaseName::Expand, format!("add value {} to enum {name}", literal(value)));
+        Change::CreateEnum { enum_type } => vec![
+            StepDraft::new(PhaseName::Expand, format!("create enum {}", enum_type.name))
+                .sql(create_sql(enum_type))
+                .rollback(format!("DROP TYPE {}", enum_type.name))
+                .creates(key::type_(&enum_type.name))
+                .needs(key::schema(&enum_type.name.schema)),
+        ],
+        Change::DropEnum { enum_type } => vec![
+            StepDraft::new(PhaseName::Contract, format!("drop enum {}", enum_type.name))
+                .sql(format!("DROP TYPE {}", enum_type.name))
+                .rollback(create_sql(enum_type))
+                .drops(key::type_(&enum_type.name))
+                .needs_old(key::schema(&enum_type.name.schema)),
+        ],
+        Change::AddEnumValue {
+            name,
+            value,
+            before,
+            after,
+        } => {
+            let mut sql = format!(
+                "ALTER TYPE {name} ADD VALUE IF NOT EXISTS {}",
+                literal(value)
+            );
+            let mut s = StepDraft::new(
+                PhaseName::Expand,
+                format!("add value {} to enum {name}", literal(value)),
+            );
             if let Some(b) = before {
                 sql.push_str(&format!(" BEFORE {}", literal(b)));
                 s = s.needs(key::enum_value(name, b));
@@ -42,28 +57,56 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                 .creates(format!("enum values {name}"))
                 .hazard(
                     "enum-value-irreversible",
-                    format!("the rollback cannot remove {} from {name}: it stays, unused", literal(value)),
+                    format!(
+                        "the rollback cannot remove {} from {name}: it stays, unused",
+                        literal(value)
+                    ),
                     "Harmless while no row uses it; rebuild the type to remove it.",
                 );
             if cx.server_version < 12 {
-                s.change.push_str(" (outside any transaction: PostgreSQL before 12 refuses ADD VALUE in one)");
+                s.change.push_str(
+                    " (outside any transaction: PostgreSQL before 12 refuses ADD VALUE in one)",
+                );
             }
             vec![s]
         }
-        Change::RenameEnumValue { name, from, to } => vec![StepDraft::new(
-            PhaseName::Expand,
-            format!("rename value {} of enum {name} to {}", literal(from), literal(to)),
-        )
-        .sql(format!("ALTER TYPE {name} RENAME VALUE {} TO {}", literal(from), literal(to)))
-        .rollback(format!("ALTER TYPE {name} RENAME VALUE {} TO {}", literal(to), literal(from)))
-        .creates(key::enum_value(name, to))
-        .hazard(
-            "object-replaced",
-            format!("code that writes {} into {name} fails from now on", literal(from)),
-            format!("Deploy code that accepts both {} and {} first.", literal(from), literal(to)),
-        )],
+        Change::RenameEnumValue { name, from, to } => vec![
+            StepDraft::new(
+                PhaseName::Expand,
+                format!(
+                    "rename value {} of enum {name} to {}",
+                    literal(from),
+                    literal(to)
+                ),
+            )
+            .sql(format!(
+                "ALTER TYPE {name} RENAME VALUE {} TO {}",
+                literal(from),
+                literal(to)
+            ))
+            .rollback(format!(
+                "ALTER TYPE {name} RENAME VALUE {} TO {}",
+                literal(to),
+                literal(from)
+            ))
+            .creates(key::enum_value(name, to))
+            .hazard(
+                "object-replaced",
+                format!(
+                    "code that writes {} into {name} fails from now on",
+                    literal(from)
+                ),
+                format!(
+                    "Deploy code that accepts both {} and {} first.",
+                    literal(from),
+                    literal(to)
+                ),
+            ),
+        ],
         Change::RebuildEnum { from, to, columns } => {
-            let tmp = to.name.sibling(temporary_name(&to.name.name, "_shiftplan_new"));
+            let tmp = to
+                .name
+                .sibling(temporary_name(&to.name.name, "_shiftplan_new"));
             let mut tmp_enum = to.clone();
             tmp_enum.name = tmp.clone();
             let mut s = StepDraft::new(PhaseName::Contract, format!("rebuild enum {} with values {}", to.name, to.labels.join(", ")))
@@ -91,10 +134,17 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                 ));
                 tables.push(c.table.clone());
             }
-            s = s.sql(format!("DROP TYPE {}", from.name)).sql(format!("ALTER TYPE {tmp} RENAME TO {}", quote_ident(&to.name.name)));
+            s = s.sql(format!("DROP TYPE {}", from.name)).sql(format!(
+                "ALTER TYPE {tmp} RENAME TO {}",
+                quote_ident(&to.name.name)
+            ));
             for (c, col) in columns {
                 if let Some(d) = &col.default {
-                    s = s.sql(crate::render::ddl::set_default(&c.table, &c.column, Some(d)));
+                    s = s.sql(crate::render::ddl::set_default(
+                        &c.table,
+                        &c.column,
+                        Some(d),
+                    ));
                 }
             }
             tables.sort();

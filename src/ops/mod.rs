@@ -70,7 +70,11 @@ impl StepDraft {
             reversible: true,
             transactional: true,
             repeat_until_zero_rows: false,
-            lock: Lock { level: "NONE".into(), relations: Vec::new(), duration: LockDuration::Instant },
+            lock: Lock {
+                level: "NONE".into(),
+                relations: Vec::new(),
+                duration: LockDuration::Instant,
+            },
             hazards: Vec::new(),
             creates: Vec::new(),
             drops: Vec::new(),
@@ -108,7 +112,12 @@ impl StepDraft {
         self
     }
 
-    pub fn lock(mut self, level: &str, relations: &[&QualifiedName], duration: LockDuration) -> Self {
+    pub fn lock(
+        mut self,
+        level: &str,
+        relations: &[&QualifiedName],
+        duration: LockDuration,
+    ) -> Self {
         self.lock = Lock {
             level: level.to_string(),
             relations: relations.iter().map(|r| r.to_string()).collect(),
@@ -117,7 +126,12 @@ impl StepDraft {
         self
     }
 
-    pub fn hazard(mut self, code: &str, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn hazard(
+        mut self,
+        code: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
         self.hazards.push(hazard::hazard(code, message, help));
         self
     }
@@ -207,7 +221,11 @@ pub mod key {
 /// Keys of a type: a user-defined type and its schema (built-in types need nothing).
 pub fn type_needs(t: &TypeName) -> Vec<String> {
     match &t.base {
-        BaseType::User(name) => vec![key::type_(name), key::schema(&name.schema), format!("enum values {name}")],
+        BaseType::User(name) => vec![
+            key::type_(name),
+            key::schema(&name.schema),
+            format!("enum values {name}"),
+        ],
         BaseType::Builtin(_) => Vec::new(),
     }
 }
@@ -244,7 +262,10 @@ pub fn sequences_in(expr: &str) -> Vec<QualifiedName> {
 
 /// The recipe of a change: its steps in the order they run. An error when the change cannot be
 /// planned safely without more input (a NOT NULL column without a backfill hint).
-pub fn steps(change: &Change, cx: &Context<'_>) -> Result<Vec<StepDraft>, crate::diagnostic::Diagnostic> {
+pub fn steps(
+    change: &Change,
+    cx: &Context<'_>,
+) -> Result<Vec<StepDraft>, crate::diagnostic::Diagnostic> {
     Ok(match change {
         Change::AddColumn { .. } | Change::DropColumn { .. } => return column::steps(change, cx),
         Change::CreateSchema { .. }
@@ -258,24 +279,31 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Result<Vec<StepDraft>, crate:
         | Change::AddEnumValue { .. }
         | Change::RenameEnumValue { .. }
         | Change::RebuildEnum { .. } => enumeration::steps(change, cx),
-        Change::CreateSequence { .. } | Change::DropSequence { .. } | Change::AlterSequence { .. } | Change::SetSequenceOwner { .. } => {
-            sequence::steps(change, cx)
-        }
-        Change::CreateTable { .. } | Change::DropTable { .. } | Change::RecreateTable { .. } | Change::AlterTableProperty { .. } => {
-            table::steps(change, cx)
-        }
+        Change::CreateSequence { .. }
+        | Change::DropSequence { .. }
+        | Change::AlterSequence { .. }
+        | Change::SetSequenceOwner { .. } => sequence::steps(change, cx),
+        Change::CreateTable { .. }
+        | Change::DropTable { .. }
+        | Change::RecreateTable { .. }
+        | Change::AlterTableProperty { .. } => table::steps(change, cx),
         Change::RenameTable { .. } => table_rename::steps(change, cx),
         Change::RenameColumn { .. } => column_rename::steps(change, cx),
         Change::ChangeColumnType { .. } => column_type::steps(change, cx),
-        Change::SetNotNull { .. } | Change::DropNotNull { .. } => column_not_null::steps(change, cx),
-        Change::SetDefault { .. } | Change::AlterIdentity { .. } => column_default::steps(change, cx),
+        Change::SetNotNull { .. } | Change::DropNotNull { .. } => {
+            column_not_null::steps(change, cx)
+        }
+        Change::SetDefault { .. } | Change::AlterIdentity { .. } => {
+            column_default::steps(change, cx)
+        }
         Change::AddConstraint { .. }
         | Change::DropConstraint { .. }
         | Change::ValidateConstraint { .. }
         | Change::RenameConstraint { .. } => constraint::steps(change, cx),
-        Change::CreateIndex { .. } | Change::DropIndex { .. } | Change::ReplaceIndex { .. } | Change::RenameIndex { .. } => {
-            index::steps(change, cx)
-        }
+        Change::CreateIndex { .. }
+        | Change::DropIndex { .. }
+        | Change::ReplaceIndex { .. }
+        | Change::RenameIndex { .. } => index::steps(change, cx),
         Change::CreateView { .. } | Change::DropView { .. } => view::steps(change, cx),
         Change::CreateFunction { .. }
         | Change::DropFunction { .. }
@@ -285,7 +313,9 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Result<Vec<StepDraft>, crate:
         | Change::CreatePolicy { .. }
         | Change::DropPolicy { .. }
         | Change::SetRowLevelSecurity { .. } => routine::steps(change, cx),
-        Change::CreateType { .. } | Change::DropType { .. } | Change::Opaque { .. } => opaque::steps(change, cx),
+        Change::CreateType { .. } | Change::DropType { .. } | Change::Opaque { .. } => {
+            opaque::steps(change, cx)
+        }
     })
 }
 
@@ -293,12 +323,19 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Result<Vec<StepDraft>, crate:
 /// first, then tables, columns, constraints, indexes, views, routines, comments, opaque text.
 pub fn rank(change: &Change) -> u8 {
     match change {
-        Change::CreateSchema { .. } | Change::CreateExtension { .. } | Change::AlterExtension { .. } => 0,
-        Change::CreateEnum { .. } | Change::AddEnumValue { .. } | Change::RenameEnumValue { .. } | Change::CreateType { .. } => 1,
+        Change::CreateSchema { .. }
+        | Change::CreateExtension { .. }
+        | Change::AlterExtension { .. } => 0,
+        Change::CreateEnum { .. }
+        | Change::AddEnumValue { .. }
+        | Change::RenameEnumValue { .. }
+        | Change::CreateType { .. } => 1,
         Change::RenameTable { .. } => 2,
         Change::CreateSequence { .. } | Change::AlterSequence { .. } => 3,
         Change::CreateFunction { .. } | Change::ReplaceFunction { .. } => 4,
-        Change::CreateTable { .. } | Change::RecreateTable { .. } | Change::AlterTableProperty { .. } => 5,
+        Change::CreateTable { .. }
+        | Change::RecreateTable { .. }
+        | Change::AlterTableProperty { .. } => 5,
         Change::DropView { .. } => 6,
         Change::AddColumn { .. }
         | Change::DropColumn { .. }
@@ -309,14 +346,23 @@ pub fn rank(change: &Change) -> u8 {
         | Change::SetDefault { .. }
         | Change::AlterIdentity { .. } => 7,
         Change::SetSequenceOwner { .. } => 8,
-        Change::DropConstraint { .. } | Change::DropIndex { .. } | Change::DropTrigger { .. } | Change::DropPolicy { .. } => 9,
-        Change::AddConstraint { .. } | Change::ValidateConstraint { .. } | Change::RenameConstraint { .. } => 10,
+        Change::DropConstraint { .. }
+        | Change::DropIndex { .. }
+        | Change::DropTrigger { .. }
+        | Change::DropPolicy { .. } => 9,
+        Change::AddConstraint { .. }
+        | Change::ValidateConstraint { .. }
+        | Change::RenameConstraint { .. } => 10,
         Change::CreateIndex { .. } | Change::ReplaceIndex { .. } | Change::RenameIndex { .. } => 11,
         Change::CreateView { .. } => 12,
-        Change::CreateTrigger { .. } | Change::CreatePolicy { .. } | Change::SetRowLevelSecurity { .. } => 13,
+        Change::CreateTrigger { .. }
+        | Change::CreatePolicy { .. }
+        | Change::SetRowLevelSecurity { .. } => 13,
         Change::SetComment { .. } => 14,
         Change::DropTable { .. } => 15,
-        Change::DropSequence { .. } | Change::DropFunction { .. } | Change::RebuildEnum { .. } => 16,
+        Change::DropSequence { .. } | Change::DropFunction { .. } | Change::RebuildEnum { .. } => {
+            16
+        }
         Change::DropEnum { .. } | Change::DropType { .. } | Change::DropExtension { .. } => 17,
         Change::DropSchema { .. } => 18,
         Change::Opaque { .. } => 19,
@@ -333,7 +379,10 @@ mod tests {
             sequences_in("nextval('public.users_id_seq'::regclass)"),
             vec![QualifiedName::public("users_id_seq")]
         );
-        assert_eq!(sequences_in("nextval('\"S\".\"X\"'::regclass) + 1"), vec![QualifiedName::new("S", "X")]);
+        assert_eq!(
+            sequences_in("nextval('\"S\".\"X\"'::regclass) + 1"),
+            vec![QualifiedName::new("S", "X")]
+        );
         assert!(sequences_in("now()").is_empty());
     }
 }

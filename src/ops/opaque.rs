@@ -26,7 +26,12 @@ pub fn composite_sql(t: &CompositeType) -> Vec<String> {
 
 pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
-        Change::CreateType { kind, name, sql, needs } => {
+        Change::CreateType {
+            kind,
+            name,
+            sql,
+            needs,
+        } => {
             let mut s = StepDraft::new(PhaseName::Expand, format!("create {kind} {name}"))
                 .rollback(format!("DROP {} {name}", kind.to_ascii_uppercase()))
                 .creates(key::type_(name))
@@ -35,7 +40,12 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
             s.sql = sql.clone();
             vec![s]
         }
-        Change::DropType { kind, name, sql, needs: _ } => {
+        Change::DropType {
+            kind,
+            name,
+            sql,
+            needs: _,
+        } => {
             let mut s = StepDraft::new(PhaseName::Contract, format!("drop {kind} {name}"))
                 .sql(format!("DROP {} {name}", kind.to_ascii_uppercase()))
                 .drops(key::type_(name))
@@ -44,18 +54,34 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
             vec![s]
         }
         Change::Opaque { object, added } => {
-            let what = if object.identity.is_empty() { object.kind.clone() } else { format!("{} {}", object.kind, object.identity) };
-            let mut s = StepDraft::new(PhaseName::Contract, format!("{} {what} (kept as text)", if *added { "run" } else { "remove" }))
-                .irreversible()
-                .hazard(
-                    "unknown-effect",
-                    format!("the planner keeps {what} as text and cannot tell what it locks or changes"),
-                    "Read the statement; run it in a quiet window if it may lock or rewrite.",
-                );
+            let what = if object.identity.is_empty() {
+                object.kind.clone()
+            } else {
+                format!("{} {}", object.kind, object.identity)
+            };
+            let mut s = StepDraft::new(
+                PhaseName::Contract,
+                format!(
+                    "{} {what} (kept as text)",
+                    if *added { "run" } else { "remove" }
+                ),
+            )
+            .irreversible()
+            .hazard(
+                "unknown-effect",
+                format!(
+                    "the planner keeps {what} as text and cannot tell what it locks or changes"
+                ),
+                "Read the statement; run it in a quiet window if it may lock or rewrite.",
+            );
             if *added {
                 s = s.sql(object.sql.trim().trim_end_matches(';').to_string());
             } else {
-                s = s.sql(format!("DROP {} {}", object.kind.to_ascii_uppercase(), object.identity));
+                s = s.sql(format!(
+                    "DROP {} {}",
+                    object.kind.to_ascii_uppercase(),
+                    object.identity
+                ));
             }
             vec![s]
         }

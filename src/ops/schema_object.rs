@@ -13,56 +13,128 @@ fn create_extension(e: &Extension) -> String {
 
 pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
-        Change::CreateSchema { name } => vec![StepDraft::new(PhaseName::Expand, format!("create schema {}", quote_ident(name)))
+        Change::CreateSchema { name } => vec![
+            StepDraft::new(
+                PhaseName::Expand,
+                format!("create schema {}", quote_ident(name)),
+            )
             .sql(format!("CREATE SCHEMA {}", quote_ident(name)))
             .rollback(format!("DROP SCHEMA {}", quote_ident(name)))
-            .creates(key::schema(name))],
-        Change::DropSchema { name } => vec![StepDraft::new(PhaseName::Contract, format!("drop schema {}", quote_ident(name)))
+            .creates(key::schema(name)),
+        ],
+        Change::DropSchema { name } => vec![
+            StepDraft::new(
+                PhaseName::Contract,
+                format!("drop schema {}", quote_ident(name)),
+            )
             .sql(format!("DROP SCHEMA {}", quote_ident(name)))
             .rollback(format!("CREATE SCHEMA {}", quote_ident(name)))
-            .drops(key::schema(name))],
-        Change::CreateExtension { extension } => vec![StepDraft::new(PhaseName::Expand, format!("create extension {}", extension.name))
+            .drops(key::schema(name)),
+        ],
+        Change::CreateExtension { extension } => vec![
+            StepDraft::new(
+                PhaseName::Expand,
+                format!("create extension {}", extension.name),
+            )
             .sql(create_extension(extension))
             .rollback(format!("DROP EXTENSION {}", quote_ident(&extension.name)))
             .creates(key::extension(&extension.name))
             .needs_all(extension.schema.iter().map(|s| key::schema(s)))
-            .hazard("security-change", format!("extension {} adds objects and may change behaviour", extension.name), "Review the extension; it may need superuser rights.")],
-        Change::DropExtension { extension } => vec![StepDraft::new(PhaseName::Contract, format!("drop extension {}", extension.name))
+            .hazard(
+                "security-change",
+                format!(
+                    "extension {} adds objects and may change behaviour",
+                    extension.name
+                ),
+                "Review the extension; it may need superuser rights.",
+            ),
+        ],
+        Change::DropExtension { extension } => vec![
+            StepDraft::new(
+                PhaseName::Contract,
+                format!("drop extension {}", extension.name),
+            )
             .sql(format!("DROP EXTENSION {}", quote_ident(&extension.name)))
             .rollback(create_extension(extension))
             .drops(key::extension(&extension.name))
-            .hazard("security-change", format!("extension {} and its objects go", extension.name), "Check nothing uses its types or functions.")],
+            .hazard(
+                "security-change",
+                format!("extension {} and its objects go", extension.name),
+                "Check nothing uses its types or functions.",
+            ),
+        ],
         Change::AlterExtension { from, to } => {
-            let mut s = StepDraft::new(PhaseName::Expand, format!("alter extension {}", to.name)).creates(key::extension(&to.name));
+            let mut s = StepDraft::new(PhaseName::Expand, format!("alter extension {}", to.name))
+                .creates(key::extension(&to.name));
             if from.schema != to.schema {
                 if let (Some(a), Some(b)) = (&from.schema, &to.schema) {
                     s = s
-                        .sql(format!("ALTER EXTENSION {} SET SCHEMA {}", quote_ident(&to.name), quote_ident(b)))
-                        .rollback(format!("ALTER EXTENSION {} SET SCHEMA {}", quote_ident(&to.name), quote_ident(a)));
+                        .sql(format!(
+                            "ALTER EXTENSION {} SET SCHEMA {}",
+                            quote_ident(&to.name),
+                            quote_ident(b)
+                        ))
+                        .rollback(format!(
+                            "ALTER EXTENSION {} SET SCHEMA {}",
+                            quote_ident(&to.name),
+                            quote_ident(a)
+                        ));
                 }
             }
             if from.version != to.version {
                 if let Some(v) = &to.version {
-                    s = s.sql(format!("ALTER EXTENSION {} UPDATE TO {}", quote_ident(&to.name), literal(v)));
+                    s = s.sql(format!(
+                        "ALTER EXTENSION {} UPDATE TO {}",
+                        quote_ident(&to.name),
+                        literal(v)
+                    ));
                     if let Some(old) = &from.version {
-                        s = s.rollback(format!("ALTER EXTENSION {} UPDATE TO {}", quote_ident(&to.name), literal(old)));
+                        s = s.rollback(format!(
+                            "ALTER EXTENSION {} UPDATE TO {}",
+                            quote_ident(&to.name),
+                            literal(old)
+                        ));
                     }
                 }
             }
             if from.comment != to.comment {
                 s = s
-                    .sql(comment_on("EXTENSION", &quote_ident(&to.name), to.comment.as_deref()))
-                    .rollback(comment_on("EXTENSION", &quote_ident(&to.name), from.comment.as_deref()));
+                    .sql(comment_on(
+                        "EXTENSION",
+                        &quote_ident(&to.name),
+                        to.comment.as_deref(),
+                    ))
+                    .rollback(comment_on(
+                        "EXTENSION",
+                        &quote_ident(&to.name),
+                        from.comment.as_deref(),
+                    ));
             }
-            vec![s.hazard("security-change", format!("extension {} changes", to.name), "Review the extension's release notes.")]
+            vec![s.hazard(
+                "security-change",
+                format!("extension {} changes", to.name),
+                "Review the extension's release notes.",
+            )]
         }
-        Change::SetComment { kind, object, key, from, to } => vec![StepDraft::new(
-            PhaseName::Expand,
-            format!("{} comment on {} {object}", if to.is_some() { "set" } else { "remove" }, kind.to_ascii_lowercase()),
-        )
-        .sql(comment_on(kind, object, to.as_deref()))
-        .rollback(comment_on(kind, object, from.as_deref()))
-        .needs(key.clone())],
+        Change::SetComment {
+            kind,
+            object,
+            key,
+            from,
+            to,
+        } => vec![
+            StepDraft::new(
+                PhaseName::Expand,
+                format!(
+                    "{} comment on {} {object}",
+                    if to.is_some() { "set" } else { "remove" },
+                    kind.to_ascii_lowercase()
+                ),
+            )
+            .sql(comment_on(kind, object, to.as_deref()))
+            .rollback(comment_on(kind, object, from.as_deref()))
+            .needs(key.clone()),
+        ],
         _ => Vec::new(),
     }
 }

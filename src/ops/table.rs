@@ -9,7 +9,10 @@ use crate::render::{alter, ddl};
 
 pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
-        Change::CreateTable { table, inline_foreign_keys } => vec![create(table, *inline_foreign_keys)],
+        Change::CreateTable {
+            table,
+            inline_foreign_keys,
+        } => vec![create(table, *inline_foreign_keys)],
         Change::DropTable { table } => vec![drop(table)],
         Change::RecreateTable { from, to } => {
             let mut s = drop(from);
@@ -26,10 +29,28 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
             );
             vec![s]
         }
-        Change::AlterTableProperty { table, what, sql, rollback, rewrite } => {
-            let phase = if rollback.is_empty() { PhaseName::Contract } else { PhaseName::Expand };
+        Change::AlterTableProperty {
+            table,
+            what,
+            sql,
+            rollback,
+            rewrite,
+        } => {
+            let phase = if rollback.is_empty() {
+                PhaseName::Contract
+            } else {
+                PhaseName::Expand
+            };
             let mut s = StepDraft::new(phase, format!("change {what}"))
-                .lock("ACCESS EXCLUSIVE", &[table], if *rewrite { LockDuration::Rewrite } else { LockDuration::Instant })
+                .lock(
+                    "ACCESS EXCLUSIVE",
+                    &[table],
+                    if *rewrite {
+                        LockDuration::Rewrite
+                    } else {
+                        LockDuration::Instant
+                    },
+                )
                 .needs(key::table(table));
             s.sql = sql.clone();
             s.rollback = rollback.clone();
@@ -85,7 +106,9 @@ fn create(t: &Table, inline_foreign_keys: bool) -> StepDraft {
         .needs(key::schema(&t.name.schema));
     s.sql = create_table_sql(t, inline_foreign_keys);
     for c in t.columns.values() {
-        s = s.creates(key::column(&t.name, &c.name)).needs_all(type_needs(&c.data_type));
+        s = s
+            .creates(key::column(&t.name, &c.name))
+            .needs_all(type_needs(&c.data_type));
         if let Some(d) = &c.default {
             s = s.needs_all(sequences_in(d).iter().map(key::sequence));
         }
@@ -96,16 +119,24 @@ fn create(t: &Table, inline_foreign_keys: bool) -> StepDraft {
     let mut locked = Vec::new();
     for c in t.constraints.values() {
         match &c.kind {
-            ConstraintKind::ForeignKey { references, referenced_columns, .. } if inline_foreign_keys => {
+            ConstraintKind::ForeignKey {
+                references,
+                referenced_columns,
+                ..
+            } if inline_foreign_keys => {
                 if *references != t.name {
-                    s = s.needs(key::table(references)).needs(key::unique(references, referenced_columns));
+                    s = s
+                        .needs(key::table(references))
+                        .needs(key::unique(references, referenced_columns));
                     locked.push(references.clone());
                 }
                 s = s.creates(key::constraint(&t.name, &c.name));
             }
             ConstraintKind::ForeignKey { .. } => {}
             ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } => {
-                s = s.creates(key::constraint(&t.name, &c.name)).creates(key::unique(&t.name, columns));
+                s = s
+                    .creates(key::constraint(&t.name, &c.name))
+                    .creates(key::unique(&t.name, columns));
             }
             _ => s = s.creates(key::constraint(&t.name, &c.name)),
         }
@@ -137,11 +168,15 @@ fn drop(t: &Table) -> StepDraft {
         .drops(key::table(&t.name))
         .needs_old(key::schema(&t.name.schema));
     for c in t.columns.values() {
-        s = s.drops(key::column(&t.name, &c.name)).needs_old_all(type_needs(&c.data_type));
+        s = s
+            .drops(key::column(&t.name, &c.name))
+            .needs_old_all(type_needs(&c.data_type));
     }
     for c in t.constraints.values() {
         s = s.drops(key::constraint(&t.name, &c.name));
-        if let ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } = &c.kind {
+        if let ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } =
+            &c.kind
+        {
             s = s.drops(key::unique(&t.name, columns));
         }
     }

@@ -8,7 +8,9 @@ use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter;
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
-    let Change::RenameTable { from, to } = change else { return Vec::new() };
+    let Change::RenameTable { from, to } = change else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let moved = from.schema != to.schema;
     let mut expand = StepDraft::new(PhaseName::Expand, format!("rename table {from} to {to}, keeping {from} as a view"))
@@ -40,19 +42,30 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     }
     out.push(expand);
     // The view reads every column of the old table: changes that drop or retype one wait for it.
-    let columns: Vec<String> = cx.from.tables.get(from).map(|t| t.columns.keys().map(|c| key::column(to, c)).collect()).unwrap_or_default();
+    let columns: Vec<String> = cx
+        .from
+        .tables
+        .get(from)
+        .map(|t| t.columns.keys().map(|c| key::column(to, c)).collect())
+        .unwrap_or_default();
     out.push(
-        StepDraft::new(PhaseName::Contract, format!("drop the compatibility view {from}"))
-            .needs_old_all(columns)
-            .sql(format!("DROP VIEW {from}"))
-            .rollback(format!("CREATE VIEW {from} AS SELECT * FROM {to}"))
-            .lock("ACCESS EXCLUSIVE", &[from], LockDuration::Instant)
-            .needs(key::table(to))
-            .hazard(
-                "old-shape-removed",
-                format!("code that still uses the old name {} fails from now on", quote_ident(&from.name)),
-                format!("Deploy code that uses {to} before contract."),
+        StepDraft::new(
+            PhaseName::Contract,
+            format!("drop the compatibility view {from}"),
+        )
+        .needs_old_all(columns)
+        .sql(format!("DROP VIEW {from}"))
+        .rollback(format!("CREATE VIEW {from} AS SELECT * FROM {to}"))
+        .lock("ACCESS EXCLUSIVE", &[from], LockDuration::Instant)
+        .needs(key::table(to))
+        .hazard(
+            "old-shape-removed",
+            format!(
+                "code that still uses the old name {} fails from now on",
+                quote_ident(&from.name)
             ),
+            format!("Deploy code that uses {to} before contract."),
+        ),
     );
     out
 }

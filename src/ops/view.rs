@@ -11,7 +11,11 @@ pub fn create_sql(v: &View) -> String {
 }
 
 fn drop_sql(v: &View) -> String {
-    format!("DROP {}VIEW {}", if v.materialized { "MATERIALIZED " } else { "" }, v.name)
+    format!(
+        "DROP {}VIEW {}",
+        if v.materialized { "MATERIALIZED " } else { "" },
+        v.name
+    )
 }
 
 fn read_keys(v: &View, catalog: &crate::model::Catalog) -> Vec<String> {
@@ -25,17 +29,42 @@ fn read_keys(v: &View, catalog: &crate::model::Catalog) -> Vec<String> {
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
-        Change::CreateView { view, phase, recreated } => {
-            let kind = if view.materialized { "materialized view" } else { "view" };
-            let mut s = StepDraft::new(*phase, format!("{} {kind} {}", if *recreated { "recreate" } else { "create" }, view.name))
-                .sql(create_sql(view))
-                .rollback(drop_sql(view))
-                .creates(key::table(&view.name))
-                .needs_all(read_keys(view, cx.to));
+        Change::CreateView {
+            view,
+            phase,
+            recreated,
+        } => {
+            let kind = if view.materialized {
+                "materialized view"
+            } else {
+                "view"
+            };
+            let mut s = StepDraft::new(
+                *phase,
+                format!(
+                    "{} {kind} {}",
+                    if *recreated { "recreate" } else { "create" },
+                    view.name
+                ),
+            )
+            .sql(create_sql(view))
+            .rollback(drop_sql(view))
+            .creates(key::table(&view.name))
+            .needs_all(read_keys(view, cx.to));
             let reads: Vec<&crate::model::QualifiedName> = view.reads.keys().collect();
-            s = s.lock("ACCESS SHARE", &reads, if view.materialized { LockDuration::Scan } else { LockDuration::Instant });
+            s = s.lock(
+                "ACCESS SHARE",
+                &reads,
+                if view.materialized {
+                    LockDuration::Scan
+                } else {
+                    LockDuration::Instant
+                },
+            );
             for i in view.indexes.values() {
-                s = s.sql(crate::render::alter::create_index(&view.name, i, &i.name, false));
+                s = s.sql(crate::render::alter::create_index(
+                    &view.name, i, &i.name, false,
+                ));
             }
             if *recreated {
                 s = s.hazard(
@@ -46,16 +75,37 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             }
             vec![s]
         }
-        Change::DropView { view, phase, recreated } => {
-            let kind = if view.materialized { "materialized view" } else { "view" };
-            let mut s = StepDraft::new(*phase, format!("drop {kind} {}{}", view.name, if *recreated { " (created again below)" } else { "" }))
-                .sql(drop_sql(view))
-                .rollback(create_sql(view))
-                .lock("ACCESS EXCLUSIVE", &[&view.name], LockDuration::Instant)
-                .drops(key::table(&view.name))
-                .needs_old_all(read_keys(view, cx.from));
+        Change::DropView {
+            view,
+            phase,
+            recreated,
+        } => {
+            let kind = if view.materialized {
+                "materialized view"
+            } else {
+                "view"
+            };
+            let mut s = StepDraft::new(
+                *phase,
+                format!(
+                    "drop {kind} {}{}",
+                    view.name,
+                    if *recreated {
+                        " (created again below)"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+            .sql(drop_sql(view))
+            .rollback(create_sql(view))
+            .lock("ACCESS EXCLUSIVE", &[&view.name], LockDuration::Instant)
+            .drops(key::table(&view.name))
+            .needs_old_all(read_keys(view, cx.from));
             for i in view.indexes.values() {
-                s = s.rollback(crate::render::alter::create_index(&view.name, i, &i.name, false));
+                s = s.rollback(crate::render::alter::create_index(
+                    &view.name, i, &i.name, false,
+                ));
             }
             vec![s]
         }

@@ -47,8 +47,19 @@ pub struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    pub fn new(src: &'a str, toks: &'a [Token], end: usize, standard_conforming_strings: bool) -> Self {
-        Cursor { src, toks, i: 0, end, standard_conforming_strings }
+    pub fn new(
+        src: &'a str,
+        toks: &'a [Token],
+        end: usize,
+        standard_conforming_strings: bool,
+    ) -> Self {
+        Cursor {
+            src,
+            toks,
+            i: 0,
+            end,
+            standard_conforming_strings,
+        }
     }
 
     pub fn at_end(&self) -> bool {
@@ -69,7 +80,11 @@ impl<'a> Cursor<'a> {
 
     /// Byte offset where the previous token ended.
     pub fn prev_end(&self) -> usize {
-        if self.i == 0 { self.toks.first().map_or(self.end, |t| t.start) } else { self.toks[self.i - 1].end }
+        if self.i == 0 {
+            self.toks.first().map_or(self.end, |t| t.start)
+        } else {
+            self.toks[self.i - 1].end
+        }
     }
 
     pub fn text(&self, t: &Token) -> &'a str {
@@ -77,7 +92,10 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn error<T>(&self, message: impl Into<String>) -> PResult<T> {
-        Err(ParseError { offset: self.offset(), message: message.into() })
+        Err(ParseError {
+            offset: self.offset(),
+            message: message.into(),
+        })
     }
 
     fn describe_next(&self) -> String {
@@ -100,7 +118,8 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn is_kw_at(&self, n: usize, kw: &str) -> bool {
-        self.peek_at(n).is_some_and(|t| t.kind == TokenKind::Word && self.text(t).eq_ignore_ascii_case(kw))
+        self.peek_at(n)
+            .is_some_and(|t| t.kind == TokenKind::Word && self.text(t).eq_ignore_ascii_case(kw))
     }
 
     pub fn is_kw(&self, kw: &str) -> bool {
@@ -138,7 +157,11 @@ impl<'a> Cursor<'a> {
         if self.eat_kw(kw) {
             Ok(())
         } else {
-            self.error(format!("expected {} but found {}", kw.to_ascii_uppercase(), self.describe_next()))
+            self.error(format!(
+                "expected {} but found {}",
+                kw.to_ascii_uppercase(),
+                self.describe_next()
+            ))
         }
     }
 
@@ -168,12 +191,16 @@ impl<'a> Cursor<'a> {
                 self.i += 1;
                 Ok(t)
             }
-            _ => self.error(format!("expected {what} but found {}", self.describe_next())),
+            _ => self.error(format!(
+                "expected {what} but found {}",
+                self.describe_next()
+            )),
         }
     }
 
     pub fn is_op(&self, op: &str) -> bool {
-        self.peek().is_some_and(|t| t.kind == TokenKind::Operator && self.text(t) == op)
+        self.peek()
+            .is_some_and(|t| t.kind == TokenKind::Operator && self.text(t) == op)
     }
 
     pub fn eat_op(&mut self, op: &str) -> bool {
@@ -198,16 +225,23 @@ impl<'a> Cursor<'a> {
                 let inner = raw.strip_prefix("U&").unwrap_or(raw);
                 let inner = &inner[1..inner.len().saturating_sub(1).max(1)];
                 if inner.is_empty() {
-                    return Err(ParseError { offset: t.start, message: "zero-length delimited identifier".into() });
+                    return Err(ParseError {
+                        offset: t.start,
+                        message: "zero-length delimited identifier".into(),
+                    });
                 }
                 Ok(fold_ident(&inner.replace("\"\"", "\""), true))
             }
-            _ => self.error(format!("expected a name but found {}", self.describe_next())),
+            _ => self.error(format!(
+                "expected a name but found {}",
+                self.describe_next()
+            )),
         }
     }
 
     pub fn is_ident(&self) -> bool {
-        self.peek().is_some_and(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent))
+        self.peek()
+            .is_some_and(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent))
     }
 
     /// `a`, `a.b`, `a.b.c`.
@@ -216,14 +250,21 @@ impl<'a> Cursor<'a> {
         let (first, mut truncated) = self.ident()?;
         let mut parts = vec![first];
         while self.is_kind(TokenKind::Dot)
-            && self.peek_at(1).is_some_and(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent))
+            && self
+                .peek_at(1)
+                .is_some_and(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent))
         {
             self.i += 1;
             let (p, t) = self.ident()?;
             truncated |= t;
             parts.push(p);
         }
-        Ok(WrittenName { parts, truncated, offset, end: self.prev_end() })
+        Ok(WrittenName {
+            parts,
+            truncated,
+            offset,
+            end: self.prev_end(),
+        })
     }
 
     /// `( name, name )`.
@@ -246,11 +287,17 @@ impl<'a> Cursor<'a> {
     /// A string literal's value.
     pub fn string(&mut self) -> PResult<String> {
         match self.peek() {
-            Some(t) if matches!(t.kind, TokenKind::String | TokenKind::DollarString) && !t.unterminated => {
+            Some(t)
+                if matches!(t.kind, TokenKind::String | TokenKind::DollarString)
+                    && !t.unterminated =>
+            {
                 self.i += 1;
                 Ok(string_value(self.text(t), self.standard_conforming_strings))
             }
-            _ => self.error(format!("expected a string literal but found {}", self.describe_next())),
+            _ => self.error(format!(
+                "expected a string literal but found {}",
+                self.describe_next()
+            )),
         }
     }
 
@@ -266,7 +313,11 @@ impl<'a> Cursor<'a> {
                 match text.parse::<i64>() {
                     Ok(v) => {
                         self.i += 1;
-                        Ok(if negative { v.checked_neg().unwrap_or(i64::MIN) } else { v })
+                        Ok(if negative {
+                            v.checked_neg().unwrap_or(i64::MIN)
+                        } else {
+                            v
+                        })
                     }
                     Err(_) => {
                         // -9223372036854775808 does not fit before negation.
@@ -278,7 +329,10 @@ impl<'a> Cursor<'a> {
                     }
                 }
             }
-            _ => self.error(format!("expected a number but found {}", self.describe_next())),
+            _ => self.error(format!(
+                "expected a number but found {}",
+                self.describe_next()
+            )),
         }
     }
 
@@ -299,7 +353,10 @@ impl<'a> Cursor<'a> {
                 _ => {}
             }
         }
-        Err(ParseError { offset: open.start, message: "unbalanced parenthesis: `(` is never closed".into() })
+        Err(ParseError {
+            offset: open.start,
+            message: "unbalanced parenthesis: `(` is never closed".into(),
+        })
     }
 
     /// Token index range from the current token up to (not including) the first token at nesting
@@ -337,7 +394,9 @@ impl<'a> Cursor<'a> {
 
     /// True when the token at index `i` is the keyword `kw`.
     pub fn kw_at_index(&self, i: usize, kw: &str) -> bool {
-        self.toks.get(i).is_some_and(|t| t.kind == TokenKind::Word && self.text(t).eq_ignore_ascii_case(kw))
+        self.toks
+            .get(i)
+            .is_some_and(|t| t.kind == TokenKind::Word && self.text(t).eq_ignore_ascii_case(kw))
     }
 
     pub fn kind_at_index(&self, i: usize) -> Option<TokenKind> {
@@ -345,6 +404,10 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn expect_end(&self) -> PResult<()> {
-        if self.at_end() { Ok(()) } else { self.error(format!("unexpected {}", self.describe_next())) }
+        if self.at_end() {
+            Ok(())
+        } else {
+            self.error(format!("unexpected {}", self.describe_next()))
+        }
     }
 }

@@ -8,8 +8,9 @@ use super::split::RawStatement;
 use super::types::{Serial, parse_type};
 use super::{Ingest, Outcome, sqlparser_check};
 use crate::model::{
-    BaseType, Column, ColumnRef, Constraint, ConstraintKind, Generated, Identity, Index, IndexKey, IndexKeyExpr,
-    PartitionOf, QualifiedName, ReferentialAction, Sequence, SequenceOptions, Table, TypeName, quote_ident,
+    BaseType, Column, ColumnRef, Constraint, ConstraintKind, Generated, Identity, Index, IndexKey,
+    IndexKeyExpr, PartitionOf, QualifiedName, ReferentialAction, Sequence, SequenceOptions, Table,
+    TypeName, quote_ident,
 };
 
 /// A constraint as read, before it is named and added.
@@ -73,12 +74,19 @@ pub(crate) fn type_bounds(t: &TypeName) -> (i64, i64) {
 }
 
 pub(crate) fn builtin(name: &str) -> TypeName {
-    TypeName { base: BaseType::Builtin(name.into()), modifiers: Vec::new(), array_dimensions: 0 }
+    TypeName {
+        base: BaseType::Builtin(name.into()),
+        modifiers: Vec::new(),
+        array_dimensions: 0,
+    }
 }
 
 /// Stores only what differs from PostgreSQL's defaults for the sequence's type, so two spellings
 /// (`START WITH 1 NO MINVALUE` and nothing) give equal options.
-pub(crate) fn normalize_sequence_options(data_type: &TypeName, o: &SequenceOptions) -> SequenceOptions {
+pub(crate) fn normalize_sequence_options(
+    data_type: &TypeName,
+    o: &SequenceOptions,
+) -> SequenceOptions {
     let (tmin, tmax) = type_bounds(data_type);
     let inc = o.increment.unwrap_or(1);
     let asc = inc > 0;
@@ -107,7 +115,10 @@ impl Ingest<'_> {
         if n.truncated {
             self.note(
                 "identifier-truncated",
-                format!("identifier `{}` is longer than 63 bytes; PostgreSQL truncates it", n.last()),
+                format!(
+                    "identifier `{}` is longer than 63 bytes; PostgreSQL truncates it",
+                    n.last()
+                ),
                 n.offset,
             );
         }
@@ -117,7 +128,12 @@ impl Ingest<'_> {
         if raw.is_meta() {
             return Ok(Outcome::Ignored("psql meta-command".into()));
         }
-        let mut c = Cursor::new(self.src, &raw.tokens, raw.end, raw.standard_conforming_strings);
+        let mut c = Cursor::new(
+            self.src,
+            &raw.tokens,
+            raw.end,
+            raw.standard_conforming_strings,
+        );
         let first = match c.peek() {
             Some(t) if t.kind == TokenKind::Word => c.text(t).to_ascii_lowercase(),
             Some(t) if t.kind == TokenKind::LParen => "(".to_string(),
@@ -128,7 +144,9 @@ impl Ingest<'_> {
             let n = raw.tokens.len();
             let cc = Cursor::new(self.src, &raw.tokens, raw.end, true);
             if cc.kw_at_index(n - 3, "owner") && cc.kw_at_index(n - 2, "to") {
-                return Ok(Outcome::Ignored("ownership (OWNER TO) is not part of the model".into()));
+                return Ok(Outcome::Ignored(
+                    "ownership (OWNER TO) is not part of the model".into(),
+                ));
             }
         }
         match first.as_str() {
@@ -140,19 +158,23 @@ impl Ingest<'_> {
                 if first == "select" {
                     self.select_set_config(&mut c);
                 }
-                Ok(Outcome::Ignored("a query: does not change the schema".into()))
+                Ok(Outcome::Ignored(
+                    "a query: does not change the schema".into(),
+                ))
             }
-            "begin" | "commit" | "start" | "end" | "rollback" | "savepoint" | "release" | "abort" | "prepare" => {
-                Ok(Outcome::Ignored("transaction control".into()))
-            }
+            "begin" | "commit" | "start" | "end" | "rollback" | "savepoint" | "release"
+            | "abort" | "prepare" => Ok(Outcome::Ignored("transaction control".into())),
             "insert" | "update" | "delete" | "copy" | "truncate" | "merge" => {
                 Ok(Outcome::Ignored("changes data, not the schema".into()))
             }
-            "grant" | "revoke" => Ok(Outcome::Ignored("privileges are not part of the model".into())),
-            "analyze" | "analyse" | "vacuum" | "cluster" | "reindex" | "checkpoint" | "listen" | "notify"
-            | "unlisten" | "discard" | "lock" | "refresh" | "load" | "security" | "deallocate" => {
-                Ok(Outcome::Ignored("maintenance or session command: does not change the schema".into()))
-            }
+            "grant" | "revoke" => Ok(Outcome::Ignored(
+                "privileges are not part of the model".into(),
+            )),
+            "analyze" | "analyse" | "vacuum" | "cluster" | "reindex" | "checkpoint" | "listen"
+            | "notify" | "unlisten" | "discard" | "lock" | "refresh" | "load" | "security"
+            | "deallocate" => Ok(Outcome::Ignored(
+                "maintenance or session command: does not change the schema".into(),
+            )),
             "create" => self.create(&mut c, raw),
             "alter" => self.alter(&mut c, raw),
             "drop" => {
@@ -210,8 +232,13 @@ impl Ingest<'_> {
                 if k >= st.tokens.len() {
                     break None;
                 }
-                let starts = ["create", "alter", "drop", "comment"].iter().any(|w| cc.kw_at_index(k, w));
-                let after_opener = k == 0 || ["begin", "then", "else", "loop"].iter().any(|w| cc.kw_at_index(k - 1, w));
+                let starts = ["create", "alter", "drop", "comment"]
+                    .iter()
+                    .any(|w| cc.kw_at_index(k, w));
+                let after_opener = k == 0
+                    || ["begin", "then", "else", "loop"]
+                        .iter()
+                        .any(|w| cc.kw_at_index(k - 1, w));
                 if starts && after_opener {
                     break Some(k);
                 }
@@ -233,22 +260,33 @@ impl Ingest<'_> {
                 Ok(Outcome::Ignored(_)) => {}
                 Err(e) => self.warn(
                     "do-block-statement",
-                    format!("a statement inside a DO block was not applied: {}", e.message),
+                    format!(
+                        "a statement inside a DO block was not applied: {}",
+                        e.message
+                    ),
                     e.offset,
                 ),
             }
         }
         if let Some(reason) = opaque_reason {
             self.opaque("do block", "DO", raw);
-            self.warn("opaque-statement", format!("a DO block {reason}: kept as an opaque statement"), raw.start);
+            self.warn(
+                "opaque-statement",
+                format!("a DO block {reason}: kept as an opaque statement"),
+                raw.start,
+            );
             return Ok(Outcome::Understood);
         }
         if applied == 0 {
-            return Ok(Outcome::Ignored("a DO block without DDL: does not change the schema".into()));
+            return Ok(Outcome::Ignored(
+                "a DO block without DDL: does not change the schema".into(),
+            ));
         }
         self.note(
             "do-block",
-            format!("DO block: {applied} DDL statement(s) inside applied as if their IF branches run"),
+            format!(
+                "DO block: {applied} DDL statement(s) inside applied as if their IF branches run"
+            ),
             raw.start,
         );
         Ok(Outcome::Understood)
@@ -258,13 +296,22 @@ impl Ingest<'_> {
     pub(crate) fn fallback(&mut self, raw: &RawStatement, what: &str) -> PResult<Outcome> {
         match sqlparser_check(raw.text(self.src)) {
             Ok(()) => Ok(Outcome::Ignored(what.to_string())),
-            Err(e) => Err(ParseError { offset: raw.start, message: format!("not understood: {e}") }),
+            Err(e) => Err(ParseError {
+                offset: raw.start,
+                message: format!("not understood: {e}"),
+            }),
         }
     }
 
     /// The statement text from `start` to `end` with the name written at `name` replaced by
     /// `qualified` (so the text means the same under any search_path).
-    pub(crate) fn qualified_text(&self, start: usize, end: usize, name: &WrittenName, qualified: &str) -> String {
+    pub(crate) fn qualified_text(
+        &self,
+        start: usize,
+        end: usize,
+        name: &WrittenName,
+        qualified: &str,
+    ) -> String {
         if name.parts.len() > 1 || name.offset < start || name.end > end {
             return self.src.get(start..end).unwrap_or("").to_string();
         }
@@ -281,14 +328,18 @@ impl Ingest<'_> {
     }
 
     pub(crate) fn opaque_text(&mut self, kind: &str, identity: &str, sql: String) {
-        let obj = crate::model::OpaqueObject { kind: kind.into(), identity: identity.into(), sql };
+        let obj = crate::model::OpaqueObject {
+            kind: kind.into(),
+            identity: identity.into(),
+            sql,
+        };
         // The same statement again (CREATE OR REPLACE) replaces the earlier one.
-        if let Some(existing) = self
-            .catalog
-            .opaque
-            .iter_mut()
-            .find(|o| !identity.is_empty() && identity != "DO" && o.kind == obj.kind && o.identity == obj.identity)
-        {
+        if let Some(existing) = self.catalog.opaque.iter_mut().find(|o| {
+            !identity.is_empty()
+                && identity != "DO"
+                && o.kind == obj.kind
+                && o.identity == obj.identity
+        }) {
             *existing = obj;
         } else {
             self.catalog.opaque.push(obj);
@@ -330,7 +381,10 @@ impl Ingest<'_> {
         let usable: Vec<String> = schemas
             .iter()
             .filter(|s| {
-                !s.is_empty() && s.as_str() != "pg_catalog" && s.as_str() != "\"$user\"" && s.as_str() != "$user"
+                !s.is_empty()
+                    && s.as_str() != "pg_catalog"
+                    && s.as_str() != "\"$user\""
+                    && s.as_str() != "$user"
             })
             .cloned()
             .collect();
@@ -351,7 +405,8 @@ impl Ingest<'_> {
                     if let Ok(name) = k.string() {
                         if name == "search_path" && k.eat_kind(TokenKind::Comma) {
                             if let Ok(value) = k.string() {
-                                let parts: Vec<String> = value.split(',').map(|s| s.trim().to_string()).collect();
+                                let parts: Vec<String> =
+                                    value.split(',').map(|s| s.trim().to_string()).collect();
                                 self.set_search_path(&parts);
                             }
                         }
@@ -370,7 +425,9 @@ impl Ingest<'_> {
             || c.is_kws(&["global", "temporary"])
             || c.is_kws(&["local", "temporary"])
         {
-            return Ok(Outcome::Ignored("temporary objects are not part of the schema".into()));
+            return Ok(Outcome::Ignored(
+                "temporary objects are not part of the schema".into(),
+            ));
         }
         if c.eat_kw("unlogged") {
             if c.is_kw("table") {
@@ -468,7 +525,12 @@ impl Ingest<'_> {
                         c.eat_kws(&["if", "not", "exists"]);
                         match c.name() {
                             Ok(n) => {
-                                let mut s = n.parts.iter().map(|p| quote_ident(p)).collect::<Vec<_>>().join(".");
+                                let mut s = n
+                                    .parts
+                                    .iter()
+                                    .map(|p| quote_ident(p))
+                                    .collect::<Vec<_>>()
+                                    .join(".");
                                 if *kind == ["rule"] {
                                     // Rules are per table: `name ON table` (CREATE RULE r AS ON event TO table).
                                     let to = (c.i..c.toks.len()).find(|&i| c.kw_at_index(i, "to"));
@@ -492,9 +554,13 @@ impl Ingest<'_> {
                     .copied()
                     .collect::<Vec<_>>()
                     .join(" ");
-                if matches!(kind_text.as_str(), "role" | "user" | "group" | "database" | "tablespace" | "user mapping")
-                {
-                    return Ok(Outcome::Ignored(format!("{kind_text}: cluster-wide, not part of the schema")));
+                if matches!(
+                    kind_text.as_str(),
+                    "role" | "user" | "group" | "database" | "tablespace" | "user mapping"
+                ) {
+                    return Ok(Outcome::Ignored(format!(
+                        "{kind_text}: cluster-wide, not part of the schema"
+                    )));
                 }
                 self.opaque(&kind_text, &identity, raw);
                 self.note(
@@ -515,13 +581,25 @@ impl Ingest<'_> {
             Ok(()) => {
                 self.opaque(
                     "statement",
-                    raw.text(self.src).split_whitespace().take(3).collect::<Vec<_>>().join(" ").as_str(),
+                    raw.text(self.src)
+                        .split_whitespace()
+                        .take(3)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .as_str(),
                     raw,
                 );
-                self.note("opaque-statement", "kept as an opaque statement: the model has no place for it", raw.start);
+                self.note(
+                    "opaque-statement",
+                    "kept as an opaque statement: the model has no place for it",
+                    raw.start,
+                );
                 Ok(Outcome::Understood)
             }
-            Err(e) => Err(ParseError { offset: c.offset(), message: format!("not understood: {e}") }),
+            Err(e) => Err(ParseError {
+                offset: c.offset(),
+                message: format!("not understood: {e}"),
+            }),
         }
     }
 
@@ -542,7 +620,10 @@ impl Ingest<'_> {
                 );
                 return Ok(Outcome::Understood);
             }
-            return Err(ParseError { offset: written.offset, message: format!("table {name} is already defined") });
+            return Err(ParseError {
+                offset: written.offset,
+                message: format!("table {name} is already defined"),
+            });
         }
         if c.is_kw("as") || (c.is_kind(TokenKind::LParen) && is_create_table_as(c)) {
             let start = c.toks.first().map_or(written.offset, |t| t.start);
@@ -577,10 +658,18 @@ impl Ingest<'_> {
                     }
                 }
                 None => {
-                    self.warn("unknown-table", format!("partition parent {parent} is not defined"), c.offset());
+                    self.warn(
+                        "unknown-table",
+                        format!("partition parent {parent} is not defined"),
+                        c.offset(),
+                    );
                 }
             }
-            self.expr_columns = table.columns.iter().map(|(k, v)| (k.clone(), v.data_type.clone())).collect();
+            self.expr_columns = table
+                .columns
+                .iter()
+                .map(|(k, v)| (k.clone(), v.data_type.clone()))
+                .collect();
             self.expr_table = None;
             if c.is_kind(TokenKind::LParen) {
                 self.table_elements(c, &mut table, &mut pending, &mut serials, true)?;
@@ -612,18 +701,35 @@ impl Ingest<'_> {
             self.index_names_dirty = true;
         }
         for col in identity_columns {
-            if let Some(mut cd) = self.catalog.tables.get(&name).and_then(|t| t.columns.get(&col)).cloned() {
+            if let Some(mut cd) = self
+                .catalog
+                .tables
+                .get(&name)
+                .and_then(|t| t.columns.get(&col))
+                .cloned()
+            {
                 self.settle_identity(&name, &mut cd);
-                if let Some(slot) = self.catalog.tables.get_mut(&name).and_then(|t| t.columns.get_mut(&col)) {
+                if let Some(slot) = self
+                    .catalog
+                    .tables
+                    .get_mut(&name)
+                    .and_then(|t| t.columns.get_mut(&col))
+                {
                     *slot = cd;
                 }
             }
         }
-        let parent_of_partition =
-            self.catalog.tables.get(&name).and_then(|t| t.partition_of.as_ref()).map(|p| p.parent.clone());
+        let parent_of_partition = self
+            .catalog
+            .tables
+            .get(&name)
+            .and_then(|t| t.partition_of.as_ref())
+            .map(|p| p.parent.clone());
         // Index-backed constraints are named first, then checks, then foreign keys.
         pending.sort_by_key(|p| match p.kind {
-            ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. } => 0,
+            ConstraintKind::PrimaryKey { .. }
+            | ConstraintKind::Unique { .. }
+            | ConstraintKind::Exclude { .. } => 0,
             ConstraintKind::Check { .. } => 1,
             ConstraintKind::ForeignKey { .. } => 2,
         });
@@ -640,13 +746,22 @@ impl Ingest<'_> {
     /// primary key, unique constraint and index (named for the partition, indexes attached to the
     /// parent's), and the parent's foreign keys and checks under the same names.
     pub(crate) fn clone_into_partition(&mut self, parent: &QualifiedName, child: &QualifiedName) {
-        let Some(p) = self.catalog.tables.get(parent).cloned() else { return };
+        let Some(p) = self.catalog.tables.get(parent).cloned() else {
+            return;
+        };
         for con in p.constraints.values() {
-            if self.catalog.tables.get(child).is_some_and(|t| t.constraints.values().any(|c| c.kind == con.kind)) {
+            if self
+                .catalog
+                .tables
+                .get(child)
+                .is_some_and(|t| t.constraints.values().any(|c| c.kind == con.kind))
+            {
                 continue;
             }
             let name = match &con.kind {
-                ConstraintKind::ForeignKey { .. } | ConstraintKind::Check { .. } => Some(con.name.clone()),
+                ConstraintKind::ForeignKey { .. } | ConstraintKind::Check { .. } => {
+                    Some(con.name.clone())
+                }
                 _ => None,
             };
             let pend = PendingConstraint {
@@ -666,23 +781,37 @@ impl Ingest<'_> {
         }
     }
 
-    fn clone_index_into_partition(&mut self, parent: &QualifiedName, idx: &Index, child: &QualifiedName) {
-        let partitioned = self.catalog.tables.get(child).is_some_and(|t| t.partition_by.is_some());
+    fn clone_index_into_partition(
+        &mut self,
+        parent: &QualifiedName,
+        idx: &Index,
+        child: &QualifiedName,
+    ) {
+        let partitioned = self
+            .catalog
+            .tables
+            .get(child)
+            .is_some_and(|t| t.partition_by.is_some());
         let key_names: Vec<Option<String>> = idx
             .keys
             .iter()
             .map(|k| match &k.expression {
                 IndexKeyExpr::Column(c) => Some(c.clone()),
-                IndexKeyExpr::Expression(e) => {
-                    e.split('(').next().filter(|f| !f.is_empty() && !f.contains(' ')).map(str::to_string)
-                }
+                IndexKeyExpr::Expression(e) => e
+                    .split('(')
+                    .next()
+                    .filter(|f| !f.is_empty() && !f.contains(' '))
+                    .map(str::to_string),
             })
             .collect();
         self.refresh_index_names();
         let schema = child.schema.clone();
-        let name = choose_name(&child.name, Some(&index_column_names(&key_names)), "idx", |n| {
-            self.relation_name_taken(&schema, n)
-        });
+        let name = choose_name(
+            &child.name,
+            Some(&index_column_names(&key_names)),
+            "idx",
+            |n| self.relation_name_taken(&schema, n),
+        );
         let mut copy = idx.clone();
         copy.name = name.clone();
         copy.only = partitioned;
@@ -756,10 +885,12 @@ impl Ingest<'_> {
         // pg_get_expr prints these bound keywords in upper case (modulus/remainder stay lower).
         let text: Vec<String> = text
             .split(' ')
-            .map(|w| match w.trim_matches(|ch: char| ch == '(' || ch == ')' || ch == ',') {
-                "minvalue" | "maxvalue" => w.to_ascii_uppercase(),
-                _ => w.to_string(),
-            })
+            .map(
+                |w| match w.trim_matches(|ch: char| ch == '(' || ch == ')' || ch == ',') {
+                    "minvalue" | "maxvalue" => w.to_ascii_uppercase(),
+                    _ => w.to_string(),
+                },
+            )
             .collect();
         Ok(format!("FOR VALUES {}", text.join(" ")))
     }
@@ -777,8 +908,19 @@ impl Ingest<'_> {
             return Ok(());
         }
         loop {
-            if c.is_any_kw(&["constraint", "primary", "unique", "check", "foreign", "exclude"]) {
-                let name = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
+            if c.is_any_kw(&[
+                "constraint",
+                "primary",
+                "unique",
+                "check",
+                "foreign",
+                "exclude",
+            ]) {
+                let name = if c.eat_kw("constraint") {
+                    Some(c.ident()?.0)
+                } else {
+                    None
+                };
                 let p = self.table_constraint(c, name)?;
                 pending.push(p);
             } else if c.is_kw("like") {
@@ -789,11 +931,15 @@ impl Ingest<'_> {
                 if truncated {
                     self.note(
                         "identifier-truncated",
-                        format!("column name `{col_name}` was longer than 63 bytes and is truncated"),
+                        format!(
+                            "column name `{col_name}` was longer than 63 bytes and is truncated"
+                        ),
                         offset,
                     );
                 }
-                if partition && c.eat_kws(&["with", "options"]) || partition && table.columns.contains_key(&col_name) {
+                if partition && c.eat_kws(&["with", "options"])
+                    || partition && table.columns.contains_key(&col_name)
+                {
                     // A partition's column options: constraints and defaults on an inherited column.
                     let mut col = table
                         .columns
@@ -813,7 +959,8 @@ impl Ingest<'_> {
                         }
                     }
                     let (data_type, serial) = parse_type(c, &self.default_schema)?;
-                    self.expr_columns.insert(col_name.clone(), data_type.clone());
+                    self.expr_columns
+                        .insert(col_name.clone(), data_type.clone());
                     let mut col = Column::new(col_name.clone(), data_type);
                     self.column_constraints(c, table, &mut col, pending)?;
                     if let Some(kind) = serial {
@@ -842,7 +989,11 @@ impl Ingest<'_> {
         let _ = table;
         loop {
             let offset = c.offset();
-            let name = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
+            let name = if c.eat_kw("constraint") {
+                Some(c.ident()?.0)
+            } else {
+                None
+            };
             if c.eat_kws(&["not", "null"]) {
                 col.not_null = true;
             } else if c.eat_kw("null") {
@@ -863,21 +1014,37 @@ impl Ingest<'_> {
                         c.i += 1;
                         let (a, b) = paren_tokens(c)?;
                         let expression = self.cond(c, a, b);
-                        let stored = if c.eat_kw("stored") { true } else { !c.eat_kw("virtual") };
+                        let stored = if c.eat_kw("stored") {
+                            true
+                        } else {
+                            !c.eat_kw("virtual")
+                        };
                         col.generated = Some(Generated { expression, stored });
                         continue;
                     }
                     c.expect_kws(&["as", "identity"])?;
                     let opts = self.identity_options(c)?;
-                    col.identity = Some(Identity { always: true, sequence: opts.0, options: opts.1 });
+                    col.identity = Some(Identity {
+                        always: true,
+                        sequence: opts.0,
+                        options: opts.1,
+                    });
                     col.not_null = true;
                 } else {
                     c.expect_kws(&["by", "default", "as", "identity"])?;
                     let opts = self.identity_options(c)?;
-                    col.identity = Some(Identity { always: false, sequence: opts.0, options: opts.1 });
+                    col.identity = Some(Identity {
+                        always: false,
+                        sequence: opts.0,
+                        options: opts.1,
+                    });
                     col.not_null = true;
                 }
-            } else if c.is_kw("primary") || c.is_kw("unique") || c.is_kw("check") || c.is_kw("references") {
+            } else if c.is_kw("primary")
+                || c.is_kw("unique")
+                || c.is_kw("check")
+                || c.is_kw("references")
+            {
                 if c.is_kw("references") {
                     let mut p = self.references(c, vec![col.name.clone()], name.clone(), offset)?;
                     p.column = Some(col.name.clone());
@@ -899,7 +1066,11 @@ impl Ingest<'_> {
                         let kind = if is_pk {
                             ConstraintKind::PrimaryKey { columns, include }
                         } else {
-                            ConstraintKind::Unique { columns, include, nulls_not_distinct }
+                            ConstraintKind::Unique {
+                                columns,
+                                include,
+                                nulls_not_distinct,
+                            }
                         };
                         PendingConstraint {
                             name: name.clone(),
@@ -922,7 +1093,10 @@ impl Ingest<'_> {
                     }
                     pending.push(p);
                 }
-            } else if c.is_kw("deferrable") || c.is_kw("initially") || c.is_kws(&["not", "deferrable"]) {
+            } else if c.is_kw("deferrable")
+                || c.is_kw("initially")
+                || c.is_kws(&["not", "deferrable"])
+            {
                 match pending.last_mut() {
                     Some(p) => self.constraint_attributes(c, p)?,
                     None => return c.error("DEFERRABLE without a constraint"),
@@ -939,7 +1113,10 @@ impl Ingest<'_> {
     }
 
     /// `( SEQUENCE NAME x START WITH 1 ... )` after AS IDENTITY.
-    fn identity_options(&mut self, c: &mut Cursor<'_>) -> PResult<(Option<QualifiedName>, SequenceOptions)> {
+    fn identity_options(
+        &mut self,
+        c: &mut Cursor<'_>,
+    ) -> PResult<(Option<QualifiedName>, SequenceOptions)> {
         let mut w = WrittenSequenceOptions::default();
         if c.is_kind(TokenKind::LParen) {
             c.i += 1;
@@ -1014,30 +1191,57 @@ impl Ingest<'_> {
     }
 
     /// A table constraint after its optional `CONSTRAINT name`.
-    pub(crate) fn table_constraint(&mut self, c: &mut Cursor<'_>, name: Option<String>) -> PResult<PendingConstraint> {
+    pub(crate) fn table_constraint(
+        &mut self,
+        c: &mut Cursor<'_>,
+        name: Option<String>,
+    ) -> PResult<PendingConstraint> {
         let offset = c.offset();
         let mut p = if c.eat_kws(&["primary", "key"]) {
             let columns = c.ident_list()?;
             let (include, _) = self.index_parameters(c)?;
-            pending(name, ConstraintKind::PrimaryKey { columns, include }, offset)
+            pending(
+                name,
+                ConstraintKind::PrimaryKey { columns, include },
+                offset,
+            )
         } else if c.eat_kw("unique") {
             let nulls_not_distinct = c.eat_kws(&["nulls", "not", "distinct"]);
             c.eat_kws(&["nulls", "distinct"]);
             let columns = c.ident_list()?;
             let (include, _) = self.index_parameters(c)?;
-            pending(name, ConstraintKind::Unique { columns, include, nulls_not_distinct }, offset)
+            pending(
+                name,
+                ConstraintKind::Unique {
+                    columns,
+                    include,
+                    nulls_not_distinct,
+                },
+                offset,
+            )
         } else if c.eat_kw("check") {
             let (a, b) = paren_tokens(c)?;
             let expression = self.cond(c, a, b);
             let no_inherit = c.eat_kws(&["no", "inherit"]);
-            pending(name, ConstraintKind::Check { expression, no_inherit }, offset)
+            pending(
+                name,
+                ConstraintKind::Check {
+                    expression,
+                    no_inherit,
+                },
+                offset,
+            )
         } else if c.eat_kws(&["foreign", "key"]) {
             let columns = c.ident_list()?;
             self.references(c, columns, name, offset)?
         } else if c.is_kw("exclude") {
             let start = c.i;
             c.i += 1;
-            let method = if c.eat_kw("using") { c.ident()?.0 } else { "btree".to_string() };
+            let method = if c.eat_kw("using") {
+                c.ident()?.0
+            } else {
+                "btree".to_string()
+            };
             let (a, b) = paren_tokens(c)?;
             let elements = expr_text(c, a, b, false);
             let mut definition = format!("EXCLUDE USING {method} ({elements})");
@@ -1045,7 +1249,11 @@ impl Ingest<'_> {
             if !include.is_empty() {
                 definition.push_str(&format!(
                     " INCLUDE ({})",
-                    include.iter().map(|s| quote_ident(s)).collect::<Vec<_>>().join(", ")
+                    include
+                        .iter()
+                        .map(|s| quote_ident(s))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
             if c.eat_kw("where") {
@@ -1089,8 +1297,11 @@ impl Ingest<'_> {
         c.expect_kw("references")?;
         let t = c.name()?;
         let references = self.qualify(&t);
-        let (referenced_columns, by_pk) =
-            if c.is_kind(TokenKind::LParen) { (c.ident_list()?, false) } else { (Vec::new(), true) };
+        let (referenced_columns, by_pk) = if c.is_kind(TokenKind::LParen) {
+            (c.ident_list()?, false)
+        } else {
+            (Vec::new(), true)
+        };
         let mut on_delete = ReferentialAction::NoAction;
         let mut on_update = ReferentialAction::NoAction;
         let mut match_full = false;
@@ -1111,14 +1322,25 @@ impl Ingest<'_> {
         }
         let mut p = pending(
             name,
-            ConstraintKind::ForeignKey { columns, references, referenced_columns, on_delete, on_update, match_full },
+            ConstraintKind::ForeignKey {
+                columns,
+                references,
+                referenced_columns,
+                on_delete,
+                on_update,
+                match_full,
+            },
             offset,
         );
         p.references_primary_key = by_pk;
         Ok(p)
     }
 
-    pub(crate) fn constraint_attributes(&mut self, c: &mut Cursor<'_>, p: &mut PendingConstraint) -> PResult<()> {
+    pub(crate) fn constraint_attributes(
+        &mut self,
+        c: &mut Cursor<'_>,
+        p: &mut PendingConstraint,
+    ) -> PResult<()> {
         loop {
             if c.eat_kw("deferrable") {
                 p.deferrable = true;
@@ -1144,8 +1366,16 @@ impl Ingest<'_> {
 
     /// ALTER TABLE (without ONLY) on a partitioned table adds the constraint to its partitions
     /// too: keys under the partition's own names, foreign keys and checks under the same name.
-    fn add_constraint_recursing(&mut self, table: &QualifiedName, p: PendingConstraint) -> PResult<()> {
-        let partitioned = self.catalog.tables.get(table).is_some_and(|t| t.partition_by.is_some());
+    fn add_constraint_recursing(
+        &mut self,
+        table: &QualifiedName,
+        p: PendingConstraint,
+    ) -> PResult<()> {
+        let partitioned = self
+            .catalog
+            .tables
+            .get(table)
+            .is_some_and(|t| t.partition_by.is_some());
         let copy = (!self.alter_only && partitioned).then(|| PendingConstraint {
             name: p.name.clone(),
             kind: p.kind.clone(),
@@ -1166,7 +1396,10 @@ impl Ingest<'_> {
                 .map(|t| t.name.clone())
                 .collect();
             for child in partitions {
-                let keeps_name = matches!(copy.kind, ConstraintKind::ForeignKey { .. } | ConstraintKind::Check { .. });
+                let keeps_name = matches!(
+                    copy.kind,
+                    ConstraintKind::ForeignKey { .. } | ConstraintKind::Check { .. }
+                );
                 let mut c = PendingConstraint {
                     name: if keeps_name { copy.name.clone() } else { None },
                     kind: copy.kind.clone(),
@@ -1189,12 +1422,25 @@ impl Ingest<'_> {
     }
 
     /// Names and adds a constraint to a table.
-    pub(crate) fn add_constraint(&mut self, table: &QualifiedName, mut p: PendingConstraint) -> PResult<()> {
+    pub(crate) fn add_constraint(
+        &mut self,
+        table: &QualifiedName,
+        mut p: PendingConstraint,
+    ) -> PResult<()> {
         // A foreign key without columns references the primary key.
-        if let ConstraintKind::ForeignKey { references, referenced_columns, .. } = &mut p.kind {
+        if let ConstraintKind::ForeignKey {
+            references,
+            referenced_columns,
+            ..
+        } = &mut p.kind
+        {
             if p.references_primary_key {
-                let pk =
-                    self.catalog.tables.get(references).and_then(|t| t.primary_key()).and_then(|k| match &k.kind {
+                let pk = self
+                    .catalog
+                    .tables
+                    .get(references)
+                    .and_then(|t| t.primary_key())
+                    .and_then(|k| match &k.kind {
                         ConstraintKind::PrimaryKey { columns, .. } => Some(columns.clone()),
                         _ => None,
                     });
@@ -1219,19 +1465,25 @@ impl Ingest<'_> {
             }
         }
         if !self.catalog.tables.contains_key(table) {
-            return Err(ParseError { offset: p.offset, message: format!("table {table} is not defined") });
+            return Err(ParseError {
+                offset: p.offset,
+                message: format!("table {table} is not defined"),
+            });
         }
         // Check the columns exist.
         let missing = {
             let t = &self.catalog.tables[table];
             let cols: Vec<&String> = match &p.kind {
-                ConstraintKind::PrimaryKey { columns, include } | ConstraintKind::Unique { columns, include, .. } => {
-                    columns.iter().chain(include.iter()).collect()
-                }
+                ConstraintKind::PrimaryKey { columns, include }
+                | ConstraintKind::Unique {
+                    columns, include, ..
+                } => columns.iter().chain(include.iter()).collect(),
                 ConstraintKind::ForeignKey { columns, .. } => columns.iter().collect(),
                 _ => Vec::new(),
             };
-            cols.into_iter().find(|c| !t.columns.contains_key(*c)).cloned()
+            cols.into_iter()
+                .find(|c| !t.columns.contains_key(*c))
+                .cloned()
         };
         if let Some(m) = missing {
             return Err(ParseError {
@@ -1253,7 +1505,10 @@ impl Ingest<'_> {
             .catalog
             .tables
             .get_mut(table)
-            .ok_or_else(|| ParseError { offset: p.offset, message: format!("table {table} is not defined") })?;
+            .ok_or_else(|| ParseError {
+                offset: p.offset,
+                message: format!("table {table} is not defined"),
+            })?;
         if let ConstraintKind::PrimaryKey { columns, .. } = &p.kind {
             for col in columns {
                 if let Some(cd) = t.columns.get_mut(col) {
@@ -1263,7 +1518,9 @@ impl Ingest<'_> {
         }
         let index_backed = matches!(
             p.kind,
-            ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. }
+            ConstraintKind::PrimaryKey { .. }
+                | ConstraintKind::Unique { .. }
+                | ConstraintKind::Exclude { .. }
         );
         let schema = table.schema.clone();
         let constraint_name = name.clone();
@@ -1287,9 +1544,9 @@ impl Ingest<'_> {
     fn choose_constraint_name(&self, table: &QualifiedName, p: &PendingConstraint) -> String {
         let schema = table.schema.clone();
         match &p.kind {
-            ConstraintKind::PrimaryKey { .. } => {
-                choose_name(&table.name, None, "pkey", |n| self.relation_name_taken(&schema, n))
-            }
+            ConstraintKind::PrimaryKey { .. } => choose_name(&table.name, None, "pkey", |n| {
+                self.relation_name_taken(&schema, n)
+            }),
             ConstraintKind::Unique { columns, .. } => {
                 let cols: Vec<Option<String>> = columns.iter().map(|c| Some(c.clone())).collect();
                 choose_name(&table.name, Some(&index_column_names(&cols)), "key", |n| {
@@ -1311,9 +1568,15 @@ impl Ingest<'_> {
                 let column = p.column.clone().or_else(|| {
                     let t = self.catalog.tables.get(table)?;
                     let used = referenced_columns(expression, t);
-                    if used.len() == 1 { used.into_iter().next() } else { None }
+                    if used.len() == 1 {
+                        used.into_iter().next()
+                    } else {
+                        None
+                    }
                 });
-                choose_name(&table.name, column.as_deref(), "check", |n| self.constraint_name_taken(&schema, n))
+                choose_name(&table.name, column.as_deref(), "check", |n| {
+                    self.constraint_name_taken(&schema, n)
+                })
             }
         }
     }
@@ -1323,7 +1586,8 @@ impl Ingest<'_> {
         if !self.index_names_dirty {
             return;
         }
-        let mut set: std::collections::HashMap<String, std::collections::HashSet<String>> = Default::default();
+        let mut set: std::collections::HashMap<String, std::collections::HashSet<String>> =
+            Default::default();
         for t in self.catalog.tables.values() {
             let names = set.entry(t.name.schema.clone()).or_default();
             for n in t.indexes.keys() {
@@ -1332,14 +1596,18 @@ impl Ingest<'_> {
             for (n, c) in &t.constraints {
                 if matches!(
                     c.kind,
-                    ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } | ConstraintKind::Exclude { .. }
+                    ConstraintKind::PrimaryKey { .. }
+                        | ConstraintKind::Unique { .. }
+                        | ConstraintKind::Exclude { .. }
                 ) {
                     names.insert(n.clone());
                 }
             }
             for c in t.columns.values() {
                 if let Some(s) = c.identity.as_ref().and_then(|i| i.sequence.as_ref()) {
-                    set.entry(s.schema.clone()).or_default().insert(s.name.clone());
+                    set.entry(s.schema.clone())
+                        .or_default()
+                        .insert(s.name.clone());
                 }
             }
         }
@@ -1356,7 +1624,10 @@ impl Ingest<'_> {
     /// Records a new index-like name (keeps the set current without a rebuild).
     pub(crate) fn note_index_name(&mut self, schema: &str, name: &str) {
         if !self.index_names_dirty {
-            self.index_names.entry(schema.to_string()).or_default().insert(name.to_string());
+            self.index_names
+                .entry(schema.to_string())
+                .or_default()
+                .insert(name.to_string());
         }
     }
 
@@ -1370,32 +1641,54 @@ impl Ingest<'_> {
             return true;
         }
         if !self.index_names_dirty {
-            return self.index_names.get(schema).is_some_and(|names| names.contains(name));
+            return self
+                .index_names
+                .get(schema)
+                .is_some_and(|names| names.contains(name));
         }
-        self.catalog.tables.values().filter(|t| t.name.schema == schema).any(|t| {
-            t.indexes.contains_key(name)
-                || t.constraints.get(name).is_some_and(|c| {
-                    matches!(
-                        c.kind,
-                        ConstraintKind::PrimaryKey { .. }
-                            | ConstraintKind::Unique { .. }
-                            | ConstraintKind::Exclude { .. }
-                    )
-                })
-                || t.columns
-                    .values()
-                    .any(|c| c.identity.as_ref().and_then(|i| i.sequence.as_ref()).is_some_and(|s| s.name == name))
-        }) || self.catalog.views.values().filter(|v| v.name.schema == schema).any(|v| v.indexes.contains_key(name))
+        self.catalog
+            .tables
+            .values()
+            .filter(|t| t.name.schema == schema)
+            .any(|t| {
+                t.indexes.contains_key(name)
+                    || t.constraints.get(name).is_some_and(|c| {
+                        matches!(
+                            c.kind,
+                            ConstraintKind::PrimaryKey { .. }
+                                | ConstraintKind::Unique { .. }
+                                | ConstraintKind::Exclude { .. }
+                        )
+                    })
+                    || t.columns.values().any(|c| {
+                        c.identity
+                            .as_ref()
+                            .and_then(|i| i.sequence.as_ref())
+                            .is_some_and(|s| s.name == name)
+                    })
+            })
+            || self
+                .catalog
+                .views
+                .values()
+                .filter(|v| v.name.schema == schema)
+                .any(|v| v.indexes.contains_key(name))
     }
 
     pub(crate) fn constraint_name_taken(&self, schema: &str, name: &str) -> bool {
-        self.catalog.tables.values().filter(|t| t.name.schema == schema).any(|t| t.constraints.contains_key(name))
+        self.catalog
+            .tables
+            .values()
+            .filter(|t| t.name.schema == schema)
+            .any(|t| t.constraints.contains_key(name))
     }
 
     /// A serial column: its owned sequence `t_col_seq` and the nextval default.
     fn make_serial(&mut self, table: &QualifiedName, column: &str, kind: Serial) {
         let schema = table.schema.clone();
-        let seq_name = choose_name(&table.name, Some(column), "seq", |n| self.relation_name_taken(&schema, n));
+        let seq_name = choose_name(&table.name, Some(column), "seq", |n| {
+            self.relation_name_taken(&schema, n)
+        });
         let seq = QualifiedName::new(schema, seq_name);
         let data_type = builtin(match kind {
             Serial::Small => "smallint",
@@ -1408,13 +1701,24 @@ impl Ingest<'_> {
                 name: seq.clone(),
                 data_type,
                 options: SequenceOptions::default(),
-                owned_by: Some(ColumnRef { table: table.clone(), column: column.to_string() }),
+                owned_by: Some(ColumnRef {
+                    table: table.clone(),
+                    column: column.to_string(),
+                }),
                 comment: None,
             },
         );
         let literal = crate::render::format::visible_name(&seq);
-        if let Some(col) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.get_mut(column)) {
-            col.default = Some(format!("nextval('{}'::regclass)", literal.replace('\'', "''")));
+        if let Some(col) = self
+            .catalog
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.get_mut(column))
+        {
+            col.default = Some(format!(
+                "nextval('{}'::regclass)",
+                literal.replace('\'', "''")
+            ));
         }
     }
 
@@ -1423,7 +1727,9 @@ impl Ingest<'_> {
         let schema = table.schema.clone();
         if let Some(identity) = &mut col.identity {
             if identity.sequence.is_none() {
-                let n = choose_name(&table.name, Some(&col.name), "seq", |n| self.relation_name_taken(&schema, n));
+                let n = choose_name(&table.name, Some(&col.name), "seq", |n| {
+                    self.relation_name_taken(&schema, n)
+                });
                 identity.sequence = Some(QualifiedName::new(schema, n));
             }
             identity.options = normalize_sequence_options(&col.data_type, &identity.options);
@@ -1453,7 +1759,8 @@ impl Ingest<'_> {
         if c.is_kw("view") || c.is_kws(&["materialized", "view"]) {
             return self.alter_view(c);
         }
-        if c.is_kw("function") || c.is_kw("procedure") || c.is_kw("aggregate") || c.is_kw("routine") {
+        if c.is_kw("function") || c.is_kw("procedure") || c.is_kw("aggregate") || c.is_kw("routine")
+        {
             return self.alter_function(c, raw);
         }
         if c.is_kw("schema") {
@@ -1463,7 +1770,10 @@ impl Ingest<'_> {
                 let (new, _) = c.ident()?;
                 return self.rename_schema(&old, &new, raw.start);
             }
-            return self.fallback(raw, "ALTER SCHEMA other than RENAME does not change the model");
+            return self.fallback(
+                raw,
+                "ALTER SCHEMA other than RENAME does not change the model",
+            );
         }
         if c.is_kw("extension") {
             c.i += 1;
@@ -1484,7 +1794,9 @@ impl Ingest<'_> {
                 }
                 return Ok(Outcome::Understood);
             }
-            return Ok(Outcome::Ignored("ALTER EXTENSION member changes are not part of the model".into()));
+            return Ok(Outcome::Ignored(
+                "ALTER EXTENSION member changes are not part of the model".into(),
+            ));
         }
         if c.is_kw("trigger") {
             c.i += 1;
@@ -1495,10 +1807,13 @@ impl Ingest<'_> {
             c.expect_kws(&["rename", "to"])?;
             let (new, _) = c.ident()?;
             let tbl = self.table_mut(&table, t.offset)?;
-            let mut trig = tbl.triggers.shift_remove_or(&old).ok_or_else(|| ParseError {
-                offset: t.offset,
-                message: format!("trigger \"{old}\" for table {table} does not exist"),
-            })?;
+            let mut trig = tbl
+                .triggers
+                .shift_remove_or(&old)
+                .ok_or_else(|| ParseError {
+                    offset: t.offset,
+                    message: format!("trigger \"{old}\" for table {table} does not exist"),
+                })?;
             trig.definition = trig.definition.replacen(
                 &format!("CREATE TRIGGER {} ", quote_ident(&old)),
                 &format!("CREATE TRIGGER {} ", quote_ident(&new)),
@@ -1512,10 +1827,14 @@ impl Ingest<'_> {
             return self.alter_policy(c);
         }
         if c.is_kws(&["default", "privileges"]) {
-            return Ok(Outcome::Ignored("privileges are not part of the model".into()));
+            return Ok(Outcome::Ignored(
+                "privileges are not part of the model".into(),
+            ));
         }
         if c.is_any_kw(&["role", "user", "database", "system", "group", "tablespace"]) {
-            return Ok(Outcome::Ignored("cluster-wide setting: not part of the schema".into()));
+            return Ok(Outcome::Ignored(
+                "cluster-wide setting: not part of the schema".into(),
+            ));
         }
         if c.is_kw("language")
             || c.is_kws(&["procedural", "language"])
@@ -1529,8 +1848,20 @@ impl Ingest<'_> {
             || c.is_kws(&["foreign", "data"])
             || c.is_kw("statistics")
         {
-            self.opaque("alter", &raw.text(self.src).split_whitespace().take(4).collect::<Vec<_>>().join(" "), raw);
-            self.note("opaque-statement", "kept as an opaque statement: the model has no place for it", raw.start);
+            self.opaque(
+                "alter",
+                &raw.text(self.src)
+                    .split_whitespace()
+                    .take(4)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                raw,
+            );
+            self.note(
+                "opaque-statement",
+                "kept as an opaque statement: the model has no place for it",
+                raw.start,
+            );
             return Ok(Outcome::Understood);
         }
         self.fallback(raw, "not a statement that changes the schema")
@@ -1545,11 +1876,22 @@ impl Ingest<'_> {
 
     /// A condition over the columns in scope, as PostgreSQL prints it.
     pub(crate) fn cond(&self, c: &Cursor<'_>, a: usize, b: usize) -> String {
-        match self.expr_table.as_ref().and_then(|t| self.catalog.tables.get(t)) {
+        match self
+            .expr_table
+            .as_ref()
+            .and_then(|t| self.catalog.tables.get(t))
+        {
             Some(t) => {
-                let mut cols: std::collections::BTreeMap<String, TypeName> =
-                    t.columns.iter().map(|(k, v)| (k.clone(), v.data_type.clone())).collect();
-                cols.extend(self.expr_columns.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let mut cols: std::collections::BTreeMap<String, TypeName> = t
+                    .columns
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.data_type.clone()))
+                    .collect();
+                cols.extend(
+                    self.expr_columns
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
                 super::expr::condition_text_typed(c, a, b, &cols, false)
             }
             None => super::expr::condition_text_typed(c, a, b, &self.expr_columns, false),
@@ -1562,8 +1904,8 @@ impl Ingest<'_> {
         let mut frontier = vec![table.clone()];
         while let Some(parent) = frontier.pop() {
             for t in self.catalog.tables.values() {
-                let is_child =
-                    t.partition_of.as_ref().is_some_and(|p| p.parent == parent) || t.inherits.contains(&parent);
+                let is_child = t.partition_of.as_ref().is_some_and(|p| p.parent == parent)
+                    || t.inherits.contains(&parent);
                 if is_child && !out.contains(&t.name) && &t.name != table {
                     out.push(t.name.clone());
                     frontier.push(t.name.clone());
@@ -1574,16 +1916,18 @@ impl Ingest<'_> {
     }
 
     pub(crate) fn table_mut(&mut self, name: &QualifiedName, offset: usize) -> PResult<&mut Table> {
-        self.catalog
-            .tables
-            .get_mut(name)
-            .ok_or_else(|| ParseError { offset, message: format!("relation {name} does not exist") })
+        self.catalog.tables.get_mut(name).ok_or_else(|| ParseError {
+            offset,
+            message: format!("relation {name} does not exist"),
+        })
     }
 
     fn alter_table(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
         c.expect_kw("table")?;
         if c.is_kws(&["all", "in", "tablespace"]) {
-            return Ok(Outcome::Ignored("tablespace moves are not part of the model".into()));
+            return Ok(Outcome::Ignored(
+                "tablespace moves are not part of the model".into(),
+            ));
         }
         let if_exists = c.eat_kws(&["if", "exists"]);
         let only = c.eat_kw("only");
@@ -1592,7 +1936,9 @@ impl Ingest<'_> {
         self.alter_only = only;
         let mut table = self.qualify(&written);
         if !self.catalog.tables.contains_key(&table) {
-            if self.catalog.views.contains_key(&table) || self.catalog.sequences.contains_key(&table) {
+            if self.catalog.views.contains_key(&table)
+                || self.catalog.sequences.contains_key(&table)
+            {
                 // ALTER TABLE works on views and sequences too (old dumps: OWNER TO, etc.).
                 return self.alter_table_on_other(c, &table, raw);
             }
@@ -1604,7 +1950,10 @@ impl Ingest<'_> {
                 );
                 return Ok(Outcome::Understood);
             }
-            return Err(ParseError { offset: written.offset, message: format!("relation {table} does not exist") });
+            return Err(ParseError {
+                offset: written.offset,
+                message: format!("relation {table} does not exist"),
+            });
         }
         self.set_expr_columns(&table);
         if c.is_kw("rename") || c.is_kws(&["set", "schema"]) {
@@ -1635,7 +1984,12 @@ impl Ingest<'_> {
             c.expect_kw("to")?;
             let (new, _) = c.ident()?;
             for child in self.children_of(&table) {
-                if self.catalog.tables.get(&child).is_some_and(|t| t.columns.contains_key(&old)) {
+                if self
+                    .catalog
+                    .tables
+                    .get(&child)
+                    .is_some_and(|t| t.columns.contains_key(&old))
+                {
                     self.rename_column(&child, &old, &new, written.offset)?;
                 }
             }
@@ -1676,18 +2030,26 @@ impl Ingest<'_> {
             }
             return Ok(Outcome::Understood);
         }
-        self.fallback(raw, "ALTER TABLE on a view or sequence: no change to the model")
+        self.fallback(
+            raw,
+            "ALTER TABLE on a view or sequence: no change to the model",
+        )
     }
 
-    fn alter_table_action(&mut self, c: &mut Cursor<'_>, table: &mut QualifiedName, raw: &RawStatement) -> PResult<()> {
+    fn alter_table_action(
+        &mut self,
+        c: &mut Cursor<'_>,
+        table: &mut QualifiedName,
+        raw: &RawStatement,
+    ) -> PResult<()> {
         let offset = c.offset();
         // Only actions that drop or rename can free or change an index-like name; additions keep
         // the set current themselves.
         let changes_names = !c.is_kw("add")
             && !(c.is_kw("alter")
-                && !c.toks[c.i..]
-                    .iter()
-                    .any(|t| t.kind == TokenKind::Word && c.text(t).eq_ignore_ascii_case("identity")))
+                && !c.toks[c.i..].iter().any(|t| {
+                    t.kind == TokenKind::Word && c.text(t).eq_ignore_ascii_case("identity")
+                }))
             && !c.is_kw("enable")
             && !c.is_kw("disable")
             && !c.is_kw("force")
@@ -1703,8 +2065,19 @@ impl Ingest<'_> {
         }
         let _ = raw;
         if c.eat_kw("add") {
-            if c.is_any_kw(&["constraint", "primary", "unique", "check", "foreign", "exclude"]) {
-                let name = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
+            if c.is_any_kw(&[
+                "constraint",
+                "primary",
+                "unique",
+                "check",
+                "foreign",
+                "exclude",
+            ]) {
+                let name = if c.eat_kw("constraint") {
+                    Some(c.ident()?.0)
+                } else {
+                    None
+                };
                 if c.is_kw("unique") || c.is_kws(&["primary", "key"]) {
                     // ADD ... USING INDEX name
                     let save = c.i;
@@ -1722,7 +2095,12 @@ impl Ingest<'_> {
             c.eat_kw("column");
             let if_not_exists = c.eat_kws(&["if", "not", "exists"]);
             let (col_name, _) = c.ident()?;
-            if self.catalog.tables.get(table).is_some_and(|t| t.columns.contains_key(&col_name)) {
+            if self
+                .catalog
+                .tables
+                .get(table)
+                .is_some_and(|t| t.columns.contains_key(&col_name))
+            {
                 if if_not_exists {
                     // Skip the definition.
                     c.until(|k, i| k.kind_at_index(i) == Some(TokenKind::Comma))?;
@@ -1734,7 +2112,8 @@ impl Ingest<'_> {
                 });
             }
             let (data_type, serial) = parse_type(c, &self.default_schema)?;
-            self.expr_columns.insert(col_name.clone(), data_type.clone());
+            self.expr_columns
+                .insert(col_name.clone(), data_type.clone());
             let mut col = Column::new(col_name.clone(), data_type);
             let mut pend = Vec::new();
             let snapshot = self
@@ -1742,7 +2121,10 @@ impl Ingest<'_> {
                 .tables
                 .get(table)
                 .cloned()
-                .ok_or_else(|| ParseError { offset, message: format!("relation {table} does not exist") })?;
+                .ok_or_else(|| ParseError {
+                    offset,
+                    message: format!("relation {table} does not exist"),
+                })?;
             self.column_constraints(c, &snapshot, &mut col, &mut pend)?;
             if serial.is_some() {
                 col.not_null = true;
@@ -1762,7 +2144,9 @@ impl Ingest<'_> {
                     }
                 }
             }
-            self.table_mut(table, offset)?.columns.insert(col_name.clone(), col);
+            self.table_mut(table, offset)?
+                .columns
+                .insert(col_name.clone(), col);
             if let Some(kind) = serial {
                 self.make_serial(table, &col_name, kind);
             }
@@ -1781,7 +2165,9 @@ impl Ingest<'_> {
                 if t.constraints.remove(&name).is_none() && !if_exists {
                     return Err(ParseError {
                         offset,
-                        message: format!("constraint \"{name}\" of relation {table} does not exist"),
+                        message: format!(
+                            "constraint \"{name}\" of relation {table} does not exist"
+                        ),
                     });
                 }
                 return Ok(());
@@ -1791,7 +2177,11 @@ impl Ingest<'_> {
             let (name, _) = c.ident()?;
             let cascade = c.eat_kw("cascade");
             c.eat_kw("restrict");
-            let exists = self.catalog.tables.get(table).is_some_and(|t| t.columns.contains_key(&name));
+            let exists = self
+                .catalog
+                .tables
+                .get(table)
+                .is_some_and(|t| t.columns.contains_key(&name));
             if !exists {
                 if if_exists {
                     return Ok(());
@@ -1810,7 +2200,12 @@ impl Ingest<'_> {
         if c.eat_kw("alter") {
             c.eat_kw("column");
             let (col, _) = c.ident()?;
-            if !self.catalog.tables.get(table).is_some_and(|t| t.columns.contains_key(&col)) {
+            if !self
+                .catalog
+                .tables
+                .get(table)
+                .is_some_and(|t| t.columns.contains_key(&col))
+            {
                 return Err(ParseError {
                     offset,
                     message: format!("column \"{col}\" of relation {table} does not exist"),
@@ -1859,7 +2254,11 @@ impl Ingest<'_> {
                 c.expect_kws(&["as", "identity"])?;
                 let (sequence, options) = self.identity_options(c)?;
                 let mut cd = self.catalog.tables[&*table].columns[&col].clone();
-                cd.identity = Some(Identity { always, sequence, options });
+                cd.identity = Some(Identity {
+                    always,
+                    sequence,
+                    options,
+                });
                 cd.not_null = true;
                 self.settle_identity(table, &mut cd);
                 if let Some(seq) = cd.identity.as_ref().and_then(|i| i.sequence.clone()) {
@@ -1878,7 +2277,11 @@ impl Ingest<'_> {
                 self.column_mut(table, &col, offset)?.generated = None;
                 return Ok(());
             }
-            if c.eat_kws(&["set", "generated"]) || c.is_kw("set") || c.is_kw("restart") || c.is_kw("reset") {
+            if c.eat_kws(&["set", "generated"])
+                || c.is_kw("set")
+                || c.is_kw("restart")
+                || c.is_kw("reset")
+            {
                 // SET STATISTICS / SET STORAGE / SET (options) / identity option changes.
                 if c.is_kws(&["set", "statistics"])
                     || c.is_kws(&["set", "storage"])
@@ -1892,7 +2295,9 @@ impl Ingest<'_> {
                 let mut w = WrittenSequenceOptions::default();
                 let mut always = None;
                 loop {
-                    if c.eat_kws(&["set", "generated", "always"]) || c.eat_kws(&["generated", "always"]) {
+                    if c.eat_kws(&["set", "generated", "always"])
+                        || c.eat_kws(&["generated", "always"])
+                    {
                         always = Some(true);
                     } else if c.eat_kws(&["set", "generated", "by", "default"])
                         || c.eat_kws(&["generated", "by", "default"])
@@ -1928,7 +2333,9 @@ impl Ingest<'_> {
                 None => {
                     return Err(ParseError {
                         offset,
-                        message: format!("constraint \"{name}\" of relation {table} does not exist"),
+                        message: format!(
+                            "constraint \"{name}\" of relation {table} does not exist"
+                        ),
                     });
                 }
             }
@@ -1956,7 +2363,10 @@ impl Ingest<'_> {
             let bound = self.partition_bound(c)?;
             let parent = table.clone();
             let t = self.table_mut(&child, n.offset)?;
-            t.partition_of = Some(PartitionOf { parent: parent.clone(), bound });
+            t.partition_of = Some(PartitionOf {
+                parent: parent.clone(),
+                bound,
+            });
             self.clone_into_partition(&parent, &child);
             return Ok(());
         }
@@ -1972,7 +2382,8 @@ impl Ingest<'_> {
         if c.eat_kws(&["replica", "identity"]) {
             let (a, b) = c.until(|k, i| k.kind_at_index(i) == Some(TokenKind::Comma))?;
             let text = expr_text(c, a, b, false).to_ascii_uppercase();
-            self.table_mut(table, offset)?.replica_identity = if text == "DEFAULT" { None } else { Some(text) };
+            self.table_mut(table, offset)?.replica_identity =
+                if text == "DEFAULT" { None } else { Some(text) };
             return Ok(());
         }
         if c.eat_kw("enable") || c.eat_kw("disable") {
@@ -2018,7 +2429,8 @@ impl Ingest<'_> {
                 let t = self.table_mut(table, offset)?;
                 for o in opts {
                     let key = o.split('=').next().unwrap_or("").to_string();
-                    t.options.retain(|x| x.split('=').next() != Some(key.as_str()));
+                    t.options
+                        .retain(|x| x.split('=').next() != Some(key.as_str()));
                     t.options.push(o);
                 }
                 t.options.sort();
@@ -2040,7 +2452,11 @@ impl Ingest<'_> {
                 })
                 .collect();
             let t = self.table_mut(table, offset)?;
-            t.options.retain(|o| !names.iter().any(|n| o.split('=').next() == Some(n.as_str())));
+            t.options.retain(|o| {
+                !names
+                    .iter()
+                    .any(|n| o.split('=').next() == Some(n.as_str()))
+            });
             return Ok(());
         }
         if c.eat_kw("cluster")
@@ -2066,10 +2482,10 @@ impl Ingest<'_> {
         offset: usize,
     ) -> PResult<()> {
         let t = self.table_mut(table, offset)?;
-        let index = t
-            .indexes
-            .remove(idx)
-            .ok_or_else(|| ParseError { offset, message: format!("index \"{idx}\" does not exist on {table}") })?;
+        let index = t.indexes.remove(idx).ok_or_else(|| ParseError {
+            offset,
+            message: format!("index \"{idx}\" does not exist on {table}"),
+        })?;
         let columns: Vec<String> = index
             .keys
             .iter()
@@ -2079,7 +2495,10 @@ impl Ingest<'_> {
             })
             .collect();
         let kind = if is_pk {
-            ConstraintKind::PrimaryKey { columns, include: index.include.clone() }
+            ConstraintKind::PrimaryKey {
+                columns,
+                include: index.include.clone(),
+            }
         } else {
             ConstraintKind::Unique {
                 columns,
@@ -2092,11 +2511,20 @@ impl Ingest<'_> {
         self.add_constraint(table, p)
     }
 
-    fn column_mut(&mut self, table: &QualifiedName, col: &str, offset: usize) -> PResult<&mut Column> {
-        self.catalog.tables.get_mut(table).and_then(|t| t.columns.get_mut(col)).ok_or_else(|| ParseError {
-            offset,
-            message: format!("column \"{col}\" of relation {table} does not exist"),
-        })
+    fn column_mut(
+        &mut self,
+        table: &QualifiedName,
+        col: &str,
+        offset: usize,
+    ) -> PResult<&mut Column> {
+        self.catalog
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.get_mut(col))
+            .ok_or_else(|| ParseError {
+                offset,
+                message: format!("column \"{col}\" of relation {table} does not exist"),
+            })
     }
 
     fn drop_column(&mut self, table: &QualifiedName, name: &str, cascade: bool) {
@@ -2104,7 +2532,8 @@ impl Ingest<'_> {
         if let Some(t) = self.catalog.tables.get_mut(table) {
             t.columns.shift_remove(name);
             // Constraints and indexes on the column go with it.
-            t.constraints.retain(|_, con| !constraint_uses_column(con, name));
+            t.constraints
+                .retain(|_, con| !constraint_uses_column(con, name));
             t.indexes.retain(|_, idx| !index_uses_column(idx, name));
         }
         // Sequences owned by the column are dropped with it.
@@ -2112,7 +2541,11 @@ impl Ingest<'_> {
             .catalog
             .sequences
             .values()
-            .filter(|s| s.owned_by.as_ref().is_some_and(|o| &o.table == table && o.column == name))
+            .filter(|s| {
+                s.owned_by
+                    .as_ref()
+                    .is_some_and(|o| &o.table == table && o.column == name)
+            })
             .map(|s| s.name.clone())
             .collect();
         for s in owned {
@@ -2120,21 +2553,37 @@ impl Ingest<'_> {
         }
     }
 
-    fn rename_column(&mut self, table: &QualifiedName, old: &str, new: &str, offset: usize) -> PResult<()> {
+    fn rename_column(
+        &mut self,
+        table: &QualifiedName,
+        old: &str,
+        new: &str,
+        offset: usize,
+    ) -> PResult<()> {
         let t = self.table_mut(table, offset)?;
         let Some(idx) = t.columns.get_index_of(old) else {
-            return Err(ParseError { offset, message: format!("column \"{old}\" of relation {table} does not exist") });
+            return Err(ParseError {
+                offset,
+                message: format!("column \"{old}\" of relation {table} does not exist"),
+            });
         };
         if t.columns.contains_key(new) {
-            return Err(ParseError { offset, message: format!("column \"{new}\" of relation {table} already exists") });
+            return Err(ParseError {
+                offset,
+                message: format!("column \"{new}\" of relation {table} already exists"),
+            });
         }
         let mut col = t
             .columns
             .shift_remove_index(idx)
             .map(|(_, c)| c)
-            .ok_or_else(|| ParseError { offset, message: "column vanished".into() })?;
+            .ok_or_else(|| ParseError {
+                offset,
+                message: "column vanished".into(),
+            })?;
         col.name = new.to_string();
-        t.columns.shift_insert(idx.min(t.columns.len()), new.to_string(), col);
+        t.columns
+            .shift_insert(idx.min(t.columns.len()), new.to_string(), col);
         let rename = |v: &mut String| {
             if v == old {
                 *v = new.to_string();
@@ -2142,13 +2591,20 @@ impl Ingest<'_> {
         };
         for con in t.constraints.values_mut() {
             match &mut con.kind {
-                ConstraintKind::PrimaryKey { columns, include } | ConstraintKind::Unique { columns, include, .. } => {
+                ConstraintKind::PrimaryKey { columns, include }
+                | ConstraintKind::Unique {
+                    columns, include, ..
+                } => {
                     columns.iter_mut().for_each(rename);
                     include.iter_mut().for_each(rename);
                 }
                 ConstraintKind::ForeignKey { columns, .. } => columns.iter_mut().for_each(rename),
-                ConstraintKind::Check { expression, .. } => *expression = rename_ident_in(expression, old, new),
-                ConstraintKind::Exclude { definition } => *definition = rename_ident_in(definition, old, new),
+                ConstraintKind::Check { expression, .. } => {
+                    *expression = rename_ident_in(expression, old, new)
+                }
+                ConstraintKind::Exclude { definition } => {
+                    *definition = rename_ident_in(definition, old, new)
+                }
             }
         }
         for idx in t.indexes.values_mut() {
@@ -2166,7 +2622,12 @@ impl Ingest<'_> {
         // Foreign keys of other tables that reference this column.
         for other in self.catalog.tables.values_mut() {
             for con in other.constraints.values_mut() {
-                if let ConstraintKind::ForeignKey { references, referenced_columns, .. } = &mut con.kind {
+                if let ConstraintKind::ForeignKey {
+                    references,
+                    referenced_columns,
+                    ..
+                } = &mut con.kind
+                {
                     if references == table {
                         referenced_columns.iter_mut().for_each(rename);
                     }
@@ -2189,10 +2650,14 @@ impl Ingest<'_> {
     }
 
     fn move_table(&mut self, old: &QualifiedName, new: &QualifiedName) {
-        let Some(mut t) = self.catalog.tables.remove(old) else { return };
+        let Some(mut t) = self.catalog.tables.remove(old) else {
+            return;
+        };
         t.name = new.clone();
         for trig in t.triggers.values_mut() {
-            trig.definition = trig.definition.replacen(&format!(" ON {old} "), &format!(" ON {new} "), 1);
+            trig.definition =
+                trig.definition
+                    .replacen(&format!(" ON {old} "), &format!(" ON {new} "), 1);
         }
         self.catalog.tables.insert(new.clone(), t);
         for other in self.catalog.tables.values_mut() {
@@ -2220,11 +2685,20 @@ impl Ingest<'_> {
 
     fn rename_schema(&mut self, old: &str, new: &str, offset: usize) -> PResult<Outcome> {
         let Some(mut ns) = self.catalog.schemas.remove(old) else {
-            return Err(ParseError { offset, message: format!("schema \"{old}\" does not exist") });
+            return Err(ParseError {
+                offset,
+                message: format!("schema \"{old}\" does not exist"),
+            });
         };
         ns.name = new.to_string();
         self.catalog.schemas.insert(new.to_string(), ns);
-        let tables: Vec<QualifiedName> = self.catalog.tables.keys().filter(|k| k.schema == old).cloned().collect();
+        let tables: Vec<QualifiedName> = self
+            .catalog
+            .tables
+            .keys()
+            .filter(|k| k.schema == old)
+            .cloned()
+            .collect();
         for t in tables {
             let n = QualifiedName::new(new, t.name.clone());
             self.move_table(&t, &n);
@@ -2248,7 +2722,11 @@ impl Ingest<'_> {
         let tw = c.name()?;
         let table = self.qualify(&tw);
         self.set_expr_columns(&table);
-        let method = if c.eat_kw("using") { c.ident()?.0 } else { "btree".to_string() };
+        let method = if c.eat_kw("using") {
+            c.ident()?.0
+        } else {
+            "btree".to_string()
+        };
         c.expect_kind(TokenKind::LParen, "`(` before the index keys")?;
         let mut keys = Vec::new();
         let mut key_names: Vec<Option<String>> = Vec::new();
@@ -2284,9 +2762,16 @@ impl Ingest<'_> {
             }
         }
         c.expect_end()?;
-        let is_view = self.catalog.views.get(&table).is_some_and(|v| v.materialized);
+        let is_view = self
+            .catalog
+            .views
+            .get(&table)
+            .is_some_and(|v| v.materialized);
         if !self.catalog.tables.contains_key(&table) && !is_view {
-            return Err(ParseError { offset: tw.offset, message: format!("relation {table} does not exist") });
+            return Err(ParseError {
+                offset: tw.offset,
+                message: format!("relation {table} does not exist"),
+            });
         }
         self.refresh_index_names();
         let schema = table.schema.clone();
@@ -2297,7 +2782,9 @@ impl Ingest<'_> {
             }
             None => {
                 let cols = index_column_names(&key_names);
-                choose_name(&table.name, Some(&cols), "idx", |n| self.relation_name_taken(&schema, n))
+                choose_name(&table.name, Some(&cols), "idx", |n| {
+                    self.relation_name_taken(&schema, n)
+                })
             }
         };
         if self.relation_name_taken(&schema, &index_name) {
@@ -2309,11 +2796,18 @@ impl Ingest<'_> {
                 );
                 return Ok(Outcome::Understood);
             }
-            return Err(ParseError { offset: tw.offset, message: format!("relation \"{index_name}\" already exists") });
+            return Err(ParseError {
+                offset: tw.offset,
+                message: format!("relation \"{index_name}\" already exists"),
+            });
         }
         // An index on a partitioned table is a partitioned index whichever way it was written
         // (pg_get_indexdef prints it `ON ONLY`; pg_dump writes it so).
-        let partitioned = self.catalog.tables.get(&table).is_some_and(|t| t.partition_by.is_some());
+        let partitioned = self
+            .catalog
+            .tables
+            .get(&table)
+            .is_some_and(|t| t.partition_by.is_some());
         let index = Index {
             name: index_name.clone(),
             unique,
@@ -2353,7 +2847,11 @@ impl Ingest<'_> {
     }
 
     /// One index key: the key and the name it gives an unnamed index (None: `expr`).
-    fn index_key(&mut self, c: &mut Cursor<'_>, method: &str) -> PResult<(IndexKey, Option<String>)> {
+    fn index_key(
+        &mut self,
+        c: &mut Cursor<'_>,
+        method: &str,
+    ) -> PResult<(IndexKey, Option<String>)> {
         let expression;
         let mut kname = None;
         if c.is_kind(TokenKind::LParen) {
@@ -2365,7 +2863,9 @@ impl Ingest<'_> {
             } else {
                 expression = IndexKeyExpr::Expression(format!("({inner})"));
             }
-        } else if c.is_ident() && c.peek_at(1).is_some_and(|t| t.kind == TokenKind::LParen || t.kind == TokenKind::Dot)
+        } else if c.is_ident()
+            && c.peek_at(1)
+                .is_some_and(|t| t.kind == TokenKind::LParen || t.kind == TokenKind::Dot)
         {
             let a = c.i;
             let (_, b) = c.until(|k, i| {
@@ -2383,7 +2883,13 @@ impl Ingest<'_> {
             kname = Some(col.clone());
             expression = IndexKeyExpr::Column(col);
         }
-        let mut key = IndexKey { expression, collation: None, opclass: None, descending: false, nulls_first: None };
+        let mut key = IndexKey {
+            expression,
+            collation: None,
+            opclass: None,
+            descending: false,
+            nulls_first: None,
+        };
         if c.eat_kw("collate") {
             let n = c.name()?;
             key.collation = Some(quote_ident(n.last()));
@@ -2393,8 +2899,10 @@ impl Ingest<'_> {
             let q = n.qualify("public");
             let opclass = crate::render::format::visible_name(&q);
             // pg_get_indexdef leaves out the default operator class of the key's type.
-            let default_for_method =
-                matches!((method, opclass.as_str()), ("gin", "array_ops" | "jsonb_ops" | "tsvector_ops"));
+            let default_for_method = matches!(
+                (method, opclass.as_str()),
+                ("gin", "array_ops" | "jsonb_ops" | "tsvector_ops")
+            );
             if !default_for_method {
                 key.opclass = Some(opclass);
             }
@@ -2460,7 +2968,11 @@ fn referential_action(c: &mut Cursor<'_>) -> PResult<ReferentialAction> {
     } else {
         return c.error("expected NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT");
     };
-    if matches!(a, ReferentialAction::SetNull | ReferentialAction::SetDefault) && c.is_kind(TokenKind::LParen) {
+    if matches!(
+        a,
+        ReferentialAction::SetNull | ReferentialAction::SetDefault
+    ) && c.is_kind(TokenKind::LParen)
+    {
         return c.error("ON DELETE SET NULL/DEFAULT with a column list is not supported");
     }
     Ok(a)
@@ -2484,7 +2996,10 @@ pub(crate) fn paren_tokens(c: &mut Cursor<'_>) -> PResult<(usize, usize)> {
             _ => {}
         }
     }
-    Err(ParseError { offset: c.toks.get(open).map_or(c.end, |t| t.start), message: "`(` is never closed".into() })
+    Err(ParseError {
+        offset: c.toks.get(open).map_or(c.end, |t| t.start),
+        message: "`(` is never closed".into(),
+    })
 }
 
 /// `(fillfactor=70, autovacuum_enabled = false)` → `["autovacuum_enabled=false", "fillfactor=70"]`.
@@ -2559,7 +3074,10 @@ fn is_column_constraint_start(c: &Cursor<'_>, i: usize) -> bool {
 }
 
 fn is_function_call(c: &Cursor<'_>, a: usize, b: usize) -> bool {
-    if !matches!(c.kind_at_index(a), Some(TokenKind::Word | TokenKind::QuotedIdent)) {
+    if !matches!(
+        c.kind_at_index(a),
+        Some(TokenKind::Word | TokenKind::QuotedIdent)
+    ) {
         return false;
     }
     let mut k = a + 1;
@@ -2596,7 +3114,11 @@ fn function_name(c: &Cursor<'_>, a: usize) -> Option<String> {
         TokenKind::Word => Some(c.text(t).to_ascii_lowercase()),
         TokenKind::QuotedIdent => {
             let s = c.text(t);
-            Some(s.get(1..s.len().saturating_sub(1)).unwrap_or("").replace("\"\"", "\""))
+            Some(
+                s.get(1..s.len().saturating_sub(1))
+                    .unwrap_or("")
+                    .replace("\"\"", "\""),
+            )
         }
         _ => None,
     }
@@ -2604,14 +3126,28 @@ fn function_name(c: &Cursor<'_>, a: usize) -> Option<String> {
 
 /// The column names an EXCLUDE definition's elements name (`expr` for expressions).
 fn exclude_column_names(definition: &str) -> Vec<Option<String>> {
-    let Some(open) = definition.find('(') else { return Vec::new() };
+    let Some(open) = definition.find('(') else {
+        return Vec::new();
+    };
     let rest = &definition[open..];
-    let Some(close) = crate::render::format::matching_paren(rest) else { return Vec::new() };
+    let Some(close) = crate::render::format::matching_paren(rest) else {
+        return Vec::new();
+    };
     crate::render::format::split_top_level(&rest[1..close], ',')
         .into_iter()
         .map(|e| {
-            let head = e.trim().split(" WITH ").next().unwrap_or("").trim().to_string();
-            if head.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') && !head.is_empty() {
+            let head = e
+                .trim()
+                .split(" WITH ")
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            if head
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+                && !head.is_empty()
+            {
                 Some(head)
             } else {
                 None
@@ -2633,7 +3169,9 @@ fn referenced_columns(expression: &str, table: &Table) -> Vec<String> {
             TokenKind::Word => t.text(expression).to_ascii_lowercase(),
             TokenKind::QuotedIdent => {
                 let s = t.text(expression);
-                s.get(1..s.len().saturating_sub(1)).unwrap_or("").replace("\"\"", "\"")
+                s.get(1..s.len().saturating_sub(1))
+                    .unwrap_or("")
+                    .replace("\"\"", "\"")
             }
             _ => continue,
         };
@@ -2648,9 +3186,10 @@ fn referenced_columns(expression: &str, table: &Table) -> Vec<String> {
 
 fn constraint_uses_column(con: &Constraint, col: &str) -> bool {
     match &con.kind {
-        ConstraintKind::PrimaryKey { columns, include } | ConstraintKind::Unique { columns, include, .. } => {
-            columns.iter().chain(include.iter()).any(|c| c == col)
-        }
+        ConstraintKind::PrimaryKey { columns, include }
+        | ConstraintKind::Unique {
+            columns, include, ..
+        } => columns.iter().chain(include.iter()).any(|c| c == col),
         ConstraintKind::ForeignKey { columns, .. } => columns.iter().any(|c| c == col),
         ConstraintKind::Check { expression, .. } => mentions_ident(expression, col),
         ConstraintKind::Exclude { definition } => mentions_ident(definition, col),
@@ -2662,7 +3201,10 @@ fn index_uses_column(idx: &Index, col: &str) -> bool {
         IndexKeyExpr::Column(c) => c == col,
         IndexKeyExpr::Expression(e) => mentions_ident(e, col),
     }) || idx.include.iter().any(|c| c == col)
-        || idx.predicate.as_ref().is_some_and(|p| mentions_ident(p, col))
+        || idx
+            .predicate
+            .as_ref()
+            .is_some_and(|p| mentions_ident(p, col))
 }
 
 /// Does the expression mention this identifier (outside string literals)?
@@ -2673,7 +3215,9 @@ pub(crate) fn mentions_ident(expression: &str, ident: &str) -> bool {
             TokenKind::Word => t.text(expression).to_ascii_lowercase(),
             TokenKind::QuotedIdent => {
                 let s = t.text(expression);
-                s.get(1..s.len().saturating_sub(1)).unwrap_or("").replace("\"\"", "\"")
+                s.get(1..s.len().saturating_sub(1))
+                    .unwrap_or("")
+                    .replace("\"\"", "\"")
             }
             _ => continue,
         };
@@ -2694,7 +3238,9 @@ pub(crate) fn rename_ident_in(expression: &str, old: &str, new: &str) -> String 
             TokenKind::Word => t.text(expression).to_ascii_lowercase(),
             TokenKind::QuotedIdent => {
                 let s = t.text(expression);
-                s.get(1..s.len().saturating_sub(1)).unwrap_or("").replace("\"\"", "\"")
+                s.get(1..s.len().saturating_sub(1))
+                    .unwrap_or("")
+                    .replace("\"\"", "\"")
             }
             _ => continue,
         };

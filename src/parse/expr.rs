@@ -84,7 +84,8 @@ pub fn expr_text(c: &Cursor<'_>, a: usize, b: usize, domain: bool) -> String {
             TokenKind::Operator if c.text(&t) == "::" => {
                 out.push_str("::");
                 // The type that follows, canonical.
-                let mut sub = Cursor::new(c.src, &c.toks[..b], c.end, c.standard_conforming_strings);
+                let mut sub =
+                    Cursor::new(c.src, &c.toks[..b], c.end, c.standard_conforming_strings);
                 sub.i = k + 1;
                 match parse_type(&mut sub, "public") {
                     Ok((ty, _)) if sub.i > k + 1 => {
@@ -106,7 +107,9 @@ pub fn expr_text(c: &Cursor<'_>, a: usize, b: usize, domain: bool) -> String {
                     && c.toks[k - 1].kind == TokenKind::LParen
                     && c.toks[k - 2].kind == TokenKind::Word
                     && c.text(&c.toks[k - 2]).eq_ignore_ascii_case("nextval")
-                    && c.toks.get(k + 1).is_some_and(|n| n.kind == TokenKind::RParen);
+                    && c.toks
+                        .get(k + 1)
+                        .is_some_and(|n| n.kind == TokenKind::RParen);
                 if casts_to_regclass || nextval_arg {
                     let value = string_value(text, c.standard_conforming_strings);
                     out.push_str(&regclass_literal(&value));
@@ -135,7 +138,13 @@ fn is_public(c: &Cursor<'_>, k: usize) -> bool {
     }
 }
 
-fn push_gap(out: &mut String, c: &Cursor<'_>, prev_end: Option<usize>, start: usize, kind: TokenKind) {
+fn push_gap(
+    out: &mut String,
+    c: &Cursor<'_>,
+    prev_end: Option<usize>,
+    start: usize,
+    kind: TokenKind,
+) {
     let Some(p) = prev_end else { return };
     if p >= start {
         return;
@@ -151,7 +160,10 @@ fn push_gap(out: &mut String, c: &Cursor<'_>, prev_end: Option<usize>, start: us
     if out.ends_with('(') || out.ends_with('[') || out.ends_with("::") || out.is_empty() {
         return;
     }
-    if matches!(kind, TokenKind::RParen | TokenKind::RBracket | TokenKind::Comma | TokenKind::LBracket) {
+    if matches!(
+        kind,
+        TokenKind::RParen | TokenKind::RBracket | TokenKind::Comma | TokenKind::LBracket
+    ) {
         return;
     }
     if c.src.get(start..).is_some_and(|r| r.starts_with("::")) {
@@ -166,7 +178,10 @@ fn word_text(c: &Cursor<'_>, k: usize, domain: bool) -> String {
     let t = c.toks[k];
     let text = c.text(&t);
     if t.kind == TokenKind::QuotedIdent {
-        let inner = text.get(1..text.len().saturating_sub(1)).unwrap_or("").replace("\"\"", "\"");
+        let inner = text
+            .get(1..text.len().saturating_sub(1))
+            .unwrap_or("")
+            .replace("\"\"", "\"");
         if inner.is_empty() || text.starts_with("U&") {
             return text.to_string();
         }
@@ -278,7 +293,11 @@ fn match_close(c: &Cursor<'_>, k: usize, b: usize) -> usize {
 /// unless it is one unit.
 pub fn condition_text(c: &Cursor<'_>, a: usize, b: usize, domain: bool) -> String {
     let text = expr_text(c, a, b, domain);
-    if is_atomic(c, a, b) { text } else { format!("({text})") }
+    if is_atomic(c, a, b) {
+        text
+    } else {
+        format!("({text})")
+    }
 }
 
 /// A column default as pg_get_expr prints it: a bare literal gets the column type's cast
@@ -322,8 +341,19 @@ pub fn default_text(c: &Cursor<'_>, a: usize, b: usize, column_type: &TypeName) 
     if let Some(t) = array_literal_with_cast(c, a, b) {
         return Some(t);
     }
-    let mut p = CondParser { c, i: a, b: b.min(c.toks.len()), cols: &BTreeMap::new(), domain: false, depth: 0 };
-    let parsed = if b.saturating_sub(a) <= 1500 { p.or().ok().filter(|_| p.i == p.b) } else { None };
+    let mut p = CondParser {
+        c,
+        i: a,
+        b: b.min(c.toks.len()),
+        cols: &BTreeMap::new(),
+        domain: false,
+        depth: 0,
+    };
+    let parsed = if b.saturating_sub(a) <= 1500 {
+        p.or().ok().filter(|_| p.i == p.b)
+    } else {
+        None
+    };
     let text = match parsed {
         Some(e) => print(&e),
         None => expr_text(c, a, b, false),
@@ -363,7 +393,10 @@ fn array_literal_with_cast(c: &Cursor<'_>, a: usize, b: usize) -> Option<String>
     if sub.i != b || ty.array_dimensions == 0 {
         return None;
     }
-    let element = TypeName { array_dimensions: 0, ..ty };
+    let element = TypeName {
+        array_dimensions: 0,
+        ..ty
+    };
     let cast = format_type_for_cast(&element);
     let parts: Vec<String> = items.iter().map(|i| format!("{i}::{cast}")).collect();
     Some(format!("ARRAY[{}]", parts.join(", ")))
@@ -395,7 +428,10 @@ mod tests {
     #[test]
     fn dump_text_is_kept_without_public() {
         for (i, o) in [
-            ("nextval('public.bans_id_seq'::regclass)", "nextval('bans_id_seq'::regclass)"),
+            (
+                "nextval('public.bans_id_seq'::regclass)",
+                "nextval('bans_id_seq'::regclass)",
+            ),
             ("'G'::public.mpaa_rating", "'G'::mpaa_rating"),
             ("((amount >= (0)::numeric))", "((amount >= (0)::numeric))"),
             ("lower((name)::text)", "lower((name)::text)"),
@@ -413,7 +449,10 @@ mod tests {
         for (i, o) in [
             ("NOW()", "now()"),
             ("current_timestamp", "CURRENT_TIMESTAMP"),
-            ("nextval( 'Users_id_seq' )", "nextval('users_id_seq'::regclass)"),
+            (
+                "nextval( 'Users_id_seq' )",
+                "nextval('users_id_seq'::regclass)",
+            ),
             ("x::int", "x::integer"),
             ("\"name\" IS  NOT null", "name IS NOT NULL"),
         ] {
@@ -423,21 +462,52 @@ mod tests {
 
     #[test]
     fn literal_defaults_get_the_column_cast() {
-        let text = TypeName { base: BaseType::Builtin("text".into()), modifiers: vec![], array_dimensions: 0 };
-        let vc =
-            TypeName { base: BaseType::Builtin("character varying".into()), modifiers: vec![10], array_dimensions: 0 };
-        assert_eq!(with_tokens("'x'", |c, n| default_text(c, 0, n, &text)), Some("'x'::text".into()));
-        assert_eq!(with_tokens("'x'", |c, n| default_text(c, 0, n, &vc)), Some("'x'::character varying".into()));
-        assert_eq!(with_tokens("-1", |c, n| default_text(c, 0, n, &text)), Some("'-1'::integer".into()));
-        assert_eq!(with_tokens("NULL", |c, n| default_text(c, 0, n, &text)), None);
-        assert_eq!(with_tokens("0", |c, n| default_text(c, 0, n, &text)), Some("0".into()));
+        let text = TypeName {
+            base: BaseType::Builtin("text".into()),
+            modifiers: vec![],
+            array_dimensions: 0,
+        };
+        let vc = TypeName {
+            base: BaseType::Builtin("character varying".into()),
+            modifiers: vec![10],
+            array_dimensions: 0,
+        };
+        assert_eq!(
+            with_tokens("'x'", |c, n| default_text(c, 0, n, &text)),
+            Some("'x'::text".into())
+        );
+        assert_eq!(
+            with_tokens("'x'", |c, n| default_text(c, 0, n, &vc)),
+            Some("'x'::character varying".into())
+        );
+        assert_eq!(
+            with_tokens("-1", |c, n| default_text(c, 0, n, &text)),
+            Some("'-1'::integer".into())
+        );
+        assert_eq!(
+            with_tokens("NULL", |c, n| default_text(c, 0, n, &text)),
+            None
+        );
+        assert_eq!(
+            with_tokens("0", |c, n| default_text(c, 0, n, &text)),
+            Some("0".into())
+        );
     }
 
     #[test]
     fn conditions_are_parenthesised() {
-        assert_eq!(with_tokens("a > 0", |c, n| condition_text(c, 0, n, false)), "(a > 0)");
-        assert_eq!(with_tokens("(a > 0)", |c, n| condition_text(c, 0, n, false)), "(a > 0)");
-        assert_eq!(with_tokens("f(a)", |c, n| condition_text(c, 0, n, false)), "f(a)");
+        assert_eq!(
+            with_tokens("a > 0", |c, n| condition_text(c, 0, n, false)),
+            "(a > 0)"
+        );
+        assert_eq!(
+            with_tokens("(a > 0)", |c, n| condition_text(c, 0, n, false)),
+            "(a > 0)"
+        );
+        assert_eq!(
+            with_tokens("f(a)", |c, n| condition_text(c, 0, n, false)),
+            "f(a)"
+        );
     }
 }
 
@@ -511,17 +581,32 @@ const COMPARISONS: &[&str] = &["=", "<>", "!=", "<", ">", "<=", ">="];
 impl<'c, 'a> CondParser<'c, 'a> {
     /// A parser for the tokens `[i, b)` inside this one.
     fn sub(&self, i: usize, b: usize, depth: usize) -> CondParser<'c, 'a> {
-        CondParser { c: self.c, i, b, cols: self.cols, domain: self.domain, depth }
+        CondParser {
+            c: self.c,
+            i,
+            b,
+            cols: self.cols,
+            domain: self.domain,
+            depth,
+        }
     }
 
     fn kw(&self, w: &str) -> bool {
         self.i < self.b && self.c.kw_at_index(self.i, w)
     }
     fn kind(&self) -> Option<TokenKind> {
-        if self.i < self.b { self.c.kind_at_index(self.i) } else { None }
+        if self.i < self.b {
+            self.c.kind_at_index(self.i)
+        } else {
+            None
+        }
     }
     fn op_text(&self) -> Option<&str> {
-        if self.kind() == Some(TokenKind::Operator) { Some(self.c.text(&self.c.toks[self.i])) } else { None }
+        if self.kind() == Some(TokenKind::Operator) {
+            Some(self.c.text(&self.c.toks[self.i]))
+        } else {
+            None
+        }
     }
     fn close_of(&self, open: usize) -> R<usize> {
         let mut depth = 0;
@@ -553,7 +638,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
             items.push(self.and()?);
         }
         self.depth -= 1;
-        Ok(if items.len() == 1 { items.remove(0) } else { flatten(false, items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            flatten(false, items)
+        })
     }
     fn and(&mut self) -> R<E> {
         let first = self.not()?;
@@ -562,7 +651,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
             self.i += 1;
             items.push(self.not()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { flatten(true, items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            flatten(true, items)
+        })
     }
     fn not(&mut self) -> R<E> {
         let mut nots = 0usize;
@@ -587,7 +680,10 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 }
                 if self.kw("null") {
                     self.i += 1;
-                    e = E::Null { e: Box::new(e), not };
+                    e = E::Null {
+                        e: Box::new(e),
+                        not,
+                    };
                     continue;
                 }
                 return Err(());
@@ -595,7 +691,10 @@ impl<'c, 'a> CondParser<'c, 'a> {
             if self.kw("isnull") || self.kw("notnull") {
                 let not = self.kw("notnull");
                 self.i += 1;
-                e = E::Null { e: Box::new(e), not };
+                e = E::Null {
+                    e: Box::new(e),
+                    not,
+                };
                 continue;
             }
             return Ok(e);
@@ -603,11 +702,13 @@ impl<'c, 'a> CondParser<'c, 'a> {
     }
     fn cmp(&mut self) -> R<E> {
         let l = self.like_in()?;
-        if let Some(op) = self
-            .op_text()
-            .filter(|o| COMPARISONS.contains(o))
-            .map(|o| if o == "!=" { "<>".to_string() } else { o.to_string() })
-        {
+        if let Some(op) = self.op_text().filter(|o| COMPARISONS.contains(o)).map(|o| {
+            if o == "!=" {
+                "<>".to_string()
+            } else {
+                o.to_string()
+            }
+        }) {
             self.i += 1;
             if self.kw("any") || self.kw("all") || self.kw("some") {
                 let kw = self.c.text(&self.c.toks[self.i]).to_ascii_uppercase();
@@ -619,10 +720,19 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 let close = self.close_of(self.i)?;
                 let r = expr_text(self.c, self.i + 1, close, self.domain);
                 self.i = close + 1;
-                return Ok(E::AnyAll { op, l: Box::new(l), kw, r });
+                return Ok(E::AnyAll {
+                    op,
+                    l: Box::new(l),
+                    kw,
+                    r,
+                });
             }
             let r = self.like_in()?;
-            return Ok(E::Op { op, l: Box::new(l), r: Box::new(r) });
+            return Ok(E::Op {
+                op,
+                l: Box::new(l),
+                r: Box::new(r),
+            });
         }
         Ok(l)
     }
@@ -658,7 +768,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 return Err(());
             }
             self.i = close + 1;
-            return Ok(E::InList { l: Box::new(l), items, not });
+            return Ok(E::InList {
+                l: Box::new(l),
+                items,
+                not,
+            });
         }
         if self.kw("like") || self.kw("ilike") {
             let case = self.kw("ilike");
@@ -673,7 +787,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 (false, true) => "~~*",
                 (true, true) => "!~~*",
             };
-            return Ok(E::Op { op: op.into(), l: Box::new(l), r: Box::new(r) });
+            return Ok(E::Op {
+                op: op.into(),
+                l: Box::new(l),
+                r: Box::new(r),
+            });
         }
         let not_between = self.kw("not") && self.c.kw_at_index(self.i + 1, "between");
         if not_between {
@@ -687,12 +805,27 @@ impl<'c, 'a> CondParser<'c, 'a> {
             }
             self.i += 1;
             let high = self.add()?;
-            let (lo_op, hi_op) = if not_between { ("<", ">") } else { (">=", "<=") };
+            let (lo_op, hi_op) = if not_between {
+                ("<", ">")
+            } else {
+                (">=", "<=")
+            };
             let items = vec![
-                E::Op { op: lo_op.into(), l: Box::new(l.clone()), r: Box::new(low) },
-                E::Op { op: hi_op.into(), l: Box::new(l), r: Box::new(high) },
+                E::Op {
+                    op: lo_op.into(),
+                    l: Box::new(l.clone()),
+                    r: Box::new(low),
+                },
+                E::Op {
+                    op: hi_op.into(),
+                    l: Box::new(l),
+                    r: Box::new(high),
+                },
             ];
-            return Ok(E::Keep(Box::new(E::Bool { and: !not_between, items })));
+            return Ok(E::Keep(Box::new(E::Bool {
+                and: !not_between,
+                items,
+            })));
         }
         if not || not_between {
             return Err(());
@@ -711,16 +844,28 @@ impl<'c, 'a> CondParser<'c, 'a> {
         {
             self.i += 1;
             let r = self.mul()?;
-            l = E::Op { op, l: Box::new(l), r: Box::new(r) };
+            l = E::Op {
+                op,
+                l: Box::new(l),
+                r: Box::new(r),
+            };
         }
         Ok(l)
     }
     fn mul(&mut self) -> R<E> {
         let mut l = self.primary()?;
-        while let Some(op) = self.op_text().filter(|o| ["*", "/", "%"].contains(o)).map(str::to_string) {
+        while let Some(op) = self
+            .op_text()
+            .filter(|o| ["*", "/", "%"].contains(o))
+            .map(str::to_string)
+        {
             self.i += 1;
             let r = self.primary()?;
-            l = E::Op { op, l: Box::new(l), r: Box::new(r) };
+            l = E::Op {
+                op,
+                l: Box::new(l),
+                r: Box::new(r),
+            };
         }
         Ok(l)
     }
@@ -745,7 +890,8 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 self.i = close + 1;
             }
             Some(TokenKind::Operator)
-                if self.op_text() == Some("-") && self.c.kind_at_index(self.i + 1) == Some(TokenKind::Number) =>
+                if self.op_text() == Some("-")
+                    && self.c.kind_at_index(self.i + 1) == Some(TokenKind::Number) =>
             {
                 self.i += 2;
                 lit = Lit::Int;
@@ -756,15 +902,19 @@ impl<'c, 'a> CondParser<'c, 'a> {
             }
             Some(TokenKind::Number) => {
                 let t = self.c.text(&self.c.toks[self.i]);
-                lit = if t.contains(['.', 'e', 'E']) { Lit::Num } else { Lit::Int };
+                lit = if t.contains(['.', 'e', 'E']) {
+                    Lit::Num
+                } else {
+                    Lit::Int
+                };
                 self.i += 1;
             }
             Some(TokenKind::Word) | Some(TokenKind::QuotedIdent) => {
                 let w = self.c.text(&self.c.toks[self.i]).to_ascii_lowercase();
                 if self.c.toks[self.i].kind == TokenKind::Word
                     && [
-                        "and", "or", "not", "is", "in", "like", "ilike", "between", "select", "then", "else", "when",
-                        "end",
+                        "and", "or", "not", "is", "in", "like", "ilike", "between", "select",
+                        "then", "else", "when", "end",
                     ]
                     .contains(&w.as_str())
                 {
@@ -773,11 +923,18 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 let typed_literal = if self.c.toks[self.i].kind == TokenKind::Word
                     && TYPED_LITERAL_TYPES.contains(&w.as_str())
                 {
-                    let mut sub =
-                        Cursor::new(self.c.src, &self.c.toks[..self.b], self.c.end, self.c.standard_conforming_strings);
+                    let mut sub = Cursor::new(
+                        self.c.src,
+                        &self.c.toks[..self.b],
+                        self.c.end,
+                        self.c.standard_conforming_strings,
+                    );
                     sub.i = self.i;
                     match parse_type(&mut sub, "public") {
-                        Ok((ty, _)) if sub.kind_at_index(sub.i) == Some(TokenKind::String) && sub.i < self.b => {
+                        Ok((ty, _))
+                            if sub.kind_at_index(sub.i) == Some(TokenKind::String)
+                                && sub.i < self.b =>
+                        {
                             let lit = self.c.text(&self.c.toks[sub.i]).to_string();
                             self.i = sub.i + 1;
                             Some(format!("{lit}::{}", format_type(&ty)))
@@ -788,7 +945,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
                     None
                 };
                 if let Some(text) = typed_literal {
-                    inner = Some(E::Atom { text, lit: Lit::None, col: None });
+                    inner = Some(E::Atom {
+                        text,
+                        lit: Lit::None,
+                        col: None,
+                    });
                 } else if w == "case" && self.c.toks[self.i].kind == TokenKind::Word {
                     let mut depth = 0;
                     let mut k = self.i;
@@ -810,7 +971,10 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 } else {
                     self.i += 1;
                     while self.kind() == Some(TokenKind::Dot)
-                        && matches!(self.c.kind_at_index(self.i + 1), Some(TokenKind::Word | TokenKind::QuotedIdent))
+                        && matches!(
+                            self.c.kind_at_index(self.i + 1),
+                            Some(TokenKind::Word | TokenKind::QuotedIdent)
+                        )
                     {
                         self.i += 2;
                     }
@@ -820,7 +984,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
                         let call = self.call(start, name_end, close);
                         self.i = close + 1;
                         if let Some(text) = call {
-                            inner = Some(E::Atom { text, lit: Lit::None, col: None });
+                            inner = Some(E::Atom {
+                                text,
+                                lit: Lit::None,
+                                col: None,
+                            });
                         }
                     } else if self.kind() == Some(TokenKind::LParen)
                         || (w == "array" && self.kind() == Some(TokenKind::LBracket))
@@ -834,7 +1002,9 @@ impl<'c, 'a> CondParser<'c, 'a> {
                     } else if self.i == start + 1 {
                         let name = if self.c.toks[start].kind == TokenKind::QuotedIdent {
                             let s = self.c.text(&self.c.toks[start]);
-                            s.get(1..s.len().saturating_sub(1)).unwrap_or("").replace("\"\"", "\"")
+                            s.get(1..s.len().saturating_sub(1))
+                                .unwrap_or("")
+                                .replace("\"\"", "\"")
                         } else {
                             w.clone()
                         };
@@ -850,8 +1020,12 @@ impl<'c, 'a> CondParser<'c, 'a> {
             if self.kind() == Some(TokenKind::LBracket) {
                 self.i = self.close_of(self.i)? + 1;
             } else if self.op_text() == Some("::") {
-                let mut sub =
-                    Cursor::new(self.c.src, &self.c.toks[..self.b], self.c.end, self.c.standard_conforming_strings);
+                let mut sub = Cursor::new(
+                    self.c.src,
+                    &self.c.toks[..self.b],
+                    self.c.end,
+                    self.c.standard_conforming_strings,
+                );
                 sub.i = self.i + 1;
                 if parse_type(&mut sub, "public").is_err() {
                     return Err(());
@@ -875,7 +1049,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
             let n = self.c.text(&self.c.toks[start + 1]);
             format!(
                 "'-{n}'::{}",
-                if n.parse::<i64>().ok().and_then(|v| i32::try_from(-v).ok()).is_some() {
+                if n.parse::<i64>()
+                    .ok()
+                    .and_then(|v| i32::try_from(-v).ok())
+                    .is_some()
+                {
                     "integer"
                 } else if n.parse::<i64>().is_ok() {
                     "bigint"
@@ -886,7 +1064,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
         } else {
             expr_text(self.c, start, self.i, self.domain)
         };
-        let lit = if text.starts_with('\'') && lit == Lit::Int { Lit::None } else { lit };
+        let lit = if text.starts_with('\'') && lit == Lit::Int {
+            Lit::None
+        } else {
+            lit
+        };
         Ok(E::Atom { text, lit, col })
     }
 }
@@ -896,7 +1078,11 @@ impl CondParser<'_, '_> {
     /// PostgreSQL shows for common text and text-search functions; None to keep it as written.
     fn call(&self, name_start: usize, open: usize, close: usize) -> Option<String> {
         let name = expr_text(self.c, name_start, open, self.domain);
-        let fname = name.rsplit('.').next().unwrap_or(&name).to_ascii_lowercase();
+        let fname = name
+            .rsplit('.')
+            .next()
+            .unwrap_or(&name)
+            .to_ascii_lowercase();
         // Split the arguments at top-level commas.
         let mut args = Vec::new();
         let mut depth = 0;
@@ -911,13 +1097,18 @@ impl CondParser<'_, '_> {
                 }
                 Some(TokenKind::Word) if depth == 0 => {
                     let w = self.c.text(&self.c.toks[k]).to_ascii_lowercase();
-                    if ["distinct", "order", "from", "for", "all", "variadic", "filter", "over", "within", "as"]
-                        .contains(&w.as_str())
+                    if [
+                        "distinct", "order", "from", "for", "all", "variadic", "filter", "over",
+                        "within", "as",
+                    ]
+                    .contains(&w.as_str())
                     {
                         return None;
                     }
                 }
-                Some(TokenKind::Operator) if depth == 0 && matches!(self.c.text(&self.c.toks[k]), "=>" | ":=") => {
+                Some(TokenKind::Operator)
+                    if depth == 0 && matches!(self.c.text(&self.c.toks[k]), "=>" | ":=") =>
+                {
                     return None;
                 }
                 _ => {}
@@ -931,26 +1122,47 @@ impl CondParser<'_, '_> {
         let mut printed = Vec::new();
         let n = args.len();
         for (i, (a, b)) in args.into_iter().enumerate() {
-            let mut sub =
-                CondParser { c: self.c, i: a, b, cols: self.cols, domain: self.domain, depth: self.depth + 1 };
+            let mut sub = CondParser {
+                c: self.c,
+                i: a,
+                b,
+                cols: self.cols,
+                domain: self.domain,
+                depth: self.depth + 1,
+            };
             let e = sub.or().ok()?;
             if sub.i != b {
                 return None;
             }
             let is_ts = TS_FUNCTIONS.contains(&fname.as_str());
-            let text_arg = TEXT_FUNCTIONS.contains(&fname.as_str()) || (is_ts && !(n == 2 && i == 0));
+            let text_arg =
+                TEXT_FUNCTIONS.contains(&fname.as_str()) || (is_ts && !(n == 2 && i == 0));
             let regconfig_arg = is_ts && n == 2 && i == 0;
             let p = match &e {
-                E::Atom { text, lit: Lit::Str, .. } if regconfig_arg => format!("{text}::regconfig"),
-                E::Atom { text, lit: Lit::Str, .. } if text_arg => format!("{text}::text"),
-                E::Atom { text, col: Some(t), .. } if text_arg && is_varchar(t) => format!("({text})::text"),
+                E::Atom {
+                    text,
+                    lit: Lit::Str,
+                    ..
+                } if regconfig_arg => format!("{text}::regconfig"),
+                E::Atom {
+                    text,
+                    lit: Lit::Str,
+                    ..
+                } if text_arg => format!("{text}::text"),
+                E::Atom {
+                    text, col: Some(t), ..
+                } if text_arg && is_varchar(t) => format!("({text})::text"),
                 other => print(other),
             };
             // Keep a line break written before the argument (pg_get_indexdef's CASE layout).
             let sep = if i == 0 {
                 String::new()
             } else {
-                let gap = self.c.src.get(self.c.toks[a - 1].end..self.c.toks[a].start).unwrap_or(" ");
+                let gap = self
+                    .c
+                    .src
+                    .get(self.c.toks[a - 1].end..self.c.toks[a].start)
+                    .unwrap_or(" ");
                 if gap.contains('\n') && gap.chars().all(char::is_whitespace) {
                     format!(",{gap}")
                 } else {
@@ -1004,8 +1216,13 @@ const TEXT_FUNCTIONS: &[&str] = &[
 ];
 
 /// Text-search functions: `to_tsvector('english', x)` → `to_tsvector('english'::regconfig, x)`.
-const TS_FUNCTIONS: &[&str] =
-    &["phraseto_tsquery", "plainto_tsquery", "to_tsquery", "to_tsvector", "websearch_to_tsquery"];
+const TS_FUNCTIONS: &[&str] = &[
+    "phraseto_tsquery",
+    "plainto_tsquery",
+    "to_tsquery",
+    "to_tsvector",
+    "websearch_to_tsquery",
+];
 
 /// makeAndExpr / makeOrExpr: `a AND b AND c` is one node, built by appending to the left
 /// operand when that is the same operator; a right operand stays nested.
@@ -1043,14 +1260,22 @@ fn is_integer_family(t: &TypeName) -> bool {
 
 /// The type of an operand when it is evident (a column, a literal number, arithmetic of those).
 fn type_of(e: &E) -> Option<TypeName> {
-    let builtin = |n: &str| TypeName { base: BaseType::Builtin(n.into()), modifiers: Vec::new(), array_dimensions: 0 };
+    let builtin = |n: &str| TypeName {
+        base: BaseType::Builtin(n.into()),
+        modifiers: Vec::new(),
+        array_dimensions: 0,
+    };
     match e {
         E::Atom { col: Some(t), .. } => Some(t.clone()),
         E::Atom { lit: Lit::Int, .. } => Some(builtin("integer")),
         E::Atom { lit: Lit::Num, .. } => Some(builtin("numeric")),
         E::Op { op, l, r } if ["+", "-", "*", "/", "%"].contains(&op.as_str()) => {
             let (a, b) = (type_of(l)?, type_of(r)?);
-            if is_float_or_numeric(&a).is_some() { Some(a) } else { Some(b) }
+            if is_float_or_numeric(&a).is_some() {
+                Some(a)
+            } else {
+                Some(b)
+            }
         }
         _ => None,
     }
@@ -1069,7 +1294,11 @@ fn operand(e: &E, other: &E) -> String {
     if let (E::Atom { text, lit, .. }, E::Atom { col: Some(t), .. }) = (e, other) {
         match lit {
             Lit::Str => {
-                let cast = if is_varchar(t) { "text".to_string() } else { format_type_for_cast(t) };
+                let cast = if is_varchar(t) {
+                    "text".to_string()
+                } else {
+                    format_type_for_cast(t)
+                };
                 return format!("{text}::{cast}");
             }
             Lit::Int | Lit::Num => {
@@ -1082,7 +1311,13 @@ fn operand(e: &E, other: &E) -> String {
             Lit::None => {}
         }
     }
-    if let (E::Atom { text, col: Some(t), .. }, E::Atom { lit: Lit::Str, .. }) = (e, other) {
+    if let (
+        E::Atom {
+            text, col: Some(t), ..
+        },
+        E::Atom { lit: Lit::Str, .. },
+    ) = (e, other)
+    {
         if is_varchar(t) {
             return format!("({text})::text");
         }
@@ -1103,10 +1338,20 @@ fn print(e: &E) -> String {
         E::Null { e, not } => format!("({} IS {}NULL)", print(e), if *not { "NOT " } else { "" }),
         E::AnyAll { op, l, kw, r } => format!("({} {op} {kw} ({r}))", print(l)),
         E::InList { l, items, not } => {
-            if let E::Atom { col: Some(t), text, .. } = &**l {
-                if is_varchar(t) && items.iter().all(|i| matches!(i, E::Atom { lit: Lit::Str, .. })) {
+            if let E::Atom {
+                col: Some(t), text, ..
+            } = &**l
+            {
+                if is_varchar(t)
+                    && items
+                        .iter()
+                        .all(|i| matches!(i, E::Atom { lit: Lit::Str, .. }))
+                {
                     // varchar = ANY: the array is built as varchar[] and cast to text[].
-                    let parts: Vec<String> = items.iter().map(|i| format!("{}::character varying", print(i))).collect();
+                    let parts: Vec<String> = items
+                        .iter()
+                        .map(|i| format!("{}::character varying", print(i)))
+                        .collect();
                     return format!(
                         "(({text})::text {} ((ARRAY[{}])::text[]))",
                         if *not { "<> ALL" } else { "= ANY" },
@@ -1116,12 +1361,21 @@ fn print(e: &E) -> String {
             }
             let parts: Vec<String> = items.iter().map(|i| operand(i, l)).collect();
             let left = match (&**l, items.first()) {
-                (E::Atom { col: Some(t), text, .. }, Some(E::Atom { lit: Lit::Str, .. })) if is_varchar(t) => {
+                (
+                    E::Atom {
+                        col: Some(t), text, ..
+                    },
+                    Some(E::Atom { lit: Lit::Str, .. }),
+                ) if is_varchar(t) => {
                     format!("({text})::text")
                 }
                 _ => print(l),
             };
-            format!("({left} {} (ARRAY[{}]))", if *not { "<> ALL" } else { "= ANY" }, parts.join(", "))
+            format!(
+                "({left} {} (ARRAY[{}]))",
+                if *not { "<> ALL" } else { "= ANY" },
+                parts.join(", ")
+            )
         }
     }
 }
@@ -1142,7 +1396,14 @@ pub fn condition_text_typed(
     if b.saturating_sub(a) > 1500 {
         return condition_text(c, a, b, domain);
     }
-    let mut p = CondParser { c, i: a, b: b.min(c.toks.len()), cols, domain, depth: 0 };
+    let mut p = CondParser {
+        c,
+        i: a,
+        b: b.min(c.toks.len()),
+        cols,
+        domain,
+        depth: 0,
+    };
     match p.or() {
         Ok(e) if p.i == p.b => print(&e),
         _ => condition_text(c, a, b, domain),

@@ -99,7 +99,13 @@ pub struct Lexer<'a> {
 
 impl<'a> Lexer<'a> {
     pub fn new(src: &'a str) -> Self {
-        Lexer { src, bytes: src.as_bytes(), pos: 0, standard_conforming_strings: true, errors: Vec::new() }
+        Lexer {
+            src,
+            bytes: src.as_bytes(),
+            pos: 0,
+            standard_conforming_strings: true,
+            errors: Vec::new(),
+        }
     }
 
     pub fn position(&self) -> usize {
@@ -143,7 +149,10 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 if depth > 0 {
-                    self.errors.push(LexError { offset: start, message: "unterminated /* comment".into() });
+                    self.errors.push(LexError {
+                        offset: start,
+                        message: "unterminated /* comment".into(),
+                    });
                 }
             } else {
                 return true;
@@ -171,7 +180,14 @@ impl<'a> Lexer<'a> {
         }
         let start = self.pos;
         let b = self.at(start);
-        let tok = |kind, end: usize| Some(Token { kind, start, end, unterminated: false });
+        let tok = |kind, end: usize| {
+            Some(Token {
+                kind,
+                start,
+                end,
+                unterminated: false,
+            })
+        };
         match b {
             b'(' => {
                 self.pos += 1;
@@ -289,7 +305,9 @@ impl<'a> Lexer<'a> {
                 end += 1;
             } else if (c == b'e' || c == b'E') && !seen_exp {
                 let n = self.at(end + 1);
-                if n.is_ascii_digit() || ((n == b'+' || n == b'-') && self.at(end + 2).is_ascii_digit()) {
+                if n.is_ascii_digit()
+                    || ((n == b'+' || n == b'-') && self.at(end + 2).is_ascii_digit())
+                {
                     seen_exp = true;
                     end += 2;
                 } else {
@@ -305,7 +323,12 @@ impl<'a> Lexer<'a> {
             }
         }
         self.pos = end;
-        Token { kind: TokenKind::Number, start, end, unterminated: false }
+        Token {
+            kind: TokenKind::Number,
+            start,
+            end,
+            unterminated: false,
+        }
     }
 
     /// A string starting at `start` whose opening quote is at `quote`.
@@ -313,9 +336,17 @@ impl<'a> Lexer<'a> {
         let mut i = quote + 1;
         loop {
             if i >= self.bytes.len() {
-                self.errors.push(LexError { offset: start, message: "unterminated string literal".into() });
+                self.errors.push(LexError {
+                    offset: start,
+                    message: "unterminated string literal".into(),
+                });
                 self.pos = self.bytes.len();
-                return Token { kind: TokenKind::String, start, end: self.pos, unterminated: true };
+                return Token {
+                    kind: TokenKind::String,
+                    start,
+                    end: self.pos,
+                    unterminated: true,
+                };
             }
             let c = self.at(i);
             if backslash_escapes && c == b'\\' {
@@ -337,7 +368,12 @@ impl<'a> Lexer<'a> {
                         continue;
                     }
                     self.pos = i;
-                    return Token { kind: TokenKind::String, start, end: i, unterminated: false };
+                    return Token {
+                        kind: TokenKind::String,
+                        start,
+                        end: i,
+                        unterminated: false,
+                    };
                 }
             } else {
                 i += 1;
@@ -349,9 +385,17 @@ impl<'a> Lexer<'a> {
         let mut i = start + 1;
         loop {
             if i >= self.bytes.len() {
-                self.errors.push(LexError { offset: start, message: "unterminated quoted identifier".into() });
+                self.errors.push(LexError {
+                    offset: start,
+                    message: "unterminated quoted identifier".into(),
+                });
                 self.pos = self.bytes.len();
-                return Token { kind: TokenKind::QuotedIdent, start, end: self.pos, unterminated: true };
+                return Token {
+                    kind: TokenKind::QuotedIdent,
+                    start,
+                    end: self.pos,
+                    unterminated: true,
+                };
             }
             if self.at(i) == b'"' {
                 if self.at(i + 1) == b'"' {
@@ -359,7 +403,12 @@ impl<'a> Lexer<'a> {
                     continue;
                 }
                 self.pos = i + 1;
-                return Token { kind: TokenKind::QuotedIdent, start, end: i + 1, unterminated: false };
+                return Token {
+                    kind: TokenKind::QuotedIdent,
+                    start,
+                    end: i + 1,
+                    unterminated: false,
+                };
             }
             i += 1;
         }
@@ -373,7 +422,12 @@ impl<'a> Lexer<'a> {
                 end += 1;
             }
             self.pos = end;
-            return Token { kind: TokenKind::Param, start, end, unterminated: false };
+            return Token {
+                kind: TokenKind::Param,
+                start,
+                end,
+                unterminated: false,
+            };
         }
         // $tag$ where tag is an identifier without `$`, or empty.
         let mut end = start + 1;
@@ -384,7 +438,12 @@ impl<'a> Lexer<'a> {
         }
         if self.at(end) != b'$' {
             self.pos = start + 1;
-            return Token { kind: TokenKind::Other, start, end: start + 1, unterminated: false };
+            return Token {
+                kind: TokenKind::Other,
+                start,
+                end: start + 1,
+                unterminated: false,
+            };
         }
         let tag = &self.bytes[start..=end];
         let body = end + 1;
@@ -393,15 +452,28 @@ impl<'a> Lexer<'a> {
             Some(rel) => {
                 let close = body + rel + tag.len();
                 self.pos = close;
-                Token { kind: TokenKind::DollarString, start, end: close, unterminated: false }
+                Token {
+                    kind: TokenKind::DollarString,
+                    start,
+                    end: close,
+                    unterminated: false,
+                }
             }
             None => {
                 self.errors.push(LexError {
                     offset: start,
-                    message: format!("unterminated dollar-quoted string (no closing {})", String::from_utf8_lossy(tag)),
+                    message: format!(
+                        "unterminated dollar-quoted string (no closing {})",
+                        String::from_utf8_lossy(tag)
+                    ),
                 });
                 self.pos = self.bytes.len();
-                Token { kind: TokenKind::DollarString, start, end: self.pos, unterminated: true }
+                Token {
+                    kind: TokenKind::DollarString,
+                    start,
+                    end: self.pos,
+                    unterminated: true,
+                }
             }
         }
     }
@@ -496,7 +568,8 @@ mod tests {
 
     #[test]
     fn lexes_quotes_and_operators() {
-        let t = kinds("SELECT E'a\\'b', $x$ ; $y$ $x$, \"A\"\"b\", $1::int -- c\n/* a /* b */ */ ->>");
+        let t =
+            kinds("SELECT E'a\\'b', $x$ ; $y$ $x$, \"A\"\"b\", $1::int -- c\n/* a /* b */ */ ->>");
         assert_eq!(
             t,
             vec![

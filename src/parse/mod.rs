@@ -27,7 +27,11 @@ pub use cursor::ParseError;
 
 /// The result of reading one SQL file: the model, what happened to each statement, diagnostics.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Inspection {
     pub catalog: Catalog,
     pub statements: Vec<StatementOutcome>,
@@ -55,7 +59,11 @@ impl Inspection {
 
 /// One statement of the input and what the model made of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct StatementOutcome {
     pub line: u32,
     pub column: u32,
@@ -68,7 +76,11 @@ pub struct StatementOutcome {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StatementStatus {
     /// Applied to the model.
@@ -162,7 +174,10 @@ impl<'s> Ingest<'s> {
             e -= 1;
         }
         let column = self.src.get(s..e.max(s)).map_or(0, |t| t.chars().count()) + 1;
-        Position { line: line as u32 + 1, column: column as u32 }
+        Position {
+            line: line as u32 + 1,
+            column: column as u32,
+        }
     }
 
     pub fn diag(&mut self, d: Diagnostic, offset: usize) {
@@ -189,7 +204,10 @@ impl<'s> Ingest<'s> {
             // Lexing problems met while reading this statement, in file order.
             let errors = splitter.errors();
             for e in errors.get(reported..).unwrap_or(&[]) {
-                self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
+                self.diag(
+                    Diagnostic::error("syntax-error", e.message.clone()),
+                    e.offset,
+                );
             }
             reported = errors.len();
             let raw = raw;
@@ -198,7 +216,8 @@ impl<'s> Ingest<'s> {
             let outcome = if raw.tokens.iter().any(|t| t.unterminated) {
                 Err(ParseError {
                     offset: raw.start,
-                    message: "the statement is cut short by an unterminated quote or comment".into(),
+                    message: "the statement is cut short by an unterminated quote or comment"
+                        .into(),
                 })
             } else {
                 self.statement(&raw)
@@ -208,21 +227,37 @@ impl<'s> Ingest<'s> {
                 Ok(Outcome::Ignored(r)) => (StatementStatus::Ignored, Some(r)),
                 Err(e) => {
                     if !raw.tokens.iter().any(|t| t.unterminated) {
-                        self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
+                        self.diag(
+                            Diagnostic::error("syntax-error", e.message.clone()),
+                            e.offset,
+                        );
                     }
                     (StatementStatus::NotUnderstood, Some(e.message))
                 }
             };
-            self.statements.push(StatementOutcome { line: p.line, column: p.column, summary, status, reason });
+            self.statements.push(StatementOutcome {
+                line: p.line,
+                column: p.column,
+                summary,
+                status,
+                reason,
+            });
             splitter.recycle(raw.tokens);
         }
         for e in splitter.errors().get(reported..).unwrap_or(&[]) {
-            self.diag(Diagnostic::error("syntax-error", e.message.clone()), e.offset);
+            self.diag(
+                Diagnostic::error("syntax-error", e.message.clone()),
+                e.offset,
+            );
         }
     }
 
     fn finish(self) -> Inspection {
-        Inspection { catalog: self.catalog, statements: self.statements, diagnostics: self.diagnostics }
+        Inspection {
+            catalog: self.catalog,
+            statements: self.statements,
+            diagnostics: self.diagnostics,
+        }
     }
 }
 

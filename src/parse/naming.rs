@@ -50,7 +50,12 @@ pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String
 
 /// ChooseRelationName / ChooseConstraintName: the first of `name1_name2_label`,
 /// `name1_name2_label1`, `..._label2`, ... for which `taken` is false.
-pub fn choose_name(name1: &str, name2: Option<&str>, label: &str, taken: impl Fn(&str) -> bool) -> String {
+pub fn choose_name(
+    name1: &str,
+    name2: Option<&str>,
+    label: &str,
+    taken: impl Fn(&str) -> bool,
+) -> String {
     let mut candidate = make_object_name(name1, name2, label);
     let mut pass = 0u32;
     while taken(&candidate) && pass < 100_000 {
@@ -100,7 +105,10 @@ mod tests {
     #[test]
     fn short_names() {
         assert_eq!(make_object_name("users", None, "pkey"), "users_pkey");
-        assert_eq!(make_object_name("users", Some("email"), "key"), "users_email_key");
+        assert_eq!(
+            make_object_name("users", Some("email"), "key"),
+            "users_email_key"
+        );
     }
 
     #[test]
@@ -115,11 +123,17 @@ mod tests {
     #[test]
     fn duplicates_get_numbers() {
         let taken = ["t_a_key".to_string(), "t_a_key1".to_string()];
-        assert_eq!(choose_name("t", Some("a"), "key", |n| taken.iter().any(|t| t == n)), "t_a_key2");
+        assert_eq!(
+            choose_name("t", Some("a"), "key", |n| taken.iter().any(|t| t == n)),
+            "t_a_key2"
+        );
     }
 
     #[test]
     fn expression_columns() {
-        assert_eq!(index_column_names(&[None, Some("a".into()), None]), "expr_a_expr1");
+        assert_eq!(
+            index_column_names(&[None, Some("a".into()), None]),
+            "expr_a_expr1"
+        );
     }
 }

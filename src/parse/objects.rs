@@ -2,15 +2,18 @@
 //! policies, schemas, extensions, comments, and DROP.
 
 use super::cursor::{Cursor, PResult, ParseError, WrittenName};
-use super::ddl::{WrittenSequenceOptions, builtin, normalize_sequence_options, options_list, paren_tokens};
+use super::ddl::{
+    WrittenSequenceOptions, builtin, normalize_sequence_options, options_list, paren_tokens,
+};
 use super::expr::{condition_text, default_text};
 use super::lexer::TokenKind;
 use super::split::RawStatement;
 use super::types::parse_type;
 use super::{Ingest, Outcome};
 use crate::model::{
-    ColumnRef, CompositeType, ConstraintKind, Domain, EnumType, Extension, Function, FunctionId, FunctionKind,
-    Namespace, Policy, QualifiedName, Sequence, SequenceOptions, Trigger, View, quote_ident,
+    ColumnRef, CompositeType, ConstraintKind, Domain, EnumType, Extension, Function, FunctionId,
+    FunctionKind, Namespace, Policy, QualifiedName, Sequence, SequenceOptions, Trigger, View,
+    quote_ident,
 };
 use crate::render::format::{format_type, visible_name};
 
@@ -27,7 +30,10 @@ impl Ingest<'_> {
             if if_not_exists {
                 return Ok(Outcome::Understood);
             }
-            return Err(ParseError { offset: n.offset, message: format!("relation {name} already exists") });
+            return Err(ParseError {
+                offset: n.offset,
+                message: format!("relation {name} already exists"),
+            });
         }
         let mut w = WrittenSequenceOptions::default();
         self.sequence_options(c, &mut w, false)?;
@@ -46,18 +52,40 @@ impl Ingest<'_> {
             Some(Some(o)) => self.column_ref(o)?,
             _ => None,
         };
-        self.catalog.sequences.insert(name.clone(), Sequence { name, data_type, options, owned_by, comment: None });
+        self.catalog.sequences.insert(
+            name.clone(),
+            Sequence {
+                name,
+                data_type,
+                options,
+                owned_by,
+                comment: None,
+            },
+        );
         Ok(Outcome::Understood)
     }
 
     /// `table.column` or `schema.table.column`.
     fn column_ref(&self, n: &WrittenName) -> PResult<Option<ColumnRef>> {
         let (table, column) = match n.parts.as_slice() {
-            [t, c] => (QualifiedName::new(self.default_schema.clone(), t.clone()), c.clone()),
+            [t, c] => (
+                QualifiedName::new(self.default_schema.clone(), t.clone()),
+                c.clone(),
+            ),
             [s, t, c] => (QualifiedName::new(s.clone(), t.clone()), c.clone()),
-            _ => return Err(ParseError { offset: n.offset, message: "OWNED BY needs table.column".into() }),
+            _ => {
+                return Err(ParseError {
+                    offset: n.offset,
+                    message: "OWNED BY needs table.column".into(),
+                });
+            }
         };
-        if !self.catalog.tables.get(&table).is_some_and(|t| t.columns.contains_key(&column)) {
+        if !self
+            .catalog
+            .tables
+            .get(&table)
+            .is_some_and(|t| t.columns.contains_key(&column))
+        {
             return Err(ParseError {
                 offset: n.offset,
                 message: format!("column \"{column}\" of relation {table} does not exist"),
@@ -75,7 +103,10 @@ impl Ingest<'_> {
             if if_exists {
                 return Ok(Outcome::Understood);
             }
-            return Err(ParseError { offset: n.offset, message: format!("sequence {name} does not exist") });
+            return Err(ParseError {
+                offset: n.offset,
+                message: format!("sequence {name} does not exist"),
+            });
         }
         if c.eat_kws(&["rename", "to"]) {
             let (new, _) = c.ident()?;
@@ -110,7 +141,9 @@ impl Ingest<'_> {
     pub(crate) fn alter_index(&mut self, c: &mut Cursor<'_>) -> PResult<Outcome> {
         c.expect_kw("index")?;
         if c.is_kws(&["all", "in"]) {
-            return Ok(Outcome::Ignored("tablespace moves are not part of the model".into()));
+            return Ok(Outcome::Ignored(
+                "tablespace moves are not part of the model".into(),
+            ));
         }
         let if_exists = c.eat_kws(&["if", "exists"]);
         let n = c.name()?;
@@ -119,7 +152,10 @@ impl Ingest<'_> {
             if if_exists {
                 return Ok(Outcome::Understood);
             }
-            return Err(ParseError { offset: n.offset, message: format!("index {q} does not exist") });
+            return Err(ParseError {
+                offset: n.offset,
+                message: format!("index {q} does not exist"),
+            });
         };
         if c.eat_kws(&["rename", "to"]) {
             let (new, _) = c.ident()?;
@@ -145,8 +181,11 @@ impl Ingest<'_> {
             let p = c.name()?;
             let child = self.qualify(&p);
             if let Some(child_table) = self.index_table(&child) {
-                if let Some(idx) =
-                    self.catalog.tables.get_mut(&child_table).and_then(|t| t.indexes.get_mut(&child.name))
+                if let Some(idx) = self
+                    .catalog
+                    .tables
+                    .get_mut(&child_table)
+                    .and_then(|t| t.indexes.get_mut(&child.name))
                 {
                     idx.attached_to = Some(q.clone());
                 }
@@ -154,8 +193,15 @@ impl Ingest<'_> {
             let _ = table;
             return Ok(Outcome::Understood);
         }
-        if c.eat_kw("set") || c.eat_kw("reset") || c.eat_kw("alter") || c.eat_kw("depends") || c.eat_kw("no") {
-            return Ok(Outcome::Ignored("index storage settings are not part of the model".into()));
+        if c.eat_kw("set")
+            || c.eat_kw("reset")
+            || c.eat_kw("alter")
+            || c.eat_kw("depends")
+            || c.eat_kw("no")
+        {
+            return Ok(Outcome::Ignored(
+                "index storage settings are not part of the model".into(),
+            ));
         }
         c.error("unsupported ALTER INDEX action")
     }
@@ -187,18 +233,27 @@ impl Ingest<'_> {
 
     // ---------------------------------------------------------------- types
 
-    pub(crate) fn create_type(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
+    pub(crate) fn create_type(
+        &mut self,
+        c: &mut Cursor<'_>,
+        raw: &RawStatement,
+    ) -> PResult<Outcome> {
         c.expect_kw("type")?;
         let n = c.name()?;
         self.check_truncated(&n);
         let name = self.qualify(&n);
         if c.at_end() {
             // A shell type: filled in by a later CREATE TYPE.
-            return Ok(Outcome::Ignored("a shell type (defined fully by a later statement)".into()));
+            return Ok(Outcome::Ignored(
+                "a shell type (defined fully by a later statement)".into(),
+            ));
         }
         c.eat_kw("as");
         if self.type_exists(&name) {
-            return Err(ParseError { offset: n.offset, message: format!("type {name} already exists") });
+            return Err(ParseError {
+                offset: n.offset,
+                message: format!("type {name} already exists"),
+            });
         }
         if c.eat_kw("enum") {
             c.expect_kind(TokenKind::LParen, "`(`")?;
@@ -214,7 +269,14 @@ impl Ingest<'_> {
                 }
             }
             c.expect_end()?;
-            self.catalog.enums.insert(name.clone(), EnumType { name, labels, comment: None });
+            self.catalog.enums.insert(
+                name.clone(),
+                EnumType {
+                    name,
+                    labels,
+                    comment: None,
+                },
+            );
             return Ok(Outcome::Understood);
         }
         if c.is_kind(TokenKind::LParen) {
@@ -223,7 +285,11 @@ impl Ingest<'_> {
                 && c.peek_at(2).is_some_and(|t| c.text(t) == "=");
             if is_base {
                 self.opaque("base type", &name.to_string(), raw);
-                self.note("opaque-statement", "a base type is kept as an opaque statement", raw.start);
+                self.note(
+                    "opaque-statement",
+                    "a base type is kept as an opaque statement",
+                    raw.start,
+                );
                 return Ok(Outcome::Understood);
             }
             c.i += 1;
@@ -244,12 +310,23 @@ impl Ingest<'_> {
                 }
             }
             c.expect_end()?;
-            self.catalog.composite_types.insert(name.clone(), CompositeType { name, attributes, comment: None });
+            self.catalog.composite_types.insert(
+                name.clone(),
+                CompositeType {
+                    name,
+                    attributes,
+                    comment: None,
+                },
+            );
             return Ok(Outcome::Understood);
         }
         if c.eat_kw("range") {
             self.opaque("range type", &name.to_string(), raw);
-            self.note("opaque-statement", "a range type is kept as an opaque statement", raw.start);
+            self.note(
+                "opaque-statement",
+                "a range type is kept as an opaque statement",
+                raw.start,
+            );
             return Ok(Outcome::Understood);
         }
         c.error("expected AS ENUM, AS (...), AS RANGE or a base type definition")
@@ -280,20 +357,30 @@ impl Ingest<'_> {
                 .catalog
                 .enums
                 .get_mut(&name)
-                .ok_or_else(|| ParseError { offset: n.offset, message: format!("enum type {name} does not exist") })?;
+                .ok_or_else(|| ParseError {
+                    offset: n.offset,
+                    message: format!("enum type {name} does not exist"),
+                })?;
             if e.labels.contains(&label) {
                 if if_not_exists {
                     return Ok(Outcome::Understood);
                 }
-                return Err(ParseError { offset: n.offset, message: format!("enum label \"{label}\" already exists") });
+                return Err(ParseError {
+                    offset: n.offset,
+                    message: format!("enum label \"{label}\" already exists"),
+                });
             }
             match position {
                 None => e.labels.push(label),
                 Some((before, other)) => {
-                    let i = e.labels.iter().position(|l| *l == other).ok_or_else(|| ParseError {
-                        offset: n.offset,
-                        message: format!("\"{other}\" is not an existing enum label"),
-                    })?;
+                    let i =
+                        e.labels
+                            .iter()
+                            .position(|l| *l == other)
+                            .ok_or_else(|| ParseError {
+                                offset: n.offset,
+                                message: format!("\"{other}\" is not an existing enum label"),
+                            })?;
                     e.labels.insert(if before { i } else { i + 1 }, label);
                 }
             }
@@ -307,7 +394,10 @@ impl Ingest<'_> {
                 .catalog
                 .enums
                 .get_mut(&name)
-                .ok_or_else(|| ParseError { offset: n.offset, message: format!("enum type {name} does not exist") })?;
+                .ok_or_else(|| ParseError {
+                    offset: n.offset,
+                    message: format!("enum type {name} does not exist"),
+                })?;
             match e.labels.iter_mut().find(|l| **l == old) {
                 Some(l) => *l = new,
                 None => {
@@ -329,7 +419,10 @@ impl Ingest<'_> {
                 t.name = new_name.clone();
                 self.catalog.composite_types.insert(new_name.clone(), t);
             } else {
-                return Err(ParseError { offset: n.offset, message: format!("type {name} does not exist") });
+                return Err(ParseError {
+                    offset: n.offset,
+                    message: format!("type {name} does not exist"),
+                });
             }
             self.retype(&name, &new_name);
             return Ok(Outcome::Understood);
@@ -344,7 +437,9 @@ impl Ingest<'_> {
             self.retype(&name, &new_name);
             return Ok(Outcome::Understood);
         }
-        Ok(Outcome::Ignored("ALTER TYPE action does not change the model".into()))
+        Ok(Outcome::Ignored(
+            "ALTER TYPE action does not change the model".into(),
+        ))
     }
 
     /// Columns of a renamed type follow it.
@@ -376,7 +471,11 @@ impl Ingest<'_> {
         };
         let mut unnamed = 0;
         loop {
-            let cname = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
+            let cname = if c.eat_kw("constraint") {
+                Some(c.ident()?.0)
+            } else {
+                None
+            };
             if c.eat_kws(&["not", "null"]) {
                 d.not_null = true;
             } else if c.eat_kw("null") {
@@ -397,7 +496,9 @@ impl Ingest<'_> {
                     c,
                     a,
                     b,
-                    &[("value".to_string(), d.data_type.clone())].into_iter().collect(),
+                    &[("value".to_string(), d.data_type.clone())]
+                        .into_iter()
+                        .collect(),
                     true,
                 );
                 let cn = match cname {
@@ -408,7 +509,11 @@ impl Ingest<'_> {
                         if unnamed == 1 {
                             base
                         } else {
-                            super::naming::make_object_name(&name.name, None, &format!("check{}", unnamed - 1))
+                            super::naming::make_object_name(
+                                &name.name,
+                                None,
+                                &format!("check{}", unnamed - 1),
+                            )
                         }
                     }
                 };
@@ -430,22 +535,32 @@ impl Ingest<'_> {
         let n = c.name()?;
         let name = self.qualify(&n);
         let Some(mut d) = self.catalog.domains.get(&name).cloned() else {
-            return Err(ParseError { offset: n.offset, message: format!("domain {name} does not exist") });
+            return Err(ParseError {
+                offset: n.offset,
+                message: format!("domain {name} does not exist"),
+            });
         };
         if c.eat_kw("add") {
-            let cname = if c.eat_kw("constraint") { Some(c.ident()?.0) } else { None };
+            let cname = if c.eat_kw("constraint") {
+                Some(c.ident()?.0)
+            } else {
+                None
+            };
             c.expect_kw("check")?;
             let (a, b) = paren_tokens(c)?;
             let expr = super::expr::condition_text_typed(
                 c,
                 a,
                 b,
-                &[("value".to_string(), d.data_type.clone())].into_iter().collect(),
+                &[("value".to_string(), d.data_type.clone())]
+                    .into_iter()
+                    .collect(),
                 true,
             );
             c.eat_kws(&["not", "valid"]);
-            let cn = cname
-                .unwrap_or_else(|| super::naming::choose_name(&name.name, None, "check", |x| d.checks.contains_key(x)));
+            let cn = cname.unwrap_or_else(|| {
+                super::naming::choose_name(&name.name, None, "check", |x| d.checks.contains_key(x))
+            });
             d.checks.insert(cn, expr);
         } else if c.eat_kws(&["drop", "constraint"]) {
             c.eat_kws(&["if", "exists"]);
@@ -463,7 +578,9 @@ impl Ingest<'_> {
         } else if c.eat_kws(&["validate", "constraint"]) {
             c.ident()?;
         } else {
-            return Ok(Outcome::Ignored("ALTER DOMAIN action does not change the model".into()));
+            return Ok(Outcome::Ignored(
+                "ALTER DOMAIN action does not change the model".into(),
+            ));
         }
         self.catalog.domains.insert(name, d);
         Ok(Outcome::Understood)
@@ -471,7 +588,12 @@ impl Ingest<'_> {
 
     // ---------------------------------------------------------------- views
 
-    pub(crate) fn create_view(&mut self, c: &mut Cursor<'_>, raw: &RawStatement, or_replace: bool) -> PResult<Outcome> {
+    pub(crate) fn create_view(
+        &mut self,
+        c: &mut Cursor<'_>,
+        raw: &RawStatement,
+        or_replace: bool,
+    ) -> PResult<Outcome> {
         let materialized = c.eat_kw("materialized");
         c.eat_kw("recursive");
         c.expect_kw("view")?;
@@ -479,7 +601,11 @@ impl Ingest<'_> {
         let n = c.name()?;
         self.check_truncated(&n);
         let name = self.qualify(&n);
-        let columns = if c.is_kind(TokenKind::LParen) { c.ident_list()? } else { Vec::new() };
+        let columns = if c.is_kind(TokenKind::LParen) {
+            c.ident_list()?
+        } else {
+            Vec::new()
+        };
         let mut options = Vec::new();
         loop {
             if c.eat_kw("with") {
@@ -504,7 +630,11 @@ impl Ingest<'_> {
             }
         }
         let mut check_option = None;
-        if !materialized && nt >= 3 && c.kw_at_index(nt - 1, "option") && c.kw_at_index(nt - 2, "check") {
+        if !materialized
+            && nt >= 3
+            && c.kw_at_index(nt - 1, "option")
+            && c.kw_at_index(nt - 2, "check")
+        {
             let mut k = nt - 3;
             if c.kw_at_index(k, "local") || c.kw_at_index(k, "cascaded") {
                 check_option = Some(c.text(&c.toks[k]).to_ascii_lowercase());
@@ -532,14 +662,36 @@ impl Ingest<'_> {
             if if_not_exists {
                 return Ok(Outcome::Understood);
             }
-            return Err(ParseError { offset: n.offset, message: format!("relation {name} already exists") });
+            return Err(ParseError {
+                offset: n.offset,
+                message: format!("relation {name} already exists"),
+            });
         }
         let _ = raw;
-        let indexes = self.catalog.views.get(&name).map(|v| v.indexes.clone()).unwrap_or_default();
-        let comment = self.catalog.views.get(&name).and_then(|v| v.comment.clone());
+        let indexes = self
+            .catalog
+            .views
+            .get(&name)
+            .map(|v| v.indexes.clone())
+            .unwrap_or_default();
+        let comment = self
+            .catalog
+            .views
+            .get(&name)
+            .and_then(|v| v.comment.clone());
         self.catalog.views.insert(
             name.clone(),
-            View { name, materialized, definition, columns, reads, options, with_no_data, indexes, comment },
+            View {
+                name,
+                materialized,
+                definition,
+                columns,
+                reads,
+                options,
+                with_no_data,
+                indexes,
+                comment,
+            },
         );
         Ok(Outcome::Understood)
     }
@@ -554,7 +706,10 @@ impl Ingest<'_> {
             if if_exists {
                 return Ok(Outcome::Understood);
             }
-            return Err(ParseError { offset: n.offset, message: format!("view {name} does not exist") });
+            return Err(ParseError {
+                offset: n.offset,
+                message: format!("view {name} does not exist"),
+            });
         }
         if c.eat_kws(&["rename", "to"]) {
             let (new, _) = c.ident()?;
@@ -564,7 +719,9 @@ impl Ingest<'_> {
             }
             return Ok(Outcome::Understood);
         }
-        Ok(Outcome::Ignored("ALTER VIEW action does not change the model".into()))
+        Ok(Outcome::Ignored(
+            "ALTER VIEW action does not change the model".into(),
+        ))
     }
 
     /// An unqualified relation name as the search_path finds it (the first schema holding a
@@ -581,7 +738,11 @@ impl Ingest<'_> {
 
     // ---------------------------------------------------------------- functions
 
-    pub(crate) fn create_function(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
+    pub(crate) fn create_function(
+        &mut self,
+        c: &mut Cursor<'_>,
+        raw: &RawStatement,
+    ) -> PResult<Outcome> {
         let kind = if c.eat_kw("procedure") {
             FunctionKind::Procedure
         } else {
@@ -595,7 +756,8 @@ impl Ingest<'_> {
         if c.eat_kw("returns") {
             if c.eat_kw("table") {
                 let (a, b) = paren_tokens(c)?;
-                let mut sub = Cursor::new(c.src, &c.toks[..b], c.end, c.standard_conforming_strings);
+                let mut sub =
+                    Cursor::new(c.src, &c.toks[..b], c.end, c.standard_conforming_strings);
                 sub.i = a;
                 let mut cols = Vec::new();
                 while sub.i < b {
@@ -613,7 +775,10 @@ impl Ingest<'_> {
                 returns = format!("{}{}", if setof { "SETOF " } else { "" }, format_type(&t));
             }
         } else if kind == FunctionKind::Function {
-            let outs: Vec<&Argument> = args.iter().filter(|a| a.mode == "OUT" || a.mode == "INOUT").collect();
+            let outs: Vec<&Argument> = args
+                .iter()
+                .filter(|a| a.mode == "OUT" || a.mode == "INOUT")
+                .collect();
             returns = match outs.as_slice() {
                 [one] => one.type_text.clone(),
                 [] => return c.error("a function needs RETURNS"),
@@ -627,7 +792,9 @@ impl Ingest<'_> {
             if c.kw_at_index(k, "language") {
                 let t = c.toks[k + 1];
                 language = match t.kind {
-                    TokenKind::String => super::lexer::string_value(c.text(&t), true).to_ascii_lowercase(),
+                    TokenKind::String => {
+                        super::lexer::string_value(c.text(&t), true).to_ascii_lowercase()
+                    }
                     _ => c.text(&t).trim_matches('"').to_ascii_lowercase(),
                 };
                 break;
@@ -659,9 +826,26 @@ impl Ingest<'_> {
             .collect::<Vec<_>>()
             .join(", ");
         let definition = self.qualified_text(raw.start, raw.end, &n, &name.to_string());
-        let id = FunctionId { name, arguments: identity };
-        let comment = self.catalog.functions.get(&id).and_then(|f| f.comment.clone());
-        self.catalog.functions.insert(id.clone(), Function { id, kind, returns, language, definition, comment });
+        let id = FunctionId {
+            name,
+            arguments: identity,
+        };
+        let comment = self
+            .catalog
+            .functions
+            .get(&id)
+            .and_then(|f| f.comment.clone());
+        self.catalog.functions.insert(
+            id.clone(),
+            Function {
+                id,
+                kind,
+                returns,
+                language,
+                definition,
+                comment,
+            },
+        );
         Ok(Outcome::Understood)
     }
 
@@ -682,7 +866,12 @@ fn identity_types(arguments: &str) -> Option<Vec<String>> {
     }
     let mut c = Cursor::new(&text, &toks, text.len(), true);
     let args = function_arguments(&mut c, "public").ok()?;
-    Some(args.into_iter().filter(|a| a.mode != "OUT").map(|a| a.type_text).collect())
+    Some(
+        args.into_iter()
+            .filter(|a| a.mode != "OUT")
+            .map(|a| a.type_text)
+            .collect(),
+    )
 }
 
 /// `( [mode] [name] type [DEFAULT expr], ... )`.
@@ -696,7 +885,9 @@ fn function_arguments(c: &mut Cursor<'_>, default_schema: &str) -> PResult<Vec<A
             let mut mode = String::new();
             for m in ["inout", "in", "out", "variadic"] {
                 if sub.is_kw(m)
-                    && !sub.kind_at_index(sub.i + 1).is_some_and(|k| matches!(k, TokenKind::Comma | TokenKind::RParen))
+                    && !sub
+                        .kind_at_index(sub.i + 1)
+                        .is_some_and(|k| matches!(k, TokenKind::Comma | TokenKind::RParen))
                 {
                     sub.i += 1;
                     mode = m.to_ascii_uppercase();
@@ -710,8 +901,9 @@ fn function_arguments(c: &mut Cursor<'_>, default_schema: &str) -> PResult<Vec<A
             let save = sub.i;
             let mut name = None;
             let plain = parse_type(&mut sub, default_schema);
-            let ends_here =
-                |s: &Cursor<'_>| s.i >= b || s.is_kind(TokenKind::Comma) || s.is_kw("default") || s.is_op("=");
+            let ends_here = |s: &Cursor<'_>| {
+                s.i >= b || s.is_kind(TokenKind::Comma) || s.is_kw("default") || s.is_op("=")
+            };
             let ty = match plain {
                 Ok((t, _)) if ends_here(&sub) => t,
                 _ => {
@@ -737,7 +929,11 @@ fn function_arguments(c: &mut Cursor<'_>, default_schema: &str) -> PResult<Vec<A
             if sub.eat_kw("default") || sub.eat_op("=") {
                 sub.until(|k, i| k.kind_at_index(i) == Some(TokenKind::Comma))?;
             }
-            out.push(Argument { mode, name, type_text: format_type(&ty) });
+            out.push(Argument {
+                mode,
+                name,
+                type_text: format_type(&ty),
+            });
             if !sub.eat_kind(TokenKind::Comma) {
                 break;
             }
@@ -750,7 +946,11 @@ fn function_arguments(c: &mut Cursor<'_>, default_schema: &str) -> PResult<Vec<A
 }
 
 impl Ingest<'_> {
-    pub(crate) fn create_aggregate(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
+    pub(crate) fn create_aggregate(
+        &mut self,
+        c: &mut Cursor<'_>,
+        raw: &RawStatement,
+    ) -> PResult<Outcome> {
         c.expect_kw("aggregate")?;
         let n = c.name()?;
         let name = self.qualify(&n);
@@ -759,8 +959,15 @@ impl Ingest<'_> {
             && c.peek_at(2).is_some_and(|t| t.kind == TokenKind::RParen);
         let args = if star {
             c.i += 3;
-            vec![Argument { mode: String::new(), name: None, type_text: "*".into() }]
-        } else if c.is_kind(TokenKind::LParen) && !c.is_kw_at(1, "sfunc") && !c.is_kw_at(1, "basetype") {
+            vec![Argument {
+                mode: String::new(),
+                name: None,
+                type_text: "*".into(),
+            }]
+        } else if c.is_kind(TokenKind::LParen)
+            && !c.is_kw_at(1, "sfunc")
+            && !c.is_kw_at(1, "basetype")
+        {
             self.function_arguments(c)?
         } else {
             Vec::new()
@@ -773,9 +980,12 @@ impl Ingest<'_> {
             if c.kw_at_index(k, "stype") && c.toks.get(k + 1).is_some_and(|t| c.text(t) == "=") {
                 let mut sub = Cursor::new(c.src, &c.toks[..b], c.end, true);
                 sub.i = k + 2;
-                stype = parse_type(&mut sub, &self.default_schema).ok().map(|x| format_type(&x.0));
+                stype = parse_type(&mut sub, &self.default_schema)
+                    .ok()
+                    .map(|x| format_type(&x.0));
             }
-            if c.kw_at_index(k, "finalfunc") && c.toks.get(k + 1).is_some_and(|t| c.text(t) == "=") {
+            if c.kw_at_index(k, "finalfunc") && c.toks.get(k + 1).is_some_and(|t| c.text(t) == "=")
+            {
                 let mut sub = Cursor::new(c.src, &c.toks[..b], c.end, true);
                 sub.i = k + 2;
                 finalfunc = sub.name().ok().map(|w| self.qualify(&w));
@@ -788,8 +998,15 @@ impl Ingest<'_> {
                 returns = func.returns.clone();
             }
         }
-        let identity = args.iter().map(|a| a.type_text.clone()).collect::<Vec<_>>().join(", ");
-        let id = FunctionId { name, arguments: identity };
+        let identity = args
+            .iter()
+            .map(|a| a.type_text.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let id = FunctionId {
+            name,
+            arguments: identity,
+        };
         self.catalog.functions.insert(
             id.clone(),
             Function {
@@ -804,11 +1021,19 @@ impl Ingest<'_> {
         Ok(Outcome::Understood)
     }
 
-    pub(crate) fn alter_function(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
+    pub(crate) fn alter_function(
+        &mut self,
+        c: &mut Cursor<'_>,
+        raw: &RawStatement,
+    ) -> PResult<Outcome> {
         c.i += 1;
         let n = c.name()?;
         let name = self.qualify(&n);
-        let args = if c.is_kind(TokenKind::LParen) { Some(self.function_arguments(c)?) } else { None };
+        let args = if c.is_kind(TokenKind::LParen) {
+            Some(self.function_arguments(c)?)
+        } else {
+            None
+        };
         if c.eat_kws(&["rename", "to"]) {
             let (new, _) = c.ident()?;
             let key = self.find_function(&name, args.as_deref());
@@ -819,21 +1044,32 @@ impl Ingest<'_> {
                 }
                 return Ok(Outcome::Understood);
             }
-            return Err(ParseError { offset: n.offset, message: format!("function {name} does not exist") });
+            return Err(ParseError {
+                offset: n.offset,
+                message: format!("function {name} does not exist"),
+            });
         }
         let _ = raw;
-        Ok(Outcome::Ignored("ALTER FUNCTION settings are not part of the model".into()))
+        Ok(Outcome::Ignored(
+            "ALTER FUNCTION settings are not part of the model".into(),
+        ))
     }
 
     fn find_function(&self, name: &QualifiedName, args: Option<&[Argument]>) -> Option<FunctionId> {
-        let types: Option<Vec<String>> =
-            args.map(|a| a.iter().filter(|x| x.mode != "OUT").map(|x| x.type_text.clone()).collect());
+        let types: Option<Vec<String>> = args.map(|a| {
+            a.iter()
+                .filter(|x| x.mode != "OUT")
+                .map(|x| x.type_text.clone())
+                .collect()
+        });
         self.catalog
             .functions
             .keys()
             .find(|id| {
                 &id.name == name
-                    && types.as_ref().is_none_or(|t| identity_types(&id.arguments).is_some_and(|mine| mine == *t))
+                    && types.as_ref().is_none_or(|t| {
+                        identity_types(&id.arguments).is_some_and(|mine| mine == *t)
+                    })
             })
             .cloned()
     }
@@ -943,7 +1179,10 @@ impl Ingest<'_> {
             let t = c.toks[k];
             match t.kind {
                 TokenKind::Comma => {}
-                TokenKind::String => args.push(super::lexer::string_value(c.text(&t), c.standard_conforming_strings)),
+                TokenKind::String => args.push(super::lexer::string_value(
+                    c.text(&t),
+                    c.standard_conforming_strings,
+                )),
                 _ => args.push(c.text(&t).to_string()),
             }
             k += 1;
@@ -960,8 +1199,13 @@ impl Ingest<'_> {
             if cols.is_empty() {
                 events.push("UPDATE".to_string());
             } else {
-                events
-                    .push(format!("UPDATE OF {}", cols.iter().map(|x| quote_ident(x)).collect::<Vec<_>>().join(", ")));
+                events.push(format!(
+                    "UPDATE OF {}",
+                    cols.iter()
+                        .map(|x| quote_ident(x))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             }
         }
         if truncate {
@@ -984,7 +1228,11 @@ impl Ingest<'_> {
             } else {
                 def.push_str(" NOT DEFERRABLE");
             }
-            def.push_str(if deferred { " INITIALLY DEFERRED" } else { " INITIALLY IMMEDIATE" });
+            def.push_str(if deferred {
+                " INITIALLY DEFERRED"
+            } else {
+                " INITIALLY IMMEDIATE"
+            });
         }
         if !referencing.is_empty() {
             def.push_str(" REFERENCING");
@@ -996,17 +1244,32 @@ impl Ingest<'_> {
                 }
             }
         }
-        def.push_str(if for_each_row { " FOR EACH ROW" } else { " FOR EACH STATEMENT" });
+        def.push_str(if for_each_row {
+            " FOR EACH ROW"
+        } else {
+            " FOR EACH STATEMENT"
+        });
         if let Some(w) = &when {
             def.push_str(&format!(" WHEN {w}"));
         }
-        let quoted: Vec<String> = args.iter().map(|a| format!("'{}'", a.replace('\'', "''"))).collect();
-        def.push_str(&format!(" EXECUTE FUNCTION {}({})", visible_name(&function), quoted.join(", ")));
+        let quoted: Vec<String> = args
+            .iter()
+            .map(|a| format!("'{}'", a.replace('\'', "''")))
+            .collect();
+        def.push_str(&format!(
+            " EXECUTE FUNCTION {}({})",
+            visible_name(&function),
+            quoted.join(", ")
+        ));
         if !self.catalog.tables.contains_key(&table) && self.catalog.views.contains_key(&table) {
             // Triggers on views (INSTEAD OF) have no place in the model's View.
             let start = c.toks.first().map_or(0, |t| t.start);
             let sql = self.qualified_text(start, c.end, &tn, &table.to_string());
-            self.opaque_text("trigger", &format!("{} ON {table}", quote_ident(&name)), sql);
+            self.opaque_text(
+                "trigger",
+                &format!("{} ON {table}", quote_ident(&name)),
+                sql,
+            );
             self.note(
                 "opaque-statement",
                 format!("trigger {name} on view {table} is kept as an opaque statement"),
@@ -1024,7 +1287,16 @@ impl Ingest<'_> {
                 });
             }
         }
-        t.triggers.insert(name.clone(), Trigger { name, definition: def, function, enabled: true, comment: None });
+        t.triggers.insert(
+            name.clone(),
+            Trigger {
+                name,
+                definition: def,
+                function,
+                enabled: true,
+                comment: None,
+            },
+        );
         Ok(Outcome::Understood)
     }
 
@@ -1111,9 +1383,16 @@ impl Ingest<'_> {
             t.policies.insert(new, p);
             return Ok(Outcome::Understood);
         }
-        let mut p = self.catalog.tables.get(&table).and_then(|t| t.policies.get(&name)).cloned().ok_or_else(|| {
-            ParseError { offset: tn.offset, message: format!("policy \"{name}\" for table {table} does not exist") }
-        })?;
+        let mut p = self
+            .catalog
+            .tables
+            .get(&table)
+            .and_then(|t| t.policies.get(&name))
+            .cloned()
+            .ok_or_else(|| ParseError {
+                offset: tn.offset,
+                message: format!("policy \"{name}\" for table {table} does not exist"),
+            })?;
         self.policy_clauses(c, &mut p)?;
         c.expect_end()?;
         self.table_mut(&table, tn.offset)?.policies.insert(name, p);
@@ -1138,11 +1417,20 @@ impl Ingest<'_> {
             return c.error("CREATE SCHEMA with schema elements is not supported: create them in separate statements");
         }
         if self.catalog.schemas.contains_key(&name) && !if_not_exists && name != "public" {
-            return Err(ParseError { offset: c.offset(), message: format!("schema \"{name}\" already exists") });
+            return Err(ParseError {
+                offset: c.offset(),
+                message: format!("schema \"{name}\" already exists"),
+            });
         }
         // `public` exists in every database: the model holds it only to carry a comment.
         if name != "public" {
-            self.catalog.schemas.entry(name.clone()).or_insert(Namespace { name, comment: None });
+            self.catalog
+                .schemas
+                .entry(name.clone())
+                .or_insert(Namespace {
+                    name,
+                    comment: None,
+                });
         }
         Ok(Outcome::Understood)
     }
@@ -1151,7 +1439,12 @@ impl Ingest<'_> {
         c.expect_kw("extension")?;
         c.eat_kws(&["if", "not", "exists"]);
         let (name, _) = c.ident()?;
-        let mut e = Extension { name: name.clone(), schema: None, version: None, comment: None };
+        let mut e = Extension {
+            name: name.clone(),
+            schema: None,
+            version: None,
+            comment: None,
+        };
         c.eat_kw("with");
         loop {
             if c.eat_kw("schema") {
@@ -1194,7 +1487,11 @@ impl Ingest<'_> {
             "schema"
         } else if c.eat_kw("extension") {
             "extension"
-        } else if c.eat_kw("function") || c.eat_kw("procedure") || c.eat_kw("aggregate") || c.eat_kw("routine") {
+        } else if c.eat_kw("function")
+            || c.eat_kw("procedure")
+            || c.eat_kw("aggregate")
+            || c.eat_kw("routine")
+        {
             "function"
         } else if c.eat_kw("trigger") {
             "trigger"
@@ -1207,12 +1504,19 @@ impl Ingest<'_> {
             || c.is_kw("group")
             || c.is_kw("tablespace")
         {
-            return Ok(Outcome::Ignored("cluster-wide objects are not part of the schema".into()));
+            return Ok(Outcome::Ignored(
+                "cluster-wide objects are not part of the schema".into(),
+            ));
         } else {
             // Opaque kinds: drop the matching opaque object if any.
             let before = self.catalog.opaque.len();
-            let words: Vec<String> =
-                raw.tokens.iter().skip(1).take(3).map(|t| t.text(self.src).to_ascii_lowercase()).collect();
+            let words: Vec<String> = raw
+                .tokens
+                .iter()
+                .skip(1)
+                .take(3)
+                .map(|t| t.text(self.src).to_ascii_lowercase())
+                .collect();
             let _ = words;
             let _ = before;
             return self.fallback(raw, "DROP of an object kind the model does not hold");
@@ -1227,10 +1531,16 @@ impl Ingest<'_> {
                 if if_exists {
                     return Ok(Outcome::Understood);
                 }
-                return Err(ParseError { offset: tn.offset, message: format!("relation {table} does not exist") });
+                return Err(ParseError {
+                    offset: tn.offset,
+                    message: format!("relation {table} does not exist"),
+                });
             };
-            let removed =
-                if kind == "trigger" { t.triggers.remove(&name).is_some() } else { t.policies.remove(&name).is_some() };
+            let removed = if kind == "trigger" {
+                t.triggers.remove(&name).is_some()
+            } else {
+                t.policies.remove(&name).is_some()
+            };
             if !removed && !if_exists {
                 return Err(ParseError {
                     offset: tn.offset,
@@ -1270,7 +1580,9 @@ impl Ingest<'_> {
             "table" => {
                 let found = self.catalog.tables.remove(&q).is_some();
                 if found {
-                    self.catalog.sequences.retain(|_, s| s.owned_by.as_ref().is_none_or(|o| o.table != q));
+                    self.catalog
+                        .sequences
+                        .retain(|_, s| s.owned_by.as_ref().is_none_or(|o| o.table != q));
                     // Foreign keys that reference it go (DROP ... CASCADE; without CASCADE PostgreSQL refuses).
                     for t in self.catalog.tables.values_mut() {
                         t.constraints.retain(|_, c| !matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if *references == q));
@@ -1325,17 +1637,26 @@ impl Ingest<'_> {
         } else {
             c.ident()?.0
         };
-        let not_modeled =
-            |kind: &str| Outcome::Ignored(format!("comments on {kind} objects are not part of the model"));
+        let not_modeled = |kind: &str| {
+            Outcome::Ignored(format!(
+                "comments on {kind} objects are not part of the model"
+            ))
+        };
         match kind.as_str() {
-            "table" | "view" | "sequence" | "type" | "domain" | "index" | "schema" | "extension" | "column" => {
+            "table" | "view" | "sequence" | "type" | "domain" | "index" | "schema"
+            | "extension" | "column" => {
                 let n = c.name()?;
                 c.expect_kw("is")?;
                 let text = comment_text(c)?;
                 if kind == "column" && n.parts.len() >= 2 {
-                    let owner = WrittenName { parts: n.parts[..n.parts.len() - 1].to_vec(), ..n.clone() };
+                    let owner = WrittenName {
+                        parts: n.parts[..n.parts.len() - 1].to_vec(),
+                        ..n.clone()
+                    };
                     let owner = self.qualify(&owner);
-                    if self.catalog.views.contains_key(&owner) || self.catalog.composite_types.contains_key(&owner) {
+                    if self.catalog.views.contains_key(&owner)
+                        || self.catalog.composite_types.contains_key(&owner)
+                    {
                         return Ok(not_modeled("view column or type attribute"));
                     }
                 }
@@ -1380,7 +1701,11 @@ impl Ingest<'_> {
             "function" | "procedure" | "aggregate" | "routine" => {
                 let n = c.name()?;
                 let q = self.qualify(&n);
-                let args = if c.is_kind(TokenKind::LParen) { Some(self.function_arguments(c)?) } else { None };
+                let args = if c.is_kind(TokenKind::LParen) {
+                    Some(self.function_arguments(c)?)
+                } else {
+                    None
+                };
                 c.expect_kw("is")?;
                 let text = comment_text(c)?;
                 match self.find_function(&q, args.as_deref()) {
@@ -1390,7 +1715,10 @@ impl Ingest<'_> {
                         }
                         Ok(Outcome::Understood)
                     }
-                    None => Err(ParseError { offset: n.offset, message: format!("function {q} does not exist") }),
+                    None => Err(ParseError {
+                        offset: n.offset,
+                        message: format!("function {q} does not exist"),
+                    }),
                 }
             }
             _ => {
@@ -1404,11 +1732,19 @@ impl Ingest<'_> {
         match kind {
             "column" => {
                 let (table, col) = match n.parts.as_slice() {
-                    [t, col] => (QualifiedName::new(self.default_schema.clone(), t.clone()), col.clone()),
+                    [t, col] => (
+                        QualifiedName::new(self.default_schema.clone(), t.clone()),
+                        col.clone(),
+                    ),
                     [s, t, col] => (QualifiedName::new(s.clone(), t.clone()), col.clone()),
                     _ => return false,
                 };
-                if let Some(column) = self.catalog.tables.get_mut(&table).and_then(|t| t.columns.get_mut(&col)) {
+                if let Some(column) = self
+                    .catalog
+                    .tables
+                    .get_mut(&table)
+                    .and_then(|t| t.columns.get_mut(&col))
+                {
                     column.comment = text;
                     return true;
                 }
@@ -1417,7 +1753,14 @@ impl Ingest<'_> {
             "schema" => {
                 let name = n.last().to_string();
                 if name == "public" {
-                    let ns = self.catalog.schemas.entry(name.clone()).or_insert(Namespace { name, comment: None });
+                    let ns = self
+                        .catalog
+                        .schemas
+                        .entry(name.clone())
+                        .or_insert(Namespace {
+                            name,
+                            comment: None,
+                        });
                     ns.comment = text;
                     return true;
                 }
@@ -1508,7 +1851,11 @@ pub(crate) struct Argument {
 /// deparse (a newline, then ` SELECT ...`), with `public.` dropped and a closing `;`.
 fn view_definition(text: &str) -> String {
     let body = text.strip_prefix('\n').unwrap_or(text);
-    let body = if body.starts_with(' ') { body.to_string() } else { format!(" {}", body.trim_start()) };
+    let body = if body.starts_with(' ') {
+        body.to_string()
+    } else {
+        format!(" {}", body.trim_start())
+    };
     let body = strip_public(body.trim_end());
     format!("{body};")
 }
@@ -1530,8 +1877,9 @@ pub fn strip_public(text: &str) -> String {
                 continue;
             }
         }
-        let is_public =
-            t.kind == TokenKind::Word && t.text(text) == "public" && !prev.is_some_and(|p| p.kind == TokenKind::Dot);
+        let is_public = t.kind == TokenKind::Word
+            && t.text(text) == "public"
+            && !prev.is_some_and(|p| p.kind == TokenKind::Dot);
         if is_public {
             pending = Some(t);
         }
@@ -1559,7 +1907,11 @@ fn view_reads(
             TokenKind::Word => Some(t.text(src).to_ascii_lowercase()),
             TokenKind::QuotedIdent => {
                 let s = t.text(src);
-                Some(s.get(1..s.len().saturating_sub(1)).unwrap_or("").replace("\"\"", "\""))
+                Some(
+                    s.get(1..s.len().saturating_sub(1))
+                        .unwrap_or("")
+                        .replace("\"\"", "\""),
+                )
             }
             _ => None,
         }
@@ -1575,7 +1927,9 @@ fn view_reads(
             while toks.get(k).is_some_and(|t| t.kind == TokenKind::LParen) {
                 k += 1;
             }
-            if toks.get(k).is_some_and(|t| t.kind == TokenKind::Word && t.text(src).eq_ignore_ascii_case("only")) {
+            if toks.get(k).is_some_and(|t| {
+                t.kind == TokenKind::Word && t.text(src).eq_ignore_ascii_case("only")
+            }) {
                 k += 1;
             }
             if let Some(first) = word(k) {

@@ -54,7 +54,14 @@ pub struct Splitter<'a> {
 
 impl<'a> Splitter<'a> {
     pub fn new(src: &'a str) -> Self {
-        Splitter { src, lx: Lexer::new(src), tokens: Vec::with_capacity(64), atomic_depth: 0, scs: true, spare: None }
+        Splitter {
+            src,
+            lx: Lexer::new(src),
+            tokens: Vec::with_capacity(64),
+            atomic_depth: 0,
+            scs: true,
+            spare: None,
+        }
     }
 
     /// Gives a statement's token buffer back for reuse.
@@ -109,7 +116,10 @@ impl<'a> Splitter<'a> {
                         self.lx.take_line();
                         while self.lx.position() < src.len() {
                             let (s, e) = self.lx.take_line();
-                            if src.get(s..e).is_some_and(|l| l.trim_end_matches('\r') == "\\.") {
+                            if src
+                                .get(s..e)
+                                .is_some_and(|l| l.trim_end_matches('\r') == "\\.")
+                            {
                                 break;
                             }
                         }
@@ -122,7 +132,9 @@ impl<'a> Splitter<'a> {
                         let prev = tokens[tokens.len() - 1];
                         if word_is(src, &tok, "atomic") && word_is(src, &prev, "begin") {
                             self.atomic_depth += 1;
-                        } else if self.atomic_depth > 0 && (word_is(src, &tok, "case") || word_is(src, &tok, "begin")) {
+                        } else if self.atomic_depth > 0
+                            && (word_is(src, &tok, "case") || word_is(src, &tok, "begin"))
+                        {
                             self.atomic_depth += 1;
                         } else if self.atomic_depth > 0 && word_is(src, &tok, "end") {
                             self.atomic_depth -= 1;
@@ -154,12 +166,21 @@ fn is_routine(src: &str, tokens: &[Token]) -> bool {
     if tokens.len() > 3 && word_is(src, &tokens[1], "or") && word_is(src, &tokens[2], "replace") {
         i = 3;
     }
-    tokens.get(i).is_some_and(|t| word_is(src, t, "function") || word_is(src, t, "procedure"))
+    tokens
+        .get(i)
+        .is_some_and(|t| word_is(src, t, "function") || word_is(src, t, "procedure"))
 }
 
 fn standard_conforming_setting(src: &str, tokens: &[Token]) -> Option<bool> {
-    if tokens.len() >= 3 && word_is(src, &tokens[0], "set") && word_is(src, &tokens[1], "standard_conforming_strings") {
-        let value = tokens.last()?.text(src).trim_matches('\'').to_ascii_lowercase();
+    if tokens.len() >= 3
+        && word_is(src, &tokens[0], "set")
+        && word_is(src, &tokens[1], "standard_conforming_strings")
+    {
+        let value = tokens
+            .last()?
+            .text(src)
+            .trim_matches('\'')
+            .to_ascii_lowercase();
         return match value.as_str() {
             "off" | "false" => Some(false),
             "on" | "true" => Some(true),
@@ -172,7 +193,9 @@ fn standard_conforming_setting(src: &str, tokens: &[Token]) -> Option<bool> {
 fn is_copy_from_stdin(src: &str, tokens: &[Token]) -> bool {
     !tokens.is_empty()
         && word_is(src, &tokens[0], "copy")
-        && tokens.windows(2).any(|w| word_is(src, &w[0], "from") && word_is(src, &w[1], "stdin"))
+        && tokens
+            .windows(2)
+            .any(|w| word_is(src, &w[0], "from") && word_is(src, &w[1], "stdin"))
 }
 
 #[cfg(test)]
@@ -180,7 +203,11 @@ mod tests {
     use super::*;
 
     fn texts(src: &str) -> Vec<String> {
-        split(src).0.iter().map(|s| s.text(src).to_string()).collect()
+        split(src)
+            .0
+            .iter()
+            .map(|s| s.text(src).to_string())
+            .collect()
     }
 
     #[test]
@@ -200,7 +227,10 @@ mod tests {
     #[test]
     fn skips_copy_data() {
         let src = "COPY t (a) FROM stdin;\n1;2\nx\n\\.\nCREATE TABLE u ();";
-        assert_eq!(texts(src), vec!["COPY t (a) FROM stdin", "CREATE TABLE u ()"]);
+        assert_eq!(
+            texts(src),
+            vec!["COPY t (a) FROM stdin", "CREATE TABLE u ()"]
+        );
     }
 
     #[test]
@@ -218,6 +248,13 @@ mod tests {
     #[test]
     fn old_dumps_with_backslash_escapes() {
         let src = "SET standard_conforming_strings = off;\nSELECT 'a\\';b';\nSELECT 2;";
-        assert_eq!(texts(src), vec!["SET standard_conforming_strings = off", "SELECT 'a\\';b'", "SELECT 2"]);
+        assert_eq!(
+            texts(src),
+            vec![
+                "SET standard_conforming_strings = off",
+                "SELECT 'a\\';b'",
+                "SELECT 2"
+            ]
+        );
     }
 }

@@ -160,7 +160,14 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
                     }
                 }
                 let varying = c.eat_kw("varying");
-                base = BaseType::Builtin(if varying { "character varying" } else { "character" }.into());
+                base = BaseType::Builtin(
+                    if varying {
+                        "character varying"
+                    } else {
+                        "character"
+                    }
+                    .into(),
+                );
                 modifiers = type_modifiers(c)?;
                 if !varying && modifiers.is_empty() {
                     modifiers.push(1);
@@ -185,14 +192,20 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
                     false
                 };
                 tz_suffix = Some(with_tz);
-                base = BaseType::Builtin(format!("{word} {} time zone", if with_tz { "with" } else { "without" }));
+                base = BaseType::Builtin(format!(
+                    "{word} {} time zone",
+                    if with_tz { "with" } else { "without" }
+                ));
             }
             "interval" => {
                 c.i += 1;
                 let mut fields = String::new();
                 let field_words = ["year", "month", "day", "hour", "minute", "second"];
                 if field_words.iter().any(|f| c.is_kw(f)) {
-                    let t = c.next().map(|t| c.text(t).to_ascii_lowercase()).unwrap_or_default();
+                    let t = c
+                        .next()
+                        .map(|t| c.text(t).to_ascii_lowercase())
+                        .unwrap_or_default();
                     fields.push(' ');
                     fields.push_str(&t);
                     if c.eat_kw("to") {
@@ -247,7 +260,11 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
                     }
                 }
                 None => {
-                    base = BaseType::Builtin(if word == "char" { "\"char\"".into() } else { word.to_string() });
+                    base = BaseType::Builtin(if word == "char" {
+                        "\"char\"".into()
+                    } else {
+                        word.to_string()
+                    });
                     modifiers = type_modifiers(c)?;
                 }
             }
@@ -284,7 +301,14 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
             break;
         }
     }
-    Ok((TypeName { base, modifiers, array_dimensions }, serial))
+    Ok((
+        TypeName {
+            base,
+            modifiers,
+            array_dimensions,
+        },
+        serial,
+    ))
 }
 
 /// `(10)`, `(10, 2)`, or nothing.
@@ -343,7 +367,10 @@ mod tests {
             ("char", "character(1)"),
             ("char(3)", "character(3)"),
             ("timestamptz", "timestamp with time zone"),
-            ("timestamp(3) without time zone", "timestamp(3) without time zone"),
+            (
+                "timestamp(3) without time zone",
+                "timestamp(3) without time zone",
+            ),
             ("timestamp(6) with time zone", "timestamp(6) with time zone"),
             ("time", "time without time zone"),
             ("numeric(10,2)", "numeric(10,2)"),

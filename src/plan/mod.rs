@@ -7,17 +7,21 @@ pub use output::*;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Source;
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Change};
 use crate::fingerprint::{fingerprint, object_fingerprints};
 use crate::hints::Hints;
 use crate::model::Catalog;
 use crate::ops::{self, Context};
-use crate::Source;
 
 /// Planner options (`options` in JS, flags on the CLI).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(deny_unknown_fields)]
 pub struct PlanOptions {
     /// The PostgreSQL major version to plan for, 11–18 (`--pg-version`). Default 15.
@@ -36,34 +40,53 @@ fn default_server_version() -> u32 {
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { server_version: default_server_version(), assume_empty_tables: false }
+        PlanOptions {
+            server_version: default_server_version(),
+            assume_empty_tables: false,
+        }
     }
 }
 
 /// Plans the migration from `from` to `to`. Errors (bad SQL, a hint naming something absent, a
 /// cycle that cannot be broken) come back as diagnostics naming file, line and column.
-pub fn plan(from: Source<'_>, to: Source<'_>, hints: &Hints, options: &PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
+pub fn plan(
+    from: Source<'_>,
+    to: Source<'_>,
+    hints: &Hints,
+    options: &PlanOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
     check_version(options)?;
     let before = crate::parse::inspect(from.name, from.sql);
     let after = crate::parse::inspect(to.name, to.sql);
-    let mut errors: Vec<Diagnostic> = before.diagnostics.iter().chain(&after.diagnostics).filter(|d| d.is_error()).cloned().collect();
+    let mut errors: Vec<Diagnostic> = before
+        .diagnostics
+        .iter()
+        .chain(&after.diagnostics)
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
     if !errors.is_empty() {
         errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(errors);
     }
     // Errors about the target schema (a NOT NULL column without a backfill hint) name its file.
-    let mut plan = plan_catalogs(&before.catalog, &after.catalog, hints, options).map_err(|errors| {
-        errors
-            .into_iter()
-            .map(|mut d| {
-                if d.file.is_none() && d.code.as_deref() == Some("not-null-needs-backfill") {
-                    d.file = Some(to.name.to_string());
-                }
-                d
-            })
-            .collect::<Vec<_>>()
-    })?;
-    let mut notes: Vec<Diagnostic> = before.diagnostics.into_iter().chain(after.diagnostics).collect();
+    let mut plan =
+        plan_catalogs(&before.catalog, &after.catalog, hints, options).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|mut d| {
+                    if d.file.is_none() && d.code.as_deref() == Some("not-null-needs-backfill") {
+                        d.file = Some(to.name.to_string());
+                    }
+                    d
+                })
+                .collect::<Vec<_>>()
+        })?;
+    let mut notes: Vec<Diagnostic> = before
+        .diagnostics
+        .into_iter()
+        .chain(after.diagnostics)
+        .collect();
     notes.append(&mut plan.diagnostics);
     plan.diagnostics = notes;
     Ok(plan)
@@ -75,23 +98,41 @@ fn check_version(options: &PlanOptions) -> Result<(), Vec<Diagnostic>> {
     } else {
         Err(vec![Diagnostic::error(
             "unsupported-server-version",
-            format!("PostgreSQL {} is not supported: plans are made for versions 11 to 18", options.server_version),
+            format!(
+                "PostgreSQL {} is not supported: plans are made for versions 11 to 18",
+                options.server_version
+            ),
         )])
     }
 }
 
 /// Plans between two catalogs already read (what [`plan`] does after parsing).
-pub fn plan_catalogs(from: &Catalog, to: &Catalog, hints: &Hints, options: &PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
+pub fn plan_catalogs(
+    from: &Catalog,
+    to: &Catalog,
+    hints: &Hints,
+    options: &PlanOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
     check_version(options)?;
     let diff = diff::diff(from, to, hints)?;
-    let cx = Context { from, to, server_version: options.server_version, assume_empty_tables: options.assume_empty_tables };
+    let cx = Context {
+        from,
+        to,
+        server_version: options.server_version,
+        assume_empty_tables: options.assume_empty_tables,
+    };
     let mut nodes = Vec::new();
     let mut errors = Vec::new();
     for (i, change) in diff.changes.iter().enumerate() {
         match ops::steps(change, &cx) {
             Ok(drafts) => {
                 for (position, draft) in drafts.into_iter().enumerate() {
-                    nodes.push(order::Node { draft, rank: ops::rank(change), change: i, position });
+                    nodes.push(order::Node {
+                        draft,
+                        rank: ops::rank(change),
+                        change: i,
+                        position,
+                    });
                 }
             }
             Err(e) => errors.push(e),
@@ -121,7 +162,11 @@ pub fn plan_catalogs(from: &Catalog, to: &Catalog, hints: &Hints, options: &Plan
         };
         match phases.last_mut() {
             Some(p) if p.name == phase => p.steps.push(step),
-            _ => phases.push(Phase { name: phase, app_checkpoint: None, steps: vec![step] }),
+            _ => phases.push(Phase {
+                name: phase,
+                app_checkpoint: None,
+                steps: vec![step],
+            }),
         }
     }
     let going = old_names(&diff.changes);
@@ -134,7 +179,10 @@ pub fn plan_catalogs(from: &Catalog, to: &Catalog, hints: &Hints, options: &Plan
         server_version: options.server_version,
         from_fingerprint: fingerprint(from),
         to_fingerprint: fingerprint(to),
-        objects: ObjectFingerprints { from: object_fingerprints(from), to: object_fingerprints(to) },
+        objects: ObjectFingerprints {
+            from: object_fingerprints(from),
+            to: object_fingerprints(to),
+        },
         safety,
         phases,
         diagnostics: diff.diagnostics,
@@ -148,14 +196,29 @@ fn old_names(changes: &[Change]) -> Vec<String> {
         match c {
             Change::DropTable { table } => out.push(format!("table {}", table.name)),
             Change::RenameTable { from, .. } => out.push(format!("table {from}")),
-            Change::DropColumn { table, column } => out.push(format!("column {table}.{}", crate::model::quote_ident(&column.name))),
-            Change::RenameColumn { table, from, .. } => out.push(format!("column {table}.{}", crate::model::quote_ident(&from.name))),
-            Change::ChangeColumnType { table, from, in_place: false, .. } => out.push(format!(
+            Change::DropColumn { table, column } => out.push(format!(
+                "column {table}.{}",
+                crate::model::quote_ident(&column.name)
+            )),
+            Change::RenameColumn { table, from, .. } => out.push(format!(
+                "column {table}.{}",
+                crate::model::quote_ident(&from.name)
+            )),
+            Change::ChangeColumnType {
+                table,
+                from,
+                in_place: false,
+                ..
+            } => out.push(format!(
                 "column {table}.{} as {}",
                 crate::model::quote_ident(&from.name),
                 crate::render::format::format_type(&from.data_type)
             )),
-            Change::DropView { view, recreated: false, .. } => out.push(format!("view {}", view.name)),
+            Change::DropView {
+                view,
+                recreated: false,
+                ..
+            } => out.push(format!("view {}", view.name)),
             _ => {}
         }
     }

@@ -78,10 +78,26 @@ pub fn order(nodes: Vec<Node>) -> Result<Ordered, Diagnostic> {
         g.add_edge(ids[a], ids[b], ());
     }
     // Kahn's algorithm with a priority queue: the smallest available (phase, rank, change, position).
-    let key = |i: usize| (nodes[i].draft.phase, nodes[i].rank, nodes[i].change, nodes[i].position, i);
-    let mut indegree: Vec<usize> = ids.iter().map(|&n| g.neighbors_directed(n, petgraph::Direction::Incoming).count()).collect();
-    let mut heap: BinaryHeap<Reverse<(PhaseName, u8, usize, usize, usize)>> =
-        (0..nodes.len()).filter(|&i| indegree[i] == 0).map(|i| Reverse(key(i))).collect();
+    let key = |i: usize| {
+        (
+            nodes[i].draft.phase,
+            nodes[i].rank,
+            nodes[i].change,
+            nodes[i].position,
+            i,
+        )
+    };
+    let mut indegree: Vec<usize> = ids
+        .iter()
+        .map(|&n| {
+            g.neighbors_directed(n, petgraph::Direction::Incoming)
+                .count()
+        })
+        .collect();
+    let mut heap: BinaryHeap<Reverse<(PhaseName, u8, usize, usize, usize)>> = (0..nodes.len())
+        .filter(|&i| indegree[i] == 0)
+        .map(|i| Reverse(key(i)))
+        .collect();
     let mut topo = Vec::with_capacity(nodes.len());
     while let Some(Reverse((_, _, _, _, i))) = heap.pop() {
         topo.push(i);
@@ -133,9 +149,20 @@ fn cycle_error(g: &DiGraph<usize, ()>, nodes: &[Node], done: &[usize]) -> Diagno
     let done: BTreeSet<usize> = done.iter().copied().collect();
     let mut cycles = Vec::new();
     for scc in petgraph::algo::tarjan_scc(g) {
-        let members: Vec<usize> = scc.iter().map(|&n| g[n]).filter(|i| !done.contains(i)).collect();
-        if members.len() > 1 || members.first().is_some_and(|&i| g.contains_edge(NodeIndex::new(i), NodeIndex::new(i))) {
-            let mut names: Vec<String> = members.iter().map(|&i| nodes[i].draft.change.clone()).collect();
+        let members: Vec<usize> = scc
+            .iter()
+            .map(|&n| g[n])
+            .filter(|i| !done.contains(i))
+            .collect();
+        if members.len() > 1
+            || members
+                .first()
+                .is_some_and(|&i| g.contains_edge(NodeIndex::new(i), NodeIndex::new(i)))
+        {
+            let mut names: Vec<String> = members
+                .iter()
+                .map(|&i| nodes[i].draft.change.clone())
+                .collect();
             names.sort();
             cycles.push(names.join("; "));
         }
@@ -143,6 +170,9 @@ fn cycle_error(g: &DiGraph<usize, ()>, nodes: &[Node], done: &[usize]) -> Diagno
     cycles.sort();
     Diagnostic::error(
         "dependency-cycle",
-        format!("the changes depend on each other in a cycle the planner cannot break: {}", cycles.join(" | ")),
+        format!(
+            "the changes depend on each other in a cycle the planner cannot break: {}",
+            cycles.join(" | ")
+        ),
     )
 }

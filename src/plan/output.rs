@@ -9,7 +9,11 @@ use crate::diagnostic::Diagnostic;
 pub const PLAN_FORMAT: &str = "shiftplan.plan/1";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Plan {
     /// Always [`PLAN_FORMAT`].
     pub format: String,
@@ -35,14 +39,22 @@ impl Plan {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct ObjectFingerprints {
     pub from: BTreeMap<String, String>,
     pub to: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PhaseName {
     Expand,
@@ -52,8 +64,12 @@ pub enum PhaseName {
 }
 
 impl PhaseName {
-    pub const ALL: [PhaseName; 4] =
-        [PhaseName::Expand, PhaseName::DualWrite, PhaseName::Backfill, PhaseName::Contract];
+    pub const ALL: [PhaseName; 4] = [
+        PhaseName::Expand,
+        PhaseName::DualWrite,
+        PhaseName::Backfill,
+        PhaseName::Contract,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -76,7 +92,11 @@ impl std::fmt::Display for PhaseName {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Phase {
     pub name: PhaseName,
     /// What the application must have deployed before this phase runs, or null.
@@ -85,7 +105,11 @@ pub struct Phase {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Step {
     /// `s1`, `s2`, ... in plan order.
     pub id: String,
@@ -102,7 +126,11 @@ pub struct Step {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Lock {
     /// The strongest table lock the step takes: `ACCESS EXCLUSIVE`, `SHARE UPDATE EXCLUSIVE`, ...,
     /// or `NONE`.
@@ -112,7 +140,11 @@ pub struct Lock {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LockDuration {
     /// Catalog-only: held for milliseconds.
@@ -128,7 +160,11 @@ pub enum LockDuration {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Safe,
@@ -147,7 +183,11 @@ impl Severity {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Hazard {
     /// Stable kebab-case code, documented in `hazard.rs` (and docs/hazards.md).
     pub code: String,

@@ -1,9 +1,15 @@
 use super::*;
 use crate::hints::{Backfill, Rename};
-use crate::model::{BaseType, Column, Constraint, ConstraintKind, QualifiedName, ReferentialAction, Table, TypeName};
+use crate::model::{
+    BaseType, Column, Constraint, ConstraintKind, QualifiedName, ReferentialAction, Table, TypeName,
+};
 
 fn ty(name: &str) -> TypeName {
-    TypeName { base: BaseType::Builtin(name.into()), modifiers: vec![], array_dimensions: 0 }
+    TypeName {
+        base: BaseType::Builtin(name.into()),
+        modifiers: vec![],
+        array_dimensions: 0,
+    }
 }
 
 fn table(name: &str, columns: &[(&str, &str, bool)]) -> Table {
@@ -22,7 +28,10 @@ fn pk(t: &mut Table, column: &str) {
         name.clone(),
         Constraint {
             name,
-            kind: ConstraintKind::PrimaryKey { columns: vec![column.into()], include: vec![] },
+            kind: ConstraintKind::PrimaryKey {
+                columns: vec![column.into()],
+                include: vec![],
+            },
             deferrable: false,
             initially_deferred: false,
             not_valid: false,
@@ -55,7 +64,13 @@ fn fk(t: &mut Table, column: &str, target: &str) {
 
 fn catalog(tables: Vec<Table>) -> Catalog {
     let mut c = Catalog::default();
-    c.schemas.insert("public".into(), crate::model::Namespace { name: "public".into(), comment: None });
+    c.schemas.insert(
+        "public".into(),
+        crate::model::Namespace {
+            name: "public".into(),
+            comment: None,
+        },
+    );
     for t in tables {
         c.tables.insert(t.name.clone(), t);
     }
@@ -99,12 +114,19 @@ fn unchanged_schema_plans_no_step() {
 #[test]
 fn not_null_column_without_backfill_is_an_error_that_says_so() {
     let a = catalog(vec![table("orders", &[("id", "bigint", true)])]);
-    let b = catalog(vec![table("orders", &[("id", "bigint", true), ("currency", "text", true)])]);
+    let b = catalog(vec![table(
+        "orders",
+        &[("id", "bigint", true), ("currency", "text", true)],
+    )]);
     let e = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions::default()).unwrap_err();
     assert_eq!(e[0].code.as_deref(), Some("not-null-needs-backfill"));
     assert!(e[0].message.contains("backfill"), "{}", e[0].message);
     let hints = Hints {
-        backfill: vec![Backfill { table: "public.orders".into(), column: "currency".into(), expression: "'EUR'".into() }],
+        backfill: vec![Backfill {
+            table: "public.orders".into(),
+            column: "currency".into(),
+            expression: "'EUR'".into(),
+        }],
         ..Hints::default()
     };
     let p = plan_catalogs(&a, &b, &hints, &PlanOptions::default()).unwrap();
@@ -113,7 +135,11 @@ fn not_null_column_without_backfill_is_an_error_that_says_so() {
     assert_eq!(phases, PhaseName::ALL.to_vec());
     let backfill = p.steps().find(|s| s.repeat_until_zero_rows).unwrap();
     assert!(backfill.sql[0].contains("'EUR'"), "{}", backfill.sql[0]);
-    assert!(p.steps().any(|s| s.sql.iter().any(|q| q.ends_with("ALTER COLUMN currency SET NOT NULL"))));
+    assert!(p.steps().any(|s| {
+        s.sql
+            .iter()
+            .any(|q| q.ends_with("ALTER COLUMN currency SET NOT NULL"))
+    }));
 }
 
 #[test]
@@ -129,72 +155,167 @@ fn two_new_tables_referencing_each_other_get_their_foreign_keys_after_both() {
     let p = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions::default()).unwrap();
     check_invariants(&p);
     let changes: Vec<&str> = p.steps().map(|s| s.change.as_str()).collect();
-    assert_eq!(changes[..2], ["create table public.x", "create table public.y"]);
-    assert!(changes[2..].iter().all(|c| c.contains("_fkey")), "{changes:?}");
+    assert_eq!(
+        changes[..2],
+        ["create table public.x", "create table public.y"]
+    );
+    assert!(
+        changes[2..].iter().all(|c| c.contains("_fkey")),
+        "{changes:?}"
+    );
     // Byte-identical output run to run.
     let again = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions::default()).unwrap();
-    assert_eq!(serde_json::to_string(&p).unwrap(), serde_json::to_string(&again).unwrap());
+    assert_eq!(
+        serde_json::to_string(&p).unwrap(),
+        serde_json::to_string(&again).unwrap()
+    );
 }
 
 #[test]
 fn rename_column_goes_through_all_four_phases() {
-    let mut a_users = table("users", &[("id", "bigint", true), ("fullname", "text", true)]);
+    let mut a_users = table(
+        "users",
+        &[("id", "bigint", true), ("fullname", "text", true)],
+    );
     pk(&mut a_users, "id");
     let mut b_users = table("users", &[("id", "bigint", true), ("name", "text", true)]);
     pk(&mut b_users, "id");
     let hints = Hints {
-        renames: vec![Rename::Column { table: "public.users".into(), from: "fullname".into(), to: "name".into() }],
+        renames: vec![Rename::Column {
+            table: "public.users".into(),
+            from: "fullname".into(),
+            to: "name".into(),
+        }],
         ..Hints::default()
     };
-    let p = plan_catalogs(&catalog(vec![a_users]), &catalog(vec![b_users]), &hints, &PlanOptions::default()).unwrap();
+    let p = plan_catalogs(
+        &catalog(vec![a_users]),
+        &catalog(vec![b_users]),
+        &hints,
+        &PlanOptions::default(),
+    )
+    .unwrap();
     check_invariants(&p);
     let phases: Vec<PhaseName> = p.phases.iter().map(|x| x.name).collect();
     assert_eq!(phases, PhaseName::ALL.to_vec());
     let contract = &p.phases[3].steps;
-    assert!(contract.iter().any(|s| s.sql.iter().any(|q| q.contains("DROP COLUMN fullname"))));
-    assert!(p.phases[3].app_checkpoint.as_deref().unwrap_or("").contains("public.users.fullname"));
+    assert!(
+        contract
+            .iter()
+            .any(|s| s.sql.iter().any(|q| q.contains("DROP COLUMN fullname")))
+    );
+    assert!(
+        p.phases[3]
+            .app_checkpoint
+            .as_deref()
+            .unwrap_or("")
+            .contains("public.users.fullname")
+    );
 }
 
 #[test]
 fn hazards_depend_on_the_server_version() {
-    let a = catalog(vec![table("t", &[("id", "bigint", true), ("v", "text", false)])]);
-    let b = catalog(vec![table("t", &[("id", "bigint", true), ("v", "text", true)])]);
+    let a = catalog(vec![table(
+        "t",
+        &[("id", "bigint", true), ("v", "text", false)],
+    )]);
+    let b = catalog(vec![table(
+        "t",
+        &[("id", "bigint", true), ("v", "text", true)],
+    )]);
     let codes = |version| {
-        let p = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions { server_version: version, ..PlanOptions::default() }).unwrap();
-        p.steps().flat_map(|s| s.hazards.iter().map(|h| h.code.clone())).collect::<Vec<_>>()
+        let p = plan_catalogs(
+            &a,
+            &b,
+            &Hints::default(),
+            &PlanOptions {
+                server_version: version,
+                ..PlanOptions::default()
+            },
+        )
+        .unwrap();
+        p.steps()
+            .flat_map(|s| s.hazards.iter().map(|h| h.code.clone()))
+            .collect::<Vec<_>>()
     };
     assert!(codes(11).contains(&"not-null-full-scan".to_string()));
     assert!(!codes(12).contains(&"not-null-full-scan".to_string()));
-    assert!(plan_catalogs(&a, &b, &Hints::default(), &PlanOptions { server_version: 10, ..PlanOptions::default() }).is_err());
+    assert!(
+        plan_catalogs(
+            &a,
+            &b,
+            &Hints::default(),
+            &PlanOptions {
+                server_version: 10,
+                ..PlanOptions::default()
+            }
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn an_unbreakable_cycle_names_every_step_in_it() {
     use crate::ops::StepDraft;
-    let a = StepDraft::new(PhaseName::Expand, "first thing").creates("k1").needs("k2");
-    let b = StepDraft::new(PhaseName::Expand, "second thing").creates("k2").needs("k1");
+    let a = StepDraft::new(PhaseName::Expand, "first thing")
+        .creates("k1")
+        .needs("k2");
+    let b = StepDraft::new(PhaseName::Expand, "second thing")
+        .creates("k2")
+        .needs("k1");
     let nodes = vec![
-        order::Node { draft: a, rank: 0, change: 0, position: 0 },
-        order::Node { draft: b, rank: 0, change: 1, position: 0 },
+        order::Node {
+            draft: a,
+            rank: 0,
+            change: 0,
+            position: 0,
+        },
+        order::Node {
+            draft: b,
+            rank: 0,
+            change: 1,
+            position: 0,
+        },
     ];
     let e = order::order(nodes).err().unwrap();
     assert_eq!(e.code.as_deref(), Some("dependency-cycle"));
-    assert!(e.message.contains("first thing") && e.message.contains("second thing"), "{}", e.message);
+    assert!(
+        e.message.contains("first thing") && e.message.contains("second thing"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
 fn a_type_change_without_a_cast_is_dangerous_until_a_transform_is_given() {
-    let mut a = table("events", &[("id", "bigint", true), ("started", "timestamp without time zone", false)]);
+    let mut a = table(
+        "events",
+        &[
+            ("id", "bigint", true),
+            ("started", "timestamp without time zone", false),
+        ],
+    );
     pk(&mut a, "id");
-    let mut b = table("events", &[("id", "bigint", true), ("started", "bigint", false)]);
+    let mut b = table(
+        "events",
+        &[("id", "bigint", true), ("started", "bigint", false)],
+    );
     pk(&mut b, "id");
     let (a, b) = (catalog(vec![a]), catalog(vec![b]));
-    let codes = |p: &Plan| p.steps().flat_map(|s| s.hazards.iter().map(|h| h.code.clone())).collect::<Vec<_>>();
+    let codes = |p: &Plan| {
+        p.steps()
+            .flat_map(|s| s.hazards.iter().map(|h| h.code.clone()))
+            .collect::<Vec<_>>()
+    };
 
     // timestamp → bigint has no cast: through text, every real value fails.
     let p = plan_catalogs(&a, &b, &Hints::default(), &PlanOptions::default()).unwrap();
     check_invariants(&p);
-    assert!(codes(&p).contains(&"type-change-unproven-cast".to_string()), "{:?}", codes(&p));
+    assert!(
+        codes(&p).contains(&"type-change-unproven-cast".to_string()),
+        "{:?}",
+        codes(&p)
+    );
     assert_eq!(p.safety, Severity::Dangerous);
 
     // With a transform the conversion is the user's, and no cast hazard remains.
@@ -208,13 +329,26 @@ fn a_type_change_without_a_cast_is_dangerous_until_a_transform_is_given() {
         ..Hints::default()
     };
     let p = plan_catalogs(&a, &b, &hints, &PlanOptions::default()).unwrap();
-    assert!(!codes(&p).iter().any(|c| c.starts_with("type-change-") && c.ends_with("cast")), "{:?}", codes(&p));
+    assert!(
+        !codes(&p)
+            .iter()
+            .any(|c| c.starts_with("type-change-") && c.ends_with("cast")),
+        "{:?}",
+        codes(&p)
+    );
 
     // int → bigint casts directly both ways: careful, not dangerous.
-    let mut c = table("events", &[("id", "bigint", true), ("started", "integer", false)]);
+    let mut c = table(
+        "events",
+        &[("id", "bigint", true), ("started", "integer", false)],
+    );
     pk(&mut c, "id");
     let c = catalog(vec![c]);
     let p = plan_catalogs(&c, &b, &Hints::default(), &PlanOptions::default()).unwrap();
-    assert!(codes(&p).contains(&"type-change-cast".to_string()), "{:?}", codes(&p));
+    assert!(
+        codes(&p).contains(&"type-change-cast".to_string()),
+        "{:?}",
+        codes(&p)
+    );
     assert!(!codes(&p).contains(&"type-change-unproven-cast".to_string()));
 }

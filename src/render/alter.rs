@@ -58,10 +58,19 @@ pub fn strip_outer_parens(expr: &str) -> &str {
 }
 
 /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] name ON table USING ...` ([`ddl::create_index`]) under `name`.
-pub fn create_index(table: &QualifiedName, index: &Index, name: &str, concurrently: bool) -> String {
+pub fn create_index(
+    table: &QualifiedName,
+    index: &Index,
+    name: &str,
+    concurrently: bool,
+) -> String {
     let mut named = index.clone();
     named.name = name.to_string();
-    if concurrently { ddl::create_index_concurrently(table, &named) } else { ddl::create_index(table, &named) }
+    if concurrently {
+        ddl::create_index_concurrently(table, &named)
+    } else {
+        ddl::create_index(table, &named)
+    }
 }
 
 pub fn drop_index(schema: &str, name: &str, concurrently: bool) -> String {
@@ -73,11 +82,18 @@ pub fn drop_index(schema: &str, name: &str, concurrently: bool) -> String {
 }
 
 pub fn rename_index(schema: &str, from: &str, to: &str) -> String {
-    format!("ALTER INDEX {} RENAME TO {}", QualifiedName::new(schema, from), quote_ident(to))
+    format!(
+        "ALTER INDEX {} RENAME TO {}",
+        QualifiedName::new(schema, from),
+        quote_ident(to)
+    )
 }
 
 pub fn alter_column(table: &QualifiedName, column: &str, action: &str) -> String {
-    format!("ALTER TABLE {table} ALTER COLUMN {} {action}", quote_ident(column))
+    format!(
+        "ALTER TABLE {table} ALTER COLUMN {} {action}",
+        quote_ident(column)
+    )
 }
 
 /// `ALTER TABLE t ADD CONSTRAINT name <definition> [NOT VALID]`.
@@ -91,7 +107,13 @@ pub fn add_constraint(table: &QualifiedName, constraint: &Constraint, not_valid:
 }
 
 /// `ALTER TABLE t ADD CONSTRAINT name PRIMARY KEY|UNIQUE USING INDEX idx`.
-pub fn add_constraint_using_index(table: &QualifiedName, name: &str, primary_key: bool, index: &str, deferrable: (bool, bool)) -> String {
+pub fn add_constraint_using_index(
+    table: &QualifiedName,
+    name: &str,
+    primary_key: bool,
+    index: &str,
+    deferrable: (bool, bool),
+) -> String {
     let mut out = format!(
         "ALTER TABLE {table} ADD CONSTRAINT {} {} USING INDEX {}",
         quote_ident(name),
@@ -108,11 +130,18 @@ pub fn add_constraint_using_index(table: &QualifiedName, name: &str, primary_key
 }
 
 pub fn validate_constraint(table: &QualifiedName, name: &str) -> String {
-    format!("ALTER TABLE {table} VALIDATE CONSTRAINT {}", quote_ident(name))
+    format!(
+        "ALTER TABLE {table} VALIDATE CONSTRAINT {}",
+        quote_ident(name)
+    )
 }
 
 pub fn rename_constraint(table: &QualifiedName, from: &str, to: &str) -> String {
-    format!("ALTER TABLE {table} RENAME CONSTRAINT {} TO {}", quote_ident(from), quote_ident(to))
+    format!(
+        "ALTER TABLE {table} RENAME CONSTRAINT {} TO {}",
+        quote_ident(from),
+        quote_ident(to)
+    )
 }
 
 pub fn set_schema(kind: &str, name: &QualifiedName, schema: &str) -> String {
@@ -121,7 +150,10 @@ pub fn set_schema(kind: &str, name: &QualifiedName, schema: &str) -> String {
 
 /// `COMMENT ON <kind> <name> IS '...'|NULL`.
 pub fn comment_on(kind: &str, name: &str, comment: Option<&str>) -> String {
-    format!("COMMENT ON {kind} {name} IS {}", comment.map_or("NULL".to_string(), literal))
+    format!(
+        "COMMENT ON {kind} {name} IS {}",
+        comment.map_or("NULL".to_string(), literal)
+    )
 }
 
 /// A name for a temporary object derived from `base`, at most 63 bytes: `base` is cut so that
@@ -142,7 +174,10 @@ mod tests {
     #[test]
     fn outer_parentheses() {
         assert_eq!(strip_outer_parens("(a > 0)"), "a > 0");
-        assert_eq!(strip_outer_parens("(a > 0) AND (b > 0)"), "(a > 0) AND (b > 0)");
+        assert_eq!(
+            strip_outer_parens("(a > 0) AND (b > 0)"),
+            "(a > 0) AND (b > 0)"
+        );
         assert_eq!(strip_outer_parens("(x = ')')"), "x = ')'");
     }
 

@@ -6,13 +6,17 @@
 //! schemas are qualified. `pg_get_indexdef` always qualifies the table.
 
 use crate::model::{
-    BaseType, Constraint, ConstraintKind, Index, IndexKey, IndexKeyExpr, QualifiedName, ReferentialAction, TypeName,
-    quote_ident,
+    BaseType, Constraint, ConstraintKind, Index, IndexKey, IndexKeyExpr, QualifiedName,
+    ReferentialAction, TypeName, quote_ident,
 };
 
 /// A relation, type or function name as PostgreSQL prints it with `search_path = public`.
 pub fn visible_name(name: &QualifiedName) -> String {
-    if name.schema == "public" || name.schema == "pg_catalog" { quote_ident(&name.name) } else { name.to_string() }
+    if name.schema == "public" || name.schema == "pg_catalog" {
+        quote_ident(&name.name)
+    } else {
+        name.to_string()
+    }
 }
 
 /// `format_type(atttypid, atttypmod)`.
@@ -21,9 +25,17 @@ pub fn format_type(t: &TypeName) -> String {
         BaseType::Builtin(base) => {
             let mods = join_modifiers(&t.modifiers);
             if let Some(rest) = base.strip_prefix("timestamp ") {
-                if mods.is_empty() { base.clone() } else { format!("timestamp{mods} {rest}") }
+                if mods.is_empty() {
+                    base.clone()
+                } else {
+                    format!("timestamp{mods} {rest}")
+                }
             } else if let Some(rest) = base.strip_prefix("time ") {
-                if mods.is_empty() { base.clone() } else { format!("time{mods} {rest}") }
+                if mods.is_empty() {
+                    base.clone()
+                } else {
+                    format!("time{mods} {rest}")
+                }
             } else {
                 format!("{base}{mods}")
             }
@@ -38,7 +50,11 @@ pub fn format_type(t: &TypeName) -> String {
 
 /// The type as a cast prints it in an expression (`'x'::character varying`: no length modifier).
 pub fn format_type_for_cast(t: &TypeName) -> String {
-    let bare = TypeName { base: t.base.clone(), modifiers: Vec::new(), array_dimensions: t.array_dimensions };
+    let bare = TypeName {
+        base: t.base.clone(),
+        modifiers: Vec::new(),
+        array_dimensions: t.array_dimensions,
+    };
     match &t.base {
         BaseType::Builtin(b) if b == "character" => {
             if t.array_dimensions > 0 {
@@ -47,7 +63,9 @@ pub fn format_type_for_cast(t: &TypeName) -> String {
                 "bpchar".into()
             }
         }
-        BaseType::Builtin(b) if b == "bit" => format!("\"bit\"{}", if t.array_dimensions > 0 { "[]" } else { "" }),
+        BaseType::Builtin(b) if b == "bit" => {
+            format!("\"bit\"{}", if t.array_dimensions > 0 { "[]" } else { "" })
+        }
         _ => format_type(&bare),
     }
 }
@@ -61,7 +79,10 @@ fn join_modifiers(m: &[i64]) -> String {
 }
 
 fn ident_list(cols: &[String]) -> String {
-    cols.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
+    cols.iter()
+        .map(|c| quote_ident(c))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn referential_action(a: ReferentialAction) -> &'static str {
@@ -84,7 +105,11 @@ pub fn constraint_def(c: &Constraint) -> String {
             }
             s
         }
-        ConstraintKind::Unique { columns, include, nulls_not_distinct } => {
+        ConstraintKind::Unique {
+            columns,
+            include,
+            nulls_not_distinct,
+        } => {
             let mut s = String::from("UNIQUE ");
             if *nulls_not_distinct {
                 s.push_str("NULLS NOT DISTINCT ");
@@ -95,7 +120,14 @@ pub fn constraint_def(c: &Constraint) -> String {
             }
             s
         }
-        ConstraintKind::ForeignKey { columns, references, referenced_columns, on_delete, on_update, match_full } => {
+        ConstraintKind::ForeignKey {
+            columns,
+            references,
+            referenced_columns,
+            on_delete,
+            on_update,
+            match_full,
+        } => {
             let mut s = format!(
                 "FOREIGN KEY ({}) REFERENCES {}({})",
                 ident_list(columns),
@@ -115,7 +147,10 @@ pub fn constraint_def(c: &Constraint) -> String {
             }
             s
         }
-        ConstraintKind::Check { expression, no_inherit } => {
+        ConstraintKind::Check {
+            expression,
+            no_inherit,
+        } => {
             let mut s = format!("CHECK ({expression})");
             if *no_inherit {
                 s.push_str(" NO INHERIT");
@@ -190,11 +225,22 @@ pub fn index_def(table: &QualifiedName, index: &Index) -> String {
 
 /// The index PostgreSQL builds for a primary key, unique or exclusion constraint, as
 /// pg_get_indexdef prints it; None for other kinds.
-pub fn constraint_index_def(table: &QualifiedName, partitioned: bool, c: &Constraint) -> Option<String> {
-    let on = if partitioned { format!("ONLY {table}") } else { table.to_string() };
+pub fn constraint_index_def(
+    table: &QualifiedName,
+    partitioned: bool,
+    c: &Constraint,
+) -> Option<String> {
+    let on = if partitioned {
+        format!("ONLY {table}")
+    } else {
+        table.to_string()
+    };
     let table = &on;
     match &c.kind {
-        ConstraintKind::PrimaryKey { columns, include } | ConstraintKind::Unique { columns, include, .. } => {
+        ConstraintKind::PrimaryKey { columns, include }
+        | ConstraintKind::Unique {
+            columns, include, ..
+        } => {
             let mut s = format!(
                 "CREATE UNIQUE INDEX {} ON {} USING btree ({})",
                 quote_ident(&c.name),
@@ -204,7 +250,11 @@ pub fn constraint_index_def(table: &QualifiedName, partitioned: bool, c: &Constr
             if !include.is_empty() {
                 s.push_str(&format!(" INCLUDE ({})", ident_list(include)));
             }
-            if let ConstraintKind::Unique { nulls_not_distinct: true, .. } = &c.kind {
+            if let ConstraintKind::Unique {
+                nulls_not_distinct: true,
+                ..
+            } = &c.kind
+            {
                 s.push_str(" NULLS NOT DISTINCT");
             }
             Some(s)

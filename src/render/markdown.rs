@@ -45,9 +45,14 @@ pub fn render(plan: &Plan) -> String {
             out.push_str(&format!("- {}\n", cell(&d.to_string())));
         }
     }
-    let hazards: Vec<_> = steps.iter().flat_map(|s| s.hazards.iter().map(move |h| (s, h))).collect();
+    let hazards: Vec<_> = steps
+        .iter()
+        .flat_map(|s| s.hazards.iter().map(move |h| (s, h)))
+        .collect();
     if !hazards.is_empty() {
-        out.push_str("\n## Hazards\n\n| step | severity | code | what | help |\n|---|---|---|---|---|\n");
+        out.push_str(
+            "\n## Hazards\n\n| step | severity | code | what | help |\n|---|---|---|---|---|\n",
+        );
         for (s, h) in hazards {
             out.push_str(&format!(
                 "| {} | {} | `{}` | {} | {} |\n",

@@ -10,7 +10,11 @@ fn comment_lines(text: &str) -> String {
 
 fn statement(sql: &str) -> String {
     let s = sql.trim_end();
-    if s.ends_with(';') { format!("{s}\n") } else { format!("{s};\n") }
+    if s.ends_with(';') {
+        format!("{s}\n")
+    } else {
+        format!("{s};\n")
+    }
 }
 
 fn header(step: &Step) -> String {
@@ -18,11 +22,23 @@ fn header(step: &Step) -> String {
     out.push_str(&format!(
         "--   lock: {} on {} ({})\n",
         step.lock.level,
-        if step.lock.relations.is_empty() { "-".to_string() } else { step.lock.relations.join(", ") },
-        serde_json::to_value(step.lock.duration).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        if step.lock.relations.is_empty() {
+            "-".to_string()
+        } else {
+            step.lock.relations.join(", ")
+        },
+        serde_json::to_value(step.lock.duration)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
     ));
     for h in &step.hazards {
-        out.push_str(&format!("--   {} [{}]: {}\n", h.code, h.severity.as_str(), h.message));
+        out.push_str(&format!(
+            "--   {} [{}]: {}\n",
+            h.code,
+            h.severity.as_str(),
+            h.message
+        ));
     }
     out
 }
@@ -60,19 +76,28 @@ pub fn phase_up(phase: &Phase) -> String {
     for step in &phase.steps {
         out.push('\n');
         out.push_str(&header(step));
-        out.push_str(&body(&step.sql, step.transactional, step.repeat_until_zero_rows));
+        out.push_str(&body(
+            &step.sql,
+            step.transactional,
+            step.repeat_until_zero_rows,
+        ));
     }
     out
 }
 
 /// The rollbacks of one phase's steps, in reverse order.
 pub fn phase_down(phase: &Phase) -> String {
-    let mut out = format!("-- ==== rollback of phase {} (steps in reverse order) ====\n", phase.name);
+    let mut out = format!(
+        "-- ==== rollback of phase {} (steps in reverse order) ====\n",
+        phase.name
+    );
     for step in phase.steps.iter().rev() {
         out.push('\n');
         out.push_str(&format!("-- undo {}: {}\n", step.id, step.change));
         if !step.reversible {
-            out.push_str("--   not reversible: no statement can undo this step (see its hazards)\n");
+            out.push_str(
+                "--   not reversible: no statement can undo this step (see its hazards)\n",
+            );
             continue;
         }
         if step.rollback.is_empty() {

@@ -4,7 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::model::{Catalog, ConstraintKind, FunctionKind, QualifiedName, SequenceOptions, TypeName};
+use crate::model::{
+    Catalog, ConstraintKind, FunctionKind, QualifiedName, SequenceOptions, TypeName,
+};
 use crate::parse::naming::choose_name;
 use crate::render::format::{constraint_def, constraint_index_def, format_type, index_def};
 
@@ -29,7 +31,11 @@ fn sequence_start(data_type: &TypeName, o: &SequenceOptions) -> i64 {
     }
 }
 
-fn sequence_json(data_type: &TypeName, options: &SequenceOptions, owned_by: Option<String>) -> Value {
+fn sequence_json(
+    data_type: &TypeName,
+    options: &SequenceOptions,
+    owned_by: Option<String>,
+) -> Value {
     json!({
         "type": format_type(data_type),
         "start": sequence_start(data_type, options),
@@ -45,7 +51,11 @@ pub fn snapshot(catalog: &Catalog) -> Value {
         schemas.push("public".into());
     }
     schemas.sort();
-    let extensions: Vec<&String> = catalog.extensions.keys().filter(|e| e.as_str() != "plpgsql").collect();
+    let extensions: Vec<&String> = catalog
+        .extensions
+        .keys()
+        .filter(|e| e.as_str() != "plpgsql")
+        .collect();
 
     let mut tables = Map::new();
     let mut sequences = Map::new();
@@ -65,7 +75,10 @@ pub fn snapshot(catalog: &Catalog) -> Value {
             );
             if let Some(identity) = &c.identity {
                 let seq = identity.sequence.clone().unwrap_or_else(|| {
-                    QualifiedName::new(name.schema.clone(), choose_name(&name.name, Some(cn), "seq", |_| false))
+                    QualifiedName::new(
+                        name.schema.clone(),
+                        choose_name(&name.name, Some(cn), "seq", |_| false),
+                    )
                 });
                 let ty = match &c.data_type.base {
                     crate::model::BaseType::Builtin(_) => c.data_type.clone(),
@@ -73,7 +86,11 @@ pub fn snapshot(catalog: &Catalog) -> Value {
                 };
                 sequences.insert(
                     seq.to_string(),
-                    sequence_json(&ty, &identity.options, Some(format!("{name}.{}", crate::model::quote_ident(cn)))),
+                    sequence_json(
+                        &ty,
+                        &identity.options,
+                        Some(format!("{name}.{}", crate::model::quote_ident(cn))),
+                    ),
                 );
             }
         }
@@ -88,7 +105,10 @@ pub fn snapshot(catalog: &Catalog) -> Value {
             if let Some(idef) = constraint_index_def(name, t.partition_by.is_some(), con) {
                 indexes.insert(cname.clone(), Value::String(idef));
             }
-            let _ = ConstraintKind::Check { expression: String::new(), no_inherit: false };
+            let _ = ConstraintKind::Check {
+                expression: String::new(),
+                no_inherit: false,
+            };
         }
         for (iname, idx) in &t.indexes {
             // An index on a partitioned table is a partitioned index: printed `ON ONLY`.
@@ -131,11 +151,20 @@ pub fn snapshot(catalog: &Catalog) -> Value {
     }
     let mut views = Map::new();
     for (name, v) in &catalog.views {
-        views.insert(name.to_string(), json!({"materialized": v.materialized, "definition": v.definition}));
+        views.insert(
+            name.to_string(),
+            json!({"materialized": v.materialized, "definition": v.definition}),
+        );
     }
     for (name, s) in &catalog.sequences {
-        let owned = s.owned_by.as_ref().map(|o| format!("{}.{}", o.table, crate::model::quote_ident(&o.column)));
-        sequences.insert(name.to_string(), sequence_json(&s.data_type, &s.options, owned));
+        let owned = s
+            .owned_by
+            .as_ref()
+            .map(|o| format!("{}.{}", o.table, crate::model::quote_ident(&o.column)));
+        sequences.insert(
+            name.to_string(),
+            sequence_json(&s.data_type, &s.options, owned),
+        );
     }
     let mut enums = Map::new();
     for (name, e) in &catalog.enums {
@@ -154,7 +183,11 @@ pub fn snapshot(catalog: &Catalog) -> Value {
     }
     let mut functions = Map::new();
     for (id, f) in &catalog.functions {
-        let result = if f.kind == FunctionKind::Procedure { Value::Null } else { Value::String(f.returns.clone()) };
+        let result = if f.kind == FunctionKind::Procedure {
+            Value::Null
+        } else {
+            Value::String(f.returns.clone())
+        };
         functions.insert(id.to_string(), result);
     }
     json!({
@@ -182,7 +215,11 @@ fn diff_into(e: &Value, a: &Value, path: String, out: &mut Vec<String>) {
     match (e, a) {
         (Value::Object(em), Value::Object(am)) => {
             for (k, ev) in em {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match am.get(k) {
                     Some(av) => diff_into(ev, av, p, out),
                     None => out.push(format!("{p}: missing (expected {})", short(ev))),
@@ -190,14 +227,22 @@ fn diff_into(e: &Value, a: &Value, path: String, out: &mut Vec<String>) {
             }
             for (k, av) in am {
                 if !em.contains_key(k) {
-                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
                     out.push(format!("{p}: unexpected {}", short(av)));
                 }
             }
         }
         _ => {
             if e != a {
-                out.push(format!("{path}: expected {} but got {}", short(e), short(a)));
+                out.push(format!(
+                    "{path}: expected {} but got {}",
+                    short(e),
+                    short(a)
+                ));
             }
         }
     }
@@ -205,5 +250,9 @@ fn diff_into(e: &Value, a: &Value, path: String, out: &mut Vec<String>) {
 
 fn short(v: &Value) -> String {
     let s = v.to_string();
-    if s.chars().count() > 300 { format!("{}...", s.chars().take(300).collect::<String>()) } else { s }
+    if s.chars().count() > 300 {
+        format!("{}...", s.chars().take(300).collect::<String>())
+    } else {
+        s
+    }
 }

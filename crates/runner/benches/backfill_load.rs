@@ -17,7 +17,9 @@ use shiftplan_runner::plan_file::LoadedPlan;
 use shiftplan_runner::progress::{Progress, ProgressMode};
 use shiftplan_runner::runner::{ApplyOptions, Selection, Target, apply};
 use shiftplan_runner::testing::TestDatabase;
-use shiftplan_runner::workload::{AppVersion, RenameScenario, backfill_measure, migrate_under_load, percentile, start_client};
+use shiftplan_runner::workload::{
+    AppVersion, RenameScenario, backfill_measure, migrate_under_load, percentile, start_client,
+};
 
 fn main() {
     if let Err(e) = run() {
@@ -41,7 +43,10 @@ fn planner_plan() -> Result<LoadedPlan, Box<dyn std::error::Error>> {
         &shiftplan::PlanOptions::default(),
     )
     .map_err(|d| format!("planning failed: {d:?}"))?;
-    Ok(LoadedPlan::parse("rename_column plan", &serde_json::to_string(&plan)?)?)
+    Ok(LoadedPlan::parse(
+        "rename_column plan",
+        &serde_json::to_string(&plan)?,
+    )?)
 }
 
 fn database(name: &str, rows: i64) -> Result<TestDatabase, Box<dyn std::error::Error>> {
@@ -54,8 +59,16 @@ fn database(name: &str, rows: i64) -> Result<TestDatabase, Box<dyn std::error::E
     Ok(db)
 }
 
-fn through(plan: &LoadedPlan, db: &TestDatabase, phase: PhaseName, exec: &ExecOptions) -> Result<Duration, Box<dyn std::error::Error>> {
-    let target = Target { database_url: db.url().to_string(), history_schema: "shiftplan".into() };
+fn through(
+    plan: &LoadedPlan,
+    db: &TestDatabase,
+    phase: PhaseName,
+    exec: &ExecOptions,
+) -> Result<Duration, Box<dyn std::error::Error>> {
+    let target = Target {
+        database_url: db.url().to_string(),
+        history_schema: "shiftplan".into(),
+    };
     let options = ApplyOptions::new(Selection::Through(phase), exec.clone());
     let started = Instant::now();
     apply(plan, &target, &options, &Progress::new(ProgressMode::Lines))?;
@@ -67,7 +80,10 @@ fn ms(d: Duration) -> String {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let rows: i64 = std::env::var("SHIFTPLAN_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let rows: i64 = std::env::var("SHIFTPLAN_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let clients = 2usize;
     let pause = Duration::from_millis(2);
     let plan = planner_plan()?;
@@ -80,9 +96,22 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut handles = Vec::new();
     for (label, column) in [("old", "fullname"), ("new", "name")] {
         for i in 0..clients {
-            let version = AppVersion { label: label.into(), table: "public.users".into(), key: "id".into(), column: column.into() };
+            let version = AppVersion {
+                label: label.into(),
+                table: "public.users".into(),
+                key: "id".into(),
+                column: column.into(),
+            };
             let seed = i as u64 + if label == "old" { 1 } else { 1001 };
-            handles.push(start_client(baseline_db.url().to_string(), version, rows, rows * 10 + seed as i64 * 1_000_000, pause, seed, stop.clone()));
+            handles.push(start_client(
+                baseline_db.url().to_string(),
+                version,
+                rows,
+                rows * 10 + seed as i64 * 1_000_000,
+                pause,
+                seed,
+                stop.clone(),
+            ));
         }
     }
     std::thread::sleep(Duration::from_secs(10));
@@ -98,7 +127,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     through(&plan, &single_db, PhaseName::DualWrite, &exec)?;
     let mut client = single_db.connect()?;
     let started = Instant::now();
-    let updated = client.execute("UPDATE public.users SET name = fullname WHERE name IS DISTINCT FROM fullname", &[])?;
+    let updated = client.execute(
+        "UPDATE public.users SET name = fullname WHERE name IS DISTINCT FROM fullname",
+        &[],
+    )?;
     let single_time = started.elapsed();
     let single_rate = updated as f64 / single_time.as_secs_f64();
     drop(client);
@@ -108,14 +140,20 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let quiet_db = database("bench_quiet", rows)?;
     through(&plan, &quiet_db, PhaseName::DualWrite, &exec)?;
     through(&plan, &quiet_db, PhaseName::Backfill, &exec)?;
-    let quiet_target = Target { database_url: quiet_db.url().to_string(), history_schema: "shiftplan".into() };
+    let quiet_target = Target {
+        database_url: quiet_db.url().to_string(),
+        history_schema: "shiftplan".into(),
+    };
     let (quiet_rows, quiet_time) = backfill_measure(&plan, &quiet_target)?;
     let quiet_rate = quiet_rows as f64 / quiet_time.as_secs_f64();
     drop(quiet_db);
 
     // 4. The whole plan under load, phase by phase.
     let load_db = database("bench_load", rows)?;
-    let target = Target { database_url: load_db.url().to_string(), history_schema: "shiftplan".into() };
+    let target = Target {
+        database_url: load_db.url().to_string(),
+        history_schema: "shiftplan".into(),
+    };
     let scenario = RenameScenario {
         table: "public.users".into(),
         key: "id".into(),
@@ -133,8 +171,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let over = all.iter().filter(|d| **d > exec.lock_timeout).count();
 
     println!();
-    println!("rename column public.users.fullname -> name, {rows} rows, {clients} old + {clients} new application clients");
-    println!("lock_timeout {}, backfill batch time {}", ms(exec.lock_timeout), ms(exec.batch_time));
+    println!(
+        "rename column public.users.fullname -> name, {rows} rows, {clients} old + {clients} new application clients"
+    );
+    println!(
+        "lock_timeout {}, backfill batch time {}",
+        ms(exec.lock_timeout),
+        ms(exec.batch_time)
+    );
     println!();
     println!("application latency           p50        p99        max     transactions  failed");
     println!(
@@ -162,10 +206,20 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("  transactions longer than lock_timeout: {over}");
     println!();
-    println!("phases under load: {}", run.phases.iter().map(|(p, d)| format!("{p} {}", ms(*d))).collect::<Vec<_>>().join(", "));
+    println!(
+        "phases under load: {}",
+        run.phases
+            .iter()
+            .map(|(p, d)| format!("{p} {}", ms(*d)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!();
     println!("rates                                    rows/s   vs single UPDATE");
-    println!("  single UPDATE of the table (no load)  {single_rate:>9.0}   100 %   ({updated} rows in {})", ms(single_time));
+    println!(
+        "  single UPDATE of the table (no load)  {single_rate:>9.0}   100 %   ({updated} rows in {})",
+        ms(single_time)
+    );
     println!(
         "  backfill step, no load                 {quiet_rate:>9.0}   {:>3.0} %   ({quiet_rows} rows in {})",
         quiet_rate / single_rate * 100.0,

@@ -91,7 +91,12 @@ pub struct Executor<'a> {
 
 impl Executor<'_> {
     /// Applies (or rolls back) one step, recording it in the history.
-    pub fn run_step(&mut self, phase: PhaseName, step: &Step, action: Action) -> Result<(), RunError> {
+    pub fn run_step(
+        &mut self,
+        phase: PhaseName,
+        step: &Step,
+        action: Action,
+    ) -> Result<(), RunError> {
         let statements = match action {
             Action::Apply => &step.sql,
             Action::Rollback => &step.rollback,
@@ -101,9 +106,22 @@ impl Executor<'_> {
             // Nothing to run (an irreversible step rolled back with --accept-data-loss, or a step
             // whose undo is a no-op): recorded, so status and later phases see it.
             self.history
-                .insert_run(self.client, self.plan_id, phase, &step.id, action.as_str(), 1, SystemTime::now(), action.outcome(), None, None)
+                .insert_run(
+                    self.client,
+                    self.plan_id,
+                    phase,
+                    &step.id,
+                    action.as_str(),
+                    1,
+                    SystemTime::now(),
+                    action.outcome(),
+                    None,
+                    None,
+                )
                 .map_err(|e| RunError::database("recording the step", &e))?;
-        } else if step.repeat_until_zero_rows && (action == Action::Apply || sql::find_limit(&statements[0]).is_some()) {
+        } else if step.repeat_until_zero_rows
+            && (action == Action::Apply || sql::find_limit(&statements[0]).is_some())
+        {
             let statement = statements.first().map(String::as_str).unwrap_or_default();
             self.backfill(phase, step, statement, action)?;
         } else if step.transactional {
@@ -130,7 +148,14 @@ impl Executor<'_> {
         )
     }
 
-    fn stop_message(&self, step: &Step, action: Action, index: usize, error: &postgres::Error, after: &str) -> RunError {
+    fn stop_message(
+        &self,
+        step: &Step,
+        action: Action,
+        index: usize,
+        error: &postgres::Error,
+        after: &str,
+    ) -> RunError {
         RunError::Database(format!(
             "step {} ({}) failed at statement {} of {}: {}\n  {after}",
             step.id,
@@ -145,7 +170,16 @@ impl Executor<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn record_attempt(&mut self, phase: PhaseName, step: &Step, action: Action, attempt: u32, started: SystemTime, outcome: &str, error: &postgres::Error) {
+    fn record_attempt(
+        &mut self,
+        phase: PhaseName,
+        step: &Step,
+        action: Action,
+        attempt: u32,
+        started: SystemTime,
+        outcome: &str,
+        error: &postgres::Error,
+    ) {
         let text = describe(error);
         // Best effort: the error itself is what the operator must see if even this fails.
         let _ = self.history.insert_run(
@@ -179,7 +213,13 @@ impl Executor<'_> {
         true
     }
 
-    fn transactional(&mut self, phase: PhaseName, step: &Step, statements: &[String], action: Action) -> Result<(), RunError> {
+    fn transactional(
+        &mut self,
+        phase: PhaseName,
+        step: &Step,
+        statements: &[String],
+        action: Action,
+    ) -> Result<(), RunError> {
         let mut attempt = 1;
         let timeouts = self.timeouts(true);
         let history = self.history;
@@ -194,13 +234,32 @@ impl Executor<'_> {
                     tx.batch_execute(statement)?;
                 }
                 failed_at = statements.len().saturating_sub(1);
-                history.insert_run(&mut tx, self.plan_id, phase, &step.id, action.as_str(), attempt as i32, started, action.outcome(), None, None)?;
+                history.insert_run(
+                    &mut tx,
+                    self.plan_id,
+                    phase,
+                    &step.id,
+                    action.as_str(),
+                    attempt as i32,
+                    started,
+                    action.outcome(),
+                    None,
+                    None,
+                )?;
                 tx.commit()
             })();
             match result {
                 Ok(()) => return Ok(()),
                 Err(error) if is_retryable(&error) => {
-                    self.record_attempt(phase, step, action, attempt, started, "lock_timeout", &error);
+                    self.record_attempt(
+                        phase,
+                        step,
+                        action,
+                        attempt,
+                        started,
+                        "lock_timeout",
+                        &error,
+                    );
                     if !self.backoff(step, attempt, &error) {
                         return Err(self.stop_message(step, action, failed_at, &error, &format!(
                             "gave up after {attempt} attempts; the step's transaction was rolled back, nothing of it is applied. \
@@ -218,7 +277,13 @@ impl Executor<'_> {
         }
     }
 
-    fn autocommit(&mut self, phase: PhaseName, step: &Step, statements: &[String], action: Action) -> Result<(), RunError> {
+    fn autocommit(
+        &mut self,
+        phase: PhaseName,
+        step: &Step,
+        statements: &[String],
+        action: Action,
+    ) -> Result<(), RunError> {
         let done = match action {
             Action::Apply => self
                 .history
@@ -230,10 +295,30 @@ impl Executor<'_> {
         let db = |e: postgres::Error| RunError::database("recording the step", &e);
         let run_id = self
             .history
-            .insert_run(self.client, self.plan_id, phase, &step.id, action.as_str(), 1, SystemTime::now(), "running", None, None)
+            .insert_run(
+                self.client,
+                self.plan_id,
+                phase,
+                &step.id,
+                action.as_str(),
+                1,
+                SystemTime::now(),
+                "running",
+                None,
+                None,
+            )
             .map_err(db)?;
-        self.history.save_cursor(self.client, run_id, &serde_json::json!({ "statements_done": done }), 0).map_err(db)?;
-        self.client.batch_execute(&self.timeouts(false)).map_err(|e| RunError::database("setting timeouts", &e))?;
+        self.history
+            .save_cursor(
+                self.client,
+                run_id,
+                &serde_json::json!({ "statements_done": done }),
+                0,
+            )
+            .map_err(db)?;
+        self.client
+            .batch_execute(&self.timeouts(false))
+            .map_err(|e| RunError::database("setting timeouts", &e))?;
         for (index, statement) in statements.iter().enumerate().skip(done) {
             let mut attempt = 1;
             loop {
@@ -242,10 +327,25 @@ impl Executor<'_> {
                 match result {
                     Ok(()) => break,
                     Err(error) if is_retryable(&error) => {
-                        self.record_attempt(phase, step, action, attempt, started, "lock_timeout", &error);
+                        self.record_attempt(
+                            phase,
+                            step,
+                            action,
+                            attempt,
+                            started,
+                            "lock_timeout",
+                            &error,
+                        );
                         if !self.backoff(step, attempt, &error) {
-                            let _ = self.history.finish_run(self.client, run_id, "failed", Some(&describe(&error)));
-                            let _ = self.client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+                            let _ = self.history.finish_run(
+                                self.client,
+                                run_id,
+                                "failed",
+                                Some(&describe(&error)),
+                            );
+                            let _ = self
+                                .client
+                                .batch_execute("RESET lock_timeout; RESET statement_timeout");
                             return Err(self.stop_message(step, action, index, &error, &format!(
                                 "gave up after {attempt} attempts; {index} statement(s) of the step are done and recorded; \
                                  running the same command again resumes at this statement."
@@ -254,8 +354,15 @@ impl Executor<'_> {
                         attempt += 1;
                     }
                     Err(error) => {
-                        let _ = self.history.finish_run(self.client, run_id, "failed", Some(&describe(&error)));
-                        let _ = self.client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+                        let _ = self.history.finish_run(
+                            self.client,
+                            run_id,
+                            "failed",
+                            Some(&describe(&error)),
+                        );
+                        let _ = self
+                            .client
+                            .batch_execute("RESET lock_timeout; RESET statement_timeout");
                         return Err(self.stop_message(step, action, index, &error, &format!(
                             "{index} statement(s) of the step are done and recorded; running the same command again resumes at this statement."
                         )));
@@ -263,11 +370,20 @@ impl Executor<'_> {
                 }
             }
             self.history
-                .save_cursor(self.client, run_id, &serde_json::json!({ "statements_done": index + 1 }), 0)
+                .save_cursor(
+                    self.client,
+                    run_id,
+                    &serde_json::json!({ "statements_done": index + 1 }),
+                    0,
+                )
                 .map_err(db)?;
         }
-        self.history.finish_run(self.client, run_id, action.outcome(), None).map_err(db)?;
-        self.client.batch_execute("RESET lock_timeout; RESET statement_timeout").map_err(|e| RunError::database("resetting timeouts", &e))?;
+        self.history
+            .finish_run(self.client, run_id, action.outcome(), None)
+            .map_err(db)?;
+        self.client
+            .batch_execute("RESET lock_timeout; RESET statement_timeout")
+            .map_err(|e| RunError::database("resetting timeouts", &e))?;
         Ok(())
     }
 
@@ -283,14 +399,17 @@ impl Executor<'_> {
             match row.map(|r| r.get::<_, bool>(0)) {
                 Some(true) if sql::has_if_not_exists(statement) => {}
                 Some(true) => {
-                    self.progress.line(&format!("  index {index} exists and is valid (built by an earlier run): kept"));
+                    self.progress.line(&format!(
+                        "  index {index} exists and is valid (built by an earlier run): kept"
+                    ));
                     return Ok(());
                 }
                 Some(false) => {
                     self.progress.line(&format!(
                         "  index {index} is INVALID (an earlier CREATE INDEX CONCURRENTLY failed): dropping it concurrently and rebuilding"
                     ));
-                    self.client.batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"))?;
+                    self.client
+                        .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"))?;
                 }
                 None => {}
             }
@@ -307,14 +426,19 @@ impl Executor<'_> {
                 .query_one("SELECT to_regclass($1) IS NOT NULL", &[&index.to_string()])?
                 .get::<_, bool>(0);
             if !exists {
-                self.progress.line(&format!("  index {index} is already gone (dropped by an earlier run): skipped"));
+                self.progress.line(&format!(
+                    "  index {index} is already gone (dropped by an earlier run): skipped"
+                ));
                 return Ok(());
             }
         }
         self.client.batch_execute(statement)
     }
 
-    fn drop_invalid_index(&mut self, index: &shiftplan::model::QualifiedName) -> Result<(), postgres::Error> {
+    fn drop_invalid_index(
+        &mut self,
+        index: &shiftplan::model::QualifiedName,
+    ) -> Result<(), postgres::Error> {
         let invalid = self
             .client
             .query_opt(
@@ -324,7 +448,8 @@ impl Executor<'_> {
             )?
             .is_some();
         if invalid {
-            self.client.batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"))?;
+            self.client
+                .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"))?;
         }
         Ok(())
     }
@@ -334,13 +459,24 @@ impl Executor<'_> {
     /// the table's pages in ranges sized to the time budget (each range repeated until it has no
     /// row left), then one sweep of the statement as written catches anything outside the ranges;
     /// otherwise the statement's LIMIT is sized to the time budget.
-    fn backfill(&mut self, phase: PhaseName, step: &Step, statement: &str, action: Action) -> Result<(), RunError> {
+    fn backfill(
+        &mut self,
+        phase: PhaseName,
+        step: &Step,
+        statement: &str,
+        action: Action,
+    ) -> Result<(), RunError> {
         let db = |e: postgres::Error| RunError::database("recording the backfill", &e);
         let resumed = match action {
-            Action::Apply => self.history.resumable_cursor(self.client, self.plan_id, &step.id)?,
+            Action::Apply => self
+                .history
+                .resumable_cursor(self.client, self.plan_id, &step.id)?,
             Action::Rollback => None,
         };
-        let mut cursor: BackfillCursor = resumed.clone().and_then(|c| serde_json::from_value(c).ok()).unwrap_or_default();
+        let mut cursor: BackfillCursor = resumed
+            .clone()
+            .and_then(|c| serde_json::from_value(c).ok())
+            .unwrap_or_default();
         let limit = sql::find_limit(statement);
         let planned = limit.as_ref().map(|l| l.value).unwrap_or(0);
         let server: i32 = self
@@ -348,7 +484,11 @@ impl Executor<'_> {
             .query_one("SELECT current_setting('server_version_num')::int", &[])
             .map_err(|e| RunError::database("reading the server version", &e))?
             .get(0);
-        let ranged = if server >= 140000 { sql::RangedBatch::new(statement) } else { None };
+        let ranged = if server >= 140000 {
+            sql::RangedBatch::new(statement)
+        } else {
+            None
+        };
         let mut rows_per_page = 100i64;
         if let Some(ranged) = &ranged {
             let row = self
@@ -360,16 +500,33 @@ impl Executor<'_> {
                 )
                 .map_err(|e| RunError::database("reading the size of the backfilled table", &e))?;
             let (pages, tuples, stat_pages): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
-            rows_per_page = if stat_pages > 0 && tuples > 0 { (tuples / stat_pages).max(1) } else { 100 };
+            rows_per_page = if stat_pages > 0 && tuples > 0 {
+                (tuples / stat_pages).max(1)
+            } else {
+                100
+            };
             if cursor.end_page.is_none() {
                 cursor.next_page = Some(0);
                 cursor.end_page = Some(pages);
             }
         }
-        let start_rows = if cursor.batch_size > 0 { cursor.batch_size } else if planned > 0 { planned } else { 1000 };
+        let start_rows = if cursor.batch_size > 0 {
+            cursor.batch_size
+        } else if planned > 0 {
+            planned
+        } else {
+            1000
+        };
         let mut row_sizer = BatchSizer::new(start_rows, self.options);
-        let start_pages = cursor.batch_pages.unwrap_or((start_rows / rows_per_page).max(1));
-        let mut page_sizer = BatchSizer { size: start_pages.max(1), budget: self.options.batch_time, min: 1, max: 1_000_000 };
+        let start_pages = cursor
+            .batch_pages
+            .unwrap_or((start_rows / rows_per_page).max(1));
+        let mut page_sizer = BatchSizer {
+            size: start_pages.max(1),
+            budget: self.options.batch_time,
+            min: 1,
+            max: 1_000_000,
+        };
         if resumed.is_some() {
             self.progress.line(&format!(
                 "  {}: resuming the backfill after {} rows in {} batches",
@@ -378,15 +535,32 @@ impl Executor<'_> {
         }
         let run_id = self
             .history
-            .insert_run(self.client, self.plan_id, phase, &step.id, action.as_str(), 1, SystemTime::now(), "running", None, Some(cursor.rows))
+            .insert_run(
+                self.client,
+                self.plan_id,
+                phase,
+                &step.id,
+                action.as_str(),
+                1,
+                SystemTime::now(),
+                "running",
+                None,
+                Some(cursor.rows),
+            )
             .map_err(db)?;
         cursor.batch_size = row_sizer.size;
         cursor.batch_pages = ranged.as_ref().map(|_| page_sizer.size);
-        self.history.save_cursor(self.client, run_id, &cursor.to_json(), cursor.rows).map_err(db)?;
+        self.history
+            .save_cursor(self.client, run_id, &cursor.to_json(), cursor.rows)
+            .map_err(db)?;
         let estimate = self.estimate_rows(step);
         let timeouts = self.timeouts(true);
         let history = self.history;
-        let mut progress = self.progress.backfill(&format!("{} {}", step.id, step.change), estimate, cursor.rows.max(0) as u64);
+        let mut progress = self.progress.backfill(
+            &format!("{} {}", step.id, step.change),
+            estimate,
+            cursor.rows.max(0) as u64,
+        );
         loop {
             // The next batch: a page range, or the statement as written with its LIMIT sized.
             let range = match (&ranged, cursor.next_page, cursor.end_page) {
@@ -428,9 +602,22 @@ impl Executor<'_> {
                 match result {
                     Ok((affected, next)) => break (affected, clock.elapsed(), next),
                     Err(error) if is_retryable(&error) => {
-                        self.record_attempt(phase, step, action, attempt, started, "lock_timeout", &error);
+                        self.record_attempt(
+                            phase,
+                            step,
+                            action,
+                            attempt,
+                            started,
+                            "lock_timeout",
+                            &error,
+                        );
                         if !self.backoff(step, attempt, &error) {
-                            let _ = self.history.finish_run(self.client, run_id, "failed", Some(&describe(&error)));
+                            let _ = self.history.finish_run(
+                                self.client,
+                                run_id,
+                                "failed",
+                                Some(&describe(&error)),
+                            );
                             return Err(self.stop_message(step, action, 0, &error, &format!(
                                 "gave up after {attempt} attempts at batch {}; {} rows are done and the cursor is saved; \
                                  running the same command again resumes the backfill.", cursor.batches + 1, cursor.rows
@@ -439,7 +626,12 @@ impl Executor<'_> {
                         attempt += 1;
                     }
                     Err(error) => {
-                        let _ = self.history.finish_run(self.client, run_id, "failed", Some(&describe(&error)));
+                        let _ = self.history.finish_run(
+                            self.client,
+                            run_id,
+                            "failed",
+                            Some(&describe(&error)),
+                        );
                         return Err(self.stop_message(step, action, 0, &error, &format!(
                             "batch {} was rolled back; {} rows are done and the cursor is saved; running the same command again resumes the backfill.",
                             cursor.batches + 1, cursor.rows
@@ -458,7 +650,14 @@ impl Executor<'_> {
                     row_sizer.observe(affected as i64, elapsed);
                 }
             }
-            progress.update(cursor.rows.max(0) as u64, if range.is_some() { page_sizer.size * rows_per_page } else { row_sizer.size });
+            progress.update(
+                cursor.rows.max(0) as u64,
+                if range.is_some() {
+                    page_sizer.size * rows_per_page
+                } else {
+                    row_sizer.size
+                },
+            );
             if let Some(rate) = self.options.max_rows_per_second
                 && rate > 0.0
             {
@@ -469,7 +668,9 @@ impl Executor<'_> {
             }
         }
         progress.finish(cursor.rows.max(0) as u64);
-        self.history.finish_run(self.client, run_id, action.outcome(), None).map_err(db)?;
+        self.history
+            .finish_run(self.client, run_id, action.outcome(), None)
+            .map_err(db)?;
         Ok(())
     }
 
@@ -479,7 +680,10 @@ impl Executor<'_> {
             return 0;
         };
         self.client
-            .query_opt("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1)", &[relation])
+            .query_opt(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1)",
+                &[relation],
+            )
             .ok()
             .flatten()
             .map(|r| r.get::<_, i64>(0).max(0) as u64)
@@ -526,7 +730,12 @@ impl BatchSizer {
     pub fn new(start: i64, options: &ExecOptions) -> BatchSizer {
         let min = options.min_batch.max(1);
         let max = options.max_batch.max(min);
-        BatchSizer { size: start.clamp(min, max), budget: options.batch_time, min, max }
+        BatchSizer {
+            size: start.clamp(min, max),
+            budget: options.batch_time,
+            min,
+            max,
+        }
     }
 
     pub fn observe(&mut self, affected: i64, elapsed: Duration) {
@@ -555,7 +764,10 @@ pub fn backoff_delay(base: Duration, max: Duration, attempt: u32) -> Duration {
 
 /// A number in [0, 1) from the clock and the process id (jitter needs no better randomness).
 fn random_fraction() -> f64 {
-    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
     let mut x = nanos ^ ((std::process::id() as u64) << 32) ^ 0x9E37_79B9_7F4A_7C15;
     x ^= x << 13;
     x ^= x >> 7;
@@ -565,7 +777,11 @@ fn random_fraction() -> f64 {
 
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms < 1000 { format!("{ms} ms") } else { format!("{:.1} s", d.as_secs_f64()) }
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 #[cfg(test)]
@@ -579,13 +795,20 @@ mod tests {
         for attempt in 1..=8 {
             let full = base.saturating_mul(1 << (attempt - 1)).min(max);
             let d = backoff_delay(base, max, attempt);
-            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?} not within [{:?}, {full:?}]", full / 2);
+            assert!(
+                d >= full / 2 && d <= full,
+                "attempt {attempt}: {d:?} not within [{:?}, {full:?}]",
+                full / 2
+            );
         }
     }
 
     #[test]
     fn batch_sizes_follow_the_time_budget() {
-        let options = ExecOptions { batch_time: Duration::from_millis(200), ..ExecOptions::default() };
+        let options = ExecOptions {
+            batch_time: Duration::from_millis(200),
+            ..ExecOptions::default()
+        };
         let mut sizer = BatchSizer::new(1000, &options);
         sizer.observe(1000, Duration::from_millis(50));
         assert_eq!(sizer.size, 2000, "fast batches grow, at most twice");

@@ -66,7 +66,10 @@ pub struct StepRecord {
 
 impl History {
     pub fn new(schema: &str) -> History {
-        History { schema: schema.to_string(), quoted: shiftplan::model::quote_ident(schema) }
+        History {
+            schema: schema.to_string(),
+            quoted: shiftplan::model::quote_ident(schema),
+        }
     }
 
     fn table(&self, name: &str) -> String {
@@ -76,7 +79,10 @@ impl History {
     /// Whether the history schema exists (read-only commands do not create it).
     pub fn exists(&self, client: &mut impl GenericClient) -> Result<bool, RunError> {
         let row = client
-            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&self.table("step_runs")])
+            .query_one(
+                "SELECT to_regclass($1) IS NOT NULL",
+                &[&self.table("step_runs")],
+            )
             .map_err(|e| RunError::database("reading the history", &e))?;
         Ok(row.get(0))
     }
@@ -123,11 +129,17 @@ impl History {
             runs = self.table("step_runs"),
             snapshots = self.table("snapshots"),
         );
-        client.batch_execute(&sql).map_err(|e| RunError::database("creating the history schema", &e))
+        client
+            .batch_execute(&sql)
+            .map_err(|e| RunError::database("creating the history schema", &e))
     }
 
     /// Records the plan, or checks it is the one recorded under its identity.
-    pub fn record_plan(&self, client: &mut impl GenericClient, plan: &LoadedPlan) -> Result<(), RunError> {
+    pub fn record_plan(
+        &self,
+        client: &mut impl GenericClient,
+        plan: &LoadedPlan,
+    ) -> Result<(), RunError> {
         if let Some(recorded) = self.recorded_checksum(client, &plan.identity)? {
             if recorded != plan.checksum {
                 return Err(RunError::BadInput(format!(
@@ -139,8 +151,8 @@ impl History {
             }
             return Ok(());
         }
-        let json: serde_json::Value =
-            serde_json::from_str(&plan.json).map_err(|e| RunError::BadInput(format!("{}: {e}", plan.source)))?;
+        let json: serde_json::Value = serde_json::from_str(&plan.json)
+            .map_err(|e| RunError::BadInput(format!("{}: {e}", plan.source)))?;
         client
             .execute(
                 &format!(
@@ -161,9 +173,19 @@ impl History {
     }
 
     /// The checksum recorded under an identity, if any.
-    pub fn recorded_checksum(&self, client: &mut impl GenericClient, identity: &str) -> Result<Option<String>, RunError> {
+    pub fn recorded_checksum(
+        &self,
+        client: &mut impl GenericClient,
+        identity: &str,
+    ) -> Result<Option<String>, RunError> {
         let row = client
-            .query_opt(&format!("SELECT checksum FROM {} WHERE plan_id = $1", self.table("plans")), &[&identity])
+            .query_opt(
+                &format!(
+                    "SELECT checksum FROM {} WHERE plan_id = $1",
+                    self.table("plans")
+                ),
+                &[&identity],
+            )
             .map_err(|e| RunError::database("reading the history", &e))?;
         Ok(row.map(|r| r.get(0)))
     }
@@ -206,7 +228,10 @@ impl History {
         rows: i64,
     ) -> Result<(), postgres::Error> {
         client.execute(
-            &format!("UPDATE {} SET backfill_cursor = $2, rows_affected = $3 WHERE id = $1", self.table("step_runs")),
+            &format!(
+                "UPDATE {} SET backfill_cursor = $2, rows_affected = $3 WHERE id = $1",
+                self.table("step_runs")
+            ),
             &[&run_id, cursor, &rows],
         )?;
         Ok(())
@@ -385,7 +410,10 @@ impl History {
     ) -> Result<Option<BTreeMap<String, String>>, RunError> {
         let row = client
             .query_opt(
-                &format!("SELECT objects FROM {} WHERE plan_id = $1 AND phase = $2 AND action = 'apply'", self.table("snapshots")),
+                &format!(
+                    "SELECT objects FROM {} WHERE plan_id = $1 AND phase = $2 AND action = 'apply'",
+                    self.table("snapshots")
+                ),
                 &[&plan_id, &phase.as_str()],
             )
             .map_err(|e| RunError::database("reading the history", &e))?;
@@ -394,18 +422,33 @@ impl History {
 }
 
 /// The state of each phase of a plan, from its steps' states.
-pub fn phase_state(plan: &Plan, phase: PhaseName, records: &BTreeMap<String, StepRecord>) -> StepState {
+pub fn phase_state(
+    plan: &Plan,
+    phase: PhaseName,
+    records: &BTreeMap<String, StepRecord>,
+) -> StepState {
     let Some(phase) = plan.phases.iter().find(|p| p.name == phase) else {
         return StepState::Pending;
     };
-    let states: Vec<StepState> =
-        phase.steps.iter().map(|s| records.get(&s.id).map(|r| r.state).unwrap_or(StepState::Pending)).collect();
+    let states: Vec<StepState> = phase
+        .steps
+        .iter()
+        .map(|s| {
+            records
+                .get(&s.id)
+                .map(|r| r.state)
+                .unwrap_or(StepState::Pending)
+        })
+        .collect();
     if states.is_empty() {
         return StepState::Pending;
     }
     if states.iter().all(|s| *s == StepState::Applied) {
         StepState::Applied
-    } else if states.iter().any(|s| matches!(s, StepState::Applied | StepState::Partial)) {
+    } else if states
+        .iter()
+        .any(|s| matches!(s, StepState::Applied | StepState::Partial))
+    {
         StepState::Partial
     } else if states.contains(&StepState::RolledBack) {
         StepState::RolledBack

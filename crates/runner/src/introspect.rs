@@ -27,9 +27,15 @@ pub fn introspect(client: &mut Client, exclude_schema: &str) -> Result<Catalog, 
         .map_err(|e| RunError::database("reading the schema", &e))?;
     tx.batch_execute("SET LOCAL search_path = public")
         .map_err(|e| RunError::database("reading the schema", &e))?;
-    let mut reader = Reader { tx: &mut tx, exclude: exclude_schema.to_string() };
-    let catalog = reader.catalog().map_err(|e| RunError::database("reading the schema", &e))?;
-    tx.commit().map_err(|e| RunError::database("reading the schema", &e))?;
+    let mut reader = Reader {
+        tx: &mut tx,
+        exclude: exclude_schema.to_string(),
+    };
+    let catalog = reader
+        .catalog()
+        .map_err(|e| RunError::database("reading the schema", &e))?;
+    tx.commit()
+        .map_err(|e| RunError::database("reading the schema", &e))?;
     Ok(catalog)
 }
 
@@ -69,8 +75,16 @@ fn type_name(row: &Row, at: usize) -> TypeName {
     } else {
         BaseType::User(QualifiedName::new(elem_schema, elem_name))
     };
-    let array_dimensions = if is_array { ndims.clamp(1, 255) as u8 } else { 0 };
-    TypeName { base, modifiers, array_dimensions }
+    let array_dimensions = if is_array {
+        ndims.clamp(1, 255) as u8
+    } else {
+        0
+    };
+    TypeName {
+        base,
+        modifiers,
+        array_dimensions,
+    }
 }
 
 /// `timestamp(3) without time zone` → (`timestamp without time zone`, [3]); `numeric(10,2)` →
@@ -80,7 +94,9 @@ pub fn split_modifiers(text: &str) -> (String, Vec<i64>) {
     let mut modifiers = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find('(') {
-        let Some(close) = rest[open..].find(')').map(|c| open + c) else { break };
+        let Some(close) = rest[open..].find(')').map(|c| open + c) else {
+            break;
+        };
         let inner = &rest[open + 1..close];
         let numbers: Option<Vec<i64>> = inner.split(',').map(|p| p.trim().parse().ok()).collect();
         match numbers {
@@ -93,7 +109,10 @@ pub fn split_modifiers(text: &str) -> (String, Vec<i64>) {
         rest = &rest[close + 1..];
     }
     base.push_str(rest);
-    (base.split_whitespace().collect::<Vec<_>>().join(" "), modifiers)
+    (
+        base.split_whitespace().collect::<Vec<_>>().join(" "),
+        modifiers,
+    )
 }
 
 fn quoted_before(text: &str, at: usize) -> bool {
@@ -137,7 +156,13 @@ impl Reader<'_, '_> {
         ))?;
         for row in rows {
             let name: String = row.get(0);
-            catalog.schemas.insert(name.clone(), Namespace { name, comment: opt_comment(&row, 1) });
+            catalog.schemas.insert(
+                name.clone(),
+                Namespace {
+                    name,
+                    comment: opt_comment(&row, 1),
+                },
+            );
         }
         Ok(())
     }
@@ -162,7 +187,11 @@ impl Reader<'_, '_> {
                     // pg_dump always writes WITH SCHEMA; a hand-written CREATE EXTENSION without it
                     // (schema unset in the parser's model) cannot be told apart here.
                     schema: Some(schema),
-                    version: if default_version.as_deref() == Some(version.as_str()) { None } else { Some(version) },
+                    version: if default_version.as_deref() == Some(version.as_str()) {
+                        None
+                    } else {
+                        Some(version)
+                    },
                     comment: opt_comment(&row, 4),
                 },
             );
@@ -191,10 +220,15 @@ impl Reader<'_, '_> {
             let mut table = Table::new(name.clone());
             table.unlogged = row.get(2);
             table.partition_by = row.get(3);
-            if let (Some(schema), Some(parent), Some(bound)) =
-                (row.get::<_, Option<String>>(4), row.get::<_, Option<String>>(5), row.get::<_, Option<String>>(6))
-            {
-                table.partition_of = Some(PartitionOf { parent: QualifiedName::new(schema, parent), bound });
+            if let (Some(schema), Some(parent), Some(bound)) = (
+                row.get::<_, Option<String>>(4),
+                row.get::<_, Option<String>>(5),
+                row.get::<_, Option<String>>(6),
+            ) {
+                table.partition_of = Some(PartitionOf {
+                    parent: QualifiedName::new(schema, parent),
+                    bound,
+                });
             }
             table.inherits = row
                 .get::<_, Vec<String>>(7)
@@ -210,7 +244,9 @@ impl Reader<'_, '_> {
             table.replica_identity = match replident.as_str() {
                 "n" => Some("NOTHING".to_string()),
                 "f" => Some("FULL".to_string()),
-                "i" => row.get::<_, Option<String>>(12).map(|index| format!("USING INDEX {}", quote_ident(&index))),
+                "i" => row
+                    .get::<_, Option<String>>(12)
+                    .map(|index| format!("USING INDEX {}", quote_ident(&index))),
                 _ => None,
             };
             table.comment = opt_comment(&row, 13);
@@ -255,7 +291,10 @@ impl Reader<'_, '_> {
                 });
             }
             if let Some(expression) = row.get::<_, Option<String>>(12) {
-                column.generated = Some(Generated { expression, stored: row.get::<_, String>(13) == "s" });
+                column.generated = Some(Generated {
+                    expression,
+                    stored: row.get::<_, String>(13) == "s",
+                });
             }
             column.collation = row.get(14);
             column.comment = opt_comment(&row, 15);
@@ -266,8 +305,11 @@ impl Reader<'_, '_> {
         for (table_name, column, sequence) in identities {
             let Some(sequence) = sequence else { continue };
             let options = self.sequence_options(&sequence)?;
-            if let Some(identity) =
-                catalog.tables.get_mut(&table_name).and_then(|t| t.columns.get_mut(&column)).and_then(|c| c.identity.as_mut())
+            if let Some(identity) = catalog
+                .tables
+                .get_mut(&table_name)
+                .and_then(|t| t.columns.get_mut(&column))
+                .and_then(|c| c.identity.as_mut())
             {
                 identity.options = options.unwrap_or_default();
             }
@@ -276,7 +318,10 @@ impl Reader<'_, '_> {
     }
 
     /// A sequence's options, `None` where they are the default for its type.
-    fn sequence_options(&mut self, sequence: &str) -> Result<Option<SequenceOptions>, postgres::Error> {
+    fn sequence_options(
+        &mut self,
+        sequence: &str,
+    ) -> Result<Option<SequenceOptions>, postgres::Error> {
         let row = self.tx.query_opt(
             "SELECT s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, format_type(s.seqtypid, NULL)
              FROM pg_sequence s WHERE s.seqrelid = to_regclass($1)",
@@ -310,7 +355,11 @@ impl Reader<'_, '_> {
             let include: Vec<String> = row.get(5);
             let kind = match kind.as_str() {
                 "p" => ConstraintKind::PrimaryKey { columns, include },
-                "u" => ConstraintKind::Unique { columns, include, nulls_not_distinct: row.get(6) },
+                "u" => ConstraintKind::Unique {
+                    columns,
+                    include,
+                    nulls_not_distinct: row.get(6),
+                },
                 "f" => ConstraintKind::ForeignKey {
                     columns,
                     references: row
@@ -322,8 +371,13 @@ impl Reader<'_, '_> {
                     on_update: action(&row.get::<_, String>(10)),
                     match_full: row.get::<_, String>(11) == "f",
                 },
-                "c" => ConstraintKind::Check { expression: row.get::<_, Option<String>>(12).unwrap_or_default(), no_inherit: row.get(13) },
-                _ => ConstraintKind::Exclude { definition: row.get(14) },
+                "c" => ConstraintKind::Check {
+                    expression: row.get::<_, Option<String>>(12).unwrap_or_default(),
+                    no_inherit: row.get(13),
+                },
+                _ => ConstraintKind::Exclude {
+                    definition: row.get(14),
+                },
             };
             let constraint = Constraint {
                 name: name.clone(),
@@ -341,7 +395,10 @@ impl Reader<'_, '_> {
     }
 
     /// Standalone indexes of tables and materialized views (not those behind a constraint).
-    fn index_rows(&mut self, relkinds: &str) -> Result<Vec<(QualifiedName, Index)>, postgres::Error> {
+    fn index_rows(
+        &mut self,
+        relkinds: &str,
+    ) -> Result<Vec<(QualifiedName, Index)>, postgres::Error> {
         let rows = self.query(&format!(
             "SELECT n.nspname, c.relname, ic.relname, i.indisunique, am.amname, i.indnkeyatts, i.indkey::int2[],
                     ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, false) FROM generate_series(1, i.indnatts) k ORDER BY k),
@@ -396,7 +453,11 @@ impl Reader<'_, '_> {
                     collation: collations.get(position).filter(|c| !c.is_empty()).cloned(),
                     opclass: opclasses.get(position).filter(|c| !c.is_empty()).cloned(),
                     descending,
-                    nulls_first: if nulls_first != descending { Some(nulls_first) } else { None },
+                    nulls_first: if nulls_first != descending {
+                        Some(nulls_first)
+                    } else {
+                        None
+                    },
                 });
             }
             let mut index_options: Vec<String> = row.get(13);
@@ -413,7 +474,9 @@ impl Reader<'_, '_> {
                     nulls_not_distinct: row.get(12),
                     options: index_options,
                     only: row.get(14),
-                    attached_to: row.get::<_, Option<String>>(15).and_then(|q| QualifiedName::parse(&q).ok()),
+                    attached_to: row
+                        .get::<_, Option<String>>(15)
+                        .and_then(|q| QualifiedName::parse(&q).ok()),
                     comment: opt_comment(&row, 16),
                 },
             ));
@@ -510,14 +573,20 @@ impl Reader<'_, '_> {
             options.sort();
             let mut reads: BTreeMap<QualifiedName, Vec<String>> = BTreeMap::new();
             for entry in row.get::<_, Vec<String>>(7) {
-                let Ok(parts) = shiftplan::model::split_qualified(&entry) else { continue };
+                let Ok(parts) = shiftplan::model::split_qualified(&entry) else {
+                    continue;
+                };
                 match parts.as_slice() {
                     [schema, relation] => {
-                        reads.entry(QualifiedName::new(schema.clone(), relation.clone())).or_default();
+                        reads
+                            .entry(QualifiedName::new(schema.clone(), relation.clone()))
+                            .or_default();
                     }
                     // The parser names the relations a view reads, not their columns.
                     [schema, relation, _column] => {
-                        reads.entry(QualifiedName::new(schema.clone(), relation.clone())).or_default();
+                        reads
+                            .entry(QualifiedName::new(schema.clone(), relation.clone()))
+                            .or_default();
                     }
                     _ => {}
                 }
@@ -559,13 +628,22 @@ impl Reader<'_, '_> {
         for row in rows {
             let name = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
             let type_text: String = row.get(8);
-            let owned_by = match (row.get::<_, Option<String>>(9), row.get::<_, Option<String>>(10)) {
-                (Some(table), Some(column)) => QualifiedName::parse(&table).ok().map(|table| ColumnRef { table, column }),
+            let owned_by = match (
+                row.get::<_, Option<String>>(9),
+                row.get::<_, Option<String>>(10),
+            ) {
+                (Some(table), Some(column)) => QualifiedName::parse(&table)
+                    .ok()
+                    .map(|table| ColumnRef { table, column }),
                 _ => None,
             };
             let sequence = Sequence {
                 name: name.clone(),
-                data_type: TypeName { base: BaseType::Builtin(type_text), modifiers: Vec::new(), array_dimensions: 0 },
+                data_type: TypeName {
+                    base: BaseType::Builtin(type_text),
+                    modifiers: Vec::new(),
+                    array_dimensions: 0,
+                },
                 options: sequence_options_of(&row, 2),
                 owned_by,
                 comment: opt_comment(&row, 11),
@@ -585,7 +663,14 @@ impl Reader<'_, '_> {
         ))?;
         for row in rows {
             let name = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
-            catalog.enums.insert(name.clone(), EnumType { name, labels: row.get(2), comment: opt_comment(&row, 3) });
+            catalog.enums.insert(
+                name.clone(),
+                EnumType {
+                    name,
+                    labels: row.get(2),
+                    comment: opt_comment(&row, 3),
+                },
+            );
         }
         Ok(())
     }
@@ -639,7 +724,11 @@ impl Reader<'_, '_> {
             catalog
                 .composite_types
                 .entry(name.clone())
-                .or_insert_with(|| CompositeType { name, attributes: IndexMap::new(), comment })
+                .or_insert_with(|| CompositeType {
+                    name,
+                    attributes: IndexMap::new(),
+                    comment,
+                })
                 .attributes
                 .insert(attribute, data_type);
         }
@@ -725,7 +814,11 @@ fn dump_function(row: &Row) -> String {
         out.push_str(" LEAKPROOF");
     }
     let cost: String = row.get(8);
-    let default_cost = if language == "internal" || language == "c" { "1" } else { "100" };
+    let default_cost = if language == "internal" || language == "c" {
+        "1"
+    } else {
+        "100"
+    };
     if cost != "0" && cost != default_cost {
         out.push_str(&format!(" COST {cost}"));
     }
@@ -742,10 +835,23 @@ fn dump_function(row: &Row) -> String {
         _ => {}
     }
     for item in row.get::<_, Vec<String>>(12) {
-        let Some((name, value)) = item.split_once('=') else { continue };
-        let list = matches!(name, "search_path" | "temp_tablespaces" | "session_preload_libraries" | "shared_preload_libraries" | "local_preload_libraries");
+        let Some((name, value)) = item.split_once('=') else {
+            continue;
+        };
+        let list = matches!(
+            name,
+            "search_path"
+                | "temp_tablespaces"
+                | "session_preload_libraries"
+                | "shared_preload_libraries"
+                | "local_preload_libraries"
+        );
         let value = if list {
-            value.split(',').map(|v| sql_literal(v.trim().trim_matches('"'))).collect::<Vec<_>>().join(", ")
+            value
+                .split(',')
+                .map(|v| sql_literal(v.trim().trim_matches('"')))
+                .collect::<Vec<_>>()
+                .join(", ")
         } else {
             sql_literal(value)
         };
@@ -757,8 +863,16 @@ fn dump_function(row: &Row) -> String {
     let as_part = match (sql_body, binary) {
         (Some(body), _) => body,
         (None, Some(binary)) if binary != "-" => {
-            let name_only = head.split('(').next().and_then(|n| n.rsplit('.').next()).unwrap_or("");
-            if source == name_only { format!("AS {}", sql_literal(&binary)) } else { format!("AS {}, {}", sql_literal(&binary), sql_literal(&source)) }
+            let name_only = head
+                .split('(')
+                .next()
+                .and_then(|n| n.rsplit('.').next())
+                .unwrap_or("");
+            if source == name_only {
+                format!("AS {}", sql_literal(&binary))
+            } else {
+                format!("AS {}, {}", sql_literal(&binary), sql_literal(&source))
+            }
         }
         _ => format!("AS {}", dollar_quote(&source)),
     };
@@ -817,7 +931,11 @@ fn sequence_options_of(row: &Row, at: usize) -> SequenceOptions {
         "integer" => i32::MIN as i64,
         _ => i64::MIN,
     };
-    let (default_min, default_max) = if increment > 0 { (1, type_max) } else { (type_min, -1) };
+    let (default_min, default_max) = if increment > 0 {
+        (1, type_max)
+    } else {
+        (type_min, -1)
+    };
     let default_start = if increment > 0 { min } else { max };
     SequenceOptions {
         start: (start != default_start).then_some(start),
@@ -835,10 +953,22 @@ mod tests {
 
     #[test]
     fn modifiers_are_split_from_the_base_type() {
-        assert_eq!(split_modifiers("timestamp(3) without time zone"), ("timestamp without time zone".into(), vec![3]));
-        assert_eq!(split_modifiers("numeric(10,2)"), ("numeric".into(), vec![10, 2]));
-        assert_eq!(split_modifiers("interval day to second(3)"), ("interval day to second".into(), vec![3]));
-        assert_eq!(split_modifiers("character varying"), ("character varying".into(), vec![]));
+        assert_eq!(
+            split_modifiers("timestamp(3) without time zone"),
+            ("timestamp without time zone".into(), vec![3])
+        );
+        assert_eq!(
+            split_modifiers("numeric(10,2)"),
+            ("numeric".into(), vec![10, 2])
+        );
+        assert_eq!(
+            split_modifiers("interval day to second(3)"),
+            ("interval day to second".into(), vec![3])
+        );
+        assert_eq!(
+            split_modifiers("character varying"),
+            ("character varying".into(), vec![])
+        );
         assert_eq!(split_modifiers("\"char\""), ("\"char\"".into(), vec![]));
         assert_eq!(dollar_quote(" SELECT 1 "), "$$ SELECT 1 $$");
         assert_eq!(dollar_quote("SELECT '$x'"), "$_$SELECT '$x'$_$");
@@ -848,5 +978,8 @@ mod tests {
 
 /// A column name as `pg_get_indexdef(index, k, false)` prints it (`"createdAt"`, `name`) → the name.
 fn unquote_column(definition: String) -> String {
-    shiftplan::model::split_qualified(&definition).ok().and_then(|mut parts| parts.pop()).unwrap_or(definition)
+    shiftplan::model::split_qualified(&definition)
+        .ok()
+        .and_then(|mut parts| parts.pop())
+        .unwrap_or(definition)
 }

@@ -25,12 +25,16 @@ pub struct LoadedPlan {
 impl LoadedPlan {
     pub fn read(path: &Path) -> Result<LoadedPlan, RunError> {
         let source = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| RunError::BadInput(format!("{source}: cannot read the plan: {e}")))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| RunError::BadInput(format!("{source}: cannot read the plan: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let valid = e.utf8_error().valid_up_to();
             let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).to_string();
             let position = shiftplan::Position::of_offset(&prefix, valid);
-            RunError::BadInput(format!("{source}:{}:{}: error: the plan is not UTF-8 text", position.line, position.column))
+            RunError::BadInput(format!(
+                "{source}:{}:{}: error: the plan is not UTF-8 text",
+                position.line, position.column
+            ))
         })?;
         LoadedPlan::parse(&source, &text)
     }
@@ -45,11 +49,18 @@ impl LoadedPlan {
             ))
         })?;
         validate(source, &plan)?;
-        let json = serde_json::to_string(&plan)
-            .map_err(|e| RunError::BadInput(format!("{source}: the plan cannot be serialised: {e}")))?;
+        let json = serde_json::to_string(&plan).map_err(|e| {
+            RunError::BadInput(format!("{source}: the plan cannot be serialised: {e}"))
+        })?;
         let checksum = shiftplan::fingerprint::sha256_hex(json.as_bytes());
         let identity = format!("{}->{}", plan.from_fingerprint, plan.to_fingerprint);
-        Ok(LoadedPlan { plan, source: source.to_string(), identity, checksum, json })
+        Ok(LoadedPlan {
+            plan,
+            source: source.to_string(),
+            identity,
+            checksum,
+            json,
+        })
     }
 }
 
@@ -65,14 +76,22 @@ fn strip_position(message: &str) -> String {
 fn validate(source: &str, plan: &Plan) -> Result<(), RunError> {
     let bad = |message: String| Err(RunError::BadInput(format!("{source}: error: {message}")));
     if plan.format != PLAN_FORMAT {
-        return bad(format!("format is `{}`, expected `{PLAN_FORMAT}`", plan.format));
+        return bad(format!(
+            "format is `{}`, expected `{PLAN_FORMAT}`",
+            plan.format
+        ));
     }
     if plan.dialect != "postgres" {
-        return bad(format!("dialect is `{}`, expected `postgres`", plan.dialect));
+        return bad(format!(
+            "dialect is `{}`, expected `postgres`",
+            plan.dialect
+        ));
     }
     for fingerprint in [&plan.from_fingerprint, &plan.to_fingerprint] {
         if !is_fingerprint(fingerprint) {
-            return bad(format!("`{fingerprint}` is not a fingerprint (sha256: and 64 hex digits)"));
+            return bad(format!(
+                "`{fingerprint}` is not a fingerprint (sha256: and 64 hex digits)"
+            ));
         }
     }
     let mut previous: Option<PhaseName> = None;
@@ -113,7 +132,10 @@ fn validate(source: &str, plan: &Plan) -> Result<(), RunError> {
                 ));
             }
             if !step.reversible && !step.rollback.is_empty() {
-                return bad(format!("step {} is irreversible but has rollback statements", step.id));
+                return bad(format!(
+                    "step {} is irreversible but has rollback statements",
+                    step.id
+                ));
             }
             if !step.reversible && phase.name != PhaseName::Contract {
                 return bad(format!(
@@ -123,7 +145,10 @@ fn validate(source: &str, plan: &Plan) -> Result<(), RunError> {
             }
         }
     }
-    let worst = plan.steps().flat_map(|s| s.hazards.iter().map(|h| h.severity)).max();
+    let worst = plan
+        .steps()
+        .flat_map(|s| s.hazards.iter().map(|h| h.severity))
+        .max();
     if let Some(worst) = worst
         && worst > plan.safety
     {
@@ -137,5 +162,6 @@ fn validate(source: &str, plan: &Plan) -> Result<(), RunError> {
 }
 
 fn is_fingerprint(text: &str) -> bool {
-    text.strip_prefix("sha256:").is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    text.strip_prefix("sha256:")
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }

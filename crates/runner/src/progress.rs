@@ -16,7 +16,11 @@ pub enum ProgressMode {
 
 impl ProgressMode {
     pub fn detect() -> ProgressMode {
-        if std::io::stderr().is_terminal() { ProgressMode::Bar } else { ProgressMode::Lines }
+        if std::io::stderr().is_terminal() {
+            ProgressMode::Bar
+        } else {
+            ProgressMode::Lines
+        }
     }
 }
 
@@ -38,7 +42,10 @@ impl Progress {
     pub fn backfill(&self, label: &str, estimated_total: u64, done: u64) -> BackfillProgress {
         let bar = match self.mode {
             ProgressMode::Bar => {
-                let bar = ProgressBar::with_draw_target(Some(estimated_total.max(done)), ProgressDrawTarget::stderr());
+                let bar = ProgressBar::with_draw_target(
+                    Some(estimated_total.max(done)),
+                    ProgressDrawTarget::stderr(),
+                );
                 let style = ProgressStyle::with_template(
                     "{prefix} [{bar:30}] {human_pos}/~{human_len} rows, ETA {eta}{msg}",
                 )

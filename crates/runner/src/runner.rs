@@ -52,7 +52,14 @@ pub struct ApplyOptions {
 impl ApplyOptions {
     /// Options for a plain apply: no dry run, no --force, waiting for the lock, no backup command.
     pub fn new(selection: Selection, exec: ExecOptions) -> ApplyOptions {
-        ApplyOptions { selection, dry_run: false, force: false, no_wait: false, backup_command: None, exec }
+        ApplyOptions {
+            selection,
+            dry_run: false,
+            force: false,
+            no_wait: false,
+            backup_command: None,
+            exec,
+        }
     }
 }
 
@@ -80,7 +87,11 @@ pub fn connect(url: &str) -> Result<Client, RunError> {
         RunError::Database(format!(
             "error: cannot connect to database `{}` on {}:{port} as `{}`: {}",
             config.get_dbname().unwrap_or("(default)"),
-            if hosts.is_empty() { "localhost".to_string() } else { hosts.join(",") },
+            if hosts.is_empty() {
+                "localhost".to_string()
+            } else {
+                hosts.join(",")
+            },
             config.get_user().unwrap_or("(default user)"),
             describe(&e)
         ))
@@ -90,7 +101,10 @@ pub fn connect(url: &str) -> Result<Client, RunError> {
 /// Takes the runner's advisory lock: at once, or after waiting (with a message) unless `no_wait`.
 pub fn lock(client: &mut Client, no_wait: bool, progress: &Progress) -> Result<(), RunError> {
     let db = |e: postgres::Error| RunError::database("taking the runner's advisory lock", &e);
-    let got: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&ADVISORY_LOCK_KEY]).map_err(db)?.get(0);
+    let got: bool = client
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&ADVISORY_LOCK_KEY])
+        .map_err(db)?
+        .get(0);
     if got {
         return Ok(());
     }
@@ -119,7 +133,10 @@ pub fn lock(client: &mut Client, no_wait: bool, progress: &Progress) -> Result<(
     let mut pause = Duration::from_millis(100);
     loop {
         std::thread::sleep(pause);
-        let got: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&ADVISORY_LOCK_KEY]).map_err(db)?.get(0);
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&ADVISORY_LOCK_KEY])
+            .map_err(db)?
+            .get(0);
         if got {
             progress.line("the other runner finished; going on");
             return Ok(());
@@ -129,13 +146,22 @@ pub fn lock(client: &mut Client, no_wait: bool, progress: &Progress) -> Result<(
 }
 
 /// The per-object fingerprints of the live schema.
-pub fn live_objects(client: &mut Client, target: &Target) -> Result<BTreeMap<String, String>, RunError> {
+pub fn live_objects(
+    client: &mut Client,
+    target: &Target,
+) -> Result<BTreeMap<String, String>, RunError> {
     let catalog = introspect(client, &target.history_schema)?;
     Ok(shiftplan::fingerprint::object_fingerprints(&catalog))
 }
 
 /// Checks the live schema is the plan's `from` schema.
-fn check_from(client: &mut Client, target: &Target, plan: &LoadedPlan, force: bool, progress: &Progress) -> Result<(), RunError> {
+fn check_from(
+    client: &mut Client,
+    target: &Target,
+    plan: &LoadedPlan,
+    force: bool,
+    progress: &Progress,
+) -> Result<(), RunError> {
     let catalog = introspect(client, &target.history_schema)?;
     if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.from_fingerprint {
         return Ok(());
@@ -169,7 +195,12 @@ fn check_from(client: &mut Client, target: &Target, plan: &LoadedPlan, force: bo
     )))
 }
 
-fn check_server_version(client: &mut Client, plan: &Plan, force: bool, progress: &Progress) -> Result<(), RunError> {
+fn check_server_version(
+    client: &mut Client,
+    plan: &Plan,
+    force: bool,
+    progress: &Progress,
+) -> Result<(), RunError> {
     let version: i32 = client
         .query_one("SELECT current_setting('server_version_num')::int", &[])
         .map_err(|e| RunError::database("reading the server version", &e))?
@@ -192,7 +223,11 @@ fn check_server_version(client: &mut Client, plan: &Plan, force: bool, progress:
 }
 
 /// The phases `selection` runs, in order, or why it cannot.
-fn phases_to_run(plan: &Plan, selection: Selection, records: &BTreeMap<String, StepRecord>) -> Result<Vec<PhaseName>, RunError> {
+fn phases_to_run(
+    plan: &Plan,
+    selection: Selection,
+    records: &BTreeMap<String, StepRecord>,
+) -> Result<Vec<PhaseName>, RunError> {
     let last = match selection {
         Selection::Phase(p) | Selection::Through(p) => p,
     };
@@ -205,7 +240,11 @@ fn phases_to_run(plan: &Plan, selection: Selection, records: &BTreeMap<String, S
                 )));
             }
         }
-        return Ok(if present.contains(&p) { vec![p] } else { Vec::new() });
+        return Ok(if present.contains(&p) {
+            vec![p]
+        } else {
+            Vec::new()
+        });
     }
     Ok(present.into_iter().filter(|p| *p <= last).collect())
 }
@@ -219,7 +258,12 @@ pub struct ApplyReport {
     pub differs_from_target: Vec<drift::ObjectDifference>,
 }
 
-pub fn apply(plan: &LoadedPlan, target: &Target, options: &ApplyOptions, progress: &Progress) -> Result<ApplyReport, RunError> {
+pub fn apply(
+    plan: &LoadedPlan,
+    target: &Target,
+    options: &ApplyOptions,
+    progress: &Progress,
+) -> Result<ApplyReport, RunError> {
     let mut client = connect(&target.database_url)?;
     let history = History::new(&target.history_schema);
     if options.dry_run {
@@ -229,14 +273,22 @@ pub fn apply(plan: &LoadedPlan, target: &Target, options: &ApplyOptions, progres
     lock(&mut client, options.no_wait, progress)?;
     check_server_version(&mut client, &plan.plan, options.force, progress)?;
     let history_exists = history.exists(&mut client)?;
-    let recorded = if history_exists { history.recorded_checksum(&mut client, &plan.identity)? } else { None };
+    let recorded = if history_exists {
+        history.recorded_checksum(&mut client, &plan.identity)?
+    } else {
+        None
+    };
     if let Some(recorded) = &recorded
         && *recorded != plan.checksum
     {
         // record_plan gives the message.
         history.record_plan(&mut client, plan)?;
     }
-    let mut records = if recorded.is_some() { history.step_records(&mut client, &plan.identity)? } else { BTreeMap::new() };
+    let mut records = if recorded.is_some() {
+        history.step_records(&mut client, &plan.identity)?
+    } else {
+        BTreeMap::new()
+    };
     if records.is_empty() {
         check_from(&mut client, target, plan, options.force, progress)?;
     }
@@ -244,7 +296,9 @@ pub fn apply(plan: &LoadedPlan, target: &Target, options: &ApplyOptions, progres
     history.record_plan(&mut client, plan)?;
     let interrupted = history.take_interrupted(&mut client, &plan.identity)?;
     for step in interrupted.keys() {
-        progress.line(&format!("step {step} was interrupted by an earlier run that stopped: resuming it"));
+        progress.line(&format!(
+            "step {step} was interrupted by an earlier run that stopped: resuming it"
+        ));
     }
     if !interrupted.is_empty() {
         records = history.step_records(&mut client, &plan.identity)?;
@@ -253,11 +307,15 @@ pub fn apply(plan: &LoadedPlan, target: &Target, options: &ApplyOptions, progres
     if let Selection::Phase(p) = options.selection
         && phases.is_empty()
     {
-        progress.line(&format!("the plan has no step in phase {p}: nothing to apply"));
+        progress.line(&format!(
+            "the plan has no step in phase {p}: nothing to apply"
+        ));
     }
     let mut report = ApplyReport::default();
     for phase_name in phases {
-        let Some(phase) = plan.plan.phases.iter().find(|p| p.name == phase_name) else { continue };
+        let Some(phase) = plan.plan.phases.iter().find(|p| p.name == phase_name) else {
+            continue;
+        };
         let pending: Vec<&Step> = phase
             .steps
             .iter()
@@ -267,7 +325,10 @@ pub fn apply(plan: &LoadedPlan, target: &Target, options: &ApplyOptions, progres
             progress.line(&format!("phase {phase_name}: already applied"));
             continue;
         }
-        progress.line(&format!("phase {phase_name}: {} step(s) to apply", pending.len()));
+        progress.line(&format!(
+            "phase {phase_name}: {} step(s) to apply",
+            pending.len()
+        ));
         if let Some(checkpoint) = &phase.app_checkpoint {
             progress.line(&format!("  checkpoint before this phase: {checkpoint}"));
         }
@@ -292,10 +353,17 @@ pub fn apply(plan: &LoadedPlan, target: &Target, options: &ApplyOptions, progres
         report.phases_applied.push(phase_name);
         records = history.step_records(&mut client, &plan.identity)?;
     }
-    let all_applied = plan.plan.phases.iter().all(|p| phase_state(&plan.plan, p.name, &records) == StepState::Applied);
+    let all_applied = plan
+        .plan
+        .phases
+        .iter()
+        .all(|p| phase_state(&plan.plan, p.name, &records) == StepState::Applied);
     if all_applied && !report.steps_applied.is_empty() {
         let live = live_objects(&mut client, target)?;
-        report.differs_from_target = drift::compare(&drift::without_schema(&plan.plan.objects.to, &target.history_schema), &live);
+        report.differs_from_target = drift::compare(
+            &drift::without_schema(&plan.plan.objects.to, &target.history_schema),
+            &live,
+        );
         if !report.differs_from_target.is_empty() {
             progress.line(&format!(
                 "warning: every step is applied, but the schema differs from the plan's target:\n{}",
@@ -334,9 +402,14 @@ fn dry_run(
         check_from(client, target, plan, options.force, progress)?;
     }
     let phases = phases_to_run(&plan.plan, options.selection, &records)?;
-    println!("-- dry run: nothing is executed. Lock timeout {}.", format_duration(options.exec.lock_timeout));
+    println!(
+        "-- dry run: nothing is executed. Lock timeout {}.",
+        format_duration(options.exec.lock_timeout)
+    );
     for phase_name in phases {
-        let Some(phase) = plan.plan.phases.iter().find(|p| p.name == phase_name) else { continue };
+        let Some(phase) = plan.plan.phases.iter().find(|p| p.name == phase_name) else {
+            continue;
+        };
         println!("\n-- phase {phase_name}");
         if let Some(checkpoint) = &phase.app_checkpoint {
             println!("-- checkpoint: {checkpoint}");
@@ -347,7 +420,10 @@ fn dry_run(
             println!("-- would run the backup command first: {command}");
         }
         for step in &phase.steps {
-            let state = records.get(&step.id).map(|r| r.state).unwrap_or(StepState::Pending);
+            let state = records
+                .get(&step.id)
+                .map(|r| r.state)
+                .unwrap_or(StepState::Pending);
             if state == StepState::Applied {
                 println!("-- {} ({}): already applied", step.id, step.change);
                 continue;
@@ -359,7 +435,14 @@ fn dry_run(
             } else {
                 "autocommit, statement by statement"
             };
-            println!("-- {} ({}) [{}; lock {} on {}]", step.id, step.change, how, step.lock.level, step.lock.relations.join(", "));
+            println!(
+                "-- {} ({}) [{}; lock {} on {}]",
+                step.id,
+                step.change,
+                how,
+                step.lock.level,
+                step.lock.relations.join(", ")
+            );
             for statement in &step.sql {
                 println!("{};", statement.trim_end().trim_end_matches(';'));
             }
@@ -375,7 +458,11 @@ fn run_backup(command: &str, database_url: &str, progress: &Progress) -> Result<
         .arg(command)
         .env("DATABASE_URL", database_url)
         .status()
-        .map_err(|e| RunError::Database(format!("error: the backup command could not start: {e}; contract not applied")))?;
+        .map_err(|e| {
+            RunError::Database(format!(
+                "error: the backup command could not start: {e}; contract not applied"
+            ))
+        })?;
     if !status.success() {
         return Err(RunError::Database(format!(
             "error: the backup command failed ({status}); contract not applied. Fix the backup, then apply --phase contract again."
@@ -402,7 +489,11 @@ pub fn rollback(
     let mut client = connect(&target.database_url)?;
     let history = History::new(&target.history_schema);
     lock(&mut client, no_wait, progress)?;
-    if !history.exists(&mut client)? || history.recorded_checksum(&mut client, &plan.identity)?.is_none() {
+    if !history.exists(&mut client)?
+        || history
+            .recorded_checksum(&mut client, &plan.identity)?
+            .is_none()
+    {
         return Err(RunError::BadInput(format!(
             "{}: error: this plan was never applied to this database: nothing to roll back",
             plan.source
@@ -411,7 +502,13 @@ pub fn rollback(
     history.record_plan(&mut client, plan)?;
     history.take_interrupted(&mut client, &plan.identity)?;
     let records = history.step_records(&mut client, &plan.identity)?;
-    for later in plan.plan.phases.iter().rev().filter(|p| p.name > phase_name) {
+    for later in plan
+        .plan
+        .phases
+        .iter()
+        .rev()
+        .filter(|p| p.name > phase_name)
+    {
         let state = phase_state(&plan.plan, later.name, &records);
         if matches!(state, StepState::Applied | StepState::Partial) {
             return Err(RunError::BadInput(format!(
@@ -423,16 +520,26 @@ pub fn rollback(
         }
     }
     let Some(phase) = plan.plan.phases.iter().find(|p| p.name == phase_name) else {
-        return Err(RunError::BadInput(format!("{}: error: the plan has no phase {phase_name}", plan.source)));
+        return Err(RunError::BadInput(format!(
+            "{}: error: the plan has no phase {phase_name}",
+            plan.source
+        )));
     };
     let to_undo: Vec<&Step> = phase
         .steps
         .iter()
         .rev()
-        .filter(|s| matches!(records.get(&s.id).map(|r| r.state), Some(StepState::Applied | StepState::Partial)))
+        .filter(|s| {
+            matches!(
+                records.get(&s.id).map(|r| r.state),
+                Some(StepState::Applied | StepState::Partial)
+            )
+        })
         .collect();
     if to_undo.is_empty() {
-        progress.line(&format!("phase {phase_name}: nothing applied, nothing to roll back"));
+        progress.line(&format!(
+            "phase {phase_name}: nothing applied, nothing to roll back"
+        ));
         return Ok(RollbackReport::default());
     }
     let irreversible: Vec<&&Step> = to_undo.iter().filter(|s| !s.reversible).collect();
@@ -440,8 +547,22 @@ pub fn rollback(
         let list = irreversible
             .iter()
             .map(|s| {
-                let why = s.hazards.iter().map(|h| h.message.as_str()).collect::<Vec<_>>().join("; ");
-                format!("  - {} ({}){}", s.id, s.change, if why.is_empty() { String::new() } else { format!(": {why}") })
+                let why = s
+                    .hazards
+                    .iter()
+                    .map(|h| h.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                format!(
+                    "  - {} ({}){}",
+                    s.id,
+                    s.change,
+                    if why.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {why}")
+                    }
+                )
             })
             .collect::<Vec<_>>()
             .join("\n");
@@ -451,18 +572,36 @@ pub fn rollback(
              back the other steps and record these as rolled back."
         )));
     }
-    progress.line(&format!("rolling back phase {phase_name}: {} step(s), in reverse", to_undo.len()));
+    progress.line(&format!(
+        "rolling back phase {phase_name}: {} step(s), in reverse",
+        to_undo.len()
+    ));
     let mut report = RollbackReport::default();
-    let mut executor = Executor { client: &mut client, history: &history, plan_id: &plan.identity, options: exec, progress };
+    let mut executor = Executor {
+        client: &mut client,
+        history: &history,
+        plan_id: &plan.identity,
+        options: exec,
+        progress,
+    };
     for step in to_undo {
         if !step.reversible {
-            progress.line(&format!("  {} is irreversible: its data is not restored (--accept-data-loss)", step.id));
+            progress.line(&format!(
+                "  {} is irreversible: its data is not restored (--accept-data-loss)",
+                step.id
+            ));
         }
         executor.run_step(phase_name, step, Action::Rollback)?;
         report.steps_rolled_back.push(step.id.clone());
     }
     let objects = live_objects(&mut client, target)?;
-    history.record_snapshot(&mut client, &plan.identity, phase_name, "rollback", &objects)?;
+    history.record_snapshot(
+        &mut client,
+        &plan.identity,
+        phase_name,
+        "rollback",
+        &objects,
+    )?;
     let records = history.step_records(&mut client, &plan.identity)?;
     progress.line(&next_action_line(&plan.plan, &records));
     Ok(report)
@@ -525,7 +664,11 @@ pub fn status(plan: &LoadedPlan, target: &Target) -> Result<Status, RunError> {
     Ok(status_of(plan, &records, recorded))
 }
 
-pub fn status_of(plan: &LoadedPlan, records: &BTreeMap<String, StepRecord>, recorded: bool) -> Status {
+pub fn status_of(
+    plan: &LoadedPlan,
+    records: &BTreeMap<String, StepRecord>,
+    recorded: bool,
+) -> Status {
     let phases = plan
         .plan
         .phases
@@ -539,7 +682,10 @@ pub fn status_of(plan: &LoadedPlan, records: &BTreeMap<String, StepRecord>, reco
                     StepStatus {
                         id: step.id.clone(),
                         change: step.change.clone(),
-                        state: record.map(|r| r.state).unwrap_or(StepState::Pending).as_str(),
+                        state: record
+                            .map(|r| r.state)
+                            .unwrap_or(StepState::Pending)
+                            .as_str(),
                         duration_ms: record.and_then(|r| r.duration_ms),
                         lock_timeouts: record.map(|r| r.lock_timeouts).unwrap_or(0),
                         rows_affected: record.and_then(|r| r.rows_affected),
@@ -619,10 +765,17 @@ fn checkpoint_then_apply(checkpoint: &str, phase: PhaseName) -> String {
         return format!("apply --phase {phase}");
     }
     if let Some(rest) = lower.strip_prefix("deploy ") {
-        return format!("deploy {}, then apply --phase {phase}", &text[text.len() - rest.len()..]);
+        return format!(
+            "deploy {}, then apply --phase {phase}",
+            &text[text.len() - rest.len()..]
+        );
     }
     if text.chars().next().is_some_and(char::is_uppercase) {
-        return format!("make sure that {}{}, then apply --phase {phase}", lower.get(..1).unwrap_or(""), text.get(1..).unwrap_or(""));
+        return format!(
+            "make sure that {}{}, then apply --phase {phase}",
+            lower.get(..1).unwrap_or(""),
+            text.get(1..).unwrap_or("")
+        );
     }
     format!("deploy {text}, then apply --phase {phase}")
 }
@@ -639,11 +792,19 @@ pub struct Verification {
 
 /// Enum differences the plan says its rollback leaves (plan-v1.md: PostgreSQL cannot drop an enum
 /// value; the step's hazard `enum-value-irreversible` says so): moved from `differences` to `allowed`.
-fn allow_kept_enum_values(plan: &Plan, records: &BTreeMap<String, StepRecord>, verification: &mut Verification) {
+fn allow_kept_enum_values(
+    plan: &Plan,
+    records: &BTreeMap<String, StepRecord>,
+    verification: &mut Verification,
+) {
     let kept: Vec<&Step> = plan
         .steps()
         .filter(|s| records.get(&s.id).map(|r| r.state) == Some(StepState::RolledBack))
-        .filter(|s| s.hazards.iter().any(|h| h.code == "enum-value-irreversible"))
+        .filter(|s| {
+            s.hazards
+                .iter()
+                .any(|h| h.code == "enum-value-irreversible")
+        })
         .collect();
     verification.differences.retain(|d| {
         let Some(name) = d.object.strip_prefix("enum ") else { return true };
@@ -662,7 +823,11 @@ fn allow_kept_enum_values(plan: &Plan, records: &BTreeMap<String, StepRecord>, v
 pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunError> {
     let mut client = connect(&target.database_url)?;
     let history = History::new(&target.history_schema);
-    let records = if history.exists(&mut client)? && history.recorded_checksum(&mut client, &plan.identity)?.is_some() {
+    let records = if history.exists(&mut client)?
+        && history
+            .recorded_checksum(&mut client, &plan.identity)?
+            .is_some()
+    {
         history.record_plan(&mut client, plan)?;
         history.step_records(&mut client, &plan.identity)?
     } else {
@@ -670,51 +835,91 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
     };
     let catalog = introspect(&mut client, &target.history_schema)?;
     let live = shiftplan::fingerprint::object_fingerprints(&catalog);
-    let states: Vec<(PhaseName, StepState)> =
-        plan.plan.phases.iter().map(|p| (p.name, phase_state(&plan.plan, p.name, &records))).collect();
+    let states: Vec<(PhaseName, StepState)> = plan
+        .plan
+        .phases
+        .iter()
+        .map(|p| (p.name, phase_state(&plan.plan, p.name, &records)))
+        .collect();
     let objects = &shiftplan::plan::ObjectFingerprints {
         from: drift::without_schema(&plan.plan.objects.from, &target.history_schema),
         to: drift::without_schema(&plan.plan.objects.to, &target.history_schema),
     };
-    let (expected_text, expected) = if states.iter().all(|(_, s)| *s == StepState::Applied) && !states.is_empty() {
-        if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.to_fingerprint {
-            return Ok(Verification { expected: "the plan's target schema (`to`)".into(), ..Verification::default() });
-        }
-        ("the plan's target schema (`to`)".to_string(), objects.to.clone())
-    } else if states.iter().all(|(_, s)| matches!(s, StepState::Pending | StepState::RolledBack)) {
-        if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.from_fingerprint {
-            return Ok(Verification { expected: "the plan's starting schema (`from`)".into(), ..Verification::default() });
-        }
-        ("the plan's starting schema (`from`)".to_string(), objects.from.clone())
-    } else {
-        // Between two phases: the schema recorded when the last applied phase finished; without
-        // one (or while a phase is partly applied), the objects the plan leaves alone.
-        let last_applied = states.iter().rev().find(|(_, s)| *s == StepState::Applied).map(|(p, _)| *p);
-        let partial = states.iter().find(|(_, s)| *s == StepState::Partial).map(|(p, _)| *p);
-        let snapshot = match (partial, last_applied) {
-            (None, Some(phase)) => history.snapshot(&mut client, &plan.identity, phase)?.map(|s| (phase, s)),
-            _ => None,
-        };
-        match snapshot {
-            Some((phase, snapshot)) => (format!("the schema recorded when phase {phase} was applied"), snapshot),
-            None => {
-                let untouched = drift::untouched(&objects.from, &objects.to);
-                let live_untouched: BTreeMap<String, String> =
-                    live.iter().filter(|(k, _)| untouched.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
-                let text = match partial {
-                    Some(phase) => format!("the objects the plan leaves alone (phase {phase} is partly applied)"),
-                    None => "the objects the plan leaves alone".to_string(),
-                };
+    let (expected_text, expected) =
+        if states.iter().all(|(_, s)| *s == StepState::Applied) && !states.is_empty() {
+            if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.to_fingerprint {
                 return Ok(Verification {
-                    expected: text,
-                    differences: drift::compare(&untouched, &live_untouched),
+                    expected: "the plan's target schema (`to`)".into(),
                     ..Verification::default()
                 });
             }
-        }
+            (
+                "the plan's target schema (`to`)".to_string(),
+                objects.to.clone(),
+            )
+        } else if states
+            .iter()
+            .all(|(_, s)| matches!(s, StepState::Pending | StepState::RolledBack))
+        {
+            if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.from_fingerprint {
+                return Ok(Verification {
+                    expected: "the plan's starting schema (`from`)".into(),
+                    ..Verification::default()
+                });
+            }
+            (
+                "the plan's starting schema (`from`)".to_string(),
+                objects.from.clone(),
+            )
+        } else {
+            // Between two phases: the schema recorded when the last applied phase finished; without
+            // one (or while a phase is partly applied), the objects the plan leaves alone.
+            let last_applied = states
+                .iter()
+                .rev()
+                .find(|(_, s)| *s == StepState::Applied)
+                .map(|(p, _)| *p);
+            let partial = states
+                .iter()
+                .find(|(_, s)| *s == StepState::Partial)
+                .map(|(p, _)| *p);
+            let snapshot = match (partial, last_applied) {
+                (None, Some(phase)) => history
+                    .snapshot(&mut client, &plan.identity, phase)?
+                    .map(|s| (phase, s)),
+                _ => None,
+            };
+            match snapshot {
+                Some((phase, snapshot)) => (
+                    format!("the schema recorded when phase {phase} was applied"),
+                    snapshot,
+                ),
+                None => {
+                    let untouched = drift::untouched(&objects.from, &objects.to);
+                    let live_untouched: BTreeMap<String, String> = live
+                        .iter()
+                        .filter(|(k, _)| untouched.contains_key(*k))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    let text = match partial {
+                        Some(phase) => format!(
+                            "the objects the plan leaves alone (phase {phase} is partly applied)"
+                        ),
+                        None => "the objects the plan leaves alone".to_string(),
+                    };
+                    return Ok(Verification {
+                        expected: text,
+                        differences: drift::compare(&untouched, &live_untouched),
+                        ..Verification::default()
+                    });
+                }
+            }
+        };
+    let mut verification = Verification {
+        expected: expected_text,
+        differences: drift::compare(&expected, &live),
+        ..Verification::default()
     };
-    let mut verification =
-        Verification { expected: expected_text, differences: drift::compare(&expected, &live), ..Verification::default() };
     allow_kept_enum_values(&plan.plan, &records, &mut verification);
     Ok(verification)
 }
@@ -726,12 +931,27 @@ mod tests {
     #[test]
     fn checkpoints_read_as_the_next_action() {
         let c = PhaseName::Contract;
-        assert_eq!(checkpoint_then_apply("the code that reads `name`", c), "deploy the code that reads `name`, then apply --phase contract");
-        assert_eq!(checkpoint_then_apply("Deploy the new version.", c), "deploy the new version, then apply --phase contract");
         assert_eq!(
-            checkpoint_then_apply("Every instance runs the new version; nothing uses column public.users.fullname any more.", c),
+            checkpoint_then_apply("the code that reads `name`", c),
+            "deploy the code that reads `name`, then apply --phase contract"
+        );
+        assert_eq!(
+            checkpoint_then_apply("Deploy the new version.", c),
+            "deploy the new version, then apply --phase contract"
+        );
+        assert_eq!(
+            checkpoint_then_apply(
+                "Every instance runs the new version; nothing uses column public.users.fullname any more.",
+                c
+            ),
             "make sure that every instance runs the new version; nothing uses column public.users.fullname any more, then apply --phase contract"
         );
-        assert_eq!(checkpoint_then_apply("Nothing to deploy first: the application keeps working.", PhaseName::DualWrite), "apply --phase dual_write");
+        assert_eq!(
+            checkpoint_then_apply(
+                "Nothing to deploy first: the application keeps working.",
+                PhaseName::DualWrite
+            ),
+            "apply --phase dual_write"
+        );
     }
 }

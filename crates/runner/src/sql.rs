@@ -16,7 +16,11 @@ pub struct Limit {
 impl Limit {
     /// The statement with the integer replaced by `size`.
     pub fn rewrite(&self, statement: &str, size: i64) -> String {
-        format!("{}{size}{}", &statement[..self.start], &statement[self.end..])
+        format!(
+            "{}{size}{}",
+            &statement[..self.start],
+            &statement[self.end..]
+        )
     }
 }
 
@@ -55,7 +59,11 @@ fn words(sql: &str) -> Vec<(usize, usize)> {
             // Dollar quoting: $tag$ ... $tag$ (skipped whole).
             let tag_end = sql[i + 1..].find('$').map(|j| i + 1 + j);
             match tag_end {
-                Some(end) if sql[i + 1..end].chars().all(|c| c.is_alphanumeric() || c == '_') => {
+                Some(end)
+                    if sql[i + 1..end]
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '_') =>
+                {
                     let tag = &sql[i..=end];
                     match sql[end + 1..].find(tag) {
                         Some(close) => i = end + 1 + close + tag.len(),
@@ -81,7 +89,9 @@ fn words(sql: &str) -> Vec<(usize, usize)> {
             out.push((start, i));
         } else if b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 {
             let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80) {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
+            {
                 i += 1;
             }
             out.push((start, i));
@@ -103,7 +113,11 @@ pub fn find_limit(statement: &str) -> Option<Limit> {
         let [keyword, number] = pair else { return None };
         if text(keyword).eq_ignore_ascii_case("limit") {
             let value: i64 = text(number).parse().ok()?;
-            Some(Limit { start: number.0, end: number.1, value })
+            Some(Limit {
+                start: number.0,
+                end: number.1,
+                value,
+            })
         } else {
             None
         }
@@ -114,10 +128,16 @@ pub fn find_limit(statement: &str) -> Option<Limit> {
 /// qualified with the table's schema (an index lives in its table's schema).
 pub fn concurrent_index_target(statement: &str) -> Option<QualifiedName> {
     let words = words(statement);
-    let text: Vec<&str> = words.iter().map(|w| statement.get(w.0..w.1).unwrap_or("")).collect();
+    let text: Vec<&str> = words
+        .iter()
+        .map(|w| statement.get(w.0..w.1).unwrap_or(""))
+        .collect();
     let mut i = 0;
     let mut next = |expected: &str| {
-        if text.get(i).is_some_and(|w| w.eq_ignore_ascii_case(expected)) {
+        if text
+            .get(i)
+            .is_some_and(|w| w.eq_ignore_ascii_case(expected))
+        {
             i += 1;
             true
         } else {
@@ -157,9 +177,14 @@ pub fn concurrent_index_target(statement: &str) -> Option<QualifiedName> {
 /// after an interrupted run that already dropped it would fail, so the runner checks first.
 pub fn concurrent_index_drop(statement: &str) -> Option<QualifiedName> {
     let words = words(statement);
-    let text: Vec<&str> = words.iter().map(|w| statement.get(w.0..w.1).unwrap_or("")).collect();
+    let text: Vec<&str> = words
+        .iter()
+        .map(|w| statement.get(w.0..w.1).unwrap_or(""))
+        .collect();
     let keyword = |i: usize, k: &str| text.get(i).is_some_and(|w| w.eq_ignore_ascii_case(k));
-    if !(keyword(0, "drop") && keyword(1, "index") && keyword(2, "concurrently")) || keyword(3, "if") {
+    if !(keyword(0, "drop") && keyword(1, "index") && keyword(2, "concurrently"))
+        || keyword(3, "if")
+    {
         return None;
     }
     let mut rest = text.get(3..).unwrap_or(&[]);
@@ -179,7 +204,10 @@ pub fn concurrent_index_drop(statement: &str) -> Option<QualifiedName> {
 /// Whether a statement says `IF NOT EXISTS`.
 pub fn has_if_not_exists(statement: &str) -> bool {
     let words = words(statement);
-    let text: Vec<String> = words.iter().map(|w| statement.get(w.0..w.1).unwrap_or("").to_ascii_lowercase()).collect();
+    let text: Vec<String> = words
+        .iter()
+        .map(|w| statement.get(w.0..w.1).unwrap_or("").to_ascii_lowercase())
+        .collect();
     text.windows(3).any(|w| w == ["if", "not", "exists"])
 }
 
@@ -202,22 +230,44 @@ mod tests {
         assert!(rewritten.contains("LIMIT 25000 FOR UPDATE"));
         assert!(rewritten.contains("'LIMIT 9'"));
         assert_eq!(find_limit("UPDATE t SET a = b /* limit 5 */"), None);
-        assert_eq!(find_limit("update t set a = b where id in (select id from t limit\n 7)").map(|l| l.value), Some(7));
+        assert_eq!(
+            find_limit("update t set a = b where id in (select id from t limit\n 7)")
+                .map(|l| l.value),
+            Some(7)
+        );
         assert_eq!(find_limit("SELECT $x$ LIMIT 5 $x$"), None);
     }
 
     #[test]
     fn the_index_of_a_concurrent_build_is_named_in_its_table_schema() {
-        let target = concurrent_index_target("CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON app.users USING btree (email)");
+        let target = concurrent_index_target(
+            "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON app.users USING btree (email)",
+        );
         assert_eq!(target, Some(QualifiedName::new("app", "users_email_key")));
-        let target = concurrent_index_target("create index concurrently if not exists \"Ix\" on only \"T\" (a)");
+        let target = concurrent_index_target(
+            "create index concurrently if not exists \"Ix\" on only \"T\" (a)",
+        );
         assert_eq!(target, Some(QualifiedName::new("public", "Ix")));
-        assert!(has_if_not_exists("create index concurrently if not exists \"Ix\" on only \"T\" (a)"));
-        assert_eq!(concurrent_index_target("CREATE INDEX users_a ON users (a)"), None);
+        assert!(has_if_not_exists(
+            "create index concurrently if not exists \"Ix\" on only \"T\" (a)"
+        ));
+        assert_eq!(
+            concurrent_index_target("CREATE INDEX users_a ON users (a)"),
+            None
+        );
         assert_eq!(concurrent_index_target("DROP INDEX CONCURRENTLY x"), None);
-        assert_eq!(concurrent_index_drop("DROP INDEX CONCURRENTLY public.posts_idx"), Some(QualifiedName::new("public", "posts_idx")));
-        assert_eq!(concurrent_index_drop("drop index concurrently \"Ix\" restrict"), Some(QualifiedName::new("public", "Ix")));
-        assert_eq!(concurrent_index_drop("DROP INDEX CONCURRENTLY IF EXISTS public.posts_idx"), None);
+        assert_eq!(
+            concurrent_index_drop("DROP INDEX CONCURRENTLY public.posts_idx"),
+            Some(QualifiedName::new("public", "posts_idx"))
+        );
+        assert_eq!(
+            concurrent_index_drop("drop index concurrently \"Ix\" restrict"),
+            Some(QualifiedName::new("public", "Ix"))
+        );
+        assert_eq!(
+            concurrent_index_drop("DROP INDEX CONCURRENTLY IF EXISTS public.posts_idx"),
+            None
+        );
         assert_eq!(concurrent_index_drop("DROP INDEX CONCURRENTLY a, b"), None);
     }
 }
@@ -241,10 +291,18 @@ pub struct RangedBatch {
 impl RangedBatch {
     pub fn new(statement: &str) -> Option<RangedBatch> {
         let words = words(statement);
-        let text = |i: usize| words.get(i).and_then(|w| statement.get(w.0..w.1)).unwrap_or("");
+        let text = |i: usize| {
+            words
+                .get(i)
+                .and_then(|w| statement.get(w.0..w.1))
+                .unwrap_or("")
+        };
         let is = |i: usize, k: &str| text(i).eq_ignore_ascii_case(k);
         let limit = find_limit(statement)?;
-        let limit_at = words.iter().position(|w| w.0 == limit.start)?.checked_sub(1)?;
+        let limit_at = words
+            .iter()
+            .position(|w| w.0 == limit.start)?
+            .checked_sub(1)?;
         // Depth of every word.
         let mut depths = Vec::with_capacity(words.len());
         let mut depth = 0i32;
@@ -259,16 +317,29 @@ impl RangedBatch {
         }
         let d = depths[limit_at];
         // The SELECT of the query that holds the LIMIT: the last one at depth d before it.
-        let select = (0..limit_at).rev().take_while(|i| depths[*i] >= d).filter(|i| depths[*i] == d).find(|i| is(*i, "select"))?;
+        let select = (0..limit_at)
+            .rev()
+            .take_while(|i| depths[*i] >= d)
+            .filter(|i| depths[*i] == d)
+            .find(|i| is(*i, "select"))?;
         let at_d = |i: &usize| depths[*i] == d;
         let from = (select..limit_at).filter(at_d).find(|i| is(*i, "from"))?;
-        let stop_words = ["where", "group", "having", "order", "window", "limit", "for", "offset"];
-        let from_end = (from + 1..=limit_at).filter(at_d).find(|i| stop_words.iter().any(|k| is(*i, k)))?;
+        let stop_words = [
+            "where", "group", "having", "order", "window", "limit", "for", "offset",
+        ];
+        let from_end = (from + 1..=limit_at)
+            .filter(at_d)
+            .find(|i| stop_words.iter().any(|k| is(*i, k)))?;
         // One relation: name [. name] [[AS] alias].
         let from_words: Vec<&str> = (from + 1..from_end).map(text).collect();
         let relation = match from_words.as_slice() {
-            [name] | [name, _] | [name, _, _] if !name.starts_with('(') && !from_words.contains(&",") => {
-                if from_words.len() == 3 && !from_words[1].eq_ignore_ascii_case("as") && from_words[1] != "." {
+            [name] | [name, _] | [name, _, _]
+                if !name.starts_with('(') && !from_words.contains(&",") =>
+            {
+                if from_words.len() == 3
+                    && !from_words[1].eq_ignore_ascii_case("as")
+                    && from_words[1] != "."
+                {
                     return None;
                 }
                 if from_words.len() == 3 && from_words[1] == "." {
@@ -277,7 +348,11 @@ impl RangedBatch {
                     name.to_string()
                 }
             }
-            [schema, ".", name, ..] if from_words.len() <= 5 && !from_words.contains(&",") && !from_words.contains(&"(") => {
+            [schema, ".", name, ..]
+                if from_words.len() <= 5
+                    && !from_words.contains(&",")
+                    && !from_words.contains(&"(") =>
+            {
                 if from_words.len() == 5 && !from_words[3].eq_ignore_ascii_case("as") {
                     return None;
                 }
@@ -285,17 +360,29 @@ impl RangedBatch {
             }
             _ => return None,
         };
-        if from_words.iter().any(|w| ["join", "only", "lateral", "tablesample"].iter().any(|k| w.eq_ignore_ascii_case(k))) {
+        if from_words.iter().any(|w| {
+            ["join", "only", "lateral", "tablesample"]
+                .iter()
+                .any(|k| w.eq_ignore_ascii_case(k))
+        }) {
             return None;
         }
         let has_where = is(from_end, "where");
         let (where_end, condition_end) = if has_where {
-            let end = (from_end + 1..=limit_at).filter(at_d).find(|i| stop_words[1..].iter().any(|k| is(*i, k)))?;
+            let end = (from_end + 1..=limit_at)
+                .filter(at_d)
+                .find(|i| stop_words[1..].iter().any(|k| is(*i, k)))?;
             (words[from_end].1, words[end].0)
         } else {
             (words[from_end].0, words[from_end].0)
         };
-        Some(RangedBatch { where_end, has_where, condition_end, limit, relation })
+        Some(RangedBatch {
+            where_end,
+            has_where,
+            condition_end,
+            limit,
+            relation,
+        })
     }
 
     /// The statement restricted to pages `[first, end)`, with `LIMIT limit`.
@@ -303,7 +390,10 @@ impl RangedBatch {
         let range = format!("ctid >= '({first},0)'::tid AND ctid < '({end},0)'::tid");
         let head = &statement[..self.where_end];
         let middle = if self.has_where {
-            format!(" ({}) AND {range} ", statement[self.where_end..self.condition_end].trim())
+            format!(
+                " ({}) AND {range} ",
+                statement[self.where_end..self.condition_end].trim()
+            )
         } else {
             format!("WHERE {range} ")
         };
@@ -332,11 +422,21 @@ mod ranged_tests {
         );
         let no_where = "UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t AS x LIMIT 10)";
         assert_eq!(
-            RangedBatch::new(no_where).unwrap().render(no_where, 0, 4, 7),
+            RangedBatch::new(no_where)
+                .unwrap()
+                .render(no_where, 0, 4, 7),
             "UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t AS x WHERE ctid >= '(0,0)'::tid AND ctid < '(4,0)'::tid LIMIT 7)"
         );
-        assert_eq!(RangedBatch::new("UPDATE t SET a = 1 WHERE id IN (SELECT t.id FROM t JOIN u ON u.id = t.id LIMIT 10)"), None);
-        assert_eq!(RangedBatch::new("UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t, u LIMIT 10)"), None);
+        assert_eq!(
+            RangedBatch::new(
+                "UPDATE t SET a = 1 WHERE id IN (SELECT t.id FROM t JOIN u ON u.id = t.id LIMIT 10)"
+            ),
+            None
+        );
+        assert_eq!(
+            RangedBatch::new("UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t, u LIMIT 10)"),
+            None
+        );
         assert_eq!(RangedBatch::new("UPDATE t SET a = 1"), None);
     }
 }

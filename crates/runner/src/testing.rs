@@ -20,11 +20,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 #[derive(Debug, thiserror::Error)]
 pub enum TestDatabaseError {
     #[error("DATABASE_URL is not a valid connection string ({url}): {source}")]
-    BadUrl { url: String, source: postgres::Error },
+    BadUrl {
+        url: String,
+        source: postgres::Error,
+    },
     #[error("cannot connect to the PostgreSQL server at {url}: {source}")]
-    Connect { url: String, source: postgres::Error },
+    Connect {
+        url: String,
+        source: postgres::Error,
+    },
     #[error("cannot create the test database {name}: {source}")]
-    Create { name: String, source: postgres::Error },
+    Create {
+        name: String,
+        source: postgres::Error,
+    },
     #[error(
         "no PostgreSQL for the tests: DATABASE_URL is unset, nothing answers on 127.0.0.1:5432, and {0}. \
          Set DATABASE_URL=postgres://USER@HOST:PORT/DB, or install the PostgreSQL server binaries \
@@ -58,7 +67,10 @@ impl TestDatabase {
         let mut admin = connect_url(&server.admin_url)?;
         admin
             .batch_execute(&format!("CREATE DATABASE {}", quote(&name)))
-            .map_err(|source| TestDatabaseError::Create { name: name.clone(), source })?;
+            .map_err(|source| TestDatabaseError::Create {
+                name: name.clone(),
+                source,
+            })?;
         let url = with_dbname(&server.admin_url, &name)?;
         Ok(TestDatabase { name, url, server })
     }
@@ -94,7 +106,10 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Ok(mut admin) = postgres::Client::connect(&self.server.admin_url, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote(&self.name)));
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote(&self.name)
+            ));
         }
     }
 }
@@ -106,24 +121,37 @@ fn quote(name: &str) -> String {
 fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() % 1_000_000_000).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() % 1_000_000_000)
+        .unwrap_or(0);
     let clean: String = prefix
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .take(30)
         .collect();
     format!("t_{clean}_{}_{n}_{nanos}", std::process::id())
 }
 
 fn connect_url(url: &str) -> Result<postgres::Client, TestDatabaseError> {
-    postgres::Client::connect(url, postgres::NoTls)
-        .map_err(|source| TestDatabaseError::Connect { url: url.to_string(), source })
+    postgres::Client::connect(url, postgres::NoTls).map_err(|source| TestDatabaseError::Connect {
+        url: url.to_string(),
+        source,
+    })
 }
 
 /// The same connection string with another database name.
 fn with_dbname(url: &str, dbname: &str) -> Result<String, TestDatabaseError> {
-    let config: postgres::Config =
-        url.parse().map_err(|source| TestDatabaseError::BadUrl { url: url.to_string(), source })?;
+    let config: postgres::Config = url.parse().map_err(|source| TestDatabaseError::BadUrl {
+        url: url.to_string(),
+        source,
+    })?;
     Ok(config_to_url(&config, dbname))
 }
 
@@ -133,7 +161,9 @@ fn config_to_url(config: &postgres::Config, dbname: &str) -> String {
     for host in config.get_hosts() {
         match host {
             postgres::config::Host::Tcp(h) => parts.push(format!("host={}", kv_quote(h))),
-            postgres::config::Host::Unix(p) => parts.push(format!("host={}", kv_quote(&p.display().to_string()))),
+            postgres::config::Host::Unix(p) => {
+                parts.push(format!("host={}", kv_quote(&p.display().to_string())))
+            }
         }
     }
     if let Some(port) = config.get_ports().first() {
@@ -143,7 +173,10 @@ fn config_to_url(config: &postgres::Config, dbname: &str) -> String {
         parts.push(format!("user={}", kv_quote(user)));
     }
     if let Some(password) = config.get_password() {
-        parts.push(format!("password={}", kv_quote(&String::from_utf8_lossy(password))));
+        parts.push(format!(
+            "password={}",
+            kv_quote(&String::from_utf8_lossy(password))
+        ));
     }
     parts.push(format!("dbname={}", kv_quote(dbname)));
     parts.join(" ")
@@ -157,19 +190,30 @@ fn server() -> Result<Server, TestDatabaseError> {
     if let Ok(url) = std::env::var("DATABASE_URL")
         && !url.trim().is_empty()
     {
-        let config: postgres::Config =
-            url.parse().map_err(|source| TestDatabaseError::BadUrl { url: url.clone(), source })?;
+        let config: postgres::Config = url.parse().map_err(|source| TestDatabaseError::BadUrl {
+            url: url.clone(),
+            source,
+        })?;
         // Check it answers now, so the error names the server rather than a test database.
         connect_url(&url)?;
         let admin_url = config_to_url(&config, config.get_dbname().unwrap_or("postgres"));
-        return Ok(Server { admin_url, _cluster: None });
+        return Ok(Server {
+            admin_url,
+            _cluster: None,
+        });
     }
     let local = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=2";
     if postgres::Client::connect(local, postgres::NoTls).is_ok() {
-        return Ok(Server { admin_url: local.to_string(), _cluster: None });
+        return Ok(Server {
+            admin_url: local.to_string(),
+            _cluster: None,
+        });
     }
     let cluster = Cluster::shared()?;
-    Ok(Server { admin_url: cluster.admin_url.clone(), _cluster: Some(cluster) })
+    Ok(Server {
+        admin_url: cluster.admin_url.clone(),
+        _cluster: Some(cluster),
+    })
 }
 
 /// A throwaway cluster in a temporary directory, stopped and removed on drop.
@@ -183,7 +227,9 @@ struct Cluster {
 impl Cluster {
     fn shared() -> Result<Arc<Cluster>, TestDatabaseError> {
         static SHARED: Mutex<Weak<Cluster>> = Mutex::new(Weak::new());
-        let mut slot = SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut slot = SHARED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(cluster) = slot.upgrade() {
             return Ok(cluster);
         }
@@ -203,11 +249,17 @@ impl Cluster {
         let as_postgres_user = is_root();
         if as_postgres_user && Command::new("runuser").arg("--help").output().is_err() {
             return Err(TestDatabaseError::Cluster(
-                "running as root, initdb must run as the `postgres` user, but `runuser` is missing".into(),
+                "running as root, initdb must run as the `postgres` user, but `runuser` is missing"
+                    .into(),
             ));
         }
-        let dir = std::env::temp_dir().join(format!("shiftplan-test-cluster-{}-{}", std::process::id(), unique_name("c")));
-        std::fs::create_dir_all(&dir).map_err(|e| TestDatabaseError::Cluster(format!("{}: {e}", dir.display())))?;
+        let dir = std::env::temp_dir().join(format!(
+            "shiftplan-test-cluster-{}-{}",
+            std::process::id(),
+            unique_name("c")
+        ));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| TestDatabaseError::Cluster(format!("{}: {e}", dir.display())))?;
         let port = free_port()?;
         let cluster = Cluster {
             admin_url: format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"),
@@ -216,7 +268,11 @@ impl Cluster {
             as_postgres_user,
         };
         if as_postgres_user {
-            let status = Command::new("chown").arg("-R").arg("postgres").arg(&cluster.dir).status();
+            let status = Command::new("chown")
+                .arg("-R")
+                .arg("postgres")
+                .arg(&cluster.dir)
+                .status();
             if !matches!(status, Ok(s) if s.success()) {
                 return Err(TestDatabaseError::Cluster(format!(
                     "cannot give {} to the postgres user (chown failed)",
@@ -227,7 +283,16 @@ impl Cluster {
         let data = cluster.dir.join("data");
         cluster.run(
             "initdb",
-            &["-D", &data.display().to_string(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
+            &[
+                "-D",
+                &data.display().to_string(),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
         )?;
         let options = format!(
             "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c full_page_writes=off",
@@ -252,7 +317,13 @@ impl Cluster {
     fn run(&self, program: &str, args: &[&str]) -> Result<(), TestDatabaseError> {
         let path = self.bin.join(program);
         let output = if self.as_postgres_user {
-            Command::new("runuser").arg("-u").arg("postgres").arg("--").arg(&path).args(args).output()
+            Command::new("runuser")
+                .arg("-u")
+                .arg("postgres")
+                .arg("--")
+                .arg(&path)
+                .args(args)
+                .output()
         } else {
             Command::new(&path).args(args).output()
         }
@@ -303,10 +374,13 @@ fn find_binaries() -> Option<PathBuf> {
     if let Ok(output) = Command::new("pg_config").arg("--bindir").output()
         && output.status.success()
     {
-        candidates.push(PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()));
+        candidates.push(PathBuf::from(
+            String::from_utf8_lossy(&output.stdout).trim(),
+        ));
     }
     if let Ok(mut versions) = std::fs::read_dir("/usr/lib/postgresql").map(|d| {
-        d.filter_map(|e| e.ok().map(|e| e.path().join("bin"))).collect::<Vec<_>>()
+        d.filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .collect::<Vec<_>>()
     }) {
         versions.sort();
         versions.reverse();
@@ -317,7 +391,10 @@ fn find_binaries() -> Option<PathBuf> {
     }
     candidates.into_iter().find(|dir| has_both(dir)).map(|dir| {
         // /usr/local/bin/initdb may be a link to the real directory; pg_ctl finds postgres next to itself.
-        std::fs::canonicalize(dir.join("pg_ctl")).ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or(dir)
+        std::fs::canonicalize(dir.join("pg_ctl"))
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or(dir)
     })
 }
 
@@ -348,7 +425,12 @@ mod tests {
         let admin_url = db.server.admin_url.clone();
         drop(db);
         let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
-        let left = admin.query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&name]).unwrap();
+        let left = admin
+            .query_one(
+                "SELECT count(*) FROM pg_database WHERE datname = $1",
+                &[&name],
+            )
+            .unwrap();
         assert_eq!(left.get::<_, i64>(0), 0);
     }
 
@@ -357,13 +439,22 @@ mod tests {
         // Exercises the fallback path directly, whatever server the other tests use. Without the
         // binaries, the fallback must say what is missing.
         if find_binaries().is_none() {
-            let error = Cluster::start().err().map(|e| e.to_string()).unwrap_or_default();
-            assert!(error.contains("initdb") && error.contains("DATABASE_URL"), "{error}");
+            let error = Cluster::start()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                error.contains("initdb") && error.contains("DATABASE_URL"),
+                "{error}"
+            );
             return;
         }
         let cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
         let mut client = postgres::Client::connect(&cluster.admin_url, postgres::NoTls).unwrap();
-        assert_eq!(client.query_one("SELECT 1", &[]).unwrap().get::<_, i32>(0), 1);
+        assert_eq!(
+            client.query_one("SELECT 1", &[]).unwrap().get::<_, i32>(0),
+            1
+        );
         drop(client);
         let dir = cluster.dir.clone();
         drop(cluster);

@@ -44,7 +44,10 @@ pub fn start_client(
     stop: Arc<AtomicBool>,
 ) -> JoinHandle<ClientReport> {
     std::thread::spawn(move || {
-        let mut report = ClientReport { label: version.label.clone(), ..ClientReport::default() };
+        let mut report = ClientReport {
+            label: version.label.clone(),
+            ..ClientReport::default()
+        };
         let mut client = match postgres::Client::connect(&url, postgres::NoTls) {
             Ok(client) => client,
             Err(e) => {
@@ -52,10 +55,22 @@ pub fn start_client(
                 return report;
             }
         };
-        let select = format!("SELECT {} FROM {} WHERE {} = $1", version.column, version.table, version.key);
-        let update = format!("UPDATE {} SET {} = $2 WHERE {} = $1", version.table, version.column, version.key);
-        let insert = format!("INSERT INTO {} ({}, {}) VALUES ($1, $2)", version.table, version.key, version.column);
-        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) | 1;
+        let select = format!(
+            "SELECT {} FROM {} WHERE {} = $1",
+            version.column, version.table, version.key
+        );
+        let update = format!(
+            "UPDATE {} SET {} = $2 WHERE {} = $1",
+            version.table, version.column, version.key
+        );
+        let insert = format!(
+            "INSERT INTO {} ({}, {}) VALUES ($1, $2)",
+            version.table, version.key, version.column
+        );
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407)
+            | 1;
         let mut next_random = move || {
             state ^= state << 13;
             state ^= state >> 7;
@@ -107,7 +122,12 @@ pub fn backfill_measure(
     plan: &crate::plan_file::LoadedPlan,
     target: &crate::runner::Target,
 ) -> Result<(i64, Duration), crate::error::RunError> {
-    let batched: Vec<String> = plan.plan.steps().filter(|s| s.repeat_until_zero_rows).map(|s| s.id.clone()).collect();
+    let batched: Vec<String> = plan
+        .plan
+        .steps()
+        .filter(|s| s.repeat_until_zero_rows)
+        .map(|s| s.id.clone())
+        .collect();
     let mut client = crate::runner::connect(&target.database_url)?;
     let row = client
         .query_one(
@@ -119,7 +139,10 @@ pub fn backfill_measure(
             &[&plan.identity, &batched],
         )
         .map_err(|e| crate::error::RunError::database("reading the history", &e))?;
-    Ok((row.get(0), Duration::from_millis(row.get::<_, i64>(1).max(0) as u64)))
+    Ok((
+        row.get(0),
+        Duration::from_millis(row.get::<_, i64>(1).max(0) as u64),
+    ))
 }
 
 /// A percentile of some latencies (0.5 for the median).
@@ -201,10 +224,13 @@ pub fn migrate_under_load(
     };
     let stop_old = Arc::new(AtomicBool::new(false));
     let stop_new = Arc::new(AtomicBool::new(false));
-    let old: Vec<_> =
-        (0..scenario.clients_per_version).map(|i| start(version("old", &scenario.old_column), i, &stop_old)).collect();
+    let old: Vec<_> = (0..scenario.clients_per_version)
+        .map(|i| start(version("old", &scenario.old_column), i, &stop_old))
+        .collect();
     let mut result = MigrationUnderLoad::default();
-    let run_phase = |phase: PhaseName, result: &mut MigrationUnderLoad| -> Result<Duration, crate::error::RunError> {
+    let run_phase = |phase: PhaseName,
+                     result: &mut MigrationUnderLoad|
+     -> Result<Duration, crate::error::RunError> {
         let options = ApplyOptions::new(Selection::Phase(phase), exec.clone());
         let started = Instant::now();
         apply(plan, target, &options, &progress)?;
@@ -218,7 +244,9 @@ pub fn migrate_under_load(
         run_phase(PhaseName::DualWrite, &mut result)?;
         Ok::<(), crate::error::RunError>(())
     })();
-    let new: Vec<_> = (0..scenario.clients_per_version).map(|i| start(version("new", &scenario.new_column), i, &stop_new)).collect();
+    let new: Vec<_> = (0..scenario.clients_per_version)
+        .map(|i| start(version("new", &scenario.new_column), i, &stop_new))
+        .collect();
     let mut backfill_window = (Instant::now(), Instant::now());
     let outcome = outcome.and_then(|()| {
         std::thread::sleep(Duration::from_millis(500));

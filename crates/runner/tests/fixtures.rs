@@ -29,11 +29,14 @@ fn fill(fixture: &str) -> String {
     .unwrap();
     for step in plan.steps() {
         for statement in &step.sql {
-            client.batch_execute(statement).unwrap_or_else(|e| panic!("{}: {e}", step.id));
+            client
+                .batch_execute(statement)
+                .unwrap_or_else(|e| panic!("{}: {e}", step.id));
         }
     }
     let to = introspect(&mut client, "shiftplan").unwrap();
-    let objects = |c| serde_json::to_string(&shiftplan::fingerprint::object_fingerprints(c)).unwrap();
+    let objects =
+        |c| serde_json::to_string(&shiftplan::fingerprint::object_fingerprints(c)).unwrap();
     template
         .replace("\"@FROM_OBJECTS@\"", &objects(&from))
         .replace("\"@TO_OBJECTS@\"", &objects(&to))
@@ -46,15 +49,28 @@ fn fixture_fingerprints_are_those_of_their_schemas() {
     for fixture in FIXTURES {
         let expected: Plan = serde_json::from_str(&fill(fixture)).unwrap();
         let path = plan_path(fixture);
-        let committed: Option<Plan> = std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok());
+        let committed: Option<Plan> = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
         if committed.as_ref() != Some(&expected) {
             if std::env::var_os("UPDATE_FIXTURES").is_some() {
-                std::fs::write(&path, serde_json::to_string_pretty(&expected).unwrap() + "\n").unwrap();
+                std::fs::write(
+                    &path,
+                    serde_json::to_string_pretty(&expected).unwrap() + "\n",
+                )
+                .unwrap();
             } else {
-                panic!("{} is stale: run with UPDATE_FIXTURES=1 to rewrite it from plan.in.json", path.display());
+                panic!(
+                    "{} is stale: run with UPDATE_FIXTURES=1 to rewrite it from plan.in.json",
+                    path.display()
+                );
             }
         }
         assert_ne!(expected.from_fingerprint, expected.to_fingerprint);
-        assert!(expected.objects.from.contains_key("table public.users"), "{:?}", expected.objects.from);
+        assert!(
+            expected.objects.from.contains_key("table public.users"),
+            "{:?}",
+            expected.objects.from
+        );
     }
 }

@@ -31,10 +31,15 @@ fn reset(db: &TestDatabase) {
 /// The objects whose JSON differs, with both JSONs.
 fn compare(db: &TestDatabase, name: &str, sql: &str) -> Vec<String> {
     let inspection = shiftplan::inspect(name, sql);
-    let errors: Vec<_> = inspection.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let errors: Vec<_> = inspection
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
     assert!(errors.is_empty(), "{name}: {errors:?}");
     reset(db);
-    db.execute(sql).unwrap_or_else(|e| panic!("{name}: {}", shiftplan_runner::error::describe(&e)));
+    db.execute(sql)
+        .unwrap_or_else(|e| panic!("{name}: {}", shiftplan_runner::error::describe(&e)));
     let mut client = db.connect().unwrap();
     let live = introspect(&mut client, "shiftplan").unwrap_or_else(|e| panic!("{e}"));
     let mut parsed = inspection.catalog;
@@ -42,7 +47,11 @@ fn compare(db: &TestDatabase, name: &str, sql: &str) -> Vec<String> {
     // A function's definition is kept as written by the parser (and rebuilt in pg_dump's form by
     // introspection): its text cannot be compared, the rest of the function can (drift detection
     // compares functions by presence, see drift::compare).
-    for f in parsed.functions.values_mut().chain(live.functions.values_mut()) {
+    for f in parsed
+        .functions
+        .values_mut()
+        .chain(live.functions.values_mut())
+    {
         f.definition.clear();
     }
     let as_objects = |c: &shiftplan::Catalog| -> BTreeMap<String, serde_json::Value> {
@@ -71,8 +80,14 @@ fn compare(db: &TestDatabase, name: &str, sql: &str) -> Vec<String> {
         }
     }
     if out.is_empty() {
-        let (a, b) = (shiftplan::fingerprint::object_fingerprints(&parsed), shiftplan::fingerprint::object_fingerprints(&live));
-        assert!(shiftplan_runner::drift::compare(&a, &b).is_empty(), "{name}");
+        let (a, b) = (
+            shiftplan::fingerprint::object_fingerprints(&parsed),
+            shiftplan::fingerprint::object_fingerprints(&live),
+        );
+        assert!(
+            shiftplan_runner::drift::compare(&a, &b).is_empty(),
+            "{name}"
+        );
     }
     out
 }
@@ -100,5 +115,10 @@ fn introspection_gives_the_catalog_the_parser_gives() {
         let sql = std::fs::read_to_string(&f).unwrap();
         all.extend(compare(&db, &f.display().to_string(), &sql));
     }
-    assert!(all.is_empty(), "{} differences:\n{}", all.len(), all.join("\n"));
+    assert!(
+        all.is_empty(),
+        "{} differences:\n{}",
+        all.len(),
+        all.join("\n")
+    );
 }

@@ -18,18 +18,24 @@ const ROWS: i64 = 1_000_000;
 
 #[test]
 fn rename_column_on_a_million_rows_under_load_fails_no_application_transaction() {
-    let db = shiftplan_runner::testing::TestDatabase::create("load_rename").unwrap_or_else(|e| panic!("{e}"));
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/rename_column/from.sql");
+    let db = shiftplan_runner::testing::TestDatabase::create("load_rename")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let from =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/rename_column/from.sql");
     db.execute(&std::fs::read_to_string(from).unwrap()).unwrap();
     db.execute(&format!(
         "INSERT INTO public.users SELECT g, 'user ' || g, 'u' || g || '@example.com' FROM generate_series(1, {ROWS}) g; ANALYZE public.users"
     ))
     .unwrap();
     let plan_file = planner_plan("rename_column", "load");
-    let plan = shiftplan_runner::plan_file::LoadedPlan::read(&plan_file).unwrap_or_else(|e| panic!("{e}"));
+    let plan =
+        shiftplan_runner::plan_file::LoadedPlan::read(&plan_file).unwrap_or_else(|e| panic!("{e}"));
     let _ = std::fs::remove_file(&plan_file);
     let steps = plan.plan.steps().count();
-    let target = Target { database_url: db.url().to_string(), history_schema: "shiftplan".into() };
+    let target = Target {
+        database_url: db.url().to_string(),
+        history_schema: "shiftplan".into(),
+    };
     let exec = ExecOptions::default();
     let scenario = RenameScenario {
         table: "public.users".into(),
@@ -40,16 +46,37 @@ fn rename_column_on_a_million_rows_under_load_fails_no_application_transaction()
         clients_per_version: 2,
         pause: Duration::from_millis(2),
     };
-    let run = migrate_under_load(&plan, &target, &exec, &scenario).unwrap_or_else(|e| panic!("{e}"));
+    let run =
+        migrate_under_load(&plan, &target, &exec, &scenario).unwrap_or_else(|e| panic!("{e}"));
 
     let failures: Vec<&String> = run.clients.iter().flat_map(|c| c.failures.iter()).collect();
     let transactions: u64 = run.clients.iter().map(|c| c.transactions).sum();
-    assert!(transactions > 1000, "the application ran {transactions} transactions");
-    assert!(failures.is_empty(), "{} of {transactions} application transactions failed: {:?}", failures.len(), &failures[..failures.len().min(5)]);
-    let worst = run.clients.iter().flat_map(|c| c.latencies()).max().unwrap_or_default();
+    assert!(
+        transactions > 1000,
+        "the application ran {transactions} transactions"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {transactions} application transactions failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    let worst = run
+        .clients
+        .iter()
+        .flat_map(|c| c.latencies())
+        .max()
+        .unwrap_or_default();
     // lock_timeout, plus scheduling slack on a shared 2-core machine.
-    assert!(worst < exec.lock_timeout + Duration::from_secs(1), "an application transaction took {worst:?}");
-    assert!(run.backfill_rows >= ROWS - 50_000, "the backfill updated {} rows", run.backfill_rows);
+    assert!(
+        worst < exec.lock_timeout + Duration::from_secs(1),
+        "an application transaction took {worst:?}"
+    );
+    assert!(
+        run.backfill_rows >= ROWS - 50_000,
+        "the backfill updated {} rows",
+        run.backfill_rows
+    );
 
     // Every row is there under the new name; untouched rows keep their value; rows the
     // application wrote hold one of the values it wrote (never the stale original).
@@ -61,18 +88,43 @@ fn rename_column_on_a_million_rows_under_load_fails_no_application_transaction()
         }
         inserted += client.inserted.len();
     }
-    assert_eq!(query_i64(&db, "SELECT count(*) FROM public.users"), ROWS + inserted as i64);
-    assert_eq!(query_i64(&db, "SELECT count(*) FROM public.users WHERE name IS NULL"), 0);
+    assert_eq!(
+        query_i64(&db, "SELECT count(*) FROM public.users"),
+        ROWS + inserted as i64
+    );
+    assert_eq!(
+        query_i64(&db, "SELECT count(*) FROM public.users WHERE name IS NULL"),
+        0
+    );
     let mut client = db.connect().unwrap();
-    let rows = client.query("SELECT id, name FROM public.users WHERE id <= $1 AND name <> 'user ' || id", &[&ROWS]).unwrap();
+    let rows = client
+        .query(
+            "SELECT id, name FROM public.users WHERE id <= $1 AND name <> 'user ' || id",
+            &[&ROWS],
+        )
+        .unwrap();
     for row in &rows {
         let (id, name): (i64, String) = (row.get(0), row.get(1));
-        assert!(written.get(&id).is_some_and(|values| values.contains(&name)), "row {id} holds {name:?}, which no client wrote");
+        assert!(
+            written
+                .get(&id)
+                .is_some_and(|values| values.contains(&name)),
+            "row {id} holds {name:?}, which no client wrote"
+        );
     }
     for (id, values) in written.iter().filter(|(id, _)| **id <= ROWS).take(2000) {
-        let name: String = client.query_one("SELECT name FROM public.users WHERE id = $1", &[id]).unwrap().get(0);
-        assert!(values.contains(&name), "row {id}: the application's write was overwritten with {name:?}");
+        let name: String = client
+            .query_one("SELECT name FROM public.users WHERE id = $1", &[id])
+            .unwrap()
+            .get(0);
+        assert!(
+            values.contains(&name),
+            "row {id}: the application's write was overwritten with {name:?}"
+        );
     }
     let counts = applied_counts(&db);
-    assert!(counts.len() == steps && counts.values().all(|c| *c == 1), "{counts:?}");
+    assert!(
+        counts.len() == steps && counts.values().all(|c| *c == 1),
+        "{counts:?}"
+    );
 }

@@ -30,9 +30,16 @@ fn run(dir: &Path, db: &TestDatabase) -> Result<(), String> {
     let read = |n: &str| std::fs::read_to_string(dir.join(n)).ok();
     let from = read("from.sql").unwrap_or_default();
     let to = read("to.sql").unwrap_or_default();
-    let hints: Hints = read("hints.json").map(|t| serde_json::from_str(&t).unwrap()).unwrap_or_default();
-    let plan = shiftplan::plan(Source::new("from.sql", &from), Source::new("to.sql", &to), &hints, &PlanOptions::default())
-        .map_err(|e| format!("planning failed: {e:?}"))?;
+    let hints: Hints = read("hints.json")
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap_or_default();
+    let plan = shiftplan::plan(
+        Source::new("from.sql", &from),
+        Source::new("to.sql", &to),
+        &hints,
+        &PlanOptions::default(),
+    )
+    .map_err(|e| format!("planning failed: {e:?}"))?;
     let plan_file = std::env::temp_dir().join(format!("{}-plan.json", db.name()));
     std::fs::write(&plan_file, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
     let plan_path = plan_file.to_str().unwrap();
@@ -43,23 +50,76 @@ fn run(dir: &Path, db: &TestDatabase) -> Result<(), String> {
     let check = |args: &[&str], what: &str| -> Result<String, String> {
         let out = shiftplan(args);
         if out.status.code() == Some(0) {
-            Ok(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+            Ok(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
         } else {
             Err(format!("{what}: {}", text(&out)))
         }
     };
     let has = |phase: &str| plan.phases.iter().any(|p| p.name.as_str() == phase);
-    let before_contract = ["expand", "dual_write", "backfill"].into_iter().filter(|p| has(p)).last();
+    let before_contract = ["expand", "dual_write", "backfill"]
+        .into_iter()
+        .filter(|p| has(p))
+        .last();
     if let Some(last) = before_contract {
-        check(&["apply", plan_path, "--database-url", db.url(), "--through", last, "--progress", "lines"], "apply before contract")?;
-        check(&["verify", plan_path, "--database-url", db.url()], "verify between phases")?;
-        for phase in ["backfill", "dual_write", "expand"].into_iter().filter(|p| has(p)) {
-            check(&["rollback", plan_path, "--database-url", db.url(), "--phase", phase], &format!("rollback {phase}"))?;
+        check(
+            &[
+                "apply",
+                plan_path,
+                "--database-url",
+                db.url(),
+                "--through",
+                last,
+                "--progress",
+                "lines",
+            ],
+            "apply before contract",
+        )?;
+        check(
+            &["verify", plan_path, "--database-url", db.url()],
+            "verify between phases",
+        )?;
+        for phase in ["backfill", "dual_write", "expand"]
+            .into_iter()
+            .filter(|p| has(p))
+        {
+            check(
+                &[
+                    "rollback",
+                    plan_path,
+                    "--database-url",
+                    db.url(),
+                    "--phase",
+                    phase,
+                ],
+                &format!("rollback {phase}"),
+            )?;
         }
-        check(&["verify", plan_path, "--database-url", db.url()], "verify after rollback (the from schema)")?;
+        check(
+            &["verify", plan_path, "--database-url", db.url()],
+            "verify after rollback (the from schema)",
+        )?;
     }
-    check(&["apply", plan_path, "--database-url", db.url(), "--through", "contract", "--progress", "lines"], "apply through contract")?;
-    let verified = check(&["verify", plan_path, "--database-url", db.url()], "verify after contract")?;
+    check(
+        &[
+            "apply",
+            plan_path,
+            "--database-url",
+            db.url(),
+            "--through",
+            "contract",
+            "--progress",
+            "lines",
+        ],
+        "apply through contract",
+    )?;
+    let verified = check(
+        &["verify", plan_path, "--database-url", db.url()],
+        "verify after contract",
+    )?;
     if plan.steps().next().is_some() && !verified.contains("target schema") {
         return Err(format!("verify compared with something else: {verified}"));
     }
@@ -79,5 +139,11 @@ fn the_planners_plans_apply_roll_back_and_verify_with_the_runner() {
             failures.push(format!("{name}: {e}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), fixtures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        fixtures.len(),
+        failures.join("\n\n")
+    );
 }

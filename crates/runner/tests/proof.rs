@@ -26,17 +26,29 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 fn load(db: &TestDatabase, sql: &str) -> Result<(), String> {
-    db.execute(sql).map_err(|e| format!("loading SQL: {}", describe(&e)))
+    db.execute(sql)
+        .map_err(|e| format!("loading SQL: {}", describe(&e)))
 }
 
 fn prove(dir: &Path) -> Result<(), String> {
     let read = |n: &str| std::fs::read_to_string(dir.join(n)).ok();
     let from = read("from.sql").unwrap_or_default();
     let to = read("to.sql").unwrap_or_default();
-    let hints: Hints = read("hints.json").map(|t| serde_json::from_str(&t).map_err(|e| e.to_string())).transpose()?.unwrap_or_default();
-    let options: PlanOptions = read("options.json").map(|t| serde_json::from_str(&t).map_err(|e| e.to_string())).transpose()?.unwrap_or_default();
-    let plan = shiftplan::plan(Source::new("from.sql", &from), Source::new("to.sql", &to), &hints, &options)
-        .map_err(|e| format!("planning failed: {e:?}"))?;
+    let hints: Hints = read("hints.json")
+        .map(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        .transpose()?
+        .unwrap_or_default();
+    let options: PlanOptions = read("options.json")
+        .map(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        .transpose()?
+        .unwrap_or_default();
+    let plan = shiftplan::plan(
+        Source::new("from.sql", &from),
+        Source::new("to.sql", &to),
+        &hints,
+        &options,
+    )
+    .map_err(|e| format!("planning failed: {e:?}"))?;
 
     let expected_from = {
         let db = TestDatabase::create("proof_from").map_err(|e| e.to_string())?;
@@ -53,7 +65,12 @@ fn prove(dir: &Path) -> Result<(), String> {
     if let Some(seed) = read("seed.sql") {
         load(&db, &seed).map_err(|e| format!("seed.sql: {e}"))?;
     }
-    let tables: Vec<String> = shiftplan::inspect("from.sql", &from).catalog.tables.keys().map(|t| t.to_string()).collect();
+    let tables: Vec<String> = shiftplan::inspect("from.sql", &from)
+        .catalog
+        .tables
+        .keys()
+        .map(|t| t.to_string())
+        .collect();
     let mut client = db.connect().map_err(|e| e.to_string())?;
     let rows_before = data_checksums(&mut client, &tables)?;
 
@@ -61,31 +78,44 @@ fn prove(dir: &Path) -> Result<(), String> {
     apply(&mut client, &early).map_err(|e| format!("applying the steps before contract: {e}"))?;
     if let Some(writes) = read("dual_write.sql") {
         let mut tx = client.transaction().map_err(|e| e.to_string())?;
-        tx.batch_execute(&writes).map_err(|e| format!("dual_write.sql: {}", describe(&e)))?;
+        tx.batch_execute(&writes)
+            .map_err(|e| format!("dual_write.sql: {}", describe(&e)))?;
         tx.rollback().map_err(|e| e.to_string())?;
     }
     roll_back(&mut client, &early).map_err(|e| format!("rolling back: {e}"))?;
     let mut after_rollback = snapshot(db.url())?;
     let mut expected = expected_from.clone();
-    let enum_values_stay = early.iter().any(|s| s.hazards.iter().any(|h| h.code == "enum-value-irreversible"));
+    let enum_values_stay = early.iter().any(|s| {
+        s.hazards
+            .iter()
+            .any(|h| h.code == "enum-value-irreversible")
+    });
     if enum_values_stay {
         after_rollback.as_object_mut().map(|o| o.remove("enums"));
         expected.as_object_mut().map(|o| o.remove("enums"));
     }
     let diff = differences(&expected, &after_rollback);
     if !diff.is_empty() {
-        return Err(format!("after rollback the catalog is not `from`:\n  {}", diff.join("\n  ")));
+        return Err(format!(
+            "after rollback the catalog is not `from`:\n  {}",
+            diff.join("\n  ")
+        ));
     }
     let rows_after = data_checksums(&mut client, &tables)?;
     if rows_after != rows_before {
-        return Err(format!("rows changed by apply + rollback: {rows_before:?} → {rows_after:?}"));
+        return Err(format!(
+            "rows changed by apply + rollback: {rows_before:?} → {rows_after:?}"
+        ));
     }
 
     let all: Vec<&shiftplan::Step> = plan.steps().collect();
     apply(&mut client, &all).map_err(|e| format!("applying every step: {e}"))?;
     let diff = differences(&expected_to, &snapshot(db.url())?);
     if !diff.is_empty() {
-        return Err(format!("after the whole plan the catalog is not `to`:\n  {}", diff.join("\n  ")));
+        return Err(format!(
+            "after the whole plan the catalog is not `to`:\n  {}",
+            diff.join("\n  ")
+        ));
     }
     Ok(())
 }
@@ -98,7 +128,10 @@ fn every_fixture_plan_is_proven_on_postgresql() {
     let mut failures = Vec::new();
     let mut proven = 0;
     for dir in &dirs {
-        let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
             continue;
         }
@@ -115,8 +148,15 @@ fn every_fixture_plan_is_proven_on_postgresql() {
 fn corpus_with_oracles() -> Vec<(PathBuf, PathBuf)> {
     let root = repo_root().join("tests/corpus");
     let mut out = Vec::new();
-    for dir in std::fs::read_dir(&root).expect("tests/corpus exists").filter_map(|e| e.ok().map(|e| e.path())) {
-        for file in std::fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())) {
+    for dir in std::fs::read_dir(&root)
+        .expect("tests/corpus exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+    {
+        for file in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+        {
             let name = file.to_string_lossy().to_string();
             if let Some(stem) = name.strip_suffix(".catalog.json") {
                 let sql = PathBuf::from(format!("{stem}.sql"));
@@ -133,12 +173,20 @@ fn corpus_with_oracles() -> Vec<(PathBuf, PathBuf)> {
 #[test]
 fn from_nothing_the_plan_recreates_every_corpus_schema_exactly() {
     let corpus = corpus_with_oracles();
-    assert!(corpus.len() >= 4, "corpus schemas with oracles not found in tests/corpus: {corpus:?}");
+    assert!(
+        corpus.len() >= 4,
+        "corpus schemas with oracles not found in tests/corpus: {corpus:?}"
+    );
     let mut failures = Vec::new();
     for (sql_path, oracle_path) in &corpus {
         let sql = std::fs::read_to_string(sql_path).unwrap_or_default();
         let name = sql_path.display().to_string();
-        let plan = match shiftplan::plan(Source::new("empty.sql", ""), Source::new(&name, &sql), &Hints::default(), &PlanOptions::default()) {
+        let plan = match shiftplan::plan(
+            Source::new("empty.sql", ""),
+            Source::new(&name, &sql),
+            &Hints::default(),
+            &PlanOptions::default(),
+        ) {
             Ok(p) => p,
             Err(e) => {
                 failures.push(format!("{name}: planning failed: {e:?}"));
@@ -152,10 +200,15 @@ fn from_nothing_the_plan_recreates_every_corpus_schema_exactly() {
             failures.push(format!("{name}: {e}"));
             continue;
         }
-        let oracle: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(oracle_path).unwrap_or_default()).expect("oracle JSON");
+        let oracle: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(oracle_path).unwrap_or_default())
+                .expect("oracle JSON");
         let diff = differences(&oracle, &snapshot(db.url()).expect("snapshot"));
         if !diff.is_empty() {
-            failures.push(format!("{name}: the catalog differs from its oracle:\n  {}", diff.join("\n  ")));
+            failures.push(format!(
+                "{name}: the catalog differs from its oracle:\n  {}",
+                diff.join("\n  ")
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -43,7 +43,8 @@ fn states() -> PathBuf {
         .unwrap_or_else(|| repo_root().join("target"));
     let dir = target.join("triggerdev-states");
     if !dir.join("DONE").exists() {
-        let db = TestDatabase::create("triggerdev_states").expect("a PostgreSQL database for the replay");
+        let db = TestDatabase::create("triggerdev_states")
+            .expect("a PostgreSQL database for the replay");
         let status = Command::new(repo_root().join("scripts/triggerdev-states"))
             .arg(&dir)
             .env("DATABASE_URL", db.url())
@@ -67,19 +68,37 @@ fn database_at(dump: &Path) -> TestDatabase {
         .arg(db.url())
         .output()
         .expect("psql runs");
-    assert!(out.status.success(), "loading {}: {}", dump.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "loading {}: {}",
+        dump.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     db
 }
 
 /// The catalog snapshot without our history schema.
 fn snapshot(url: &str) -> serde_json::Value {
     let out = Command::new("psql")
-        .args(["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-v", &format!("exclude=^{HISTORY_SCHEMA}$"), "-f"])
+        .args([
+            "-X",
+            "-q",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-v",
+            &format!("exclude=^{HISTORY_SCHEMA}$"),
+            "-f",
+        ])
         .arg(repo_root().join("tests/tools/pg-catalog-snapshot.sql"))
         .arg(url)
         .output()
         .expect("psql runs");
-    assert!(out.status.success(), "snapshot: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "snapshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("the snapshot is JSON")
 }
 
@@ -116,14 +135,26 @@ fn needs_hint_only(diagnostics: &[shiftplan::Diagnostic]) -> bool {
 }
 
 fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or("").chars().take(240).collect()
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(240)
+        .collect()
 }
 
 #[test]
 fn triggerdev_history_plans_apply_to_the_next_state() {
     let dir = states();
-    let names: Vec<String> = read(&dir.join("names.txt")).lines().map(str::to_string).collect();
-    assert_eq!(names.len(), 820, "scripts/triggerdev-states gives 820 migrations");
+    let names: Vec<String> = read(&dir.join("names.txt"))
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        names.len(),
+        820,
+        "scripts/triggerdev-states gives 820 migrations"
+    );
     let dump = |k: usize| dir.join(format!("{k:04}.sql"));
     let progress = Progress::new(ProgressMode::Lines);
     let options = ApplyOptions {
@@ -159,17 +190,27 @@ fn triggerdev_history_plans_apply_to_the_next_state() {
             // user of an empty database would (`--assume-empty-tables`) and prove the rest.
             Err(diagnostics) if needs_hint_only(&diagnostics) => {
                 assumed_empty = true;
-                plan_with(&PlanOptions { assume_empty_tables: true, ..PlanOptions::default() })
+                plan_with(&PlanOptions {
+                    assume_empty_tables: true,
+                    ..PlanOptions::default()
+                })
             }
             other => other,
         };
         let outcome = match planned {
             Err(diagnostics) => {
-                let error = diagnostics.iter().find(|d| d.is_error()).map(|d| d.to_string()).unwrap_or_default();
+                let error = diagnostics
+                    .iter()
+                    .find(|d| d.is_error())
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
                 Outcome::PlanError(first_line(&error))
             }
             Ok(plan) => {
-                let target = Target { database_url: db.url().to_string(), history_schema: HISTORY_SCHEMA.into() };
+                let target = Target {
+                    database_url: db.url().to_string(),
+                    history_schema: HISTORY_SCHEMA.into(),
+                };
                 // Drift detection: does introspection of the live database give the plan's `from`?
                 let mut client = db.connect().expect("connect");
                 match runner::live_objects(&mut client, &target) {
@@ -184,21 +225,26 @@ fn triggerdev_history_plans_apply_to_the_next_state() {
                             .collect();
                         drift_disagreements.push(format!("{name}: {differing:?}"));
                     }
-                    Err(e) => drift_disagreements.push(format!("{name}: introspection failed: {e}")),
+                    Err(e) => {
+                        drift_disagreements.push(format!("{name}: introspection failed: {e}"))
+                    }
                 }
                 drop(client);
                 let json = serde_json::to_string_pretty(&plan).expect("a plan serialises");
-                let loaded = LoadedPlan::parse(&format!("{name}.plan.json"), &json).expect("our own plan loads");
+                let loaded = LoadedPlan::parse(&format!("{name}.plan.json"), &json)
+                    .expect("our own plan loads");
                 let applied = runner::apply(&loaded, &target, &options, &progress);
                 // Each migration is its own plan on this database; the same transition can come
                 // back later in the history (a column dropped and added again), so the history
                 // of the last one must not make the runner take the next for already applied.
-                db.execute(&format!("DROP SCHEMA IF EXISTS {HISTORY_SCHEMA} CASCADE")).expect("drop the history schema");
+                db.execute(&format!("DROP SCHEMA IF EXISTS {HISTORY_SCHEMA} CASCADE"))
+                    .expect("drop the history schema");
                 match applied {
                     Err(e) => Outcome::ApplyError(first_line(&e.to_string())),
                     Ok(_) => {
                         let expected: serde_json::Value =
-                            serde_json::from_str(&read(&dir.join(format!("{k:04}.json")))).expect("state snapshot is JSON");
+                            serde_json::from_str(&read(&dir.join(format!("{k:04}.json"))))
+                                .expect("state snapshot is JSON");
                         let diff = differences(&expected, &snapshot(db.url()));
                         match (diff.is_empty(), assumed_empty) {
                             (true, false) => Outcome::Proven,
@@ -217,7 +263,10 @@ fn triggerdev_history_plans_apply_to_the_next_state() {
     }
 
     let proven = outcomes.values().filter(|o| **o == Outcome::Proven).count();
-    let proven_assuming_empty = outcomes.values().filter(|o| **o == Outcome::ProvenAssumingEmpty).count();
+    let proven_assuming_empty = outcomes
+        .values()
+        .filter(|o| **o == Outcome::ProvenAssumingEmpty)
+        .count();
     let mut by_label: BTreeMap<&str, usize> = BTreeMap::new();
     for o in outcomes.values() {
         *by_label.entry(o.label()).or_default() += 1;
@@ -242,18 +291,27 @@ fn triggerdev_history_plans_apply_to_the_next_state() {
         let detail = match outcome {
             Outcome::Proven => continue,
             Outcome::ProvenAssumingEmpty => String::new(),
-            Outcome::PlanError(m) | Outcome::ApplyError(m) | Outcome::CatalogDiffers(m) => format!(": {m}"),
+            Outcome::PlanError(m) | Outcome::ApplyError(m) | Outcome::CatalogDiffers(m) => {
+                format!(": {m}")
+            }
         };
         report.push_str(&format!("{name} {}{detail}\n", outcome.label()));
     }
     let report_path = dir.with_file_name("triggerdev-history-report.txt");
     std::fs::write(&report_path, &report).expect("write the report");
-    println!("every migration not proven as it is: {}", report_path.display());
+    println!(
+        "every migration not proven as it is: {}",
+        report_path.display()
+    );
     assert!(
         proven >= PROVEN_AS_THEY_ARE && proven + proven_assuming_empty >= PROVEN_IN_ALL,
         "fewer migrations proven than before ({proven} as they are, {} in all; expected at least \
          {PROVEN_AS_THEY_ARE} and {PROVEN_IN_ALL}):\n{report}",
         proven + proven_assuming_empty
     );
-    assert!(drift_disagreements.is_empty(), "introspection and parse disagree:\n{}", drift_disagreements.join("\n"));
+    assert!(
+        drift_disagreements.is_empty(),
+        "introspection and parse disagree:\n{}",
+        drift_disagreements.join("\n")
+    );
 }

@@ -17,7 +17,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let read = |path: &str| std::fs::read_to_string(path).map_err(|e| eprintln!("error: cannot read {path}: {e}"));
+    let read = |path: &str| {
+        std::fs::read_to_string(path).map_err(|e| eprintln!("error: cannot read {path}: {e}"))
+    };
     let (Ok(from), Ok(to)) = (read(from_path), read(to_path)) else {
         return ExitCode::from(2);
     };
@@ -28,7 +30,9 @@ fn main() -> ExitCode {
     let hints = match hints_path {
         None => shiftplan::Hints::default(),
         Some(path) => {
-            let Ok(text) = read(path) else { return ExitCode::from(2) };
+            let Ok(text) = read(path) else {
+                return ExitCode::from(2);
+            };
             match shiftplan::Hints::from_json(path, &text) {
                 Ok(hints) => hints,
                 Err(d) => {
@@ -67,6 +71,9 @@ fn main() -> ExitCode {
         })
         .collect();
     let times: Vec<String> = times.iter().map(|t| format!("{t:.3}")).collect();
-    println!("{{\"steps\": {steps}, \"times_ms\": [{}]}}", times.join(", "));
+    println!(
+        "{{\"steps\": {steps}, \"times_ms\": [{}]}}",
+        times.join(", ")
+    );
     ExitCode::SUCCESS
 }

@@ -38,30 +38,55 @@ pub struct PlanInput {
 }
 
 impl PlanInput {
-    const FIELDS: [&'static str; 7] = ["from", "to", "hints", "options", "from_file", "to_file", "hints_file"];
+    const FIELDS: [&'static str; 7] = [
+        "from",
+        "to",
+        "hints",
+        "options",
+        "from_file",
+        "to_file",
+        "hints_file",
+    ];
 
     /// Reads the input object. The SQL texts are taken as they are (no copy through JSON: they can
     /// be megabytes); hints and options go through [`from_js`]. Errors name the field, as serde's do.
     fn from_js(value: &JsValue) -> Result<PlanInput, JsValue> {
         let type_error = |message: String| -> JsValue { js_sys::TypeError::new(&message).into() };
-        let Some(object) = value.dyn_ref::<js_sys::Object>().filter(|_| !value.is_function()) else {
-            return Err(type_error("input: expected an object { from, to, hints?, options? }".into()));
+        let Some(object) = value
+            .dyn_ref::<js_sys::Object>()
+            .filter(|_| !value.is_function())
+        else {
+            return Err(type_error(
+                "input: expected an object { from, to, hints?, options? }".into(),
+            ));
         };
         let expected = Self::FIELDS.map(|f| format!("`{f}`")).join(", ");
-        for key in js_sys::Object::keys(object).iter().filter_map(|k| k.as_string()) {
+        for key in js_sys::Object::keys(object)
+            .iter()
+            .filter_map(|k| k.as_string())
+        {
             if !Self::FIELDS.contains(&key.as_str()) {
-                return Err(type_error(format!("input.{key}: unknown field `{key}`, expected one of {expected}")));
+                return Err(type_error(format!(
+                    "input.{key}: unknown field `{key}`, expected one of {expected}"
+                )));
             }
         }
         let field = |name: &str| -> Result<Option<JsValue>, JsValue> {
             let v = js_sys::Reflect::get(value, &JsValue::from_str(name))?;
-            Ok(if v.is_undefined() || v.is_null() { None } else { Some(v) })
+            Ok(if v.is_undefined() || v.is_null() {
+                None
+            } else {
+                Some(v)
+            })
         };
         let text = |name: &str| -> Result<Option<String>, JsValue> {
             match field(name)? {
                 None => Ok(None),
                 Some(v) => v.as_string().map(Some).ok_or_else(|| {
-                    type_error(format!("input.{name}: invalid type: {}, expected a string", v.js_typeof().as_string().unwrap_or_default()))
+                    type_error(format!(
+                        "input.{name}: invalid type: {}, expected a string",
+                        v.js_typeof().as_string().unwrap_or_default()
+                    ))
                 }),
             }
         };
@@ -71,8 +96,12 @@ impl PlanInput {
         Ok(PlanInput {
             from: required("from")?,
             to: required("to")?,
-            hints: field("hints")?.map(|v| from_js("input.hints", v)).transpose()?,
-            options: field("options")?.map(|v| from_js("input.options", v)).transpose()?,
+            hints: field("hints")?
+                .map(|v| from_js("input.hints", v))
+                .transpose()?,
+            options: field("options")?
+                .map(|v| from_js("input.options", v))
+                .transpose()?,
             from_file: text("from_file")?,
             to_file: text("to_file")?,
             hints_file: text("hints_file")?,
@@ -99,7 +128,9 @@ fn install_panic_hook() {
     INSTALLED.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
             wasm_bindgen::handler::schedule_reinit();
-            wasm_bindgen::throw_str(&format!("shiftplan internal error (please report it): {info}"));
+            wasm_bindgen::throw_str(&format!(
+                "shiftplan internal error (please report it): {info}"
+            ));
         }));
     });
 }
@@ -123,7 +154,10 @@ pub fn plan(input: Ts<PlanInput>) -> Result<Ts<Plan>, JsValue> {
         Ok(plan) => to_js(&plan).map(Ts::new_unchecked),
         Err(mut diagnostics) => {
             if let Some(hints_file) = &input.hints_file {
-                for d in diagnostics.iter_mut().filter(|d| d.file.as_deref() == Some("hints")) {
+                for d in diagnostics
+                    .iter_mut()
+                    .filter(|d| d.file.as_deref() == Some("hints"))
+                {
                     d.file = Some(hints_file.clone());
                 }
             }
@@ -149,7 +183,9 @@ pub fn render(plan: Ts<Plan>, format: Ts<RenderFormat>) -> Result<String, JsValu
     let plan: Plan = from_js("plan", plan.js_value())?;
     let format: RenderFormat = from_js("format", format.js_value())?;
     match format {
-        RenderFormat::Json => serde_json::to_string_pretty(&plan).map(|json| json + "\n").map_err(|e| js_error(&e.to_string())),
+        RenderFormat::Json => serde_json::to_string_pretty(&plan)
+            .map(|json| json + "\n")
+            .map_err(|e| js_error(&e.to_string())),
         RenderFormat::Sql => Ok(shiftplan::render::plan_sql::script(&plan)),
         RenderFormat::Markdown => Ok(shiftplan::render::markdown::render(&plan)),
     }
@@ -198,7 +234,9 @@ pub fn format_diagnostics(diagnostics: Vec<Ts<Diagnostic>>) -> Result<String, Js
     let lines = diagnostics
         .into_iter()
         .enumerate()
-        .map(|(i, d)| from_js::<Diagnostic>(&format!("diagnostics[{i}]"), d.js_value()).map(|d| d.to_string()))
+        .map(|(i, d)| {
+            from_js::<Diagnostic>(&format!("diagnostics[{i}]"), d.js_value()).map(|d| d.to_string())
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(lines.join("\n"))
 }
@@ -217,20 +255,37 @@ pub fn version() -> String {
 fn from_js<T: DeserializeOwned>(name: &str, value: JsValue) -> Result<T, JsValue> {
     let type_error = |message: String| -> JsValue { js_sys::TypeError::new(&message).into() };
     let json = match js_sys::JSON::stringify(&value) {
-        Ok(json) if !value.is_undefined() && !value.is_function() && !value.is_symbol() => String::from(json),
-        Ok(_) => return Err(type_error(format!("{name}: expected an object, got undefined"))),
+        Ok(json) if !value.is_undefined() && !value.is_function() && !value.is_symbol() => {
+            String::from(json)
+        }
+        Ok(_) => {
+            return Err(type_error(format!(
+                "{name}: expected an object, got undefined"
+            )));
+        }
         Err(e) => {
-            let reason = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
-            return Err(type_error(format!("{name}: cannot be read as JSON: {reason}")));
+            let reason = e
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_default();
+            return Err(type_error(format!(
+                "{name}: cannot be read as JSON: {reason}"
+            )));
         }
     };
     let mut deserializer = serde_json::Deserializer::from_str(&json);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
-        let at = if path == "." { name.to_string() } else { format!("{name}.{path}") };
+        let at = if path == "." {
+            name.to_string()
+        } else {
+            format!("{name}.{path}")
+        };
         // serde_json's message ends with the position in the JSON text, which the caller never saw.
         let message = e.inner().to_string();
-        let message = message.rfind(" at line ").map_or(message.as_str(), |end| &message[..end]);
+        let message = message
+            .rfind(" at line ")
+            .map_or(message.as_str(), |end| &message[..end]);
         type_error(format!("{at}: {message}"))
     })
 }
@@ -240,7 +295,9 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let serializer = serde_wasm_bindgen::Serializer::new()
         .serialize_missing_as_null(true)
         .serialize_maps_as_objects(true);
-    value.serialize(&serializer).map_err(|e| js_error(&e.to_string()))
+    value
+        .serialize(&serializer)
+        .map_err(|e| js_error(&e.to_string()))
 }
 
 fn js_error(message: &str) -> JsValue {
@@ -250,10 +307,15 @@ fn js_error(message: &str) -> JsValue {
 /// An `Error` whose message lists the diagnostics as the native CLI prints them, with the
 /// diagnostics themselves in its `diagnostics` property.
 fn diagnostics_error(diagnostics: &[Diagnostic]) -> JsValue {
-    let message = diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+    let message = diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
     let error = js_sys::Error::new(&message);
-    let attached = to_js(&diagnostics)
-        .and_then(|list| js_sys::Reflect::set(&error, &JsValue::from_str("diagnostics"), &list).map(|_| ()));
+    let attached = to_js(&diagnostics).and_then(|list| {
+        js_sys::Reflect::set(&error, &JsValue::from_str("diagnostics"), &list).map(|_| ())
+    });
     match attached {
         Ok(()) => error.into(),
         Err(e) => e,

@@ -30,7 +30,8 @@ pub struct ApplyArgs {
 }
 
 pub fn parse_phase(text: &str) -> Result<PhaseName, String> {
-    PhaseName::parse(text).ok_or_else(|| format!("`{text}` is not a phase: expand, dual_write, backfill or contract"))
+    PhaseName::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a phase: expand, dual_write, backfill or contract"))
 }
 
 pub fn run(args: ApplyArgs) -> u8 {
@@ -45,7 +46,11 @@ pub fn run(args: ApplyArgs) -> u8 {
     let selection = match (args.phase, args.through) {
         (Some(p), _) => Selection::Phase(p),
         (None, Some(p)) => Selection::Through(p),
-        (None, None) => return fail(crate::error::RunError::BadInput("error: pass --phase NAME or --through NAME".into())),
+        (None, None) => {
+            return fail(crate::error::RunError::BadInput(
+                "error: pass --phase NAME or --through NAME".into(),
+            ));
+        }
     };
     let options = ApplyOptions {
         selection,

@@ -30,11 +30,23 @@ impl DatabaseArgs {
             .database_url
             .clone()
             .filter(|u| !u.trim().is_empty())
-            .ok_or_else(|| RunError::BadInput("error: no database: pass --database-url URL or set DATABASE_URL".into()))?;
+            .ok_or_else(|| {
+                RunError::BadInput(
+                    "error: no database: pass --database-url URL or set DATABASE_URL".into(),
+                )
+            })?;
         if self.history_schema.trim().is_empty() {
-            return Err(RunError::BadInput("error: --history-schema is empty".into()));
+            return Err(RunError::BadInput(
+                "error: --history-schema is empty".into(),
+            ));
         }
-        Ok((plan, Target { database_url, history_schema: self.history_schema.clone() }))
+        Ok((
+            plan,
+            Target {
+                database_url,
+                history_schema: self.history_schema.clone(),
+            },
+        ))
     }
 }
 
@@ -76,7 +88,9 @@ impl ExecArgs {
         if let Some(rate) = self.max_rows_per_second
             && !(rate > 0.0 && rate.is_finite())
         {
-            return Err(RunError::BadInput(format!("error: --max-rows-per-second must be a positive number, not {rate}")));
+            return Err(RunError::BadInput(format!(
+                "error: --max-rows-per-second must be a positive number, not {rate}"
+            )));
         }
         Ok(ExecOptions {
             lock_timeout: self.lock_timeout,
@@ -103,9 +117,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if text == "0" {
         return Ok(Duration::ZERO);
     }
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a duration (e.g. 2s, 500ms, 1m)"))?;
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 2s, 500ms, 1m)"))?;
     let seconds = match unit.trim() {
         "ms" => value / 1000.0,
         "s" => value,

@@ -80,7 +80,11 @@ pub fn run(args: InspectArgs) -> u8 {
             }
         }
     }
-    if all.has_errors() { exit::BAD_INPUT } else { exit::OK }
+    if all.has_errors() {
+        exit::BAD_INPUT
+    } else {
+        exit::OK
+    }
 }
 
 /// A readable summary of a model: tables with columns, constraints and indexes; other objects;
@@ -90,7 +94,10 @@ fn summary(inspection: &Inspection) -> String {
     let c = &inspection.catalog;
     let mut s = String::new();
     for ns in c.schemas.values() {
-        s.push_str(&format!("schema {}\n", shiftplan::model::quote_ident(&ns.name)));
+        s.push_str(&format!(
+            "schema {}\n",
+            shiftplan::model::quote_ident(&ns.name)
+        ));
     }
     for e in c.extensions.values() {
         s.push_str(&format!("extension {}\n", e.name));
@@ -99,14 +106,30 @@ fn summary(inspection: &Inspection) -> String {
         s.push_str(&format!("enum {} ({})\n", e.name, e.labels.join(", ")));
     }
     for d in c.domains.values() {
-        s.push_str(&format!("domain {} {}\n", d.name, format_type(&d.data_type)));
+        s.push_str(&format!(
+            "domain {} {}\n",
+            d.name,
+            format_type(&d.data_type)
+        ));
     }
     for t in c.composite_types.values() {
-        s.push_str(&format!("type {} ({} attributes)\n", t.name, t.attributes.len()));
+        s.push_str(&format!(
+            "type {} ({} attributes)\n",
+            t.name,
+            t.attributes.len()
+        ));
     }
     for seq in c.sequences.values() {
-        let owner = seq.owned_by.as_ref().map(|o| format!(" owned by {}.{}", o.table, o.column)).unwrap_or_default();
-        s.push_str(&format!("sequence {} {}{owner}\n", seq.name, format_type(&seq.data_type)));
+        let owner = seq
+            .owned_by
+            .as_ref()
+            .map(|o| format!(" owned by {}.{}", o.table, o.column))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "sequence {} {}{owner}\n",
+            seq.name,
+            format_type(&seq.data_type)
+        ));
     }
     for t in c.tables.values() {
         s.push_str(&format!("table {}\n", t.name));
@@ -132,7 +155,11 @@ fn summary(inspection: &Inspection) -> String {
             s.push('\n');
         }
         for con in t.constraints.values() {
-            s.push_str(&format!("  constraint {} {}\n", con.name, constraint_def(con)));
+            s.push_str(&format!(
+                "  constraint {} {}\n",
+                con.name,
+                constraint_def(con)
+            ));
         }
         for idx in t.indexes.values() {
             s.push_str(&format!("  index {}\n", index_def(&t.name, idx)));
@@ -145,7 +172,15 @@ fn summary(inspection: &Inspection) -> String {
         }
     }
     for v in c.views.values() {
-        s.push_str(&format!("{} {}\n", if v.materialized { "materialized view" } else { "view" }, v.name));
+        s.push_str(&format!(
+            "{} {}\n",
+            if v.materialized {
+                "materialized view"
+            } else {
+                "view"
+            },
+            v.name
+        ));
     }
     for f in c.functions.values() {
         s.push_str(&format!("function {} returns {}\n", f.id, f.returns));
@@ -154,7 +189,9 @@ fn summary(inspection: &Inspection) -> String {
         s.push_str(&format!("opaque {} {}\n", o.kind, o.identity));
     }
     let (u, i, n) = inspection.counts();
-    s.push_str(&format!("statements: {u} understood, {i} ignored, {n} not understood\n"));
+    s.push_str(&format!(
+        "statements: {u} understood, {i} ignored, {n} not understood\n"
+    ));
     for st in &inspection.statements {
         if st.status == StatementStatus::Ignored {
             s.push_str(&format!(
@@ -183,7 +220,11 @@ fn report(args: &InspectArgs) -> u8 {
             }
         };
         let name = file.display().to_string();
-        let start = if args.in_order { std::mem::take(&mut catalog) } else { shiftplan::Catalog::default() };
+        let start = if args.in_order {
+            std::mem::take(&mut catalog)
+        } else {
+            shiftplan::Catalog::default()
+        };
         let inspection = shiftplan::parse::inspect_onto(start, &name, &sql);
         if args.in_order {
             catalog = inspection.catalog.clone();
@@ -192,10 +233,13 @@ fn report(args: &InspectArgs) -> u8 {
         totals.0 += u;
         totals.1 += i;
         totals.2 += n;
-        let mut reasons: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        let mut reasons: std::collections::BTreeMap<String, usize> =
+            std::collections::BTreeMap::new();
         for st in &inspection.statements {
             if st.status == StatementStatus::Ignored {
-                *reasons.entry(st.reason.clone().unwrap_or_default()).or_default() += 1;
+                *reasons
+                    .entry(st.reason.clone().unwrap_or_default())
+                    .or_default() += 1;
             }
         }
         match args.format {

@@ -27,7 +27,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "shiftplan", version, about = "Zero-downtime PostgreSQL schema migrations: plan, apply, roll back.")]
+#[command(
+    name = "shiftplan",
+    version,
+    about = "Zero-downtime PostgreSQL schema migrations: plan, apply, roll back."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

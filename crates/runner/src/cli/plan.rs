@@ -66,7 +66,12 @@ impl FailOn {
 fn read_hints(path: &Path) -> Result<(shiftplan::Hints, String), u8> {
     let text = read_input(&path.to_path_buf())?;
     let hints = serde_json::from_str(&text).map_err(|e| {
-        eprintln!("{}:{}:{}: error: bad hints: {e}", path.display(), e.line(), e.column());
+        eprintln!(
+            "{}:{}:{}: error: bad hints: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        );
         exit::BAD_INPUT
     })?;
     Ok((hints, text))
@@ -117,7 +122,10 @@ pub fn run(args: PlanArgs) -> u8 {
     };
     let from_name = args.from.display().to_string();
     let to_name = args.to.display().to_string();
-    let options = shiftplan::PlanOptions { server_version: args.pg_version, assume_empty_tables: args.assume_empty_tables };
+    let options = shiftplan::PlanOptions {
+        server_version: args.pg_version,
+        assume_empty_tables: args.assume_empty_tables,
+    };
     let plan = match shiftplan::plan(
         shiftplan::Source::new(&from_name, &from),
         shiftplan::Source::new(&to_name, &to),
@@ -128,9 +136,17 @@ pub fn run(args: PlanArgs) -> u8 {
         Err(diagnostics) => {
             for mut d in diagnostics {
                 if d.file.as_deref() == Some("hints") {
-                    d.file = args.hints.as_ref().map(|p| p.display().to_string()).or(d.file);
+                    d.file = args
+                        .hints
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .or(d.file);
                     // Messages about a hint start with where it is (`renames[0]: ...`).
-                    let at = d.message.split_once(": ").map(|(a, _)| a.to_string()).unwrap_or_default();
+                    let at = d
+                        .message
+                        .split_once(": ")
+                        .map(|(a, _)| a.to_string())
+                        .unwrap_or_default();
                     if let Some(p) = shiftplan::diff::locate(&hints_text, &at) {
                         d.line = Some(p.line);
                         d.column = Some(p.column);
@@ -152,8 +168,16 @@ pub fn run(args: PlanArgs) -> u8 {
         }
     }
     match args.fail_on.threshold() {
-        Some(t) if plan.steps().any(|s| s.hazards.iter().any(|h| h.severity >= t)) => {
-            eprintln!("plan safety is {}: at or above --fail-on {}", plan.safety.as_str(), t.as_str());
+        Some(t)
+            if plan
+                .steps()
+                .any(|s| s.hazards.iter().any(|h| h.severity >= t)) =>
+        {
+            eprintln!(
+                "plan safety is {}: at or above --fail-on {}",
+                plan.safety.as_str(),
+                t.as_str()
+            );
             exit::HAZARD
         }
         _ => exit::OK,

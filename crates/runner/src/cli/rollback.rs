@@ -29,7 +29,15 @@ pub fn run(args: RollbackArgs) -> u8 {
         Err(e) => return fail(e),
     };
     let progress = args.exec.progress();
-    match crate::runner::rollback(&plan, &target, args.phase, args.accept_data_loss, args.exec.no_wait, &exec, &progress) {
+    match crate::runner::rollback(
+        &plan,
+        &target,
+        args.phase,
+        args.accept_data_loss,
+        args.exec.no_wait,
+        &exec,
+        &progress,
+    ) {
         Ok(_) => exit::OK,
         Err(e) => fail(e),
     }

@@ -55,7 +55,10 @@ pub fn render(status: &Status) -> String {
             out.push_str(&format!("  checkpoint: {checkpoint}\n"));
         }
         for step in &phase.steps {
-            out.push_str(&format!("  {:<5} {:<12} {}", step.id, step.state, step.change));
+            out.push_str(&format!(
+                "  {:<5} {:<12} {}",
+                step.id, step.state, step.change
+            ));
             if let Some(d) = step.duration_ms {
                 out.push_str(&format!(" — {}", ms(d)));
             }

@@ -18,8 +18,14 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Runs `statements` the way `step` says (its `sql` or its `rollback`).
-pub fn run_statements(client: &mut Client, step: &Step, statements: &[String]) -> Result<(), String> {
-    let fail = |s: &str, e: postgres::Error| format!("{} ({}): `{s}`: {}", step.id, step.change, describe(&e));
+pub fn run_statements(
+    client: &mut Client,
+    step: &Step,
+    statements: &[String],
+) -> Result<(), String> {
+    let fail = |s: &str, e: postgres::Error| {
+        format!("{} ({}): `{s}`: {}", step.id, step.change, describe(&e))
+    };
     if step.repeat_until_zero_rows && statements.len() == 1 && statements == step.sql.as_slice() {
         let s = &statements[0];
         for _ in 0..1_000_000 {
@@ -70,7 +76,11 @@ pub fn roll_back(client: &mut Client, steps: &[&Step]) -> Result<(), String> {
 }
 
 pub fn pre_contract(plan: &Plan) -> Vec<&Step> {
-    plan.phases.iter().filter(|p| p.name != shiftplan::PhaseName::Contract).flat_map(|p| p.steps.iter()).collect()
+    plan.phases
+        .iter()
+        .filter(|p| p.name != shiftplan::PhaseName::Contract)
+        .flat_map(|p| p.steps.iter())
+        .collect()
 }
 
 /// The catalog snapshot of a database (tests/tools/pg-catalog-snapshot.sql through psql).
@@ -83,7 +93,10 @@ pub fn snapshot(url: &str) -> Result<serde_json::Value, String> {
         .output()
         .map_err(|e| format!("cannot run psql (install the PostgreSQL client): {e}"))?;
     if !out.status.success() {
-        return Err(format!("psql failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "psql failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     serde_json::from_slice(&out.stdout).map_err(|e| format!("snapshot is not JSON: {e}"))
 }
@@ -94,7 +107,10 @@ pub fn differences(expected: &serde_json::Value, actual: &serde_json::Value) -> 
 }
 
 /// An md5 of every row of every table of `tables`, in a stable order.
-pub fn data_checksums(client: &mut Client, tables: &[String]) -> Result<Vec<(String, String)>, String> {
+pub fn data_checksums(
+    client: &mut Client,
+    tables: &[String],
+) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     for t in tables {
         let row = client

@@ -8,7 +8,9 @@ use shiftplan_runner::plan_file::LoadedPlan;
 use shiftplan_runner::testing::TestDatabase;
 
 pub fn fixture_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// The fixture's plan file (`plan.json`, fingerprints filled in from its schemas).
@@ -61,7 +63,10 @@ pub fn query_string(db: &TestDatabase, sql: &str) -> String {
 pub fn history(db: &TestDatabase) -> Vec<(String, String, String)> {
     db.connect()
         .unwrap()
-        .query("SELECT step, action, outcome FROM shiftplan.step_runs ORDER BY id", &[])
+        .query(
+            "SELECT step, action, outcome FROM shiftplan.step_runs ORDER BY id",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
@@ -82,9 +87,13 @@ pub fn applied_counts(db: &TestDatabase) -> std::collections::BTreeMap<String, i
 /// The planner's plan for one of the repository's fixtures (tests/fixtures/NAME: from.sql, to.sql,
 /// hints.json), written to a file of its own.
 pub fn planner_plan(fixture: &str, file_tag: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(fixture);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(fixture);
     let read = |n: &str| std::fs::read_to_string(dir.join(n)).ok();
-    let hints: shiftplan::Hints = read("hints.json").map(|t| serde_json::from_str(&t).unwrap()).unwrap_or_default();
+    let hints: shiftplan::Hints = read("hints.json")
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap_or_default();
     let plan = shiftplan::plan(
         shiftplan::Source::new("from.sql", &read("from.sql").unwrap()),
         shiftplan::Source::new("to.sql", &read("to.sql").unwrap()),
@@ -92,7 +101,10 @@ pub fn planner_plan(fixture: &str, file_tag: &str) -> PathBuf {
         &shiftplan::PlanOptions::default(),
     )
     .unwrap_or_else(|d| panic!("planning {fixture}: {d:?}"));
-    let path = std::env::temp_dir().join(format!("shiftplan-{fixture}-{file_tag}-{}.json", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "shiftplan-{fixture}-{file_tag}-{}.json",
+        std::process::id()
+    ));
     std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
     path
 }
