@@ -11,6 +11,27 @@ use crate::model::Catalog;
 /// The fingerprint of a catalog. Equal catalogs (as `==` sees them) give equal fingerprints:
 /// columns are hashed in name order, so physical column order does not count.
 pub fn fingerprint(catalog: &Catalog) -> String {
+    sha256_hex(&serde_json_of(&canonical(catalog)))
+}
+
+/// One fingerprint per top-level object, keyed `kind name` (`table public.users`,
+/// `enum public.mood`, `function public.f(integer)`): lets a runner name exactly which objects of a
+/// live database differ from what a plan expects. A table's fingerprint covers its columns,
+/// constraints, indexes, triggers and policies.
+pub fn object_fingerprints(catalog: &Catalog) -> BTreeMap<String, String> {
+    fingerprints(catalog).1
+}
+
+/// [`fingerprint`] and [`object_fingerprints`] of one catalog at the cost of one: each object's
+/// JSON is written once, hashed on its own, and is also the piece of the whole catalog's JSON.
+pub fn fingerprints(catalog: &Catalog) -> (String, BTreeMap<String, String>) {
+    let (json, objects) = canonical_json(catalog);
+    (sha256_hex(&json), objects)
+}
+
+/// The catalog as it is hashed: columns and composite attributes in name order, opaque objects
+/// sorted.
+fn canonical(catalog: &Catalog) -> Catalog {
     let mut canonical = catalog.clone();
     for table in canonical.tables.values_mut() {
         table.columns.sort_keys();
@@ -21,73 +42,128 @@ pub fn fingerprint(catalog: &Catalog) -> String {
     canonical
         .opaque
         .sort_by(|a, b| (&a.kind, &a.identity, &a.sql).cmp(&(&b.kind, &b.identity, &b.sql)));
-    // Every map in the model is keyed by strings or by names that serialise as strings, so
-    // serialising cannot fail; the test below would catch a key that does not.
-    let json = serde_json::to_vec(&canonical).expect("catalog serialises to JSON");
-    sha256_hex(&json)
+    canonical
 }
 
-/// One fingerprint per top-level object, keyed `kind name` (`table public.users`,
-/// `enum public.mood`, `function public.f(integer)`): lets a runner name exactly which objects of a
-/// live database differ from what a plan expects. A table's fingerprint covers its columns,
-/// constraints, indexes, triggers and policies.
-pub fn object_fingerprints(catalog: &Catalog) -> BTreeMap<String, String> {
-    fn hash<T: Serialize>(value: &T) -> String {
-        sha256_hex(&serde_json::to_vec(value).expect("model objects serialise to JSON"))
-    }
-    let mut out = BTreeMap::new();
-    for (name, schema) in &catalog.schemas {
-        out.insert(
-            format!("schema {}", crate::model::quote_ident(name)),
-            hash(schema),
-        );
-    }
-    for (name, extension) in &catalog.extensions {
-        out.insert(format!("extension {name}"), hash(extension));
-    }
-    for (name, table) in &catalog.tables {
-        let mut table = table.clone();
-        table.columns.sort_keys();
-        out.insert(format!("table {name}"), hash(&table));
-    }
-    for (name, view) in &catalog.views {
+/// serde_json's compact JSON of a model value. Every map in the model is keyed by strings or by
+/// names that serialise as strings, so serialising cannot fail (the tests below would catch a key
+/// that does not).
+fn serde_json_of<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut json = Vec::new();
+    write_json(&mut json, value);
+    json
+}
+
+fn write_json<T: Serialize + ?Sized>(json: &mut Vec<u8>, value: &T) {
+    serde_json::to_writer(json, value).expect("model objects serialise to JSON");
+}
+
+/// The canonical catalog's JSON, byte for byte what `serde_json` writes for it (a test checks
+/// that), written map by map, with the fingerprint of each object's piece on the way.
+fn canonical_json(catalog: &Catalog) -> (Vec<u8>, BTreeMap<String, String>) {
+    let canonical = canonical(catalog);
+    // Destructured so that a field added to the catalog does not compile until it is written here,
+    // in declaration order (serde's).
+    let Catalog {
+        schemas,
+        extensions,
+        tables,
+        views,
+        sequences,
+        enums,
+        domains,
+        composite_types,
+        functions,
+        opaque,
+    } = &canonical;
+    let mut out = CatalogJson {
+        json: Vec::new(),
+        objects: BTreeMap::new(),
+    };
+    out.json.push(b'{');
+    out.map("schemas", schemas, |name, _| {
+        format!("schema {}", crate::model::quote_ident(name))
+    });
+    out.map("extensions", extensions, |name, _| {
+        format!("extension {name}")
+    });
+    out.map("tables", tables, |name, _| format!("table {name}"));
+    out.map("views", views, |name, view| {
         let kind = if view.materialized {
             "materialized view"
         } else {
             "view"
         };
-        out.insert(format!("{kind} {name}"), hash(view));
+        format!("{kind} {name}")
+    });
+    out.map("sequences", sequences, |name, _| format!("sequence {name}"));
+    out.map("enums", enums, |name, _| format!("enum {name}"));
+    out.map("domains", domains, |name, _| format!("domain {name}"));
+    out.map("composite_types", composite_types, |name, _| {
+        format!("type {name}")
+    });
+    out.map("functions", functions, |id, _| format!("function {id}"));
+    out.key("opaque");
+    write_json(&mut out.json, opaque);
+    out.json.push(b'}');
+    // Opaque objects in the catalog's own order: of two with one key, the later one's counts.
+    for object in &catalog.opaque {
+        out.objects.insert(
+            format!("{} {}", object.kind, object.identity),
+            sha256_hex(&serde_json_of(object)),
+        );
     }
-    for (name, sequence) in &catalog.sequences {
-        out.insert(format!("sequence {name}"), hash(sequence));
+    (out.json, out.objects)
+}
+
+struct CatalogJson {
+    json: Vec<u8>,
+    objects: BTreeMap<String, String>,
+}
+
+impl CatalogJson {
+    /// `"field":` (after a comma unless it is the first field).
+    fn key(&mut self, field: &str) {
+        if self.json.len() > 1 {
+            self.json.push(b',');
+        }
+        write_json(&mut self.json, field);
+        self.json.push(b':');
     }
-    for (name, enum_type) in &catalog.enums {
-        out.insert(format!("enum {name}"), hash(enum_type));
+
+    /// `"field":{"key":value,...}`, each value's fingerprint recorded under `object_key`.
+    fn map<K: Serialize, V: Serialize>(
+        &mut self,
+        field: &str,
+        map: &BTreeMap<K, V>,
+        object_key: impl Fn(&K, &V) -> String,
+    ) {
+        self.key(field);
+        self.json.push(b'{');
+        for (i, (key, value)) in map.iter().enumerate() {
+            if i > 0 {
+                self.json.push(b',');
+            }
+            write_json(&mut self.json, key);
+            self.json.push(b':');
+            let start = self.json.len();
+            write_json(&mut self.json, value);
+            let hash = sha256_hex(&self.json[start..]);
+            self.objects.insert(object_key(key, value), hash);
+        }
+        self.json.push(b'}');
     }
-    for (name, domain) in &catalog.domains {
-        out.insert(format!("domain {name}"), hash(domain));
-    }
-    for (name, composite) in &catalog.composite_types {
-        let mut composite = composite.clone();
-        composite.attributes.sort_keys();
-        out.insert(format!("type {name}"), hash(&composite));
-    }
-    for (id, function) in &catalog.functions {
-        out.insert(format!("function {id}"), hash(function));
-    }
-    for opaque in &catalog.opaque {
-        out.insert(format!("{} {}", opaque.kind, opaque.identity), hash(opaque));
-    }
-    out
 }
 
 /// `sha256:<64 hex digits>` of some bytes (also the checksum of a plan document).
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for b in digest {
-        out.push_str(&format!("{b:02x}"));
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     out
 }
@@ -132,5 +208,103 @@ mod tests {
         assert!(fingerprint(&a).starts_with("sha256:"));
         let json = serde_json::to_string(&a).unwrap();
         assert_eq!(serde_json::from_str::<Catalog>(&json).unwrap(), a);
+    }
+
+    #[test]
+    fn fingerprints_agree_with_the_separate_functions() {
+        let mut catalog = Catalog::default();
+        let mut t = Table::new(QualifiedName::public("t"));
+        t.columns.insert("b".into(), Column::new("b", int()));
+        t.columns.insert("a".into(), Column::new("a", int()));
+        catalog.tables.insert(t.name.clone(), t);
+        let (whole, objects) = fingerprints(&catalog);
+        assert_eq!(whole, fingerprint(&catalog));
+        assert_eq!(objects, object_fingerprints(&catalog));
+        assert_eq!(objects.len(), 1);
+        assert_ne!(objects["table public.t"], whole);
+    }
+
+    /// The catalog's JSON written piece by piece is serde_json's, and each object's fingerprint is
+    /// that of its own JSON, on a schema with every kind of object (and two opaque statements).
+    #[test]
+    fn canonical_json_is_serde_json_of_the_canonical_catalog() {
+        let sql = "
+            CREATE SCHEMA app;
+            CREATE EXTENSION IF NOT EXISTS citext;
+            CREATE TYPE mood AS ENUM ('sad', 'happy');
+            CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
+            CREATE TYPE pair AS (y integer, x text);
+            CREATE SEQUENCE app.counter;
+            CREATE TABLE app.users (z text, id bigint PRIMARY KEY, \"Mixed\" mood NOT NULL);
+            CREATE INDEX users_z ON app.users (z);
+            CREATE VIEW app.names AS SELECT z FROM app.users;
+            CREATE MATERIALIZED VIEW app.counts AS SELECT count(*) AS n FROM app.users;
+            CREATE FUNCTION app.one() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+            CREATE PUBLICATION pub_b FOR ALL TABLES;
+            CREATE PUBLICATION pub_a FOR ALL TABLES;
+        ";
+        let inspection = crate::parse::inspect("schema.sql", sql);
+        assert!(
+            inspection
+                .diagnostics
+                .iter()
+                .all(|d| d.severity != crate::DiagnosticSeverity::Error)
+        );
+        let catalog = inspection.catalog;
+        for kind in [
+            "schema",
+            "extension",
+            "table",
+            "view",
+            "materialized view",
+            "sequence",
+            "enum",
+            "domain",
+            "type",
+            "function",
+        ] {
+            assert!(
+                catalog_has(&catalog, kind),
+                "the test schema should have a {kind}"
+            );
+        }
+        assert_eq!(catalog.opaque.len(), 2);
+        let (json, objects) = canonical_json(&catalog);
+        assert_eq!(
+            String::from_utf8(json).unwrap(),
+            serde_json::to_string(&canonical(&catalog)).unwrap()
+        );
+        let table = &canonical(&catalog).tables[&QualifiedName::new("app", "users")];
+        assert_eq!(
+            objects["table app.users"],
+            sha256_hex(&serde_json::to_vec(table).unwrap())
+        );
+        let c = &catalog;
+        let maps = c.schemas.len()
+            + c.extensions.len()
+            + c.tables.len()
+            + c.views.len()
+            + c.sequences.len()
+            + c.enums.len()
+            + c.domains.len()
+            + c.composite_types.len()
+            + c.functions.len();
+        assert_eq!(objects.len(), maps + 2);
+    }
+
+    fn catalog_has(catalog: &Catalog, kind: &str) -> bool {
+        canonical_json(catalog).1.keys().any(|k| {
+            k.strip_prefix(kind)
+                .is_some_and(|rest| rest.starts_with(' '))
+        })
+    }
+
+    #[test]
+    fn sha256_hex_is_lowercase_hex_of_the_digest() {
+        // The SHA-256 test vector of "abc" (FIPS 180-2).
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

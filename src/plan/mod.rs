@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::Source;
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Change};
-use crate::fingerprint::{fingerprint, object_fingerprints};
+use crate::fingerprint::fingerprints;
 use crate::hints::Hints;
 use crate::model::Catalog;
 use crate::ops::{self, Context};
@@ -173,15 +173,17 @@ pub fn plan_catalogs(
     for p in &mut phases {
         p.app_checkpoint = checkpoint(p.name, &going);
     }
+    let (from_fingerprint, from_objects) = fingerprints(from);
+    let (to_fingerprint, to_objects) = fingerprints(to);
     Ok(Plan {
         format: PLAN_FORMAT.to_string(),
         dialect: "postgres".to_string(),
         server_version: options.server_version,
-        from_fingerprint: fingerprint(from),
-        to_fingerprint: fingerprint(to),
+        from_fingerprint,
+        to_fingerprint,
         objects: ObjectFingerprints {
-            from: object_fingerprints(from),
-            to: object_fingerprints(to),
+            from: from_objects,
+            to: to_objects,
         },
         safety,
         phases,
