@@ -93,6 +93,13 @@ pub const CATALOGUE: &[HazardKind] = &[
         safe_shape: "Drop in contract after checking pg_stat_user_indexes that the index is unused.",
     },
     HazardKind {
+        code: "new-shape-view",
+        severity: Severity::Careful,
+        problem: "Until contract, code written for the new schema must reach a table whose column changes type through views in a schema of its own (`<schema>_shiftplan_new`), not through the table.",
+        why: "A column that keeps its name but changes type without a binary-coercible cast cannot be changed in place without a rewrite: the new type lives in a shadow column (`<column>_shiftplan_new`) kept in sync by trigger, and only contract gives it the column's name. The views show every column of the new shape under its final name; PostgreSQL inserts, updates and deletes through such simple views, and the sync trigger keeps the old column in step. They check the caller's privileges and row-level security from PostgreSQL 15 on (security_invoker); before, they run with their owner's.",
+        safe_shape: "Deploy the new code with `search_path = <schema>_shiftplan_new, <schema>` (it names the tables unqualified): before contract it finds the views, after contract, which swaps the columns in and then drops the views and their schema, it finds the tables. Grant the application's role USAGE on the schema and on the views the privileges it has on the tables.",
+    },
+    HazardKind {
         code: "not-null-dropped",
         severity: Severity::Careful,
         problem: "Readers that assume the column is never NULL may now see NULLs.",

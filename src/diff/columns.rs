@@ -15,6 +15,11 @@ use crate::render::alter::temporary_name;
 pub const SHADOW_SUFFIX: &str = "_shiftplan_new";
 pub const TEMPORARY_SUFFIX: &str = "_shiftplan";
 
+/// The schema of the views that show `schema`'s tables in their new shape until contract.
+pub fn new_shape_schema(schema: &str) -> String {
+    temporary_name(schema, SHADOW_SUFFIX)
+}
+
 /// Columns replaced by new physical columns, by `to` table: final name → name while building.
 type Replaced = BTreeMap<QualifiedName, BTreeMap<String, String>>;
 
@@ -98,6 +103,40 @@ impl Differ<'_> {
                     .insert((name.clone(), c.clone()), PhaseName::Contract);
             }
             self.push(Change::DropTable { table: ft.clone() });
+        }
+        self.new_shape_views(&replaced);
+    }
+
+    /// Views that show tables with shadow columns in their `to` shape ([`Change::NewShapeViews`]).
+    fn new_shape_views(&mut self, replaced: &Replaced) {
+        let mut by_schema: BTreeMap<String, Vec<(QualifiedName, Vec<(String, String)>)>> =
+            BTreeMap::new();
+        for (name, columns) in replaced {
+            if columns
+                .iter()
+                .all(|(final_name, physical)| final_name == physical)
+            {
+                continue;
+            }
+            let Some(tt) = self.to.tables.get(name) else {
+                continue;
+            };
+            let view_columns = tt
+                .columns
+                .keys()
+                .map(|c| (c.clone(), columns.get(c).unwrap_or(c).clone()))
+                .collect();
+            by_schema
+                .entry(name.schema.clone())
+                .or_default()
+                .push((name.clone(), view_columns));
+        }
+        for (schema, tables) in by_schema {
+            self.push(Change::NewShapeViews {
+                view_schema: new_shape_schema(&schema),
+                schema,
+                tables,
+            });
         }
     }
 

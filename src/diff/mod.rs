@@ -278,6 +278,16 @@ pub enum Change {
         sql: Vec<String>,
         needs: Vec<String>,
     },
+    /// Tables of one schema whose columns change type through a shadow column: between
+    /// dual_write and contract, code written for the new schema reaches them through views in
+    /// `view_schema` that show every column of the `to` table under its final name (the shadow
+    /// column under the name it takes at contract), as pgroll's and Reshape's versioned schemas do.
+    /// `tables`: each table with its view's columns, (final name, physical name while dual-writing).
+    NewShapeViews {
+        schema: String,
+        view_schema: String,
+        tables: Vec<(QualifiedName, Vec<(String, String)>)>,
+    },
     /// A statement the model keeps as text: carried as an `unknown-effect` step.
     Opaque {
         object: OpaqueObject,

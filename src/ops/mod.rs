@@ -16,6 +16,7 @@ pub mod column_type;
 pub mod constraint;
 pub mod enumeration;
 pub mod index;
+pub mod new_shape_view;
 pub mod opaque;
 pub mod routine;
 pub mod schema_object;
@@ -313,6 +314,7 @@ pub fn steps(
         | Change::CreatePolicy { .. }
         | Change::DropPolicy { .. }
         | Change::SetRowLevelSecurity { .. } => routine::steps(change, cx),
+        Change::NewShapeViews { .. } => new_shape_view::steps(change, cx),
         Change::CreateType { .. } | Change::DropType { .. } | Change::Opaque { .. } => {
             opaque::steps(change, cx)
         }
@@ -354,7 +356,7 @@ pub fn rank(change: &Change) -> u8 {
         | Change::ValidateConstraint { .. }
         | Change::RenameConstraint { .. } => 10,
         Change::CreateIndex { .. } | Change::ReplaceIndex { .. } | Change::RenameIndex { .. } => 11,
-        Change::CreateView { .. } => 12,
+        Change::CreateView { .. } | Change::NewShapeViews { .. } => 12,
         Change::CreateTrigger { .. }
         | Change::CreatePolicy { .. }
         | Change::SetRowLevelSecurity { .. } => 13,

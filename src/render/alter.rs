@@ -129,6 +129,15 @@ pub fn add_constraint_using_index(
     out
 }
 
+/// `ALTER TABLE t ADD CONSTRAINT name NOT NULL c NOT VALID` (PostgreSQL 18+).
+pub fn add_not_null_not_valid(table: &QualifiedName, name: &str, column: &str) -> String {
+    format!(
+        "ALTER TABLE {table} ADD CONSTRAINT {} NOT NULL {} NOT VALID",
+        quote_ident(name),
+        quote_ident(column)
+    )
+}
+
 pub fn validate_constraint(table: &QualifiedName, name: &str) -> String {
     format!(
         "ALTER TABLE {table} VALIDATE CONSTRAINT {}",
@@ -165,6 +174,43 @@ pub fn temporary_name(base: &str, suffix: &str) -> String {
         cut -= 1;
     }
     format!("{}{suffix}", &base[..cut])
+}
+
+/// `CREATE VIEW view [WITH (security_invoker = true)] AS SELECT <columns> FROM table`, each
+/// column `(final name, physical name)` shown under its final name.
+pub fn create_column_view(
+    view: &QualifiedName,
+    table: &QualifiedName,
+    columns: &[(String, String)],
+    security_invoker: bool,
+) -> String {
+    let list: Vec<String> = columns
+        .iter()
+        .map(|(name, physical)| {
+            if name == physical {
+                quote_ident(name)
+            } else {
+                format!("{} AS {}", quote_ident(physical), quote_ident(name))
+            }
+        })
+        .collect();
+    format!(
+        "CREATE VIEW {view}{} AS SELECT {} FROM {table}",
+        if security_invoker {
+            " WITH (security_invoker = true)"
+        } else {
+            ""
+        },
+        list.join(", ")
+    )
+}
+
+/// `ALTER VIEW view ALTER COLUMN c SET DEFAULT expr`: what an INSERT through the view gets.
+pub fn set_view_default(view: &QualifiedName, column: &str, default: &str) -> String {
+    format!(
+        "ALTER VIEW {view} ALTER COLUMN {} SET DEFAULT {default}",
+        quote_ident(column)
+    )
 }
 
 #[cfg(test)]
