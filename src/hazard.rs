@@ -110,7 +110,7 @@ pub const CATALOGUE: &[HazardKind] = &[
         code: "not-null-full-scan",
         severity: Severity::Careful,
         problem: "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE on this PostgreSQL version.",
-        why: "Before PostgreSQL 12, SET NOT NULL cannot use a validated CHECK (col IS NOT NULL) to skip its scan.",
+        why: "Before PostgreSQL 12, SET NOT NULL cannot use a validated CHECK (col IS NOT NULL) to skip its scan. From 12 on it can, and from 18 on the planner uses NOT NULL NOT VALID + VALIDATE CONSTRAINT instead (see `validate-scan`).",
         safe_shape: "Upgrade to PostgreSQL 12 or later, or run the step in a quiet window; the CHECK is still validated first so the scan cannot fail.",
     },
     HazardKind {
@@ -194,8 +194,8 @@ pub const CATALOGUE: &[HazardKind] = &[
         code: "validate-scan",
         severity: Severity::Safe,
         problem: "VALIDATE CONSTRAINT scans the table (and the referenced table for a foreign key).",
-        why: "The scan holds SHARE UPDATE EXCLUSIVE, which lets reads and writes go on; it fails if a row violates the constraint.",
-        safe_shape: "As is; fix violating rows and run the step again if it fails.",
+        why: "The scan holds SHARE UPDATE EXCLUSIVE, which lets reads and writes go on; it fails if a row violates the constraint. A NOT NULL on an existing column is validated this way in a shape that depends on the PostgreSQL version planned for (`--pg-version`): from 18 on, the column's own not-null constraint is added NOT VALID (`ADD CONSTRAINT <table>_<column>_not_null NOT NULL <column> NOT VALID`: ACCESS EXCLUSIVE for an instant, new rows checked at once) and VALIDATE CONSTRAINT scans; from 12 to 17, which have no NOT NULL NOT VALID, a `CHECK (<column> IS NOT NULL) NOT VALID` is validated instead, then SET NOT NULL uses it to skip its own scan (an instant under ACCESS EXCLUSIVE) and the check is dropped; on 11, SET NOT NULL scans again (`not-null-full-scan`).",
+        safe_shape: "As is; fix violating rows and run the step again if it fails. Plan for the server's real version: a plan for 18 fails on older servers (NOT NULL NOT VALID is a syntax error there), and a plan for an older version on 18 works but takes the longer path.",
     },
     HazardKind {
         code: "view-recreated",

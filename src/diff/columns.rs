@@ -109,8 +109,7 @@ impl Differ<'_> {
 
     /// Views that show tables with shadow columns in their `to` shape ([`Change::NewShapeViews`]).
     fn new_shape_views(&mut self, replaced: &Replaced) {
-        let mut by_schema: BTreeMap<String, Vec<(QualifiedName, Vec<(String, String)>)>> =
-            BTreeMap::new();
+        let mut by_schema: BTreeMap<String, Vec<super::NewShapeTable>> = BTreeMap::new();
         for (name, columns) in replaced {
             if columns
                 .iter()

@@ -38,6 +38,9 @@ pub enum Placement {
     AfterSwap { columns: Vec<String> },
 }
 
+/// A table of [`Change::NewShapeViews`] and its view's columns: (final name, physical name).
+pub type NewShapeTable = (QualifiedName, Vec<(String, String)>);
+
 /// One change between the two schemas. Each kind has its recipe in [`crate::ops`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -286,7 +289,7 @@ pub enum Change {
     NewShapeViews {
         schema: String,
         view_schema: String,
-        tables: Vec<(QualifiedName, Vec<(String, String)>)>,
+        tables: Vec<NewShapeTable>,
     },
     /// A statement the model keeps as text: carried as an `unknown-effect` step.
     Opaque {

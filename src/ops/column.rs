@@ -325,14 +325,27 @@ pub fn not_null_check_name(table: &QualifiedName, column: &str) -> String {
     temporary_name(&format!("{}_{}", table.name, column), "_not_null_shiftplan")
 }
 
-/// NOT NULL without a long ACCESS EXCLUSIVE scan: CHECK (c IS NOT NULL) NOT VALID → VALIDATE
-/// (SHARE UPDATE EXCLUSIVE) → SET NOT NULL (PostgreSQL 12+ uses the check, no scan) → drop the check.
+/// PostgreSQL's name for the not-null constraint of a column (`<table>_<column>_not_null`), which
+/// from 18 on is a row of pg_constraint that NOT VALID / VALIDATE CONSTRAINT act on.
+pub fn not_null_constraint_name(table: &QualifiedName, column: &str) -> String {
+    crate::parse::naming::make_object_name(&table.name, Some(column), "not_null")
+}
+
+/// `NOT NULL NOT VALID` (a not-null constraint that checks new rows only) exists from 18 on.
+pub const NOT_NULL_NOT_VALID_SINCE: u32 = 18;
+
+/// NOT NULL without a long ACCESS EXCLUSIVE scan. PostgreSQL 18+: ADD CONSTRAINT ... NOT NULL
+/// ... NOT VALID (instant) → VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE scan). Before: CHECK (c IS
+/// NOT NULL) NOT VALID → VALIDATE → SET NOT NULL (12+ uses the check, no scan) → drop the check.
 pub fn not_null_steps(
     table: &QualifiedName,
     column: &str,
     phase: PhaseName,
     server_version: u32,
 ) -> Vec<StepDraft> {
+    if server_version >= NOT_NULL_NOT_VALID_SINCE {
+        return not_null_not_valid_steps(table, column, phase);
+    }
     let c = quote_ident(column);
     let check = not_null_check_name(table, column);
     let q = quote_ident(&check);
@@ -372,4 +385,37 @@ pub fn not_null_steps(
         );
     }
     vec![first, second, third]
+}
+
+/// PostgreSQL 18+: the column's own not-null constraint, added NOT VALID, then validated.
+fn not_null_not_valid_steps(
+    table: &QualifiedName,
+    column: &str,
+    phase: PhaseName,
+) -> Vec<StepDraft> {
+    let c = quote_ident(column);
+    let name = not_null_constraint_name(table, column);
+    let what = format!("{table}.{c}");
+    let first = StepDraft::new(
+        phase,
+        format!(
+            "add NOT VALID not-null constraint {} on {what}",
+            quote_ident(&name)
+        ),
+    )
+    .sql(alter::add_not_null_not_valid(table, &name, column))
+    .rollback(crate::render::ddl::drop_constraint(table, &name))
+    .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+    .needs(key::column(table, column))
+    .needs(key::filled(table, column));
+    let second = StepDraft::new(phase, format!("validate the not-null constraint of {what}"))
+        .sql(alter::validate_constraint(table, &name))
+        .lock("SHARE UPDATE EXCLUSIVE", &[table], LockDuration::Scan)
+        .hazard(
+            "validate-scan",
+            format!("scans {table} to prove {c} holds no NULL; reads and writes go on"),
+            format!("If it fails, fill the NULLs of {what} and run the step again."),
+        )
+        .creates(format!("not null {table}.{c}"));
+    vec![first, second]
 }
