@@ -26,8 +26,8 @@ pub const CATALOGUE: &[HazardKind] = &[
         code: "access-exclusive-rewrite",
         severity: Severity::Dangerous,
         problem: "The statement rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock.",
-        why: "Some changes (a volatile default on a new column, an identity or stored generated column, a change of persistence) make PostgreSQL write every row again; no read or write of the table can run meanwhile.",
-        safe_shape: "Add a plain nullable column, keep it filled for new rows (default or trigger) and backfill old rows in batches; for persistence changes, copy into a new table.",
+        why: "Some changes (a stored generated column added to a table with rows, a volatile default before the planner's online shape applies, a change of persistence) make PostgreSQL write every row again; no read or write of the table can run meanwhile. A stored generated column has no online shape: `ADD COLUMN ... GENERATED ALWAYS AS (...) STORED` computes every row under ACCESS EXCLUSIVE (measured on PostgreSQL 15), PostgreSQL up to 16 has no statement that turns an existing, filled column into a generated one, and 17's `ALTER COLUMN ... SET EXPRESSION` rewrites the table too. (A new identity column is planned online instead: a plain column numbered from a temporary sequence, backfilled in batches, made NOT NULL online, then `ADD GENERATED ... AS IDENTITY`, which only changes the catalog.)",
+        safe_shape: "Add a plain nullable column, keep it filled for new rows (default or trigger) and backfill old rows in batches; for persistence changes, copy into a new table. For a stored generated column on a large table: run the step in a quiet window, or declare a plain column in the target schema and keep it equal to the expression with a BEFORE INSERT OR UPDATE trigger, backfilled in batches (readers see the same values; writers must not set it).",
     },
     HazardKind {
         code: "backfill-updates-rows",

@@ -129,6 +129,19 @@ pub fn add_constraint_using_index(
     out
 }
 
+/// `nextval('s'::regclass)`, as PostgreSQL deparses a column default.
+pub fn nextval(sequence: &QualifiedName) -> String {
+    format!("nextval({}::regclass)", literal(&sequence.to_string()))
+}
+
+/// `SELECT setval('to', last_value, is_called) FROM from`: `to` continues where `from` stopped.
+pub fn copy_sequence_state(from: &QualifiedName, to: &QualifiedName) -> String {
+    format!(
+        "SELECT setval({}, last_value, is_called) FROM {from}",
+        literal(&to.to_string())
+    )
+}
+
 /// `ALTER TABLE t ADD CONSTRAINT name NOT NULL c NOT VALID` (PostgreSQL 18+).
 pub fn add_not_null_not_valid(table: &QualifiedName, name: &str, column: &str) -> String {
     format!(
