@@ -58,6 +58,13 @@ pub const CATALOGUE: &[HazardKind] = &[
         safe_shape: "Keep the dual_write window short; deploy code that writes the new column, then run contract, which drops the trigger.",
     },
     HazardKind {
+        code: "enum-renamed",
+        severity: Severity::Dangerous,
+        problem: "An enum type is renamed while old code runs: old code that compares with a value cast to the old type name fails at once.",
+        why: "ALTER TYPE ... RENAME only changes the catalog (columns keep their values, instantly), but SQL text resolves type names when it runs. Until contract the plan keeps the old name as a domain over the renamed enum, so casts to it can still be written into columns; but PostgreSQL resolves the enum's comparison operators (anyenum) only between values of one type, and finds none between the enum and a domain over it (measured on PostgreSQL 15: `operator does not exist: feeling = mood`), so `col = 'x'::old_name` and ORM queries that cast parameters to the type fail. Enum functions over the old name (`enum_range(NULL::old_name)`) fail the same way, and code that finds the type by name (a driver's decoder) sees a domain.",
+        safe_shape: "Before the plan, deploy code that does not name the type (text parameters, or casts to text); then code that names the new type, before contract, which drops the domain.",
+    },
+    HazardKind {
         code: "enum-value-irreversible",
         severity: Severity::Careful,
         problem: "An added enum value cannot be removed by the rollback.",
@@ -203,6 +210,13 @@ pub const CATALOGUE: &[HazardKind] = &[
         problem: "A view is dropped and created again around a change to what it reads.",
         why: "PostgreSQL refuses to change or drop a column a view reads; between the drop and the create the view does not exist and queries on it fail.",
         safe_shape: "The two steps run right after each other; keep the window short, or deploy code that does not use the view during it.",
+    },
+    HazardKind {
+        code: "view-rename-compatibility",
+        severity: Severity::Careful,
+        problem: "A materialized view is renamed: until contract its old name is a plain view over it, which old code cannot refresh.",
+        why: "The compatibility view under the old name reads the renamed materialized view (SELECT *), so reads keep working, but REFRESH MATERIALIZED VIEW needs the materialized view itself.",
+        safe_shape: "Refresh the materialized view under its new name (from the new code or a job) before running this step.",
     },
 ];
 

@@ -74,16 +74,25 @@ pub enum Change {
     DropEnum {
         enum_type: EnumType,
     },
+    /// `renamed_from`: the enum's `from` name when a hint renames it (its name again after a
+    /// rollback, where the added value stays).
     AddEnumValue {
         name: QualifiedName,
         value: String,
         before: Option<String>,
         after: Option<String>,
+        renamed_from: Option<QualifiedName>,
     },
     RenameEnumValue {
         name: QualifiedName,
         from: String,
         to: String,
+    },
+    /// `ALTER TYPE ... RENAME TO` (and SET SCHEMA), with a domain over the renamed type under the
+    /// old name until contract, for code that names the old type.
+    RenameEnum {
+        from: QualifiedName,
+        to: QualifiedName,
     },
     /// Values removed or reordered: a new type swapped in for every column that uses it.
     RebuildEnum {
@@ -221,6 +230,12 @@ pub enum Change {
         table: QualifiedName,
         from: String,
         to: String,
+    },
+    /// `ALTER VIEW ... RENAME TO` (and SET SCHEMA), with a view under the old name reading the
+    /// renamed one until contract.
+    RenameView {
+        from: View,
+        to: View,
     },
     /// `recreated`: the view existed and is created again around a change to what it reads.
     CreateView {
@@ -438,15 +453,35 @@ impl Differ<'_> {
 
     fn types(&mut self) {
         for (name, e) in &self.to.enums {
-            match self.from.enums.get(name) {
+            let renamed_from = self
+                .hints
+                .enums
+                .iter()
+                .find(|(_, t)| *t == name)
+                .map(|(f, _)| f.clone());
+            match renamed_from
+                .as_ref()
+                .and_then(|f| self.from.enums.get(f))
+                .or_else(|| self.from.enums.get(name))
+            {
                 None => self.push(Change::CreateEnum {
                     enum_type: e.clone(),
                 }),
-                Some(old) => self.enum_change(old, e),
+                Some(old) => {
+                    if let Some(f) = &renamed_from {
+                        self.push(Change::RenameEnum {
+                            from: f.clone(),
+                            to: name.clone(),
+                        });
+                    }
+                    let mut old = old.clone();
+                    old.name = name.clone();
+                    self.enum_change(&old, e)
+                }
             }
         }
         for (name, e) in &self.from.enums {
-            if !self.to.enums.contains_key(name) {
+            if !self.to.enums.contains_key(name) && !self.hints.enums.contains_key(name) {
                 self.push(Change::DropEnum {
                     enum_type: e.clone(),
                 });
@@ -561,11 +596,18 @@ impl Differ<'_> {
                 } else {
                     (next_old, None)
                 };
+                let renamed_from = self
+                    .hints
+                    .enums
+                    .iter()
+                    .find(|(_, t)| **t == new.name)
+                    .map(|(f, _)| f.clone());
                 self.push(Change::AddEnumValue {
                     name: new.name.clone(),
                     value: label.clone(),
                     before,
                     after,
+                    renamed_from,
                 });
             }
         } else {
@@ -719,19 +761,28 @@ impl Differ<'_> {
         // Views to drop and create again: changed definitions, and views reading a touched column
         // or a view that is itself recreated (to a fixpoint).
         let mut recreate: BTreeMap<QualifiedName, PhaseName> = BTreeMap::new();
+        let mut renamed_changed: BTreeSet<QualifiedName> = BTreeSet::new();
         for (name, old) in &self.from.views {
             let renamed = self
                 .hints
-                .tables
+                .views
                 .get(name)
+                .or_else(|| self.hints.tables.get(name))
                 .cloned()
                 .unwrap_or_else(|| name.clone());
             let Some(new) = self.to.views.get(&renamed) else {
                 continue;
             };
             let mut phase = None;
-            if !same_view(old, new) {
-                phase = Some(PhaseName::Expand);
+            let mut old_renamed = self.with_renamed_views(old);
+            old_renamed.name = new.name.clone();
+            if !same_view(&old_renamed, new) {
+                if self.hints.views.contains_key(name) {
+                    // Not renamed after all: created anew, the old one dropped in contract.
+                    renamed_changed.insert(name.clone());
+                } else {
+                    phase = Some(PhaseName::Expand);
+                }
             }
             for (rel, cols) in &view_reads(old, self.from) {
                 for c in cols {
@@ -768,7 +819,51 @@ impl Differ<'_> {
                 break;
             }
         }
+        let mut renamed_to: BTreeSet<QualifiedName> = BTreeSet::new();
         for (name, old) in &self.from.views {
+            if let Some(target) = self.hints.views.get(name) {
+                match (recreate.get(name), self.to.views.get(target)) {
+                    (None, Some(new)) if !renamed_changed.contains(name) => {
+                        renamed_to.insert(target.clone());
+                        self.push(Change::RenameView {
+                            from: old.clone(),
+                            to: new.clone(),
+                        });
+                        let mut old_renamed = old.clone();
+                        old_renamed.name = new.name.clone();
+                        if old.comment != new.comment {
+                            let kind = if new.materialized {
+                                "MATERIALIZED VIEW"
+                            } else {
+                                "VIEW"
+                            };
+                            self.comment(
+                                kind,
+                                new.name.to_string(),
+                                crate::ops::key::table(&new.name),
+                                old.comment.clone(),
+                                new.comment.clone(),
+                            );
+                        }
+                        self.view_indexes(&old_renamed, new);
+                    }
+                    (phase, _) => {
+                        let phase = phase.copied().unwrap_or(PhaseName::Contract);
+                        self.out.diagnostics.push(Diagnostic::warning(
+                            "rename-not-kept",
+                            format!(
+                                "view {name} is renamed to {target}, but its definition or what it reads changes too: the plan creates {target} and drops {name} ({phase}) instead of renaming"
+                            ),
+                        ));
+                        self.push(Change::DropView {
+                            view: old.clone(),
+                            phase,
+                            recreated: false,
+                        });
+                    }
+                }
+                continue;
+            }
             match recreate.get(name) {
                 Some(phase) => {
                     self.push(Change::DropView {
@@ -811,7 +906,7 @@ impl Differ<'_> {
             }
         }
         for (name, new) in &self.to.views {
-            if !self.from.views.contains_key(name) {
+            if !self.from.views.contains_key(name) && !renamed_to.contains(name) {
                 self.push(Change::CreateView {
                     view: new.clone(),
                     phase: PhaseName::Expand,
@@ -819,6 +914,22 @@ impl Differ<'_> {
                 });
             }
         }
+    }
+
+    /// A view of `from` as PostgreSQL shows it once the views renamed by hints (in their own
+    /// schema) have their new names: a view reads relations by OID, so its text follows.
+    fn with_renamed_views(&self, v: &View) -> View {
+        let mut v = v.clone();
+        for (f, t) in &self.hints.views {
+            if f.schema == t.schema && v.reads.contains_key(f) {
+                v.definition = replace_word(
+                    &v.definition,
+                    &crate::model::quote_ident(&f.name),
+                    &crate::model::quote_ident(&t.name),
+                );
+            }
+        }
+        v
     }
 
     fn view_indexes(&mut self, old: &View, new: &View) {
@@ -944,6 +1055,28 @@ pub(crate) fn index_columns(i: &Index) -> Option<Vec<String>> {
     }
     out.extend(i.include.iter().cloned());
     Some(out)
+}
+
+/// `text` with every whole-word `old` (an identifier, as [`mentions`] finds it) spelled `new`.
+fn replace_word(text: &str, old: &str, new: &str) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut previous: Option<char> = None;
+    while let Some(at) = rest.find(old) {
+        let before = rest[..at].chars().next_back().or(previous);
+        let after = rest[at + old.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_none_or(|c| !is_word(c)) && after.is_none_or(|c| !is_word(c)) {
+            out.push_str(new);
+        } else {
+            out.push_str(old);
+        }
+        previous = old.chars().next_back();
+        rest = &rest[at + old.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether an expression mentions an identifier (as a whole word, quoted or not).

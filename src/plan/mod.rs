@@ -197,6 +197,8 @@ fn old_names(changes: &[Change]) -> Vec<String> {
         match c {
             Change::DropTable { table } => out.push(format!("table {}", table.name)),
             Change::RenameTable { from, .. } => out.push(format!("table {from}")),
+            Change::RenameView { from, .. } => out.push(format!("view {}", from.name)),
+            Change::RenameEnum { from, .. } => out.push(format!("type {from}")),
             Change::DropColumn { table, column } => out.push(format!(
                 "column {table}.{}",
                 crate::model::quote_ident(&column.name)

@@ -171,6 +171,30 @@ pub fn set_schema(kind: &str, name: &QualifiedName, schema: &str) -> String {
 }
 
 /// `COMMENT ON <kind> <name> IS '...'|NULL`.
+/// `ALTER TYPE t RENAME TO name`.
+pub fn rename_type(name: &QualifiedName, to: &str) -> String {
+    format!("ALTER TYPE {name} RENAME TO {}", quote_ident(to))
+}
+
+/// `ALTER VIEW v RENAME TO name` (`ALTER MATERIALIZED VIEW` for a materialized one).
+pub fn rename_view(name: &QualifiedName, to: &str, materialized: bool) -> String {
+    format!(
+        "ALTER {}VIEW {name} RENAME TO {}",
+        if materialized { "MATERIALIZED " } else { "" },
+        quote_ident(to)
+    )
+}
+
+/// `CREATE DOMAIN name AS base`: a stand-in under an old type name.
+pub fn create_domain_over(name: &QualifiedName, base: &QualifiedName) -> String {
+    format!("CREATE DOMAIN {name} AS {base}")
+}
+
+/// `CREATE VIEW name AS SELECT * FROM relation`: a stand-in under an old relation name.
+pub fn create_compatibility_view(name: &QualifiedName, relation: &QualifiedName) -> String {
+    format!("CREATE VIEW {name} AS SELECT * FROM {relation}")
+}
+
 pub fn comment_on(kind: &str, name: &str, comment: Option<&str>) -> String {
     format!(
         "COMMENT ON {kind} {name} IS {}",
