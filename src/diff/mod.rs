@@ -41,6 +41,19 @@ pub enum Placement {
 /// A table of [`Change::NewShapeViews`] and its view's columns: (final name, physical name).
 pub type NewShapeTable = (QualifiedName, Vec<(String, String)>);
 
+/// The shadowed columns of [`Change::NewShapeViews`]' tables (`public.t.c`): those whose view
+/// column reads another physical column.
+pub fn shadowed_columns(tables: &[NewShapeTable]) -> Vec<String> {
+    tables
+        .iter()
+        .flat_map(|(t, cols)| {
+            cols.iter()
+                .filter(|(n, p)| n != p)
+                .map(move |(n, _)| format!("{t}.{}", crate::model::quote_ident(n)))
+        })
+        .collect()
+}
+
 /// One change between the two schemas. Each kind has its recipe in [`crate::ops`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -831,20 +844,7 @@ impl Differ<'_> {
                         });
                         let mut old_renamed = old.clone();
                         old_renamed.name = new.name.clone();
-                        if old.comment != new.comment {
-                            let kind = if new.materialized {
-                                "MATERIALIZED VIEW"
-                            } else {
-                                "VIEW"
-                            };
-                            self.comment(
-                                kind,
-                                new.name.to_string(),
-                                crate::ops::key::table(&new.name),
-                                old.comment.clone(),
-                                new.comment.clone(),
-                            );
-                        }
+                        self.view_comment(old, new);
                         self.view_indexes(&old_renamed, new);
                     }
                     (phase, _) => {
@@ -886,20 +886,7 @@ impl Differ<'_> {
                 }),
                 None => {
                     if let Some(new) = self.to.views.get(name) {
-                        if old.comment != new.comment {
-                            let kind = if new.materialized {
-                                "MATERIALIZED VIEW"
-                            } else {
-                                "VIEW"
-                            };
-                            self.comment(
-                                kind,
-                                name.to_string(),
-                                crate::ops::key::table(name),
-                                old.comment.clone(),
-                                new.comment.clone(),
-                            );
-                        }
+                        self.view_comment(old, new);
                         self.view_indexes(old, new);
                     }
                 }
@@ -930,6 +917,24 @@ impl Differ<'_> {
             }
         }
         v
+    }
+
+    /// The comment of a kept (or renamed) view, when it changes.
+    fn view_comment(&mut self, old: &View, new: &View) {
+        if old.comment != new.comment {
+            let kind = if new.materialized {
+                "MATERIALIZED VIEW"
+            } else {
+                "VIEW"
+            };
+            self.comment(
+                kind,
+                new.name.to_string(),
+                crate::ops::key::table(&new.name),
+                old.comment.clone(),
+                new.comment.clone(),
+            );
+        }
     }
 
     fn view_indexes(&mut self, old: &View, new: &View) {

@@ -62,14 +62,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
         create = create.rollback(format!("DROP VIEW {view}"));
     }
     create = create.rollback(format!("DROP SCHEMA {}", quote_ident(view_schema)));
-    let shadowed: Vec<String> = tables
-        .iter()
-        .flat_map(|(t, cols)| {
-            cols.iter()
-                .filter(|(n, p)| n != p)
-                .map(move |(n, _)| format!("{t}.{}", quote_ident(n)))
-        })
-        .collect();
+    let shadowed = crate::diff::shadowed_columns(tables);
     let has = if shadowed.len() == 1 {
         "has its new type"
     } else {

@@ -241,14 +241,7 @@ fn new_shape_views(changes: &[Change]) -> Vec<String> {
         } = c
         {
             let names: Vec<String> = tables.iter().map(|(t, _)| t.to_string()).collect();
-            let shadowed: Vec<String> = tables
-                .iter()
-                .flat_map(|(t, cols)| {
-                    cols.iter()
-                        .filter(|(n, p)| n != p)
-                        .map(move |(n, _)| format!("{t}.{}", quote_ident(n)))
-                })
-                .collect();
+            let shadowed = crate::diff::shadowed_columns(tables);
             out.push(format!(
                 "Until contract it reaches {} through the views of the same names in schema {} (there {} already {}): it connects with search_path = {}, {} and names these tables unqualified; contract drops the views and their schema once the new columns are in place, and the same search_path then finds the tables.",
                 names.join(", "),
