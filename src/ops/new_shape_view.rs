@@ -107,7 +107,16 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             quote_ident(view_schema)
         ),
     )
-    .lock("ACCESS EXCLUSIVE", &views_ref, LockDuration::Instant);
+    .lock("ACCESS EXCLUSIVE", &views_ref, LockDuration::Instant)
+    .hazard(
+        "new-shape-view",
+        format!(
+            "the views of schema {} go: code with search_path = {path} now finds the tables, in their final shape; code that names the schema {} explicitly fails",
+            quote_ident(view_schema),
+            quote_ident(view_schema)
+        ),
+        "Name the tables unqualified, through the search_path, as the backfill checkpoint says.",
+    );
     for view in views.iter().rev() {
         drop = drop
             .sql(format!("DROP VIEW {view}"))
