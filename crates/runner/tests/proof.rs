@@ -4,7 +4,8 @@
 //!    checked visible in the other shape) in a transaction that is rolled back;
 //! 3. run the rollbacks of those steps in reverse: the catalog equals `from` loaded alone and no
 //!    row changed (added enum values stay, as the plan's hazard says);
-//! 4. apply every step: the catalog equals `to` loaded alone.
+//! 4. apply every step: the catalog equals `to` loaded alone, and no step whose lock does not say
+//!    `rewrite` gave a table of its lock a new relfilenode (PostgreSQL rewrote it).
 //!
 //! A fixture planned for a newer PostgreSQL than the server's (`options.json`, e.g. 18's NOT NULL
 //! NOT VALID) cannot run there: its schemas, rows and writes are proven with the plan for the
@@ -46,6 +47,28 @@ fn server_major() -> Result<u32, String> {
         )
         .map_err(|e| describe(&e))?;
     Ok(row.get::<_, i32>(0) as u32)
+}
+
+/// The relfilenode of each of `relations` that is a table or materialized view (a rewrite gives a
+/// new one). Sequences are left out: ALTER SEQUENCE gives its one page a new relfilenode, which
+/// is instant.
+fn relfilenodes(
+    client: &mut postgres::Client,
+    relations: &[String],
+) -> Result<std::collections::BTreeMap<String, u32>, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in relations {
+        let row = client
+            .query_opt(
+                "SELECT pg_relation_filenode(c.oid)::oid FROM pg_class c WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p', 'm')",
+                &[r],
+            )
+            .map_err(|e| format!("relfilenode of {r}: {}", describe(&e)))?;
+        if let Some(node) = row.and_then(|row| row.get::<_, Option<u32>>(0)) {
+            out.insert(r.clone(), node);
+        }
+    }
+    Ok(out)
 }
 
 fn prove(dir: &Path, server: u32, notes: &mut Vec<String>) -> Result<(), String> {
@@ -136,8 +159,22 @@ fn prove(dir: &Path, server: u32, notes: &mut Vec<String>) -> Result<(), String>
         ));
     }
 
-    let all: Vec<&shiftplan::Step> = plan.steps().collect();
-    apply(&mut client, &all).map_err(|e| format!("applying every step: {e}"))?;
+    for step in plan.steps() {
+        let before = relfilenodes(&mut client, &step.lock.relations)?;
+        run_statements(&mut client, step, &step.sql)
+            .map_err(|e| format!("applying every step: {e}"))?;
+        let after = relfilenodes(&mut client, &step.lock.relations)?;
+        if step.lock.duration != shiftplan::LockDuration::Rewrite {
+            for (relation, node) in &before {
+                if after.get(relation).is_some_and(|n| n != node) {
+                    return Err(format!(
+                        "{} ({}) rewrote {relation} (new relfilenode) but its lock says {:?}",
+                        step.id, step.change, step.lock.duration
+                    ));
+                }
+            }
+        }
+    }
     let diff = differences(&expected_to, &snapshot(db.url())?);
     if !diff.is_empty() {
         return Err(format!(
