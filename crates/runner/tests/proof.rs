@@ -9,8 +9,9 @@
 //!
 //! A fixture planned for a newer PostgreSQL than the server's (`options.json`, e.g. 18's NOT NULL
 //! NOT VALID) cannot run there: its schemas, rows and writes are proven with the plan for the
-//! server's version, and the test says so. Its own shapes are checked by its snapshots and by
-//! tests/npm/pg18-syntax.test.js (PostgreSQL 18's parser).
+//! server's version, and the test says so. Its own shapes are checked by its snapshots, by
+//! tests/npm/pg18-syntax.test.js (PostgreSQL 18's parser) and proven on PostgreSQL 18 by
+//! tests/npm/pg18-proof.test.js (PGlite).
 
 mod proof_support;
 
