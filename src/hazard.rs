@@ -26,8 +26,8 @@ pub const CATALOGUE: &[HazardKind] = &[
         code: "access-exclusive-rewrite",
         severity: Severity::Dangerous,
         problem: "The statement rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock.",
-        why: "Some changes (a volatile default on a new column, an identity or stored generated column, a change of persistence) make PostgreSQL write every row again; no read or write of the table can run meanwhile.",
-        safe_shape: "Add a plain nullable column, keep it filled for new rows (default or trigger) and backfill old rows in batches; for persistence changes, copy into a new table.",
+        why: "Some changes (a stored generated column added to a table with rows, a volatile default before the planner's online shape applies, a change of persistence) make PostgreSQL write every row again; no read or write of the table can run meanwhile. A stored generated column has no online shape: `ADD COLUMN ... GENERATED ALWAYS AS (...) STORED` computes every row under ACCESS EXCLUSIVE (measured on PostgreSQL 15), PostgreSQL up to 16 has no statement that turns an existing, filled column into a generated one, and 17's `ALTER COLUMN ... SET EXPRESSION` rewrites the table too. (A new identity column is planned online instead: a plain column numbered from a temporary sequence, backfilled in batches, made NOT NULL online, then `ADD GENERATED ... AS IDENTITY`, which only changes the catalog.)",
+        safe_shape: "Add a plain nullable column, keep it filled for new rows (default or trigger) and backfill old rows in batches; for persistence changes, copy into a new table. For a stored generated column on a large table: run the step in a quiet window, or declare a plain column in the target schema and keep it equal to the expression with a BEFORE INSERT OR UPDATE trigger, backfilled in batches (readers see the same values; writers must not set it).",
     },
     HazardKind {
         code: "backfill-updates-rows",
@@ -56,6 +56,13 @@ pub const CATALOGUE: &[HazardKind] = &[
         problem: "A trigger keeps the old and the new column in sync until contract.",
         why: "Every INSERT and UPDATE of the table runs the trigger function: writes cost a little more, and a write that sets both columns to disagreeing values keeps the new one.",
         safe_shape: "Keep the dual_write window short; deploy code that writes the new column, then run contract, which drops the trigger.",
+    },
+    HazardKind {
+        code: "enum-renamed",
+        severity: Severity::Dangerous,
+        problem: "An enum type is renamed while old code runs: old code that compares with a value cast to the old type name fails at once.",
+        why: "ALTER TYPE ... RENAME only changes the catalog (columns keep their values, instantly), but SQL text resolves type names when it runs. Until contract the plan keeps the old name as a domain over the renamed enum, so casts to it can still be written into columns; but PostgreSQL resolves the enum's comparison operators (anyenum) only between values of one type, and finds none between the enum and a domain over it (measured on PostgreSQL 15: `operator does not exist: feeling = mood`), so `col = 'x'::old_name` and ORM queries that cast parameters to the type fail. Enum functions over the old name (`enum_range(NULL::old_name)`) fail the same way, and code that finds the type by name (a driver's decoder) sees a domain.",
+        safe_shape: "Before the plan, deploy code that does not name the type (text parameters, or casts to text); then code that names the new type, before contract, which drops the domain.",
     },
     HazardKind {
         code: "enum-value-irreversible",
@@ -93,6 +100,13 @@ pub const CATALOGUE: &[HazardKind] = &[
         safe_shape: "Drop in contract after checking pg_stat_user_indexes that the index is unused.",
     },
     HazardKind {
+        code: "new-shape-view",
+        severity: Severity::Careful,
+        problem: "Until contract, code written for the new schema must reach a table whose column changes type through views in a schema of its own (`<schema>_shiftplan_new`), not through the table.",
+        why: "A column that keeps its name but changes type without a binary-coercible cast cannot be changed in place without a rewrite: the new type lives in a shadow column (`<column>_shiftplan_new`) kept in sync by trigger, and only contract gives it the column's name. The views show every column of the new shape under its final name; PostgreSQL inserts, updates and deletes through such simple views, and the sync trigger keeps the old column in step. They check the caller's privileges and row-level security from PostgreSQL 15 on (security_invoker); before, they run with their owner's.",
+        safe_shape: "Deploy the new code with `search_path = <schema>_shiftplan_new, <schema>` (it names the tables unqualified): before contract it finds the views, after contract, which swaps the columns in and then drops the views and their schema, it finds the tables. Grant the application's role USAGE on the schema and on the views the privileges it has on the tables.",
+    },
+    HazardKind {
         code: "not-null-dropped",
         severity: Severity::Careful,
         problem: "Readers that assume the column is never NULL may now see NULLs.",
@@ -103,7 +117,7 @@ pub const CATALOGUE: &[HazardKind] = &[
         code: "not-null-full-scan",
         severity: Severity::Careful,
         problem: "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE on this PostgreSQL version.",
-        why: "Before PostgreSQL 12, SET NOT NULL cannot use a validated CHECK (col IS NOT NULL) to skip its scan.",
+        why: "Before PostgreSQL 12, SET NOT NULL cannot use a validated CHECK (col IS NOT NULL) to skip its scan. From 12 on it can, and from 18 on the planner uses NOT NULL NOT VALID + VALIDATE CONSTRAINT instead (see `validate-scan`).",
         safe_shape: "Upgrade to PostgreSQL 12 or later, or run the step in a quiet window; the CHECK is still validated first so the scan cannot fail.",
     },
     HazardKind {
@@ -187,8 +201,8 @@ pub const CATALOGUE: &[HazardKind] = &[
         code: "validate-scan",
         severity: Severity::Safe,
         problem: "VALIDATE CONSTRAINT scans the table (and the referenced table for a foreign key).",
-        why: "The scan holds SHARE UPDATE EXCLUSIVE, which lets reads and writes go on; it fails if a row violates the constraint.",
-        safe_shape: "As is; fix violating rows and run the step again if it fails.",
+        why: "The scan holds SHARE UPDATE EXCLUSIVE, which lets reads and writes go on; it fails if a row violates the constraint. A NOT NULL on an existing column is validated this way in a shape that depends on the PostgreSQL version planned for (`--pg-version`): from 18 on, the column's own not-null constraint is added NOT VALID (`ADD CONSTRAINT <table>_<column>_not_null NOT NULL <column> NOT VALID`: ACCESS EXCLUSIVE for an instant, new rows checked at once) and VALIDATE CONSTRAINT scans; from 12 to 17, which have no NOT NULL NOT VALID, a `CHECK (<column> IS NOT NULL) NOT VALID` is validated instead, then SET NOT NULL uses it to skip its own scan (an instant under ACCESS EXCLUSIVE) and the check is dropped; on 11, SET NOT NULL scans again (`not-null-full-scan`).",
+        safe_shape: "As is; fix violating rows and run the step again if it fails. Plan for the server's real version: a plan for 18 fails on older servers (NOT NULL NOT VALID is a syntax error there), and a plan for an older version on 18 works but takes the longer path.",
     },
     HazardKind {
         code: "view-recreated",
@@ -196,6 +210,13 @@ pub const CATALOGUE: &[HazardKind] = &[
         problem: "A view is dropped and created again around a change to what it reads.",
         why: "PostgreSQL refuses to change or drop a column a view reads; between the drop and the create the view does not exist and queries on it fail.",
         safe_shape: "The two steps run right after each other; keep the window short, or deploy code that does not use the view during it.",
+    },
+    HazardKind {
+        code: "view-rename-compatibility",
+        severity: Severity::Careful,
+        problem: "A materialized view is renamed: until contract its old name is a plain view over it, which old code cannot refresh.",
+        why: "The compatibility view under the old name reads the renamed materialized view (SELECT *), so reads keep working, but REFRESH MATERIALIZED VIEW needs the materialized view itself.",
+        safe_shape: "Refresh the materialized view under its new name (from the new code or a job) before running this step.",
     },
 ];
 

@@ -15,6 +15,11 @@ use crate::render::alter::temporary_name;
 pub const SHADOW_SUFFIX: &str = "_shiftplan_new";
 pub const TEMPORARY_SUFFIX: &str = "_shiftplan";
 
+/// The schema of the views that show `schema`'s tables in their new shape until contract.
+pub fn new_shape_schema(schema: &str) -> String {
+    temporary_name(schema, SHADOW_SUFFIX)
+}
+
 /// Columns replaced by new physical columns, by `to` table: final name → name while building.
 type Replaced = BTreeMap<QualifiedName, BTreeMap<String, String>>;
 
@@ -40,6 +45,7 @@ impl Differ<'_> {
                 .unwrap_or_else(|| name.clone());
             match self.from.tables.get(&source) {
                 Some(ft) => {
+                    let ft = &self.with_renamed_enums(ft);
                     if source != *name {
                         self.push(Change::RenameTable {
                             from: source.clone(),
@@ -99,6 +105,64 @@ impl Differ<'_> {
             }
             self.push(Change::DropTable { table: ft.clone() });
         }
+        self.new_shape_views(&replaced);
+    }
+
+    /// Views that show tables with shadow columns in their `to` shape ([`Change::NewShapeViews`]).
+    fn new_shape_views(&mut self, replaced: &Replaced) {
+        let mut by_schema: BTreeMap<String, Vec<super::NewShapeTable>> = BTreeMap::new();
+        for (name, columns) in replaced {
+            if columns
+                .iter()
+                .all(|(final_name, physical)| final_name == physical)
+            {
+                continue;
+            }
+            let Some(tt) = self.to.tables.get(name) else {
+                continue;
+            };
+            let view_columns = tt
+                .columns
+                .keys()
+                .map(|c| (c.clone(), columns.get(c).unwrap_or(c).clone()))
+                .collect();
+            by_schema
+                .entry(name.schema.clone())
+                .or_default()
+                .push((name.clone(), view_columns));
+        }
+        for (schema, tables) in by_schema {
+            self.push(Change::NewShapeViews {
+                view_schema: new_shape_schema(&schema),
+                schema,
+                tables,
+            });
+        }
+    }
+
+    /// A table of `from` as it reads once its renamed enums have their new names: the types of
+    /// its columns and the casts of their defaults (what PostgreSQL shows after ALTER TYPE RENAME).
+    fn with_renamed_enums(&self, t: &Table) -> Table {
+        let mut t = t.clone();
+        for (from, to) in &self.hints.enums {
+            let spell = |n: &QualifiedName| {
+                crate::render::format::format_type(&TypeName {
+                    base: BaseType::User(n.clone()),
+                    modifiers: Vec::new(),
+                    array_dimensions: 0,
+                })
+            };
+            let (old, new) = (format!("::{}", spell(from)), format!("::{}", spell(to)));
+            for c in t.columns.values_mut() {
+                if c.data_type.base == BaseType::User(from.clone()) {
+                    c.data_type.base = BaseType::User(to.clone());
+                }
+                if let Some(d) = &mut c.default {
+                    *d = replace_cast(d, &old, &new);
+                }
+            }
+        }
+        t
     }
 
     /// First pass: which columns become new physical columns (renames, shadow type changes).
@@ -109,6 +173,7 @@ impl Differ<'_> {
             let Some(ft) = self.from.tables.get(source) else {
                 continue;
             };
+            let ft = &self.with_renamed_enums(ft);
             let renames = self.hints.columns.get(name);
             for tc in tt.columns.values() {
                 let from_name = renames.and_then(|r| r.get(&tc.name)).unwrap_or(&tc.name);
@@ -939,6 +1004,24 @@ fn same_shape(a: &Table, b: &Table) -> bool {
         && a.columns
             .iter()
             .all(|(n, c)| b.columns.get(n).is_some_and(|d| d.data_type == c.data_type))
+}
+
+/// `text` with every cast `old` (`::mood`, also `::mood[]`) spelled `new`.
+fn replace_cast(text: &str, old: &str, new: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(old) {
+        let after = &rest[at + old.len()..];
+        let ends = after
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.'));
+        out.push_str(&rest[..at]);
+        out.push_str(if ends { new } else { old });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Binary-coercible type changes PostgreSQL makes without a rewrite.

@@ -20,6 +20,10 @@ pub struct ResolvedHints {
     pub transforms: BTreeMap<(QualifiedName, String), (String, String)>,
     pub enum_values: BTreeMap<QualifiedName, Vec<(String, String)>>,
     pub indexes: BTreeMap<QualifiedName, QualifiedName>,
+    /// Renamed views and materialized views: `from` name → `to` name.
+    pub views: BTreeMap<QualifiedName, QualifiedName>,
+    /// Renamed enum types: `from` name → `to` name.
+    pub enums: BTreeMap<QualifiedName, QualifiedName>,
 }
 
 impl ResolvedHints {
@@ -226,10 +230,69 @@ pub fn resolve(
                     out.indexes.insert(f, t);
                 }
             }
-            Rename::Enum { from: f, .. } | Rename::View { from: f, .. } => {
-                errors.push(error(&format!("renames[{i}]"), format!(
-                    "rename hint for {f}: renames of enums and views are not supported; drop and create them instead"
-                )));
+            Rename::View { from: f, to: t } => {
+                let at = format!("renames[{i}]");
+                let (Some(f), Some(t)) = (name(f, &at, &mut errors), name(t, &at, &mut errors))
+                else {
+                    continue;
+                };
+                if !from.views.contains_key(&f) {
+                    errors.push(error(
+                        &at,
+                        format!("rename hint: view {f} is not in the `from` schema"),
+                    ));
+                } else if !to.views.contains_key(&t) {
+                    errors.push(error(
+                        &at,
+                        format!("rename hint: view {t} is not in the `to` schema"),
+                    ));
+                } else if to.views.contains_key(&f) || from.views.contains_key(&t) {
+                    errors.push(error(
+                        &at,
+                        format!("rename hint: view {f} is still in the `to` schema or view {t} is already in the `from` schema, so it is not renamed"),
+                    ));
+                } else if from.views.get(&f).map(|v| v.materialized)
+                    != to.views.get(&t).map(|v| v.materialized)
+                {
+                    errors.push(error(
+                        &at,
+                        format!(
+                            "rename hint: {f} and {t} are not both views or both materialized views"
+                        ),
+                    ));
+                } else {
+                    out.views.insert(f, t);
+                }
+            }
+            Rename::Enum { from: f, to: t } => {
+                let at = format!("renames[{i}]");
+                let (Some(f), Some(t)) = (name(f, &at, &mut errors), name(t, &at, &mut errors))
+                else {
+                    continue;
+                };
+                if !from.enums.contains_key(&f) {
+                    errors.push(error(
+                        &at,
+                        format!("rename hint: enum {f} is not in the `from` schema"),
+                    ));
+                } else if !to.enums.contains_key(&t) {
+                    errors.push(error(
+                        &at,
+                        format!("rename hint: enum {t} is not in the `to` schema"),
+                    ));
+                } else if to.enums.contains_key(&f) || from.enums.contains_key(&t) {
+                    errors.push(error(
+                        &at,
+                        format!("rename hint: enum {f} is still in the `to` schema or enum {t} is already in the `from` schema, so it is not renamed"),
+                    ));
+                } else if let Some(user) = enum_rename_blocker(from, &f) {
+                    errors.push(error(
+                        &at,
+                        format!("rename hint for enum {f}: {user} names the type in its definition; PostgreSQL renames the type under it but the plan would drop and create it by its old text, so this rename is not planned: drop and create the type instead, or rename it in a migration of its own"),
+                    ));
+                } else {
+                    out.enums.insert(f, t);
+                }
             }
         }
     }
@@ -284,6 +347,62 @@ pub fn resolve(
     } else {
         Err(errors)
     }
+}
+
+/// An object of `catalog` whose definition names the enum `name` (a function's signature or body,
+/// a view, a CHECK, an index expression, a domain or composite type), which a rename of the enum
+/// cannot carry over: None when only columns and their defaults use it.
+fn enum_rename_blocker(catalog: &Catalog, name: &QualifiedName) -> Option<String> {
+    let spelled = [name.to_string(), crate::model::quote_ident(&name.name)];
+    // Expressions name a type in casts (`'x'::mood`, `NULL::public.mood[]`); a column of the
+    // same name is no obstacle.
+    let names = |text: &str| {
+        spelled.iter().any(|s| {
+            text.match_indices(&format!("::{s}")).any(|(at, m)| {
+                text[at + m.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            })
+        })
+    };
+    let signature = |text: &str| spelled.iter().any(|s| super::mentions(text, s));
+    for (id, f) in &catalog.functions {
+        if signature(&id.to_string()) || signature(&f.returns) {
+            return Some(format!("function {id}"));
+        }
+    }
+    for (n, v) in &catalog.views {
+        if names(&v.definition) {
+            return Some(format!("view {n}"));
+        }
+    }
+    for t in catalog.tables.values() {
+        for c in t.constraints.values() {
+            if names(&crate::render::format::constraint_def(c)) {
+                return Some(format!("constraint {} of {}", c.name, t.name));
+            }
+        }
+        for i in t.indexes.values() {
+            if names(&crate::render::alter::create_index(
+                &t.name, i, &i.name, false,
+            )) {
+                return Some(format!("index {}", i.name));
+            }
+        }
+    }
+    let user = crate::model::BaseType::User(name.clone());
+    for (n, d) in &catalog.domains {
+        if d.data_type.base == user {
+            return Some(format!("domain {n}"));
+        }
+    }
+    for (n, c) in &catalog.composite_types {
+        if c.attributes.values().any(|a| a.base == user) {
+            return Some(format!("type {n}"));
+        }
+    }
+    None
 }
 
 /// Where the hint `at` (`renames[0]`, as error messages start) begins in the hints' JSON text.

@@ -38,6 +38,22 @@ pub enum Placement {
     AfterSwap { columns: Vec<String> },
 }
 
+/// A table of [`Change::NewShapeViews`] and its view's columns: (final name, physical name).
+pub type NewShapeTable = (QualifiedName, Vec<(String, String)>);
+
+/// The shadowed columns of [`Change::NewShapeViews`]' tables (`public.t.c`): those whose view
+/// column reads another physical column.
+pub fn shadowed_columns(tables: &[NewShapeTable]) -> Vec<String> {
+    tables
+        .iter()
+        .flat_map(|(t, cols)| {
+            cols.iter()
+                .filter(|(n, p)| n != p)
+                .map(move |(n, _)| format!("{t}.{}", crate::model::quote_ident(n)))
+        })
+        .collect()
+}
+
 /// One change between the two schemas. Each kind has its recipe in [`crate::ops`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -71,16 +87,25 @@ pub enum Change {
     DropEnum {
         enum_type: EnumType,
     },
+    /// `renamed_from`: the enum's `from` name when a hint renames it (its name again after a
+    /// rollback, where the added value stays).
     AddEnumValue {
         name: QualifiedName,
         value: String,
         before: Option<String>,
         after: Option<String>,
+        renamed_from: Option<QualifiedName>,
     },
     RenameEnumValue {
         name: QualifiedName,
         from: String,
         to: String,
+    },
+    /// `ALTER TYPE ... RENAME TO` (and SET SCHEMA), with a domain over the renamed type under the
+    /// old name until contract, for code that names the old type.
+    RenameEnum {
+        from: QualifiedName,
+        to: QualifiedName,
     },
     /// Values removed or reordered: a new type swapped in for every column that uses it.
     RebuildEnum {
@@ -219,6 +244,12 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// `ALTER VIEW ... RENAME TO` (and SET SCHEMA), with a view under the old name reading the
+    /// renamed one until contract.
+    RenameView {
+        from: View,
+        to: View,
+    },
     /// `recreated`: the view existed and is created again around a change to what it reads.
     CreateView {
         view: View,
@@ -277,6 +308,16 @@ pub enum Change {
         name: QualifiedName,
         sql: Vec<String>,
         needs: Vec<String>,
+    },
+    /// Tables of one schema whose columns change type through a shadow column: between
+    /// dual_write and contract, code written for the new schema reaches them through views in
+    /// `view_schema` that show every column of the `to` table under its final name (the shadow
+    /// column under the name it takes at contract), as pgroll's and Reshape's versioned schemas do.
+    /// `tables`: each table with its view's columns, (final name, physical name while dual-writing).
+    NewShapeViews {
+        schema: String,
+        view_schema: String,
+        tables: Vec<NewShapeTable>,
     },
     /// A statement the model keeps as text: carried as an `unknown-effect` step.
     Opaque {
@@ -425,15 +466,35 @@ impl Differ<'_> {
 
     fn types(&mut self) {
         for (name, e) in &self.to.enums {
-            match self.from.enums.get(name) {
+            let renamed_from = self
+                .hints
+                .enums
+                .iter()
+                .find(|(_, t)| *t == name)
+                .map(|(f, _)| f.clone());
+            match renamed_from
+                .as_ref()
+                .and_then(|f| self.from.enums.get(f))
+                .or_else(|| self.from.enums.get(name))
+            {
                 None => self.push(Change::CreateEnum {
                     enum_type: e.clone(),
                 }),
-                Some(old) => self.enum_change(old, e),
+                Some(old) => {
+                    if let Some(f) = &renamed_from {
+                        self.push(Change::RenameEnum {
+                            from: f.clone(),
+                            to: name.clone(),
+                        });
+                    }
+                    let mut old = old.clone();
+                    old.name = name.clone();
+                    self.enum_change(&old, e)
+                }
             }
         }
         for (name, e) in &self.from.enums {
-            if !self.to.enums.contains_key(name) {
+            if !self.to.enums.contains_key(name) && !self.hints.enums.contains_key(name) {
                 self.push(Change::DropEnum {
                     enum_type: e.clone(),
                 });
@@ -548,11 +609,18 @@ impl Differ<'_> {
                 } else {
                     (next_old, None)
                 };
+                let renamed_from = self
+                    .hints
+                    .enums
+                    .iter()
+                    .find(|(_, t)| **t == new.name)
+                    .map(|(f, _)| f.clone());
                 self.push(Change::AddEnumValue {
                     name: new.name.clone(),
                     value: label.clone(),
                     before,
                     after,
+                    renamed_from,
                 });
             }
         } else {
@@ -706,19 +774,28 @@ impl Differ<'_> {
         // Views to drop and create again: changed definitions, and views reading a touched column
         // or a view that is itself recreated (to a fixpoint).
         let mut recreate: BTreeMap<QualifiedName, PhaseName> = BTreeMap::new();
+        let mut renamed_changed: BTreeSet<QualifiedName> = BTreeSet::new();
         for (name, old) in &self.from.views {
             let renamed = self
                 .hints
-                .tables
+                .views
                 .get(name)
+                .or_else(|| self.hints.tables.get(name))
                 .cloned()
                 .unwrap_or_else(|| name.clone());
             let Some(new) = self.to.views.get(&renamed) else {
                 continue;
             };
             let mut phase = None;
-            if !same_view(old, new) {
-                phase = Some(PhaseName::Expand);
+            let mut old_renamed = self.with_renamed_views(old);
+            old_renamed.name = new.name.clone();
+            if !same_view(&old_renamed, new) {
+                if self.hints.views.contains_key(name) {
+                    // Not renamed after all: created anew, the old one dropped in contract.
+                    renamed_changed.insert(name.clone());
+                } else {
+                    phase = Some(PhaseName::Expand);
+                }
             }
             for (rel, cols) in &view_reads(old, self.from) {
                 for c in cols {
@@ -755,7 +832,38 @@ impl Differ<'_> {
                 break;
             }
         }
+        let mut renamed_to: BTreeSet<QualifiedName> = BTreeSet::new();
         for (name, old) in &self.from.views {
+            if let Some(target) = self.hints.views.get(name) {
+                match (recreate.get(name), self.to.views.get(target)) {
+                    (None, Some(new)) if !renamed_changed.contains(name) => {
+                        renamed_to.insert(target.clone());
+                        self.push(Change::RenameView {
+                            from: old.clone(),
+                            to: new.clone(),
+                        });
+                        let mut old_renamed = old.clone();
+                        old_renamed.name = new.name.clone();
+                        self.view_comment(old, new);
+                        self.view_indexes(&old_renamed, new);
+                    }
+                    (phase, _) => {
+                        let phase = phase.copied().unwrap_or(PhaseName::Contract);
+                        self.out.diagnostics.push(Diagnostic::warning(
+                            "rename-not-kept",
+                            format!(
+                                "view {name} is renamed to {target}, but its definition or what it reads changes too: the plan creates {target} and drops {name} ({phase}) instead of renaming"
+                            ),
+                        ));
+                        self.push(Change::DropView {
+                            view: old.clone(),
+                            phase,
+                            recreated: false,
+                        });
+                    }
+                }
+                continue;
+            }
             match recreate.get(name) {
                 Some(phase) => {
                     self.push(Change::DropView {
@@ -778,33 +886,54 @@ impl Differ<'_> {
                 }),
                 None => {
                     if let Some(new) = self.to.views.get(name) {
-                        if old.comment != new.comment {
-                            let kind = if new.materialized {
-                                "MATERIALIZED VIEW"
-                            } else {
-                                "VIEW"
-                            };
-                            self.comment(
-                                kind,
-                                name.to_string(),
-                                crate::ops::key::table(name),
-                                old.comment.clone(),
-                                new.comment.clone(),
-                            );
-                        }
+                        self.view_comment(old, new);
                         self.view_indexes(old, new);
                     }
                 }
             }
         }
         for (name, new) in &self.to.views {
-            if !self.from.views.contains_key(name) {
+            if !self.from.views.contains_key(name) && !renamed_to.contains(name) {
                 self.push(Change::CreateView {
                     view: new.clone(),
                     phase: PhaseName::Expand,
                     recreated: false,
                 });
             }
+        }
+    }
+
+    /// A view of `from` as PostgreSQL shows it once the views renamed by hints (in their own
+    /// schema) have their new names: a view reads relations by OID, so its text follows.
+    fn with_renamed_views(&self, v: &View) -> View {
+        let mut v = v.clone();
+        for (f, t) in &self.hints.views {
+            if f.schema == t.schema && v.reads.contains_key(f) {
+                v.definition = replace_word(
+                    &v.definition,
+                    &crate::model::quote_ident(&f.name),
+                    &crate::model::quote_ident(&t.name),
+                );
+            }
+        }
+        v
+    }
+
+    /// The comment of a kept (or renamed) view, when it changes.
+    fn view_comment(&mut self, old: &View, new: &View) {
+        if old.comment != new.comment {
+            let kind = if new.materialized {
+                "MATERIALIZED VIEW"
+            } else {
+                "VIEW"
+            };
+            self.comment(
+                kind,
+                new.name.to_string(),
+                crate::ops::key::table(&new.name),
+                old.comment.clone(),
+                new.comment.clone(),
+            );
         }
     }
 
@@ -931,6 +1060,28 @@ pub(crate) fn index_columns(i: &Index) -> Option<Vec<String>> {
     }
     out.extend(i.include.iter().cloned());
     Some(out)
+}
+
+/// `text` with every whole-word `old` (an identifier, as [`mentions`] finds it) spelled `new`.
+fn replace_word(text: &str, old: &str, new: &str) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut previous: Option<char> = None;
+    while let Some(at) = rest.find(old) {
+        let before = rest[..at].chars().next_back().or(previous);
+        let after = rest[at + old.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_none_or(|c| !is_word(c)) && after.is_none_or(|c| !is_word(c)) {
+            out.push_str(new);
+        } else {
+            out.push_str(old);
+        }
+        previous = old.chars().next_back();
+        rest = &rest[at + old.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether an expression mentions an identifier (as a whole word, quoted or not).

@@ -62,9 +62,10 @@ fn add(
     let needs = column_keys(table, column);
     let volatile_default = column.default.as_deref().filter(|d| is_volatile(d));
     let constant_default = column.default.as_deref().filter(|d| !is_volatile(d));
-    let rewrite_kind = if column.identity.is_some() {
-        Some("an identity column")
-    } else if column.generated.as_ref().is_some_and(|g| g.stored) {
+    if let (Some(identity), None) = (&column.identity, &column.generated) {
+        return Ok(identity_steps(table, column, identity, cx));
+    }
+    let rewrite_kind = if column.generated.as_ref().is_some_and(|g| g.stored) {
         Some("a stored generated column")
     } else {
         None
@@ -75,7 +76,8 @@ fn add(
         .creates(key::column(table, &column.name))
         .needs_all(needs.clone());
 
-    // Identity and stored generated columns: PostgreSQL fills them by rewriting the table.
+    // Stored generated columns: PostgreSQL fills them by rewriting the table, and no version can
+    // turn a filled plain column into a generated one without rewriting it again.
     if let Some(kind) = rewrite_kind {
         let step = base
             .sql(crate::render::ddl::add_column(table, column))
@@ -83,7 +85,7 @@ fn add(
             .hazard(
                 "access-exclusive-rewrite",
                 format!("adding {kind} {what} rewrites {table} and its indexes under ACCESS EXCLUSIVE: reads and writes of {table} wait until it ends"),
-                "For a large table, add a plain column, fill it by trigger and batched backfill, or run this step in a quiet window.",
+                format!("PostgreSQL {} cannot make an existing column generated without this rewrite{}. Run the step in a quiet window, or, for a large table, keep a plain column filled by a BEFORE INSERT OR UPDATE trigger computing the expression and backfill it in batches (the target schema then declares a plain column, not a generated one).", cx.server_version, if cx.server_version >= 17 { " (ALTER COLUMN SET EXPRESSION rewrites too)" } else { "" }),
             );
         return Ok(vec![step]);
     }
@@ -176,6 +178,95 @@ fn add(
     }
     out.extend(tail);
     Ok(out)
+}
+
+/// A new identity column on an existing table without the rewrite of `ADD COLUMN ... GENERATED
+/// AS IDENTITY` (measured on PostgreSQL 15, 2M rows: 2.9 s under ACCESS EXCLUSIVE, new
+/// relfilenode). Expand: a plain nullable column whose default takes values from a temporary
+/// sequence with the identity's options, so every new row gets one. Backfill: old rows from the
+/// same sequence in batches, NOT NULL online, then `ALTER COLUMN ... ADD GENERATED ... AS
+/// IDENTITY` on the NOT NULL column, which only changes the catalog (measured: 0.9 ms, same
+/// relfilenode), its sequence set to where the temporary one stopped, which is dropped.
+fn identity_steps(
+    table: &QualifiedName,
+    column: &Column,
+    identity: &crate::model::Identity,
+    cx: &Context<'_>,
+) -> Vec<StepDraft> {
+    let c = quote_ident(&column.name);
+    let what = format!("{table}.{c}");
+    let temporary = table.sibling(temporary_name(
+        &format!("{}_{}", table.name, column.name),
+        "_shiftplan_seq",
+    ));
+    let identity_sequence = identity.sequence.clone().unwrap_or_else(|| {
+        table.sibling(crate::parse::naming::make_object_name(
+            &table.name,
+            Some(&column.name),
+            "seq",
+        ))
+    });
+    let sequence = crate::model::Sequence {
+        name: temporary.clone(),
+        data_type: column.data_type.clone(),
+        options: identity.options.clone(),
+        owned_by: None,
+        comment: None,
+    };
+    let nextval = alter::nextval(&temporary);
+    let mut plain = column.clone();
+    plain.identity = None;
+    plain.not_null = false;
+    plain.default = None;
+    let add = StepDraft::new(
+        PhaseName::Expand,
+        format!("add column {what}, numbered from a temporary sequence until it becomes an identity column"),
+    )
+    .sql(crate::render::ddl::create_sequence(&sequence))
+    .sql(crate::render::ddl::add_column(table, &plain))
+    .sql(crate::render::ddl::set_default(table, &column.name, Some(&nextval)))
+    .rollback(crate::render::ddl::drop_column(table, &column.name))
+    .rollback(format!("DROP SEQUENCE {temporary}"))
+    .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+    .creates(key::column(table, &column.name))
+    .creates(key::sequence(&temporary))
+    .needs_all(column_keys(table, column));
+    let fill = backfill_step_of(table, &column.name, &nextval, &[], false);
+    let mut out = vec![add, fill];
+    out.extend(not_null_steps(
+        table,
+        &column.name,
+        PhaseName::Backfill,
+        cx.server_version,
+    ));
+    let (to_identity, from_identity) = (
+        super::column_default::identity_sql(table, &column.name, None, Some(identity)),
+        super::column_default::identity_sql(table, &column.name, Some(identity), None),
+    );
+    let mut convert = StepDraft::new(
+        PhaseName::Backfill,
+        format!("make {what} an identity column, continuing its numbers"),
+    )
+    .sql(crate::render::ddl::set_default(table, &column.name, None));
+    convert.sql.extend(to_identity);
+    convert = convert
+        .sql(alter::copy_sequence_state(&temporary, &identity_sequence))
+        .sql(format!("DROP SEQUENCE {temporary}"))
+        .rollback(crate::render::ddl::create_sequence(&sequence))
+        .rollback(alter::copy_sequence_state(&identity_sequence, &temporary));
+    convert.rollback.extend(from_identity);
+    convert = convert
+        .rollback(crate::render::ddl::set_default(
+            table,
+            &column.name,
+            Some(&nextval),
+        ))
+        .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+        .needs(format!("not null {table}.{c}"))
+        .drops(key::sequence(&temporary))
+        .creates(key::sequence(&identity_sequence));
+    out.push(convert);
+    out
 }
 
 fn drop(table: &QualifiedName, column: &Column) -> StepDraft {
@@ -301,8 +392,23 @@ pub fn backfill_step(
     value: &str,
     extra_filter: &[String],
 ) -> StepDraft {
+    backfill_step_of(table, column, value, extra_filter, true)
+}
+
+/// [`backfill_step`]; `value_may_be_null`: false when `value` never gives NULL (a `nextval`,
+/// which must not be called to filter rows).
+fn backfill_step_of(
+    table: &QualifiedName,
+    column: &str,
+    value: &str,
+    extra_filter: &[String],
+    value_may_be_null: bool,
+) -> StepDraft {
     let c = quote_ident(column);
-    let mut filter = vec![format!("{c} IS NULL"), format!("({value}) IS NOT NULL")];
+    let mut filter = vec![format!("{c} IS NULL")];
+    if value_may_be_null {
+        filter.push(format!("({value}) IS NOT NULL"));
+    }
     filter.extend(extra_filter.iter().cloned());
     StepDraft::new(PhaseName::Backfill, format!("backfill {table}.{c}"))
         .sql(format!(
@@ -325,14 +431,27 @@ pub fn not_null_check_name(table: &QualifiedName, column: &str) -> String {
     temporary_name(&format!("{}_{}", table.name, column), "_not_null_shiftplan")
 }
 
-/// NOT NULL without a long ACCESS EXCLUSIVE scan: CHECK (c IS NOT NULL) NOT VALID → VALIDATE
-/// (SHARE UPDATE EXCLUSIVE) → SET NOT NULL (PostgreSQL 12+ uses the check, no scan) → drop the check.
+/// PostgreSQL's name for the not-null constraint of a column (`<table>_<column>_not_null`), which
+/// from 18 on is a row of pg_constraint that NOT VALID / VALIDATE CONSTRAINT act on.
+pub fn not_null_constraint_name(table: &QualifiedName, column: &str) -> String {
+    crate::parse::naming::make_object_name(&table.name, Some(column), "not_null")
+}
+
+/// `NOT NULL NOT VALID` (a not-null constraint that checks new rows only) exists from 18 on.
+pub const NOT_NULL_NOT_VALID_SINCE: u32 = 18;
+
+/// NOT NULL without a long ACCESS EXCLUSIVE scan. PostgreSQL 18+: ADD CONSTRAINT ... NOT NULL
+/// ... NOT VALID (instant) → VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE scan). Before: CHECK (c IS
+/// NOT NULL) NOT VALID → VALIDATE → SET NOT NULL (12+ uses the check, no scan) → drop the check.
 pub fn not_null_steps(
     table: &QualifiedName,
     column: &str,
     phase: PhaseName,
     server_version: u32,
 ) -> Vec<StepDraft> {
+    if server_version >= NOT_NULL_NOT_VALID_SINCE {
+        return not_null_not_valid_steps(table, column, phase);
+    }
     let c = quote_ident(column);
     let check = not_null_check_name(table, column);
     let q = quote_ident(&check);
@@ -372,4 +491,37 @@ pub fn not_null_steps(
         );
     }
     vec![first, second, third]
+}
+
+/// PostgreSQL 18+: the column's own not-null constraint, added NOT VALID, then validated.
+fn not_null_not_valid_steps(
+    table: &QualifiedName,
+    column: &str,
+    phase: PhaseName,
+) -> Vec<StepDraft> {
+    let c = quote_ident(column);
+    let name = not_null_constraint_name(table, column);
+    let what = format!("{table}.{c}");
+    let first = StepDraft::new(
+        phase,
+        format!(
+            "add NOT VALID not-null constraint {} on {what}",
+            quote_ident(&name)
+        ),
+    )
+    .sql(alter::add_not_null_not_valid(table, &name, column))
+    .rollback(crate::render::ddl::drop_constraint(table, &name))
+    .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+    .needs(key::column(table, column))
+    .needs(key::filled(table, column));
+    let second = StepDraft::new(phase, format!("validate the not-null constraint of {what}"))
+        .sql(alter::validate_constraint(table, &name))
+        .lock("SHARE UPDATE EXCLUSIVE", &[table], LockDuration::Scan)
+        .hazard(
+            "validate-scan",
+            format!("scans {table} to prove {c} holds no NULL; reads and writes go on"),
+            format!("If it fails, fill the NULLs of {what} and run the step again."),
+        )
+        .creates(format!("not null {table}.{c}"));
+    vec![first, second]
 }

@@ -54,7 +54,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     }
 }
 
-fn identity_sql(
+pub fn identity_sql(
     table: &QualifiedName,
     column: &str,
     from: Option<&Identity>,

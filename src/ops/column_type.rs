@@ -3,6 +3,7 @@
 //! trigger using the `transforms` hint (or plain casts, with a hazard), backfilled, and swapped in
 //! at contract (old column dropped, shadow renamed to the final name, default set).
 
+use super::column::{NOT_NULL_NOT_VALID_SINCE, not_null_constraint_name};
 use super::column_rename::Sync;
 use super::{Context, StepDraft, key, sequences_in, type_needs};
 use crate::diff::Change;
@@ -96,6 +97,14 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             .needs_all(sequences_in(d).iter().map(key::sequence));
     }
     if to.not_null {
+        if cx.server_version >= NOT_NULL_NOT_VALID_SINCE {
+            // PostgreSQL 18's not-null constraint keeps the shadow's name through the rename.
+            swap = swap.sql(crate::render::alter::rename_constraint(
+                table,
+                &not_null_constraint_name(table, &shadow),
+                &not_null_constraint_name(table, &to.name),
+            ));
+        }
         swap = swap.creates(format!("not null {table}.{}", quote_ident(&to.name)));
     }
     out.push(swap);

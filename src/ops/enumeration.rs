@@ -4,7 +4,7 @@
 
 use super::{Context, StepDraft, key};
 use crate::diff::Change;
-use crate::model::{EnumType, quote_ident};
+use crate::model::{EnumType, QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter::temporary_name;
 use crate::render::ddl::{self as alter, literal};
@@ -15,6 +15,7 @@ pub fn create_sql(e: &EnumType) -> String {
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
+        Change::RenameEnum { from, to } => rename(from, to),
         Change::CreateEnum { enum_type } => vec![
             StepDraft::new(PhaseName::Expand, format!("create enum {}", enum_type.name))
                 .sql(create_sql(enum_type))
@@ -34,14 +35,20 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             value,
             before,
             after,
+            renamed_from,
         } => {
+            // After a rollback of the rename the value stays in the type under its old name.
+            let stays_in = match renamed_from {
+                Some(old) => format!("{name} ({old} once the rename is rolled back)"),
+                None => name.to_string(),
+            };
             let mut sql = format!(
                 "ALTER TYPE {name} ADD VALUE IF NOT EXISTS {}",
                 literal(value)
             );
             let mut s = StepDraft::new(
                 PhaseName::Expand,
-                format!("add value {} to enum {name}", literal(value)),
+                format!("add value {} to enum {stays_in}", literal(value)),
             );
             if let Some(b) = before {
                 sql.push_str(&format!(" BEFORE {}", literal(b)));
@@ -53,12 +60,13 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             let mut s = s
                 .sql(sql)
                 .non_transactional()
+                .needs(key::type_(name))
                 .creates(key::enum_value(name, value))
                 .creates(format!("enum values {name}"))
                 .hazard(
                     "enum-value-irreversible",
                     format!(
-                        "the rollback cannot remove {} from {name}: it stays, unused",
+                        "the rollback cannot remove {} from {stays_in}: it stays, unused",
                         literal(value)
                     ),
                     "Harmless while no row uses it; rebuild the type to remove it.",
@@ -90,6 +98,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                 literal(from)
             ))
             .creates(key::enum_value(name, to))
+            .needs(key::type_(name))
             .hazard(
                 "object-replaced",
                 format!(
@@ -154,4 +163,58 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
         }
         _ => Vec::new(),
     }
+}
+
+/// `ALTER TYPE from RENAME TO` (SET SCHEMA first when the schema changes) and a domain over the
+/// renamed type under the old name, so code that names the old type keeps working until contract.
+fn rename(from: &QualifiedName, to: &QualifiedName) -> Vec<StepDraft> {
+    let moved = QualifiedName::new(&to.schema, &from.name);
+    let mut expand = StepDraft::new(
+        PhaseName::Expand,
+        format!("rename enum {from} to {to}, keeping {from} as a domain over it"),
+    );
+    if from.schema != to.schema {
+        expand = expand.sql(crate::render::alter::set_schema("TYPE", from, &to.schema));
+    }
+    if from.name != to.name {
+        expand = expand.sql(crate::render::alter::rename_type(&moved, &to.name));
+    }
+    expand = expand
+        .sql(crate::render::alter::create_domain_over(from, to))
+        .rollback(format!("DROP DOMAIN {from}"));
+    if from.name != to.name {
+        expand = expand.rollback(crate::render::alter::rename_type(to, &from.name));
+    }
+    if from.schema != to.schema {
+        expand = expand.rollback(crate::render::alter::set_schema(
+            "TYPE",
+            &moved,
+            &from.schema,
+        ));
+    }
+    let expand = expand
+        .lock("ACCESS EXCLUSIVE", &[from], LockDuration::Instant)
+        .hazard(
+            "enum-renamed",
+            format!("enum {from} is renamed to {to} now, while old code runs: until contract {from} is a domain over {to}, so values cast to {from} can still be written, but a comparison of a column with a value cast to {from} (col = 'x'::{from}, an ORM's CAST($1 AS {from})) and enum_range(NULL::{from}) fail: PostgreSQL has no operator or enum function between the enum and the domain"),
+            format!("Before this plan, deploy code that does not name the type {from} (compare with text parameters, or cast to text); then deploy code that names {to}, before contract."),
+        )
+        .creates(key::type_(to))
+        .creates(format!("enum values {to}"))
+        .needs(key::schema(&to.schema));
+    let contract = StepDraft::new(
+        PhaseName::Contract,
+        format!("drop the compatibility domain {from} of enum {to}"),
+    )
+    .sql(format!("DROP DOMAIN {from}"))
+    .rollback(crate::render::alter::create_domain_over(from, to))
+    .lock("ACCESS EXCLUSIVE", &[from], LockDuration::Instant)
+    .drops(key::type_(from))
+    .needs(key::type_(to))
+    .hazard(
+        "old-shape-removed",
+        format!("code that still names the type {from} fails from now on"),
+        format!("Deploy code that names {to} before contract."),
+    );
+    vec![expand, contract]
 }

@@ -16,6 +16,7 @@ pub mod column_type;
 pub mod constraint;
 pub mod enumeration;
 pub mod index;
+pub mod new_shape_view;
 pub mod opaque;
 pub mod routine;
 pub mod schema_object;
@@ -278,6 +279,7 @@ pub fn steps(
         | Change::DropEnum { .. }
         | Change::AddEnumValue { .. }
         | Change::RenameEnumValue { .. }
+        | Change::RenameEnum { .. }
         | Change::RebuildEnum { .. } => enumeration::steps(change, cx),
         Change::CreateSequence { .. }
         | Change::DropSequence { .. }
@@ -304,7 +306,9 @@ pub fn steps(
         | Change::DropIndex { .. }
         | Change::ReplaceIndex { .. }
         | Change::RenameIndex { .. } => index::steps(change, cx),
-        Change::CreateView { .. } | Change::DropView { .. } => view::steps(change, cx),
+        Change::CreateView { .. } | Change::DropView { .. } | Change::RenameView { .. } => {
+            view::steps(change, cx)
+        }
         Change::CreateFunction { .. }
         | Change::DropFunction { .. }
         | Change::ReplaceFunction { .. }
@@ -313,6 +317,7 @@ pub fn steps(
         | Change::CreatePolicy { .. }
         | Change::DropPolicy { .. }
         | Change::SetRowLevelSecurity { .. } => routine::steps(change, cx),
+        Change::NewShapeViews { .. } => new_shape_view::steps(change, cx),
         Change::CreateType { .. } | Change::DropType { .. } | Change::Opaque { .. } => {
             opaque::steps(change, cx)
         }
@@ -327,6 +332,7 @@ pub fn rank(change: &Change) -> u8 {
         | Change::CreateExtension { .. }
         | Change::AlterExtension { .. } => 0,
         Change::CreateEnum { .. }
+        | Change::RenameEnum { .. }
         | Change::AddEnumValue { .. }
         | Change::RenameEnumValue { .. }
         | Change::CreateType { .. } => 1,
@@ -354,7 +360,7 @@ pub fn rank(change: &Change) -> u8 {
         | Change::ValidateConstraint { .. }
         | Change::RenameConstraint { .. } => 10,
         Change::CreateIndex { .. } | Change::ReplaceIndex { .. } | Change::RenameIndex { .. } => 11,
-        Change::CreateView { .. } => 12,
+        Change::CreateView { .. } | Change::NewShapeViews { .. } | Change::RenameView { .. } => 12,
         Change::CreateTrigger { .. }
         | Change::CreatePolicy { .. }
         | Change::SetRowLevelSecurity { .. } => 13,

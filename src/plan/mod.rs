@@ -170,8 +170,9 @@ pub fn plan_catalogs(
         }
     }
     let going = old_names(&diff.changes);
+    let views = new_shape_views(&diff.changes);
     for p in &mut phases {
-        p.app_checkpoint = checkpoint(p.name, &going);
+        p.app_checkpoint = checkpoint(p.name, &going, &views);
     }
     let (from_fingerprint, from_objects) = fingerprints(from);
     let (to_fingerprint, to_objects) = fingerprints(to);
@@ -198,6 +199,8 @@ fn old_names(changes: &[Change]) -> Vec<String> {
         match c {
             Change::DropTable { table } => out.push(format!("table {}", table.name)),
             Change::RenameTable { from, .. } => out.push(format!("table {from}")),
+            Change::RenameView { from, .. } => out.push(format!("view {}", from.name)),
+            Change::RenameEnum { from, .. } => out.push(format!("type {from}")),
             Change::DropColumn { table, column } => out.push(format!(
                 "column {table}.{}",
                 crate::model::quote_ident(&column.name)
@@ -227,14 +230,49 @@ fn old_names(changes: &[Change]) -> Vec<String> {
     out
 }
 
-fn checkpoint(phase: PhaseName, going: &[String]) -> Option<String> {
+/// What code written for the new schema must know about [`Change::NewShapeViews`]: one sentence
+/// per schema, or nothing.
+fn new_shape_views(changes: &[Change]) -> Vec<String> {
+    use crate::model::quote_ident;
+    let mut out = Vec::new();
+    for c in changes {
+        if let Change::NewShapeViews {
+            schema,
+            view_schema,
+            tables,
+        } = c
+        {
+            let names: Vec<String> = tables.iter().map(|(t, _)| t.to_string()).collect();
+            let shadowed = crate::diff::shadowed_columns(tables);
+            out.push(format!(
+                "Until contract it reaches {} through the views of the same names in schema {} (there {} already {}): it connects with search_path = {}, {} and names these tables unqualified; contract drops the views and their schema once the new columns are in place, and the same search_path then finds the tables.",
+                names.join(", "),
+                quote_ident(view_schema),
+                shadowed.join(", "),
+                if shadowed.len() == 1 {
+                    "has its new type"
+                } else {
+                    "have their new types"
+                },
+                quote_ident(view_schema),
+                quote_ident(schema),
+            ));
+        }
+    }
+    out
+}
+
+fn checkpoint(phase: PhaseName, going: &[String], views: &[String]) -> Option<String> {
     match phase {
         PhaseName::Expand => None,
         PhaseName::DualWrite => Some(
             "Nothing to deploy first: the running application keeps working; triggers start keeping the old and new shapes in sync.".into(),
         ),
         PhaseName::Backfill => Some(
-            "The application version written for the new schema may be deployed from here on, beside the old one: writes through either shape are kept in sync.".into(),
+            std::iter::once("The application version written for the new schema may be deployed from here on, beside the old one: writes through either shape are kept in sync.")
+                .chain(views.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(" "),
         ),
         PhaseName::Contract => Some(if going.is_empty() {
             "Every instance of the application runs the version written for the new schema.".into()

@@ -352,3 +352,68 @@ fn a_type_change_without_a_cast_is_dangerous_until_a_transform_is_given() {
     );
     assert!(!codes(&p).contains(&"type-change-unproven-cast".to_string()));
 }
+
+/// Plans SQL text with hints given as JSON.
+fn plan_sql(from: &str, to: &str, hints: &str) -> Result<Plan, Vec<Diagnostic>> {
+    let hints = Hints::from_json("hints.json", hints).expect("hints");
+    crate::plan(
+        Source::new("from.sql", from),
+        Source::new("to.sql", to),
+        &hints,
+        &PlanOptions::default(),
+    )
+}
+
+#[test]
+fn an_enum_rename_is_refused_when_a_view_casts_to_the_type() {
+    let from = "CREATE TYPE public.mood AS ENUM ('a', 'b');\nCREATE TABLE public.t (m public.mood);\nCREATE VIEW public.v AS SELECT t.m FROM public.t WHERE (t.m = 'a'::public.mood);";
+    let to = "CREATE TYPE public.feeling AS ENUM ('a', 'b');\nCREATE TABLE public.t (m public.feeling);\nCREATE VIEW public.v AS SELECT t.m FROM public.t WHERE (t.m = 'a'::public.feeling);";
+    let hints = r#"{"renames": [{"kind": "enum", "from": "public.mood", "to": "public.feeling"}]}"#;
+    let errors = plan_sql(from, to, hints).expect_err("refused");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("view public.v names the type")),
+        "{errors:?}"
+    );
+    // Without the view, the columns follow the rename: no type change, no default change.
+    let from = "CREATE TYPE public.mood AS ENUM ('a', 'b');\nCREATE TABLE public.t (m public.mood DEFAULT 'a'::public.mood, ms public.mood[]);";
+    let to = "CREATE TYPE public.feeling AS ENUM ('a', 'b');\nCREATE TABLE public.t (m public.feeling DEFAULT 'a'::public.feeling, ms public.feeling[]);";
+    let plan = plan_sql(from, to, hints).expect("planned");
+    check_invariants(&plan);
+    let changes: Vec<&str> = plan.steps().map(|s| s.change.as_str()).collect();
+    assert_eq!(
+        changes,
+        [
+            "rename enum public.mood to public.feeling, keeping public.mood as a domain over it",
+            "drop the compatibility domain public.mood of enum public.feeling"
+        ]
+    );
+}
+
+#[test]
+fn a_view_rename_with_a_changed_definition_is_planned_as_create_and_drop_with_a_warning() {
+    let from = "CREATE TABLE public.t (a integer, b integer);\nCREATE VIEW public.v AS SELECT t.a FROM public.t;";
+    let to = "CREATE TABLE public.t (a integer, b integer);\nCREATE VIEW public.w AS SELECT t.a, t.b FROM public.t;";
+    let hints = r#"{"renames": [{"kind": "view", "from": "public.v", "to": "public.w"}]}"#;
+    let plan = plan_sql(from, to, hints).expect("planned");
+    check_invariants(&plan);
+    assert!(
+        plan.diagnostics
+            .iter()
+            .any(|d| d.code.as_deref() == Some("rename-not-kept")),
+        "{:?}",
+        plan.diagnostics
+    );
+    let changes: Vec<&str> = plan.steps().map(|s| s.change.as_str()).collect();
+    assert_eq!(changes, ["create view public.w", "drop view public.v"]);
+    // A view hint naming a table is an error.
+    let hints = r#"{"renames": [{"kind": "view", "from": "public.t", "to": "public.w"}]}"#;
+    let errors = plan_sql(from, to, hints).expect_err("refused");
+    assert!(
+        errors[0]
+            .message
+            .contains("view public.t is not in the `from` schema"),
+        "{errors:?}"
+    );
+}

@@ -129,6 +129,28 @@ pub fn add_constraint_using_index(
     out
 }
 
+/// `nextval('s'::regclass)`, as PostgreSQL deparses a column default.
+pub fn nextval(sequence: &QualifiedName) -> String {
+    format!("nextval({}::regclass)", literal(&sequence.to_string()))
+}
+
+/// `SELECT setval('to', last_value, is_called) FROM from`: `to` continues where `from` stopped.
+pub fn copy_sequence_state(from: &QualifiedName, to: &QualifiedName) -> String {
+    format!(
+        "SELECT setval({}, last_value, is_called) FROM {from}",
+        literal(&to.to_string())
+    )
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT name NOT NULL c NOT VALID` (PostgreSQL 18+).
+pub fn add_not_null_not_valid(table: &QualifiedName, name: &str, column: &str) -> String {
+    format!(
+        "ALTER TABLE {table} ADD CONSTRAINT {} NOT NULL {} NOT VALID",
+        quote_ident(name),
+        quote_ident(column)
+    )
+}
+
 pub fn validate_constraint(table: &QualifiedName, name: &str) -> String {
     format!(
         "ALTER TABLE {table} VALIDATE CONSTRAINT {}",
@@ -149,6 +171,30 @@ pub fn set_schema(kind: &str, name: &QualifiedName, schema: &str) -> String {
 }
 
 /// `COMMENT ON <kind> <name> IS '...'|NULL`.
+/// `ALTER TYPE t RENAME TO name`.
+pub fn rename_type(name: &QualifiedName, to: &str) -> String {
+    format!("ALTER TYPE {name} RENAME TO {}", quote_ident(to))
+}
+
+/// `ALTER VIEW v RENAME TO name` (`ALTER MATERIALIZED VIEW` for a materialized one).
+pub fn rename_view(name: &QualifiedName, to: &str, materialized: bool) -> String {
+    format!(
+        "ALTER {}VIEW {name} RENAME TO {}",
+        if materialized { "MATERIALIZED " } else { "" },
+        quote_ident(to)
+    )
+}
+
+/// `CREATE DOMAIN name AS base`: a stand-in under an old type name.
+pub fn create_domain_over(name: &QualifiedName, base: &QualifiedName) -> String {
+    format!("CREATE DOMAIN {name} AS {base}")
+}
+
+/// `CREATE VIEW name AS SELECT * FROM relation`: a stand-in under an old relation name.
+pub fn create_compatibility_view(name: &QualifiedName, relation: &QualifiedName) -> String {
+    format!("CREATE VIEW {name} AS SELECT * FROM {relation}")
+}
+
 pub fn comment_on(kind: &str, name: &str, comment: Option<&str>) -> String {
     format!(
         "COMMENT ON {kind} {name} IS {}",
@@ -165,6 +211,43 @@ pub fn temporary_name(base: &str, suffix: &str) -> String {
         cut -= 1;
     }
     format!("{}{suffix}", &base[..cut])
+}
+
+/// `CREATE VIEW view [WITH (security_invoker = true)] AS SELECT <columns> FROM table`, each
+/// column `(final name, physical name)` shown under its final name.
+pub fn create_column_view(
+    view: &QualifiedName,
+    table: &QualifiedName,
+    columns: &[(String, String)],
+    security_invoker: bool,
+) -> String {
+    let list: Vec<String> = columns
+        .iter()
+        .map(|(name, physical)| {
+            if name == physical {
+                quote_ident(name)
+            } else {
+                format!("{} AS {}", quote_ident(physical), quote_ident(name))
+            }
+        })
+        .collect();
+    format!(
+        "CREATE VIEW {view}{} AS SELECT {} FROM {table}",
+        if security_invoker {
+            " WITH (security_invoker = true)"
+        } else {
+            ""
+        },
+        list.join(", ")
+    )
+}
+
+/// `ALTER VIEW view ALTER COLUMN c SET DEFAULT expr`: what an INSERT through the view gets.
+pub fn set_view_default(view: &QualifiedName, column: &str, default: &str) -> String {
+    format!(
+        "ALTER VIEW {view} ALTER COLUMN {} SET DEFAULT {default}",
+        quote_ident(column)
+    )
 }
 
 #[cfg(test)]
