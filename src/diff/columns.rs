@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Change, Differ, Placement, constraint_columns, index_columns, mentions};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    BaseType, Column, Constraint, ConstraintKind, Index, QualifiedName, Table, TypeName,
-    quote_ident,
+    BaseType, Column, Constraint, ConstraintKind, Index, QualifiedName, Table, TypeModifier,
+    TypeName, quote_ident,
 };
 use crate::plan::PhaseName;
 use crate::render::alter::temporary_name;
@@ -949,7 +949,7 @@ pub fn binary_coercible(from: &TypeName, to: &TypeName) -> bool {
     let (BaseType::Builtin(f), BaseType::Builtin(t)) = (&from.base, &to.base) else {
         return false;
     };
-    let widen = |fm: &[i64], tm: &[i64]| {
+    let widen = |fm: &[TypeModifier], tm: &[TypeModifier]| {
         tm.is_empty() || (fm.len() == tm.len() && fm.iter().zip(tm).all(|(a, b)| b >= a))
     };
     match (f.as_str(), t.as_str()) {

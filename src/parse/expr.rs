@@ -469,7 +469,7 @@ mod tests {
         };
         let vc = TypeName {
             base: BaseType::Builtin("character varying".into()),
-            modifiers: vec![10],
+            modifiers: vec![10.into()],
             array_dimensions: 0,
         };
         assert_eq!(

@@ -7,7 +7,7 @@
 
 use crate::model::{
     BaseType, Constraint, ConstraintKind, Index, IndexKey, IndexKeyExpr, QualifiedName,
-    ReferentialAction, TypeName, quote_ident,
+    ReferentialAction, TypeModifier, TypeName, quote_ident,
 };
 
 /// A relation, type or function name as PostgreSQL prints it with `search_path = public`.
@@ -70,7 +70,7 @@ pub fn format_type_for_cast(t: &TypeName) -> String {
     }
 }
 
-fn join_modifiers(m: &[i64]) -> String {
+fn join_modifiers(m: &[TypeModifier]) -> String {
     if m.is_empty() {
         return String::new();
     }
