@@ -89,7 +89,7 @@ impl Differ<'_> {
                             format!(
                                 "table {name} is dropped and {n} is added with the same columns: if it is a rename, say so in the hints ({{\"kind\": \"table\", \"from\": \"{name}\", \"to\": \"{n}\"}}); the plan drops and creates"
                             ),
-                        ));
+                        ).at_source(self.to.sources.table(n)));
                     }
                 }
             }
@@ -437,7 +437,7 @@ impl Differ<'_> {
                             "column {}.{} is dropped and {} of the same type is added: if it is a rename, say so in the hints ({{\"kind\": \"column\", \"table\": \"{}\", \"from\": \"{}\", \"to\": \"{}\"}}); the plan drops and adds",
                             name, quote_ident(&fc.name), quote_ident(&a.name), name, fc.name, a.name
                         ),
-                    ));
+                    ).at_source(self.to.sources.column(name, &a.name)));
                 }
             }
             old_gone.insert(fc.name.clone());

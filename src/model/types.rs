@@ -31,6 +31,10 @@ pub struct Catalog {
     /// Valid statements the model has no place for (event triggers, publications, casts, ...),
     /// kept with their SQL so the planner can carry them as `unknown-effect` steps.
     pub opaque: Vec<OpaqueObject>,
+    /// Where tables and columns were defined in the SQL read (diagnostics only): never compared,
+    /// serialized or fingerprinted.
+    #[serde(skip)]
+    pub sources: super::SourceMap,
 }
 
 /// A schema (namespace). Called `Namespace` to keep "schema" for the whole [`Catalog`] in prose.

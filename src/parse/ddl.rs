@@ -687,6 +687,8 @@ impl Ingest<'_> {
         self.table_tail(c, &mut table)?;
         c.expect_end()?;
         self.catalog.tables.insert(name.clone(), table);
+        let at = self.source_at(c.toks.first().map_or(written.offset, |t| t.start));
+        self.catalog.sources.set_table(&name, at);
         for (col, kind) in serials {
             self.make_serial(&name, &col, kind);
         }
@@ -967,6 +969,8 @@ impl Ingest<'_> {
                         col.not_null = true;
                         serials.push((col_name.clone(), kind));
                     }
+                    let at = self.source_at(offset);
+                    self.catalog.sources.set_column(&table.name, &col_name, at);
                     table.columns.insert(col_name, col);
                 }
             }
@@ -2147,6 +2151,8 @@ impl Ingest<'_> {
             self.table_mut(table, offset)?
                 .columns
                 .insert(col_name.clone(), col);
+            let at = self.source_at(offset);
+            self.catalog.sources.set_column(table, &col_name, at);
             if let Some(kind) = serial {
                 self.make_serial(table, &col_name, kind);
             }
@@ -2641,6 +2647,7 @@ impl Ingest<'_> {
                 }
             }
         }
+        self.catalog.sources.rename_column(table, old, new);
         Ok(())
     }
 
@@ -2653,6 +2660,7 @@ impl Ingest<'_> {
         let Some(mut t) = self.catalog.tables.remove(old) else {
             return;
         };
+        self.catalog.sources.rename_table(old, new);
         t.name = new.clone();
         for trig in t.triggers.values_mut() {
             trig.definition =
