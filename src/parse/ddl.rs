@@ -1569,15 +1569,19 @@ impl Ingest<'_> {
                 })
             }
             ConstraintKind::Check { expression, .. } => {
-                let column = p.column.clone().or_else(|| {
-                    let t = self.catalog.tables.get(table)?;
-                    let used = referenced_columns(expression, t);
-                    if used.len() == 1 {
-                        used.into_iter().next()
-                    } else {
-                        None
+                // PostgreSQL names a check after its column when the expression references
+                // exactly one column, written as a column constraint or not.
+                let column = match self.catalog.tables.get(table) {
+                    Some(t) => {
+                        let used = referenced_columns(expression, t);
+                        if used.len() == 1 {
+                            used.into_iter().next()
+                        } else {
+                            None
+                        }
                     }
-                });
+                    None => p.column.clone(),
+                };
                 choose_name(&table.name, column.as_deref(), "check", |n| {
                     self.constraint_name_taken(&schema, n)
                 })

@@ -5,6 +5,10 @@
 //! normalisations: one space between tokens, identifiers folded and quoted as `quote_ident` does,
 //! keywords in the case ruleutils prints, type aliases in casts (`::int` → `::integer`),
 //! `nextval('s')` → `nextval('s'::regclass)`, and literal defaults cast to the column's type.
+//! Conditions and defaults are read by a small typed parser that prints ruleutils' forms: every
+//! operator parenthesised, `IS [NOT] DISTINCT FROM` (`NOT (a IS DISTINCT FROM b)`), `IS NOT FALSE`,
+//! `AT TIME ZONE 'utc'::text`, casts of columns and calls as `(x)::type`, literal arguments of
+//! text parameters as `'x'::text`, and literals beside COALESCE/NULLIF/GREATEST/LEAST typed.
 
 use super::cursor::Cursor;
 use super::lexer::{TokenKind, string_value};
@@ -561,6 +565,23 @@ enum E {
         items: Vec<E>,
         not: bool,
     },
+    /// `l IS [NOT] DISTINCT FROM r`.
+    Distinct {
+        l: Box<E>,
+        r: Box<E>,
+        not: bool,
+    },
+    /// `e IS [NOT] TRUE | FALSE | UNKNOWN`.
+    IsBool {
+        e: Box<E>,
+        what: &'static str,
+        not: bool,
+    },
+    /// `l AT TIME ZONE r`.
+    AtTimeZone {
+        l: Box<E>,
+        r: Box<E>,
+    },
 }
 
 struct CondParser<'c, 'a> {
@@ -682,6 +703,28 @@ impl<'c, 'a> CondParser<'c, 'a> {
                     self.i += 1;
                     e = E::Null {
                         e: Box::new(e),
+                        not,
+                    };
+                    continue;
+                }
+                if self.kw("distinct") && self.c.kw_at_index(self.i + 1, "from") {
+                    self.i += 2;
+                    let r = self.cmp()?;
+                    e = E::Distinct {
+                        l: Box::new(e),
+                        r: Box::new(r),
+                        not,
+                    };
+                    continue;
+                }
+                if let Some(what) = ["TRUE", "FALSE", "UNKNOWN"]
+                    .into_iter()
+                    .find(|w| self.kw(&w.to_ascii_lowercase()))
+                {
+                    self.i += 1;
+                    e = E::IsBool {
+                        e: Box::new(e),
+                        what,
                         not,
                     };
                     continue;
@@ -853,14 +896,14 @@ impl<'c, 'a> CondParser<'c, 'a> {
         Ok(l)
     }
     fn mul(&mut self) -> R<E> {
-        let mut l = self.primary()?;
+        let mut l = self.at_time_zone()?;
         while let Some(op) = self
             .op_text()
             .filter(|o| ["*", "/", "%"].contains(o))
             .map(str::to_string)
         {
             self.i += 1;
-            let r = self.primary()?;
+            let r = self.at_time_zone()?;
             l = E::Op {
                 op,
                 l: Box::new(l),
@@ -869,6 +912,23 @@ impl<'c, 'a> CondParser<'c, 'a> {
         }
         Ok(l)
     }
+    /// `AT TIME ZONE` binds tighter than `*` and looser than `::` (gram.y's precedence).
+    fn at_time_zone(&mut self) -> R<E> {
+        let mut l = self.primary()?;
+        while self.kw("at")
+            && self.c.kw_at_index(self.i + 1, "time")
+            && self.c.kw_at_index(self.i + 2, "zone")
+        {
+            self.i += 3;
+            let r = self.primary()?;
+            l = E::AtTimeZone {
+                l: Box::new(l),
+                r: Box::new(r),
+            };
+        }
+        Ok(l)
+    }
+
     fn primary(&mut self) -> R<E> {
         let start = self.i;
         let mut lit = Lit::None;
@@ -983,11 +1043,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
                         let name_end = self.i;
                         let call = self.call(start, name_end, close);
                         self.i = close + 1;
-                        if let Some(text) = call {
+                        if let Some((text, result)) = call {
                             inner = Some(E::Atom {
                                 text,
                                 lit: Lit::None,
-                                col: None,
+                                col: result,
                             });
                         }
                     } else if self.kind() == Some(TokenKind::LParen)
@@ -1016,9 +1076,12 @@ impl<'c, 'a> CondParser<'c, 'a> {
         }
         // Postfix: subscripts, casts, COLLATE.
         let before_postfix = self.i;
+        let mut casts: Vec<TypeName> = Vec::new();
+        let mut only_casts = true;
         loop {
             if self.kind() == Some(TokenKind::LBracket) {
                 self.i = self.close_of(self.i)? + 1;
+                only_casts = false;
             } else if self.op_text() == Some("::") {
                 let mut sub = Cursor::new(
                     self.c.src,
@@ -1027,15 +1090,55 @@ impl<'c, 'a> CondParser<'c, 'a> {
                     self.c.standard_conforming_strings,
                 );
                 sub.i = self.i + 1;
-                if parse_type(&mut sub, "public").is_err() {
-                    return Err(());
+                match parse_type(&mut sub, "public") {
+                    Ok((ty, _)) => casts.push(ty),
+                    Err(_) => return Err(()),
                 }
                 self.i = sub.i;
             } else if self.kw("collate") {
                 self.i += 2;
+                only_casts = false;
             } else {
                 break;
             }
+        }
+        // A cast of a column, a call or a parenthesised expression prints as `(x)::type`
+        // (ruleutils' get_coercion_expr); casts of literals become constants, kept as written.
+        let castable = lit == Lit::None
+            && (inner.is_some()
+                || (before_postfix == start + 1
+                    && self.c.toks[start].kind == TokenKind::QuotedIdent)
+                || (before_postfix == start + 1
+                    && self.c.toks[start].kind == TokenKind::Word
+                    && !matches!(
+                        self.c
+                            .text(&self.c.toks[start])
+                            .to_ascii_lowercase()
+                            .as_str(),
+                        "true" | "false" | "null" | "array" | "case" | "row"
+                    )
+                    && UPPER_WORDS
+                        .binary_search(
+                            &self
+                                .c
+                                .text(&self.c.toks[start])
+                                .to_ascii_lowercase()
+                                .as_str(),
+                        )
+                        .is_err()));
+        if only_casts && !casts.is_empty() && castable {
+            let mut text = match inner {
+                Some(e) => print(&e),
+                None => expr_text(self.c, start, before_postfix, self.domain),
+            };
+            for ty in &casts {
+                text = format!("({text})::{}", format_type(ty));
+            }
+            return Ok(E::Atom {
+                text,
+                lit: Lit::None,
+                col: casts.pop(),
+            });
         }
         if self.i == before_postfix {
             if let Some(e) = inner {
@@ -1075,8 +1178,14 @@ impl<'c, 'a> CondParser<'c, 'a> {
 
 impl CondParser<'_, '_> {
     /// A function call `name(args)` with its arguments normalised and the implicit casts
-    /// PostgreSQL shows for common text and text-search functions; None to keep it as written.
-    fn call(&self, name_start: usize, open: usize, close: usize) -> Option<String> {
+    /// PostgreSQL shows for common text and text-search functions, and its result type when
+    /// evident; None to keep it as written.
+    fn call(
+        &self,
+        name_start: usize,
+        open: usize,
+        close: usize,
+    ) -> Option<(String, Option<TypeName>)> {
         let name = expr_text(self.c, name_start, open, self.domain);
         let fname = name
             .rsplit('.')
@@ -1121,6 +1230,19 @@ impl CondParser<'_, '_> {
         }
         let mut printed = Vec::new();
         let n = args.len();
+        // COALESCE, NULLIF, GREATEST, LEAST: literals take the type of the typed arguments.
+        let common_type = if COMMON_TYPE_FUNCTIONS.contains(&fname.as_str()) {
+            args.iter().find_map(|&(a, b)| {
+                let mut sub = self.sub(a, b, self.depth + 1);
+                let e = sub.or().ok().filter(|_| sub.i == b)?;
+                match e {
+                    E::Atom { col: Some(t), .. } => Some(t),
+                    _ => None,
+                }
+            })
+        } else {
+            None
+        };
         for (i, (a, b)) in args.into_iter().enumerate() {
             let mut sub = CondParser {
                 c: self.c,
@@ -1138,12 +1260,28 @@ impl CondParser<'_, '_> {
             let text_arg =
                 TEXT_FUNCTIONS.contains(&fname.as_str()) || (is_ts && !(n == 2 && i == 0));
             let regconfig_arg = is_ts && n == 2 && i == 0;
+            let literal_text_arg = LITERAL_TEXT_FUNCTIONS.contains(&fname.as_str());
             let p = match &e {
                 E::Atom {
                     text,
                     lit: Lit::Str,
                     ..
                 } if regconfig_arg => format!("{text}::regconfig"),
+                E::Atom {
+                    text,
+                    lit: Lit::Str,
+                    ..
+                } if literal_text_arg => format!("{text}::text"),
+                E::Atom {
+                    text,
+                    lit: Lit::Str,
+                    ..
+                } if COMMON_TYPE_FUNCTIONS.contains(&fname.as_str()) => {
+                    match common_type.as_ref() {
+                        Some(t) => format!("{text}::{}", format_type_for_cast(t)),
+                        None => text.clone(),
+                    }
+                }
                 E::Atom {
                     text,
                     lit: Lit::Str,
@@ -1171,7 +1309,14 @@ impl CondParser<'_, '_> {
             };
             printed.push(format!("{sep}{p}"));
         }
-        Some(format!("{name}({})", printed.concat()))
+        let result = if COMMON_TYPE_FUNCTIONS.contains(&fname.as_str()) {
+            common_type
+        } else if TEXT_RESULT_FUNCTIONS.contains(&fname.as_str()) && !name.contains('.') {
+            Some(builtin_type("text"))
+        } else {
+            None
+        };
+        Some((format!("{name}({})", printed.concat()), result))
     }
 }
 
@@ -1215,6 +1360,58 @@ const TEXT_FUNCTIONS: &[&str] = &[
     "upper",
 ];
 
+/// Functions whose parameters that take string literals are all `text`: a literal argument prints
+/// as `'x'::text` (`date_trunc('day'::text, now())`). Arguments of other types are left alone.
+const LITERAL_TEXT_FUNCTIONS: &[&str] = &[
+    "current_setting",
+    "date_part",
+    "date_trunc",
+    "format",
+    "lpad",
+    "regexp_match",
+    "regexp_matches",
+    "regexp_replace",
+    "regexp_split_to_array",
+    "repeat",
+    "rpad",
+    "starts_with",
+    "substr",
+    "timezone",
+    "to_char",
+    "to_date",
+    "to_timestamp",
+    "translate",
+];
+
+/// Functions whose untyped literal arguments take the type of the others.
+const COMMON_TYPE_FUNCTIONS: &[&str] = &["coalesce", "greatest", "least", "nullif"];
+
+/// Functions returning text, for the casts PostgreSQL shows on literals compared with them
+/// (`lower(x) = 'a'::text`) or beside them in COALESCE and its kind.
+const TEXT_RESULT_FUNCTIONS: &[&str] = &[
+    "btrim",
+    "concat",
+    "concat_ws",
+    "current_setting",
+    "format",
+    "initcap",
+    "lower",
+    "lpad",
+    "ltrim",
+    "md5",
+    "regexp_replace",
+    "repeat",
+    "replace",
+    "reverse",
+    "rpad",
+    "rtrim",
+    "split_part",
+    "substr",
+    "to_char",
+    "translate",
+    "upper",
+];
+
 /// Text-search functions: `to_tsvector('english', x)` → `to_tsvector('english'::regconfig, x)`.
 const TS_FUNCTIONS: &[&str] = &[
     "phraseto_tsquery",
@@ -1235,6 +1432,14 @@ fn flatten(and: bool, items: Vec<E>) -> E {
     };
     out.extend(iter);
     E::Bool { and, items: out }
+}
+
+fn builtin_type(name: &str) -> TypeName {
+    TypeName {
+        base: BaseType::Builtin(name.into()),
+        modifiers: Vec::new(),
+        array_dimensions: 0,
+    }
 }
 
 fn is_varchar(t: &TypeName) -> bool {
@@ -1336,6 +1541,24 @@ fn print(e: &E) -> String {
         E::Not(x) => format!("(NOT {})", print(x)),
         E::Keep(x) => print(x),
         E::Null { e, not } => format!("({} IS {}NULL)", print(e), if *not { "NOT " } else { "" }),
+        E::Distinct { l, r, not } => {
+            let text = format!("({} IS DISTINCT FROM {})", operand(l, r), operand(r, l));
+            if *not { format!("(NOT {text})") } else { text }
+        }
+        E::IsBool { e, what, not } => {
+            format!("({} IS {}{what})", print(e), if *not { "NOT " } else { "" })
+        }
+        E::AtTimeZone { l, r } => {
+            let zone = match &**r {
+                E::Atom {
+                    text,
+                    lit: Lit::Str,
+                    ..
+                } => format!("{text}::text"),
+                other => print(other),
+            };
+            format!("({} AT TIME ZONE {zone})", print(l))
+        }
         E::AnyAll { op, l, kw, r } => format!("({} {op} {kw} ({r}))", print(l)),
         E::InList { l, items, not } => {
             if let E::Atom {
