@@ -277,6 +277,10 @@ pub struct Constraint {
     /// Added `NOT VALID` and not yet validated.
     pub not_valid: bool,
     pub comment: Option<String>,
+    /// `WITH (...)` storage parameters of the index behind a primary key or unique constraint,
+    /// `name=value`, sorted (as [`Index::options`]). Left out of JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub index_options: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

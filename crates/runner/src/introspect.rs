@@ -357,7 +357,9 @@ impl Reader<'_, '_> {
                     con.confdeltype::text, con.confupdtype::text, con.confmatchtype::text,
                     CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, con.connoinherit,
                     pg_get_constraintdef(con.oid), con.condeferrable, con.condeferred, NOT con.convalidated,
-                    obj_description(con.oid, 'pg_constraint')
+                    obj_description(con.oid, 'pg_constraint'),
+                    CASE WHEN con.contype IN ('p', 'u') THEN
+                      coalesce((SELECT ic.reloptions FROM pg_class ic WHERE ic.oid = con.conindid), '{{}}') END
              FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND {NSP} AND con.contype IN ('p', 'u', 'f', 'c', 'x')
                AND con.conparentid = 0 AND con.conislocal"
@@ -401,6 +403,12 @@ impl Reader<'_, '_> {
                 initially_deferred: row.get(16),
                 not_valid: row.get(17),
                 comment: opt_comment(&row, 18),
+                index_options: {
+                    let mut options: Vec<String> =
+                        row.get::<_, Option<Vec<String>>>(19).unwrap_or_default();
+                    options.sort();
+                    options
+                },
             };
             if let Some(table) = catalog.tables.get_mut(&table_name) {
                 table.constraints.insert(name, constraint);
