@@ -8,7 +8,8 @@
 //! Conditions and defaults are read by a small typed parser that prints ruleutils' forms: every
 //! operator parenthesised, `IS [NOT] DISTINCT FROM` (`NOT (a IS DISTINCT FROM b)`), `IS NOT FALSE`,
 //! `AT TIME ZONE 'utc'::text`, casts of columns and calls as `(x)::type`, literal arguments of
-//! text parameters as `'x'::text`, and literals beside COALESCE/NULLIF/GREATEST/LEAST typed.
+//! text parameters as `'x'::text`, literals beside COALESCE/NULLIF/GREATEST/LEAST typed,
+//! `EXTRACT(field FROM x)` (numeric), and `x = ANY (ARRAY[literals])` coerced to `x`'s type.
 
 use super::cursor::Cursor;
 use super::lexer::{TokenKind, string_value};
@@ -559,6 +560,8 @@ enum E {
         l: Box<E>,
         kw: String,
         r: String,
+        /// The elements when `r` is `ARRAY[...]` of literals.
+        array: Option<Vec<E>>,
     },
     InList {
         l: Box<E>,
@@ -762,12 +765,14 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 }
                 let close = self.close_of(self.i)?;
                 let r = expr_text(self.c, self.i + 1, close, self.domain);
+                let array = self.literal_array(self.i + 1, close);
                 self.i = close + 1;
                 return Ok(E::AnyAll {
                     op,
                     l: Box::new(l),
                     kw,
                     r,
+                    array,
                 });
             }
             let r = self.like_in()?;
@@ -779,6 +784,37 @@ impl<'c, 'a> CondParser<'c, 'a> {
         }
         Ok(l)
     }
+    /// The literal elements of `ARRAY[...]` spanning exactly `[a, b)`, if that is what it is.
+    fn literal_array(&self, a: usize, b: usize) -> Option<Vec<E>> {
+        if !self.c.kw_at_index(a, "array")
+            || self.c.kind_at_index(a + 1) != Some(TokenKind::LBracket)
+            || self.close_of(a + 1).ok()? + 1 != b
+        {
+            return None;
+        }
+        let mut sub = self.sub(a + 2, b - 1, self.depth + 1);
+        let mut items = Vec::new();
+        loop {
+            let e = sub.add().ok()?;
+            if !matches!(
+                e,
+                E::Atom {
+                    lit: Lit::Str | Lit::Int | Lit::Num,
+                    ..
+                }
+            ) {
+                return None;
+            }
+            items.push(e);
+            if sub.kind() == Some(TokenKind::Comma) {
+                sub.i += 1;
+                continue;
+            }
+            break;
+        }
+        (sub.i == b - 1).then_some(items)
+    }
+
     fn like_in(&mut self) -> R<E> {
         let l = self.add()?;
         let not = self.kw("not")
@@ -1192,6 +1228,9 @@ impl CondParser<'_, '_> {
             .next()
             .unwrap_or(&name)
             .to_ascii_lowercase();
+        if fname == "extract" && !name.contains('.') {
+            return self.extract(open, close);
+        }
         // Split the arguments at top-level commas.
         let mut args = Vec::new();
         let mut depth = 0;
@@ -1311,12 +1350,45 @@ impl CondParser<'_, '_> {
         }
         let result = if COMMON_TYPE_FUNCTIONS.contains(&fname.as_str()) {
             common_type
+        } else if fname == "date_part" && !name.contains('.') {
+            Some(builtin_type("double precision"))
         } else if TEXT_RESULT_FUNCTIONS.contains(&fname.as_str()) && !name.contains('.') {
             Some(builtin_type("text"))
         } else {
             None
         };
         Some((format!("{name}({})", printed.concat()), result))
+    }
+}
+
+impl CondParser<'_, '_> {
+    /// `EXTRACT(field FROM x)`: the field in lower case (it becomes a text constant), the source
+    /// normalised; the result is numeric (PostgreSQL 14+).
+    fn extract(&self, open: usize, close: usize) -> Option<(String, Option<TypeName>)> {
+        let field_at = open + 1;
+        let field = match self.c.kind_at_index(field_at)? {
+            TokenKind::Word => self.c.text(&self.c.toks[field_at]).to_ascii_lowercase(),
+            TokenKind::String => {
+                string_value(self.c.text(&self.c.toks[field_at]), true).to_ascii_lowercase()
+            }
+            _ => return None,
+        };
+        if !field
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+            || !self.c.kw_at_index(field_at + 1, "from")
+        {
+            return None;
+        }
+        let mut sub = self.sub(field_at + 2, close, self.depth + 1);
+        let e = sub.or().ok()?;
+        if sub.i != close {
+            return None;
+        }
+        Some((
+            format!("EXTRACT({field} FROM {})", print(&e)),
+            Some(builtin_type("numeric")),
+        ))
     }
 }
 
@@ -1530,6 +1602,64 @@ fn operand(e: &E, other: &E) -> String {
     print(e)
 }
 
+/// `x = ANY (ARRAY[literals])` as PostgreSQL coerces it: string literals take the column's type
+/// (a varchar column compares as text), an array of integers is cast whole to a numeric or float
+/// column's array type (`(ARRAY[1, 2])::numeric[]`), integers among numerics are cast one by one.
+/// Returns the left side and the array, or None to print as written.
+fn any_array(l: &E, items: &[E]) -> Option<(String, String)> {
+    let lt = type_of(l)?;
+    let texts = |f: &dyn Fn(&E) -> String| items.iter().map(f).collect::<Vec<_>>().join(", ");
+    let all = |k: Lit| {
+        items
+            .iter()
+            .all(|i| matches!(i, E::Atom { lit, .. } if *lit == k))
+    };
+    let text_of = |i: &E| match i {
+        E::Atom { text, .. } => text.clone(),
+        other => print(other),
+    };
+    if all(Lit::Str) {
+        if lt.array_dimensions > 0 {
+            return None;
+        }
+        if is_varchar(&lt) {
+            let array = texts(&|i| format!("{}::text", text_of(i)));
+            return Some((format!("({})::text", print(l)), format!("ARRAY[{array}]")));
+        }
+        let cast = format_type_for_cast(&lt);
+        let array = texts(&|i| format!("{}::{cast}", text_of(i)));
+        return Some((print(l), format!("ARRAY[{array}]")));
+    }
+    if !items.iter().all(|i| {
+        matches!(
+            i,
+            E::Atom {
+                lit: Lit::Int | Lit::Num,
+                ..
+            }
+        )
+    }) {
+        return None;
+    }
+    let plain = format!("ARRAY[{}]", texts(&|i| text_of(i)));
+    if is_integer_family(&lt) && all(Lit::Int) {
+        return Some((print(l), plain));
+    }
+    let n = is_float_or_numeric(&lt)?;
+    if all(Lit::Int) || n != "numeric" {
+        return Some((print(l), format!("({plain})::{n}[]")));
+    }
+    let array = texts(&|i| match i {
+        E::Atom {
+            text,
+            lit: Lit::Int,
+            ..
+        } => format!("({text})::numeric"),
+        other => text_of(other),
+    });
+    Some((print(l), format!("ARRAY[{array}]")))
+}
+
 fn print(e: &E) -> String {
     match e {
         E::Atom { text, .. } => text.clone(),
@@ -1559,7 +1689,19 @@ fn print(e: &E) -> String {
             };
             format!("({} AT TIME ZONE {zone})", print(l))
         }
-        E::AnyAll { op, l, kw, r } => format!("({} {op} {kw} ({r}))", print(l)),
+        E::AnyAll {
+            op,
+            l,
+            kw,
+            r,
+            array,
+        } => {
+            let typed = array.as_ref().and_then(|items| any_array(l, items));
+            match typed {
+                Some((left, array)) => format!("({left} {op} {kw} ({array}))"),
+                None => format!("({} {op} {kw} ({r}))", print(l)),
+            }
+        }
         E::InList { l, items, not } => {
             if let E::Atom {
                 col: Some(t), text, ..
