@@ -9,7 +9,8 @@
 //! operator parenthesised, `IS [NOT] DISTINCT FROM` (`NOT (a IS DISTINCT FROM b)`), `IS NOT FALSE`,
 //! `AT TIME ZONE 'utc'::text`, casts of columns and calls as `(x)::type`, literal arguments of
 //! text parameters as `'x'::text`, literals beside COALESCE/NULLIF/GREATEST/LEAST typed,
-//! `EXTRACT(field FROM x)` (numeric), and `x = ANY (ARRAY[literals])` coerced to `x`'s type.
+//! `EXTRACT(field FROM x)` (numeric), `x = ANY (ARRAY[literals])` coerced to `x`'s type, and a
+//! searched CASE in ruleutils' layout (keywords on lines of their own, `ELSE NULL::type`).
 
 use super::cursor::Cursor;
 use super::lexer::{TokenKind, string_value};
@@ -585,6 +586,14 @@ enum E {
         l: Box<E>,
         r: Box<E>,
     },
+    /// A searched `CASE WHEN c THEN r ... [ELSE e] END` (not nested in another CASE).
+    Case {
+        whens: Vec<(E, E)>,
+        /// The ELSE result (`NULL::type` when written as NULL or left out).
+        otherwise: Box<E>,
+        /// `text` (string results) or `boolean` (condition results).
+        ty: TypeName,
+    },
 }
 
 struct CondParser<'c, 'a> {
@@ -948,6 +957,128 @@ impl<'c, 'a> CondParser<'c, 'a> {
         }
         Ok(l)
     }
+    /// A searched CASE at the cursor, moving past its END; None (cursor unmoved) for a simple
+    /// CASE, a nested one, or anything else the printer would not print as ruleutils does.
+    fn case(&mut self) -> Option<E> {
+        let start = self.i;
+        let mut depth = 0;
+        let mut end = None;
+        for k in start..self.b {
+            if self.c.kw_at_index(k, "case") {
+                depth += 1;
+                if depth > 1 {
+                    return None;
+                }
+            } else if self.c.kw_at_index(k, "end") {
+                end = Some(k);
+                break;
+            }
+        }
+        let end = end?;
+        let mut sub = self.sub(start + 1, end, self.depth + 1);
+        let mut whens = Vec::new();
+        let mut otherwise = None;
+        while sub.kw("when") {
+            sub.i += 1;
+            let then_at = (sub.i..end).find(|&k| sub.c.kw_at_index(k, "then"))?;
+            let mut cond = sub.sub(sub.i, then_at, sub.depth);
+            let c = cond.or().ok().filter(|_| cond.i == then_at)?;
+            let stop = (then_at + 1..end)
+                .find(|&k| sub.c.kw_at_index(k, "when") || sub.c.kw_at_index(k, "else"))
+                .unwrap_or(end);
+            let mut result = sub.sub(then_at + 1, stop, sub.depth);
+            let r = result.or().ok().filter(|_| result.i == stop)?;
+            whens.push((c, r));
+            sub.i = stop;
+        }
+        if whens.is_empty() {
+            return None;
+        }
+        if sub.kw("else") {
+            let mut result = sub.sub(sub.i + 1, end, sub.depth);
+            let r = result.or().ok().filter(|_| result.i == end)?;
+            // ELSE NULL is what no ELSE means: a null of the CASE's type.
+            if !matches!(&r, E::Atom { text, lit: Lit::None, .. } if text == "NULL") {
+                otherwise = Some(r);
+            }
+        } else if sub.i != end {
+            return None;
+        }
+        // The CASE's type, which its literal results and its implicit ELSE NULL take: only
+        // all-string (text) or all-condition (boolean) results are printed here.
+        let results: Vec<&E> = whens
+            .iter()
+            .map(|(_, r)| r)
+            .chain(otherwise.as_ref())
+            .collect();
+        let condition = |e: &E| match e {
+            E::Op { op, .. } => {
+                COMPARISONS.contains(&op.as_str()) || op.starts_with("!~") || op.starts_with("~~")
+            }
+            E::Bool { .. }
+            | E::Not(_)
+            | E::Null { .. }
+            | E::Distinct { .. }
+            | E::IsBool { .. }
+            | E::InList { .. }
+            | E::AnyAll { .. }
+            | E::Keep(_) => true,
+            E::Atom {
+                text,
+                lit: Lit::None,
+                col: None,
+            } => text == "true" || text == "false",
+            _ => false,
+        };
+        // Each result's type: a string (text), a condition (boolean), a typed NULL (fits any).
+        let mut kinds = Vec::new();
+        for e in &results {
+            let kind = match e {
+                E::Atom { lit: Lit::Str, .. } => "text",
+                E::Atom {
+                    text,
+                    lit: Lit::None,
+                    ..
+                } if text.starts_with("NULL::") => continue,
+                E::Atom {
+                    text,
+                    lit: Lit::None,
+                    ..
+                } if text.starts_with('\'') && text.ends_with("'::text") => "text",
+                e if condition(e) => "boolean",
+                _ => return None,
+            };
+            kinds.push(kind);
+        }
+        let ty = match kinds.first() {
+            Some(k) if kinds.iter().all(|x| x == k) => builtin_type(k),
+            _ => return None,
+        };
+        let typed = |e: E| match e {
+            E::Atom {
+                text,
+                lit: Lit::Str,
+                ..
+            } => E::Atom {
+                text: format!("{text}::text"),
+                lit: Lit::None,
+                col: None,
+            },
+            other => other,
+        };
+        let otherwise = otherwise.map(typed).unwrap_or_else(|| E::Atom {
+            text: format!("NULL::{}", format_type(&ty)),
+            lit: Lit::None,
+            col: None,
+        });
+        self.i = end + 1;
+        Some(E::Case {
+            whens: whens.into_iter().map(|(c, r)| (c, typed(r))).collect(),
+            otherwise: Box::new(otherwise),
+            ty,
+        })
+    }
+
     /// `AT TIME ZONE` binds tighter than `*` and looser than `::` (gram.y's precedence).
     fn at_time_zone(&mut self) -> R<E> {
         let mut l = self.primary()?;
@@ -1046,6 +1177,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
                         lit: Lit::None,
                         col: None,
                     });
+                } else if w == "case"
+                    && self.c.toks[self.i].kind == TokenKind::Word
+                    && let Some(case) = self.case()
+                {
+                    inner = Some(case);
                 } else if w == "case" && self.c.toks[self.i].kind == TokenKind::Word {
                     let mut depth = 0;
                     let mut k = self.i;
@@ -1544,6 +1680,7 @@ fn type_of(e: &E) -> Option<TypeName> {
     };
     match e {
         E::Atom { col: Some(t), .. } => Some(t.clone()),
+        E::Case { ty, .. } => Some(ty.clone()),
         E::Atom { lit: Lit::Int, .. } => Some(builtin("integer")),
         E::Atom { lit: Lit::Num, .. } => Some(builtin("numeric")),
         E::Op { op, l, r } if ["+", "-", "*", "/", "%"].contains(&op.as_str()) => {
@@ -1567,6 +1704,17 @@ fn operand(e: &E, other: &E) -> String {
                 return format!("({})::{n}", print(e));
             }
         }
+    }
+    if let (
+        E::Atom {
+            text,
+            lit: Lit::Str,
+            ..
+        },
+        E::Case { ty, .. },
+    ) = (e, other)
+    {
+        return format!("{text}::{}", format_type_for_cast(ty));
     }
     if let (E::Atom { text, lit, .. }, E::Atom { col: Some(t), .. }) = (e, other) {
         match lit {
@@ -1660,15 +1808,35 @@ fn any_array(l: &E, items: &[E]) -> Option<(String, String)> {
     Some((print(l), format!("ARRAY[{array}]")))
 }
 
+/// A space and the text, or the text alone when it starts on a new line (ruleutils drops the
+/// trailing space before a keyword it puts on a line of its own, such as CASE).
+fn spaced(text: String) -> String {
+    if text.starts_with('\n') {
+        text
+    } else {
+        format!(" {text}")
+    }
+}
+
 fn print(e: &E) -> String {
     match e {
         E::Atom { text, .. } => text.clone(),
-        E::Op { op, l, r } => format!("({} {op} {})", operand(l, r), operand(r, l)),
+        E::Op { op, l, r } => format!("({} {op}{})", operand(l, r), spaced(operand(r, l))),
         E::Bool { and, items } => {
-            let parts: Vec<String> = items.iter().map(print).collect();
-            format!("({})", parts.join(if *and { " AND " } else { " OR " }))
+            let word = if *and { " AND" } else { " OR" };
+            let mut out = String::from("(");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(word);
+                    out.push_str(&spaced(print(item)));
+                } else {
+                    out.push_str(&print(item));
+                }
+            }
+            out.push(')');
+            out
         }
-        E::Not(x) => format!("(NOT {})", print(x)),
+        E::Not(x) => format!("(NOT{})", spaced(print(x))),
         E::Keep(x) => print(x),
         E::Null { e, not } => format!("({} IS {}NULL)", print(e), if *not { "NOT " } else { "" }),
         E::Distinct { l, r, not } => {
@@ -1677,6 +1845,18 @@ fn print(e: &E) -> String {
         }
         E::IsBool { e, what, not } => {
             format!("({} IS {}{what})", print(e), if *not { "NOT " } else { "" })
+        }
+        E::Case {
+            whens, otherwise, ..
+        } => {
+            // ruleutils' pretty layout: each keyword on its own line, WHEN/ELSE indented 4.
+            let mut out = String::from("\nCASE");
+            for (c, r) in whens {
+                out.push_str(&format!("\n    WHEN {} THEN {}", print(c), print(r)));
+            }
+            out.push_str(&format!("\n    ELSE {}", print(otherwise)));
+            out.push_str("\nEND");
+            out
         }
         E::AtTimeZone { l, r } => {
             let zone = match &**r {
