@@ -68,6 +68,16 @@ impl Diagnostic {
         self
     }
 
+    /// Points at where an object was defined, when that is known.
+    pub fn at_source(mut self, at: Option<&crate::model::SourcePosition>) -> Self {
+        if let Some(at) = at {
+            self.file = Some(at.file.to_string());
+            self.line = Some(at.position.line);
+            self.column = Some(at.position.column);
+        }
+        self
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == DiagnosticSeverity::Error
     }

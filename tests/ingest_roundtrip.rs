@@ -8,8 +8,12 @@ fn corpus() -> PathBuf {
 }
 
 fn check(sql_file: &str) {
-    let sql = std::fs::read_to_string(corpus().join(sql_file))
-        .unwrap_or_else(|e| panic!("{sql_file}: {e}"));
+    check_at(&corpus(), sql_file);
+}
+
+fn check_at(dir: &Path, sql_file: &str) {
+    let sql =
+        std::fs::read_to_string(dir.join(sql_file)).unwrap_or_else(|e| panic!("{sql_file}: {e}"));
     let first = shiftplan::inspect(sql_file, &sql);
     let script = shiftplan::render::ddl::catalog_script(&first.catalog);
     let second = shiftplan::inspect("rendered.sql", &script);
@@ -91,4 +95,19 @@ fn basejump_final_schema() {
 #[test]
 fn chinook_hand_written_with_data() {
     check("chinook-postgres/Chinook_PostgreSql.sql");
+}
+
+#[test]
+fn hand_written_fixtures() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/handwritten");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixtures folder")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    assert!(files.iter().any(|f| f == "storage.sql"), "{files:?}");
+    for f in files {
+        check_at(&dir, &f);
+    }
 }

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Change, Differ, Placement, constraint_columns, index_columns, mentions};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    BaseType, Column, Constraint, ConstraintKind, Index, QualifiedName, Table, TypeName,
-    quote_ident,
+    BaseType, Column, Constraint, ConstraintKind, Index, QualifiedName, Table, TypeModifier,
+    TypeName, quote_ident,
 };
 use crate::plan::PhaseName;
 use crate::render::alter::temporary_name;
@@ -95,7 +95,7 @@ impl Differ<'_> {
                             format!(
                                 "table {name} is dropped and {n} is added with the same columns: if it is a rename, say so in the hints ({{\"kind\": \"table\", \"from\": \"{name}\", \"to\": \"{n}\"}}); the plan drops and creates"
                             ),
-                        ));
+                        ).at_source(self.to.sources.table(n)));
                     }
                 }
             }
@@ -502,7 +502,7 @@ impl Differ<'_> {
                             "column {}.{} is dropped and {} of the same type is added: if it is a rename, say so in the hints ({{\"kind\": \"column\", \"table\": \"{}\", \"from\": \"{}\", \"to\": \"{}\"}}); the plan drops and adds",
                             name, quote_ident(&fc.name), quote_ident(&a.name), name, fc.name, a.name
                         ),
-                    ));
+                    ).at_source(self.to.sources.column(name, &a.name)));
                 }
             }
             old_gone.insert(fc.name.clone());
@@ -1032,7 +1032,7 @@ pub fn binary_coercible(from: &TypeName, to: &TypeName) -> bool {
     let (BaseType::Builtin(f), BaseType::Builtin(t)) = (&from.base, &to.base) else {
         return false;
     };
-    let widen = |fm: &[i64], tm: &[i64]| {
+    let widen = |fm: &[TypeModifier], tm: &[TypeModifier]| {
         tm.is_empty() || (fm.len() == tm.len() && fm.iter().zip(tm).all(|(a, b)| b >= a))
     };
     match (f.as_str(), t.as_str()) {

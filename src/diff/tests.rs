@@ -115,9 +115,9 @@ fn hints_naming_absent_objects_are_errors() {
 #[test]
 fn binary_coercible_types_change_in_place_others_through_a_shadow() {
     let mut vc = ty("character varying");
-    vc.modifiers = vec![10];
+    vc.modifiers = vec![10.into()];
     let mut wide = vc.clone();
-    wide.modifiers = vec![20];
+    wide.modifiers = vec![20.into()];
     assert!(columns::binary_coercible(&vc, &wide));
     assert!(!columns::binary_coercible(&wide, &vc));
     assert!(columns::binary_coercible(&vc, &ty("text")));

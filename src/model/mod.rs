@@ -12,11 +12,15 @@
 //!   Names in the model's own fields (`QualifiedName`, `ColumnRef`, ...) are always qualified.
 //! - Columns keep declaration order (`IndexMap`) for rendering, but compare as a map (PostgreSQL's
 //!   physical column order is not part of a schema's meaning here).
+//! - `Catalog::sources` (where tables and columns were defined) is a side table for diagnostics:
+//!   it never takes part in equality, serialization or fingerprints.
 //! - Indexes that back a constraint (primary key, unique, exclude) are not in `Table::indexes`: the
 //!   constraint owns them.
 
 pub mod name;
+mod source;
 mod types;
 
 pub use name::{QualifiedName, fold_ident, quote_ident, split_qualified, truncate_ident};
+pub use source::{SourceMap, SourcePosition};
 pub use types::*;

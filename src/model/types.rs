@@ -31,6 +31,10 @@ pub struct Catalog {
     /// Valid statements the model has no place for (event triggers, publications, casts, ...),
     /// kept with their SQL so the planner can carry them as `unknown-effect` steps.
     pub opaque: Vec<OpaqueObject>,
+    /// Where tables and columns were defined in the SQL read (diagnostics only): never compared,
+    /// serialized or fingerprinted.
+    #[serde(skip)]
+    pub sources: super::SourceMap,
 }
 
 /// A schema (namespace). Called `Namespace` to keep "schema" for the whole [`Catalog`] in prose.
@@ -173,11 +177,52 @@ pub struct TypeName {
     /// `timestamp without time zone`, `numeric`); user-defined types (enums, domains, composites,
     /// extension types) qualified.
     pub base: BaseType,
-    /// Type modifiers: `varchar(255)` → `[255]`, `numeric(10,2)` → `[10, 2]`, `timestamp(3)` → `[3]`;
-    /// interval fields are part of `base` (`interval day to second`).
-    pub modifiers: Vec<i64>,
+    /// Type modifiers: `varchar(255)` → `[255]`, `numeric(10,2)` → `[10, 2]`, `timestamp(3)` → `[3]`,
+    /// PostGIS's `geometry(Point,4326)` → `["Point", 4326]`; interval fields are part of `base`
+    /// (`interval day to second`).
+    pub modifiers: Vec<TypeModifier>,
     /// Array dimensions as written (PostgreSQL treats every count as one-dimensional arrays; `format_type` prints `[]`).
     pub array_dimensions: u8,
+}
+
+/// One type modifier: a number (`varchar(255)`, `numeric(10,2)`), or a word, which only extension
+/// types take (PostGIS's `geometry(Point,4326)`), kept as the type's output function prints it.
+/// Serialized as a JSON number or string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
+#[serde(untagged)]
+pub enum TypeModifier {
+    Integer(i64),
+    Word(String),
+}
+
+impl TypeModifier {
+    /// The number, for modifiers of built-in types (always numbers).
+    pub fn integer(&self) -> Option<i64> {
+        match self {
+            TypeModifier::Integer(v) => Some(*v),
+            TypeModifier::Word(_) => None,
+        }
+    }
+}
+
+impl From<i64> for TypeModifier {
+    fn from(v: i64) -> Self {
+        TypeModifier::Integer(v)
+    }
+}
+
+impl std::fmt::Display for TypeModifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeModifier::Integer(v) => write!(f, "{v}"),
+            TypeModifier::Word(w) => f.write_str(w),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -232,6 +277,10 @@ pub struct Constraint {
     /// Added `NOT VALID` and not yet validated.
     pub not_valid: bool,
     pub comment: Option<String>,
+    /// `WITH (...)` storage parameters of the index behind a primary key or unique constraint,
+    /// `name=value`, sorted (as [`Index::options`]). Left out of JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub index_options: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -123,7 +123,8 @@ fn add(
                     serde_json::Value::from(table.to_string()),
                     serde_json::Value::from(column.name.clone())
                 ),
-            ));
+            )
+            .at_source(cx.to.sources.column(table, &column.name)));
         }
     };
     // Nullable column, default for new rows, batched backfill, then NOT NULL online.

@@ -118,7 +118,7 @@ fn backing_index(c: &Constraint, name: &str, map: &BTreeMap<String, String>) -> 
         include: include.iter().map(m).collect(),
         predicate: None,
         nulls_not_distinct: nnd,
-        options: Vec::new(),
+        options: c.index_options.clone(),
         only: false,
         attached_to: None,
         comment: None,

@@ -98,7 +98,7 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    fn describe_next(&self) -> String {
+    pub fn describe_next(&self) -> String {
         match self.peek() {
             None => "the end of the statement".to_string(),
             Some(t) => {

@@ -24,6 +24,8 @@ pub(crate) struct PendingConstraint {
     pub column: Option<String>,
     /// A foreign key written without referenced columns: they are the referenced primary key's.
     pub references_primary_key: bool,
+    /// `WITH (...)` storage parameters of a primary key's or unique constraint's index.
+    pub index_options: Vec<String>,
     pub offset: usize,
 }
 
@@ -687,6 +689,8 @@ impl Ingest<'_> {
         self.table_tail(c, &mut table)?;
         c.expect_end()?;
         self.catalog.tables.insert(name.clone(), table);
+        let at = self.source_at(c.toks.first().map_or(written.offset, |t| t.start));
+        self.catalog.sources.set_table(&name, at);
         for (col, kind) in serials {
             self.make_serial(&name, &col, kind);
         }
@@ -772,6 +776,7 @@ impl Ingest<'_> {
                 not_valid: con.not_valid,
                 column: None,
                 references_primary_key: false,
+                index_options: con.index_options.clone(),
                 offset: 0,
             };
             let _ = self.add_constraint(child, pend);
@@ -967,6 +972,8 @@ impl Ingest<'_> {
                         col.not_null = true;
                         serials.push((col_name.clone(), kind));
                     }
+                    let at = self.source_at(offset);
+                    self.catalog.sources.set_column(&table.name, &col_name, at);
                     table.columns.insert(col_name, col);
                 }
             }
@@ -1061,7 +1068,7 @@ impl Ingest<'_> {
                         }
                         let nulls_not_distinct = c.eat_kws(&["nulls", "not", "distinct"]);
                         c.eat_kws(&["nulls", "distinct"]);
-                        let (include, _) = self.index_parameters(c)?;
+                        let (include, index_options) = self.index_parameters(c)?;
                         let columns = vec![col.name.clone()];
                         let kind = if is_pk {
                             ConstraintKind::PrimaryKey { columns, include }
@@ -1080,6 +1087,7 @@ impl Ingest<'_> {
                             not_valid: false,
                             column: Some(col.name.clone()),
                             references_primary_key: false,
+                            index_options,
                             offset,
                         }
                     } else {
@@ -1199,26 +1207,32 @@ impl Ingest<'_> {
         let offset = c.offset();
         let mut p = if c.eat_kws(&["primary", "key"]) {
             let columns = c.ident_list()?;
-            let (include, _) = self.index_parameters(c)?;
-            pending(
-                name,
-                ConstraintKind::PrimaryKey { columns, include },
-                offset,
-            )
+            let (include, index_options) = self.index_parameters(c)?;
+            PendingConstraint {
+                index_options,
+                ..pending(
+                    name,
+                    ConstraintKind::PrimaryKey { columns, include },
+                    offset,
+                )
+            }
         } else if c.eat_kw("unique") {
             let nulls_not_distinct = c.eat_kws(&["nulls", "not", "distinct"]);
             c.eat_kws(&["nulls", "distinct"]);
             let columns = c.ident_list()?;
-            let (include, _) = self.index_parameters(c)?;
-            pending(
-                name,
-                ConstraintKind::Unique {
-                    columns,
-                    include,
-                    nulls_not_distinct,
-                },
-                offset,
-            )
+            let (include, index_options) = self.index_parameters(c)?;
+            PendingConstraint {
+                index_options,
+                ..pending(
+                    name,
+                    ConstraintKind::Unique {
+                        columns,
+                        include,
+                        nulls_not_distinct,
+                    },
+                    offset,
+                )
+            }
         } else if c.eat_kw("check") {
             let (a, b) = paren_tokens(c)?;
             let expression = self.cond(c, a, b);
@@ -1384,6 +1398,7 @@ impl Ingest<'_> {
             not_valid: p.not_valid,
             column: p.column.clone(),
             references_primary_key: p.references_primary_key,
+            index_options: p.index_options.clone(),
             offset: p.offset,
         });
         self.add_constraint(table, p)?;
@@ -1533,6 +1548,7 @@ impl Ingest<'_> {
                 initially_deferred: p.initially_deferred,
                 not_valid: p.not_valid,
                 comment: None,
+                index_options: p.index_options,
             },
         );
         if index_backed {
@@ -1565,15 +1581,19 @@ impl Ingest<'_> {
                 })
             }
             ConstraintKind::Check { expression, .. } => {
-                let column = p.column.clone().or_else(|| {
-                    let t = self.catalog.tables.get(table)?;
-                    let used = referenced_columns(expression, t);
-                    if used.len() == 1 {
-                        used.into_iter().next()
-                    } else {
-                        None
+                // PostgreSQL names a check after its column when the expression references
+                // exactly one column, written as a column constraint or not.
+                let column = match self.catalog.tables.get(table) {
+                    Some(t) => {
+                        let used = referenced_columns(expression, t);
+                        if used.len() == 1 {
+                            used.into_iter().next()
+                        } else {
+                            None
+                        }
                     }
-                });
+                    None => p.column.clone(),
+                };
                 choose_name(&table.name, column.as_deref(), "check", |n| {
                     self.constraint_name_taken(&schema, n)
                 })
@@ -2147,6 +2167,8 @@ impl Ingest<'_> {
             self.table_mut(table, offset)?
                 .columns
                 .insert(col_name.clone(), col);
+            let at = self.source_at(offset);
+            self.catalog.sources.set_column(table, &col_name, at);
             if let Some(kind) = serial {
                 self.make_serial(table, &col_name, kind);
             }
@@ -2507,6 +2529,8 @@ impl Ingest<'_> {
             }
         };
         let mut p = pending(Some(name.unwrap_or_else(|| idx.to_string())), kind, offset);
+        // The index keeps its storage parameters as the constraint's.
+        p.index_options = index.options;
         self.constraint_attributes(c, &mut p)?;
         self.add_constraint(table, p)
     }
@@ -2641,6 +2665,7 @@ impl Ingest<'_> {
                 }
             }
         }
+        self.catalog.sources.rename_column(table, old, new);
         Ok(())
     }
 
@@ -2653,6 +2678,7 @@ impl Ingest<'_> {
         let Some(mut t) = self.catalog.tables.remove(old) else {
             return;
         };
+        self.catalog.sources.rename_table(old, new);
         t.name = new.clone();
         for trig in t.triggers.values_mut() {
             trig.definition =
@@ -2937,6 +2963,7 @@ fn copy_fields(p: &PendingConstraint) -> PendingConstraint {
         not_valid: p.not_valid,
         column: None,
         references_primary_key: p.references_primary_key,
+        index_options: p.index_options.clone(),
         offset: p.offset,
     }
 }
@@ -2950,6 +2977,7 @@ fn pending(name: Option<String>, kind: ConstraintKind, offset: usize) -> Pending
         not_valid: false,
         column: None,
         references_primary_key: false,
+        index_options: Vec::new(),
         offset,
     }
 }

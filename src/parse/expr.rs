@@ -5,6 +5,12 @@
 //! normalisations: one space between tokens, identifiers folded and quoted as `quote_ident` does,
 //! keywords in the case ruleutils prints, type aliases in casts (`::int` → `::integer`),
 //! `nextval('s')` → `nextval('s'::regclass)`, and literal defaults cast to the column's type.
+//! Conditions and defaults are read by a small typed parser that prints ruleutils' forms: every
+//! operator parenthesised, `IS [NOT] DISTINCT FROM` (`NOT (a IS DISTINCT FROM b)`), `IS NOT FALSE`,
+//! `AT TIME ZONE 'utc'::text`, casts of columns and calls as `(x)::type`, literal arguments of
+//! text parameters as `'x'::text`, literals beside COALESCE/NULLIF/GREATEST/LEAST typed,
+//! `EXTRACT(field FROM x)` (numeric), `x = ANY (ARRAY[literals])` coerced to `x`'s type, and a
+//! searched CASE in ruleutils' layout (keywords on lines of their own, `ELSE NULL::type`).
 
 use super::cursor::Cursor;
 use super::lexer::{TokenKind, string_value};
@@ -469,7 +475,7 @@ mod tests {
         };
         let vc = TypeName {
             base: BaseType::Builtin("character varying".into()),
-            modifiers: vec![10],
+            modifiers: vec![10.into()],
             array_dimensions: 0,
         };
         assert_eq!(
@@ -555,11 +561,38 @@ enum E {
         l: Box<E>,
         kw: String,
         r: String,
+        /// The elements when `r` is `ARRAY[...]` of literals.
+        array: Option<Vec<E>>,
     },
     InList {
         l: Box<E>,
         items: Vec<E>,
         not: bool,
+    },
+    /// `l IS [NOT] DISTINCT FROM r`.
+    Distinct {
+        l: Box<E>,
+        r: Box<E>,
+        not: bool,
+    },
+    /// `e IS [NOT] TRUE | FALSE | UNKNOWN`.
+    IsBool {
+        e: Box<E>,
+        what: &'static str,
+        not: bool,
+    },
+    /// `l AT TIME ZONE r`.
+    AtTimeZone {
+        l: Box<E>,
+        r: Box<E>,
+    },
+    /// A searched `CASE WHEN c THEN r ... [ELSE e] END` (not nested in another CASE).
+    Case {
+        whens: Vec<(E, E)>,
+        /// The ELSE result (`NULL::type` when written as NULL or left out).
+        otherwise: Box<E>,
+        /// `text` (string results) or `boolean` (condition results).
+        ty: TypeName,
     },
 }
 
@@ -686,6 +719,28 @@ impl<'c, 'a> CondParser<'c, 'a> {
                     };
                     continue;
                 }
+                if self.kw("distinct") && self.c.kw_at_index(self.i + 1, "from") {
+                    self.i += 2;
+                    let r = self.cmp()?;
+                    e = E::Distinct {
+                        l: Box::new(e),
+                        r: Box::new(r),
+                        not,
+                    };
+                    continue;
+                }
+                if let Some(what) = ["TRUE", "FALSE", "UNKNOWN"]
+                    .into_iter()
+                    .find(|w| self.kw(&w.to_ascii_lowercase()))
+                {
+                    self.i += 1;
+                    e = E::IsBool {
+                        e: Box::new(e),
+                        what,
+                        not,
+                    };
+                    continue;
+                }
                 return Err(());
             }
             if self.kw("isnull") || self.kw("notnull") {
@@ -719,12 +774,14 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 }
                 let close = self.close_of(self.i)?;
                 let r = expr_text(self.c, self.i + 1, close, self.domain);
+                let array = self.literal_array(self.i + 1, close);
                 self.i = close + 1;
                 return Ok(E::AnyAll {
                     op,
                     l: Box::new(l),
                     kw,
                     r,
+                    array,
                 });
             }
             let r = self.like_in()?;
@@ -736,6 +793,37 @@ impl<'c, 'a> CondParser<'c, 'a> {
         }
         Ok(l)
     }
+    /// The literal elements of `ARRAY[...]` spanning exactly `[a, b)`, if that is what it is.
+    fn literal_array(&self, a: usize, b: usize) -> Option<Vec<E>> {
+        if !self.c.kw_at_index(a, "array")
+            || self.c.kind_at_index(a + 1) != Some(TokenKind::LBracket)
+            || self.close_of(a + 1).ok()? + 1 != b
+        {
+            return None;
+        }
+        let mut sub = self.sub(a + 2, b - 1, self.depth + 1);
+        let mut items = Vec::new();
+        loop {
+            let e = sub.add().ok()?;
+            if !matches!(
+                e,
+                E::Atom {
+                    lit: Lit::Str | Lit::Int | Lit::Num,
+                    ..
+                }
+            ) {
+                return None;
+            }
+            items.push(e);
+            if sub.kind() == Some(TokenKind::Comma) {
+                sub.i += 1;
+                continue;
+            }
+            break;
+        }
+        (sub.i == b - 1).then_some(items)
+    }
+
     fn like_in(&mut self) -> R<E> {
         let l = self.add()?;
         let not = self.kw("not")
@@ -853,14 +941,14 @@ impl<'c, 'a> CondParser<'c, 'a> {
         Ok(l)
     }
     fn mul(&mut self) -> R<E> {
-        let mut l = self.primary()?;
+        let mut l = self.at_time_zone()?;
         while let Some(op) = self
             .op_text()
             .filter(|o| ["*", "/", "%"].contains(o))
             .map(str::to_string)
         {
             self.i += 1;
-            let r = self.primary()?;
+            let r = self.at_time_zone()?;
             l = E::Op {
                 op,
                 l: Box::new(l),
@@ -869,6 +957,145 @@ impl<'c, 'a> CondParser<'c, 'a> {
         }
         Ok(l)
     }
+    /// A searched CASE at the cursor, moving past its END; None (cursor unmoved) for a simple
+    /// CASE, a nested one, or anything else the printer would not print as ruleutils does.
+    fn case(&mut self) -> Option<E> {
+        let start = self.i;
+        let mut depth = 0;
+        let mut end = None;
+        for k in start..self.b {
+            if self.c.kw_at_index(k, "case") {
+                depth += 1;
+                if depth > 1 {
+                    return None;
+                }
+            } else if self.c.kw_at_index(k, "end") {
+                end = Some(k);
+                break;
+            }
+        }
+        let end = end?;
+        let mut sub = self.sub(start + 1, end, self.depth + 1);
+        let mut whens = Vec::new();
+        let mut otherwise = None;
+        while sub.kw("when") {
+            sub.i += 1;
+            let then_at = (sub.i..end).find(|&k| sub.c.kw_at_index(k, "then"))?;
+            let mut cond = sub.sub(sub.i, then_at, sub.depth);
+            let c = cond.or().ok().filter(|_| cond.i == then_at)?;
+            let stop = (then_at + 1..end)
+                .find(|&k| sub.c.kw_at_index(k, "when") || sub.c.kw_at_index(k, "else"))
+                .unwrap_or(end);
+            let mut result = sub.sub(then_at + 1, stop, sub.depth);
+            let r = result.or().ok().filter(|_| result.i == stop)?;
+            whens.push((c, r));
+            sub.i = stop;
+        }
+        if whens.is_empty() {
+            return None;
+        }
+        if sub.kw("else") {
+            let mut result = sub.sub(sub.i + 1, end, sub.depth);
+            let r = result.or().ok().filter(|_| result.i == end)?;
+            // ELSE NULL is what no ELSE means: a null of the CASE's type.
+            if !matches!(&r, E::Atom { text, lit: Lit::None, .. } if text == "NULL") {
+                otherwise = Some(r);
+            }
+        } else if sub.i != end {
+            return None;
+        }
+        // The CASE's type, which its literal results and its implicit ELSE NULL take: only
+        // all-string (text) or all-condition (boolean) results are printed here.
+        let results: Vec<&E> = whens
+            .iter()
+            .map(|(_, r)| r)
+            .chain(otherwise.as_ref())
+            .collect();
+        let condition = |e: &E| match e {
+            E::Op { op, .. } => {
+                COMPARISONS.contains(&op.as_str()) || op.starts_with("!~") || op.starts_with("~~")
+            }
+            E::Bool { .. }
+            | E::Not(_)
+            | E::Null { .. }
+            | E::Distinct { .. }
+            | E::IsBool { .. }
+            | E::InList { .. }
+            | E::AnyAll { .. }
+            | E::Keep(_) => true,
+            E::Atom {
+                text,
+                lit: Lit::None,
+                col: None,
+            } => text == "true" || text == "false",
+            _ => false,
+        };
+        // Each result's type: a string (text), a condition (boolean), a typed NULL (fits any).
+        let mut kinds = Vec::new();
+        for e in &results {
+            let kind = match e {
+                E::Atom { lit: Lit::Str, .. } => "text",
+                E::Atom {
+                    text,
+                    lit: Lit::None,
+                    ..
+                } if text.starts_with("NULL::") => continue,
+                E::Atom {
+                    text,
+                    lit: Lit::None,
+                    ..
+                } if text.starts_with('\'') && text.ends_with("'::text") => "text",
+                e if condition(e) => "boolean",
+                _ => return None,
+            };
+            kinds.push(kind);
+        }
+        let ty = match kinds.first() {
+            Some(k) if kinds.iter().all(|x| x == k) => builtin_type(k),
+            _ => return None,
+        };
+        let typed = |e: E| match e {
+            E::Atom {
+                text,
+                lit: Lit::Str,
+                ..
+            } => E::Atom {
+                text: format!("{text}::text"),
+                lit: Lit::None,
+                col: None,
+            },
+            other => other,
+        };
+        let otherwise = otherwise.map(typed).unwrap_or_else(|| E::Atom {
+            text: format!("NULL::{}", format_type(&ty)),
+            lit: Lit::None,
+            col: None,
+        });
+        self.i = end + 1;
+        Some(E::Case {
+            whens: whens.into_iter().map(|(c, r)| (c, typed(r))).collect(),
+            otherwise: Box::new(otherwise),
+            ty,
+        })
+    }
+
+    /// `AT TIME ZONE` binds tighter than `*` and looser than `::` (gram.y's precedence).
+    fn at_time_zone(&mut self) -> R<E> {
+        let mut l = self.primary()?;
+        while self.kw("at")
+            && self.c.kw_at_index(self.i + 1, "time")
+            && self.c.kw_at_index(self.i + 2, "zone")
+        {
+            self.i += 3;
+            let r = self.primary()?;
+            l = E::AtTimeZone {
+                l: Box::new(l),
+                r: Box::new(r),
+            };
+        }
+        Ok(l)
+    }
+
     fn primary(&mut self) -> R<E> {
         let start = self.i;
         let mut lit = Lit::None;
@@ -950,6 +1177,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
                         lit: Lit::None,
                         col: None,
                     });
+                } else if w == "case"
+                    && self.c.toks[self.i].kind == TokenKind::Word
+                    && let Some(case) = self.case()
+                {
+                    inner = Some(case);
                 } else if w == "case" && self.c.toks[self.i].kind == TokenKind::Word {
                     let mut depth = 0;
                     let mut k = self.i;
@@ -983,11 +1215,11 @@ impl<'c, 'a> CondParser<'c, 'a> {
                         let name_end = self.i;
                         let call = self.call(start, name_end, close);
                         self.i = close + 1;
-                        if let Some(text) = call {
+                        if let Some((text, result)) = call {
                             inner = Some(E::Atom {
                                 text,
                                 lit: Lit::None,
-                                col: None,
+                                col: result,
                             });
                         }
                     } else if self.kind() == Some(TokenKind::LParen)
@@ -1016,9 +1248,12 @@ impl<'c, 'a> CondParser<'c, 'a> {
         }
         // Postfix: subscripts, casts, COLLATE.
         let before_postfix = self.i;
+        let mut casts: Vec<TypeName> = Vec::new();
+        let mut only_casts = true;
         loop {
             if self.kind() == Some(TokenKind::LBracket) {
                 self.i = self.close_of(self.i)? + 1;
+                only_casts = false;
             } else if self.op_text() == Some("::") {
                 let mut sub = Cursor::new(
                     self.c.src,
@@ -1027,15 +1262,55 @@ impl<'c, 'a> CondParser<'c, 'a> {
                     self.c.standard_conforming_strings,
                 );
                 sub.i = self.i + 1;
-                if parse_type(&mut sub, "public").is_err() {
-                    return Err(());
+                match parse_type(&mut sub, "public") {
+                    Ok((ty, _)) => casts.push(ty),
+                    Err(_) => return Err(()),
                 }
                 self.i = sub.i;
             } else if self.kw("collate") {
                 self.i += 2;
+                only_casts = false;
             } else {
                 break;
             }
+        }
+        // A cast of a column, a call or a parenthesised expression prints as `(x)::type`
+        // (ruleutils' get_coercion_expr); casts of literals become constants, kept as written.
+        let castable = lit == Lit::None
+            && (inner.is_some()
+                || (before_postfix == start + 1
+                    && self.c.toks[start].kind == TokenKind::QuotedIdent)
+                || (before_postfix == start + 1
+                    && self.c.toks[start].kind == TokenKind::Word
+                    && !matches!(
+                        self.c
+                            .text(&self.c.toks[start])
+                            .to_ascii_lowercase()
+                            .as_str(),
+                        "true" | "false" | "null" | "array" | "case" | "row"
+                    )
+                    && UPPER_WORDS
+                        .binary_search(
+                            &self
+                                .c
+                                .text(&self.c.toks[start])
+                                .to_ascii_lowercase()
+                                .as_str(),
+                        )
+                        .is_err()));
+        if only_casts && !casts.is_empty() && castable {
+            let mut text = match inner {
+                Some(e) => print(&e),
+                None => expr_text(self.c, start, before_postfix, self.domain),
+            };
+            for ty in &casts {
+                text = format!("({text})::{}", format_type(ty));
+            }
+            return Ok(E::Atom {
+                text,
+                lit: Lit::None,
+                col: casts.pop(),
+            });
         }
         if self.i == before_postfix {
             if let Some(e) = inner {
@@ -1075,14 +1350,23 @@ impl<'c, 'a> CondParser<'c, 'a> {
 
 impl CondParser<'_, '_> {
     /// A function call `name(args)` with its arguments normalised and the implicit casts
-    /// PostgreSQL shows for common text and text-search functions; None to keep it as written.
-    fn call(&self, name_start: usize, open: usize, close: usize) -> Option<String> {
+    /// PostgreSQL shows for common text and text-search functions, and its result type when
+    /// evident; None to keep it as written.
+    fn call(
+        &self,
+        name_start: usize,
+        open: usize,
+        close: usize,
+    ) -> Option<(String, Option<TypeName>)> {
         let name = expr_text(self.c, name_start, open, self.domain);
         let fname = name
             .rsplit('.')
             .next()
             .unwrap_or(&name)
             .to_ascii_lowercase();
+        if fname == "extract" && !name.contains('.') {
+            return self.extract(open, close);
+        }
         // Split the arguments at top-level commas.
         let mut args = Vec::new();
         let mut depth = 0;
@@ -1121,6 +1405,19 @@ impl CondParser<'_, '_> {
         }
         let mut printed = Vec::new();
         let n = args.len();
+        // COALESCE, NULLIF, GREATEST, LEAST: literals take the type of the typed arguments.
+        let common_type = if COMMON_TYPE_FUNCTIONS.contains(&fname.as_str()) {
+            args.iter().find_map(|&(a, b)| {
+                let mut sub = self.sub(a, b, self.depth + 1);
+                let e = sub.or().ok().filter(|_| sub.i == b)?;
+                match e {
+                    E::Atom { col: Some(t), .. } => Some(t),
+                    _ => None,
+                }
+            })
+        } else {
+            None
+        };
         for (i, (a, b)) in args.into_iter().enumerate() {
             let mut sub = CondParser {
                 c: self.c,
@@ -1138,12 +1435,28 @@ impl CondParser<'_, '_> {
             let text_arg =
                 TEXT_FUNCTIONS.contains(&fname.as_str()) || (is_ts && !(n == 2 && i == 0));
             let regconfig_arg = is_ts && n == 2 && i == 0;
+            let literal_text_arg = LITERAL_TEXT_FUNCTIONS.contains(&fname.as_str());
             let p = match &e {
                 E::Atom {
                     text,
                     lit: Lit::Str,
                     ..
                 } if regconfig_arg => format!("{text}::regconfig"),
+                E::Atom {
+                    text,
+                    lit: Lit::Str,
+                    ..
+                } if literal_text_arg => format!("{text}::text"),
+                E::Atom {
+                    text,
+                    lit: Lit::Str,
+                    ..
+                } if COMMON_TYPE_FUNCTIONS.contains(&fname.as_str()) => {
+                    match common_type.as_ref() {
+                        Some(t) => format!("{text}::{}", format_type_for_cast(t)),
+                        None => text.clone(),
+                    }
+                }
                 E::Atom {
                     text,
                     lit: Lit::Str,
@@ -1171,7 +1484,47 @@ impl CondParser<'_, '_> {
             };
             printed.push(format!("{sep}{p}"));
         }
-        Some(format!("{name}({})", printed.concat()))
+        let result = if COMMON_TYPE_FUNCTIONS.contains(&fname.as_str()) {
+            common_type
+        } else if fname == "date_part" && !name.contains('.') {
+            Some(builtin_type("double precision"))
+        } else if TEXT_RESULT_FUNCTIONS.contains(&fname.as_str()) && !name.contains('.') {
+            Some(builtin_type("text"))
+        } else {
+            None
+        };
+        Some((format!("{name}({})", printed.concat()), result))
+    }
+}
+
+impl CondParser<'_, '_> {
+    /// `EXTRACT(field FROM x)`: the field in lower case (it becomes a text constant), the source
+    /// normalised; the result is numeric (PostgreSQL 14+).
+    fn extract(&self, open: usize, close: usize) -> Option<(String, Option<TypeName>)> {
+        let field_at = open + 1;
+        let field = match self.c.kind_at_index(field_at)? {
+            TokenKind::Word => self.c.text(&self.c.toks[field_at]).to_ascii_lowercase(),
+            TokenKind::String => {
+                string_value(self.c.text(&self.c.toks[field_at]), true).to_ascii_lowercase()
+            }
+            _ => return None,
+        };
+        if !field
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+            || !self.c.kw_at_index(field_at + 1, "from")
+        {
+            return None;
+        }
+        let mut sub = self.sub(field_at + 2, close, self.depth + 1);
+        let e = sub.or().ok()?;
+        if sub.i != close {
+            return None;
+        }
+        Some((
+            format!("EXTRACT({field} FROM {})", print(&e)),
+            Some(builtin_type("numeric")),
+        ))
     }
 }
 
@@ -1215,6 +1568,58 @@ const TEXT_FUNCTIONS: &[&str] = &[
     "upper",
 ];
 
+/// Functions whose parameters that take string literals are all `text`: a literal argument prints
+/// as `'x'::text` (`date_trunc('day'::text, now())`). Arguments of other types are left alone.
+const LITERAL_TEXT_FUNCTIONS: &[&str] = &[
+    "current_setting",
+    "date_part",
+    "date_trunc",
+    "format",
+    "lpad",
+    "regexp_match",
+    "regexp_matches",
+    "regexp_replace",
+    "regexp_split_to_array",
+    "repeat",
+    "rpad",
+    "starts_with",
+    "substr",
+    "timezone",
+    "to_char",
+    "to_date",
+    "to_timestamp",
+    "translate",
+];
+
+/// Functions whose untyped literal arguments take the type of the others.
+const COMMON_TYPE_FUNCTIONS: &[&str] = &["coalesce", "greatest", "least", "nullif"];
+
+/// Functions returning text, for the casts PostgreSQL shows on literals compared with them
+/// (`lower(x) = 'a'::text`) or beside them in COALESCE and its kind.
+const TEXT_RESULT_FUNCTIONS: &[&str] = &[
+    "btrim",
+    "concat",
+    "concat_ws",
+    "current_setting",
+    "format",
+    "initcap",
+    "lower",
+    "lpad",
+    "ltrim",
+    "md5",
+    "regexp_replace",
+    "repeat",
+    "replace",
+    "reverse",
+    "rpad",
+    "rtrim",
+    "split_part",
+    "substr",
+    "to_char",
+    "translate",
+    "upper",
+];
+
 /// Text-search functions: `to_tsvector('english', x)` → `to_tsvector('english'::regconfig, x)`.
 const TS_FUNCTIONS: &[&str] = &[
     "phraseto_tsquery",
@@ -1235,6 +1640,14 @@ fn flatten(and: bool, items: Vec<E>) -> E {
     };
     out.extend(iter);
     E::Bool { and, items: out }
+}
+
+fn builtin_type(name: &str) -> TypeName {
+    TypeName {
+        base: BaseType::Builtin(name.into()),
+        modifiers: Vec::new(),
+        array_dimensions: 0,
+    }
 }
 
 fn is_varchar(t: &TypeName) -> bool {
@@ -1267,6 +1680,7 @@ fn type_of(e: &E) -> Option<TypeName> {
     };
     match e {
         E::Atom { col: Some(t), .. } => Some(t.clone()),
+        E::Case { ty, .. } => Some(ty.clone()),
         E::Atom { lit: Lit::Int, .. } => Some(builtin("integer")),
         E::Atom { lit: Lit::Num, .. } => Some(builtin("numeric")),
         E::Op { op, l, r } if ["+", "-", "*", "/", "%"].contains(&op.as_str()) => {
@@ -1290,6 +1704,17 @@ fn operand(e: &E, other: &E) -> String {
                 return format!("({})::{n}", print(e));
             }
         }
+    }
+    if let (
+        E::Atom {
+            text,
+            lit: Lit::Str,
+            ..
+        },
+        E::Case { ty, .. },
+    ) = (e, other)
+    {
+        return format!("{text}::{}", format_type_for_cast(ty));
     }
     if let (E::Atom { text, lit, .. }, E::Atom { col: Some(t), .. }) = (e, other) {
         match lit {
@@ -1325,18 +1750,138 @@ fn operand(e: &E, other: &E) -> String {
     print(e)
 }
 
+/// `x = ANY (ARRAY[literals])` as PostgreSQL coerces it: string literals take the column's type
+/// (a varchar column compares as text), an array of integers is cast whole to a numeric or float
+/// column's array type (`(ARRAY[1, 2])::numeric[]`), integers among numerics are cast one by one.
+/// Returns the left side and the array, or None to print as written.
+fn any_array(l: &E, items: &[E]) -> Option<(String, String)> {
+    let lt = type_of(l)?;
+    let texts = |f: &dyn Fn(&E) -> String| items.iter().map(f).collect::<Vec<_>>().join(", ");
+    let all = |k: Lit| {
+        items
+            .iter()
+            .all(|i| matches!(i, E::Atom { lit, .. } if *lit == k))
+    };
+    let text_of = |i: &E| match i {
+        E::Atom { text, .. } => text.clone(),
+        other => print(other),
+    };
+    if all(Lit::Str) {
+        if lt.array_dimensions > 0 {
+            return None;
+        }
+        if is_varchar(&lt) {
+            let array = texts(&|i| format!("{}::text", text_of(i)));
+            return Some((format!("({})::text", print(l)), format!("ARRAY[{array}]")));
+        }
+        let cast = format_type_for_cast(&lt);
+        let array = texts(&|i| format!("{}::{cast}", text_of(i)));
+        return Some((print(l), format!("ARRAY[{array}]")));
+    }
+    if !items.iter().all(|i| {
+        matches!(
+            i,
+            E::Atom {
+                lit: Lit::Int | Lit::Num,
+                ..
+            }
+        )
+    }) {
+        return None;
+    }
+    let plain = format!("ARRAY[{}]", texts(&|i| text_of(i)));
+    if is_integer_family(&lt) && all(Lit::Int) {
+        return Some((print(l), plain));
+    }
+    let n = is_float_or_numeric(&lt)?;
+    if all(Lit::Int) || n != "numeric" {
+        return Some((print(l), format!("({plain})::{n}[]")));
+    }
+    let array = texts(&|i| match i {
+        E::Atom {
+            text,
+            lit: Lit::Int,
+            ..
+        } => format!("({text})::numeric"),
+        other => text_of(other),
+    });
+    Some((print(l), format!("ARRAY[{array}]")))
+}
+
+/// A space and the text, or the text alone when it starts on a new line (ruleutils drops the
+/// trailing space before a keyword it puts on a line of its own, such as CASE).
+fn spaced(text: String) -> String {
+    if text.starts_with('\n') {
+        text
+    } else {
+        format!(" {text}")
+    }
+}
+
 fn print(e: &E) -> String {
     match e {
         E::Atom { text, .. } => text.clone(),
-        E::Op { op, l, r } => format!("({} {op} {})", operand(l, r), operand(r, l)),
+        E::Op { op, l, r } => format!("({} {op}{})", operand(l, r), spaced(operand(r, l))),
         E::Bool { and, items } => {
-            let parts: Vec<String> = items.iter().map(print).collect();
-            format!("({})", parts.join(if *and { " AND " } else { " OR " }))
+            let word = if *and { " AND" } else { " OR" };
+            let mut out = String::from("(");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(word);
+                    out.push_str(&spaced(print(item)));
+                } else {
+                    out.push_str(&print(item));
+                }
+            }
+            out.push(')');
+            out
         }
-        E::Not(x) => format!("(NOT {})", print(x)),
+        E::Not(x) => format!("(NOT{})", spaced(print(x))),
         E::Keep(x) => print(x),
         E::Null { e, not } => format!("({} IS {}NULL)", print(e), if *not { "NOT " } else { "" }),
-        E::AnyAll { op, l, kw, r } => format!("({} {op} {kw} ({r}))", print(l)),
+        E::Distinct { l, r, not } => {
+            let text = format!("({} IS DISTINCT FROM {})", operand(l, r), operand(r, l));
+            if *not { format!("(NOT {text})") } else { text }
+        }
+        E::IsBool { e, what, not } => {
+            format!("({} IS {}{what})", print(e), if *not { "NOT " } else { "" })
+        }
+        E::Case {
+            whens, otherwise, ..
+        } => {
+            // ruleutils' pretty layout: each keyword on its own line, WHEN/ELSE indented 4.
+            let mut out = String::from("\nCASE");
+            for (c, r) in whens {
+                out.push_str(&format!("\n    WHEN {} THEN {}", print(c), print(r)));
+            }
+            out.push_str(&format!("\n    ELSE {}", print(otherwise)));
+            out.push_str("\nEND");
+            out
+        }
+        E::AtTimeZone { l, r } => {
+            let zone = match &**r {
+                E::Atom {
+                    text,
+                    lit: Lit::Str,
+                    ..
+                } => format!("{text}::text"),
+                other => print(other),
+            };
+            format!("({} AT TIME ZONE {zone})", print(l))
+        }
+        E::AnyAll {
+            op,
+            l,
+            kw,
+            r,
+            array,
+        } => {
+            let typed = array.as_ref().and_then(|items| any_array(l, items));
+            match typed {
+                Some((left, array)) => format!("({left} {op} {kw} ({array}))"),
+                None => format!("({} {op} {kw} ({r}))", print(l)),
+            }
+        }
         E::InList { l, items, not } => {
             if let E::Atom {
                 col: Some(t), text, ..

@@ -131,6 +131,8 @@ pub(crate) struct Ingest<'s> {
     pub index_names_dirty: bool,
     /// Line starts, for offset → position.
     line_starts: Vec<usize>,
+    /// The file name shared by every source position recorded in `catalog.sources`.
+    source_file: std::sync::Arc<str>,
 }
 
 impl<'s> Ingest<'s> {
@@ -155,6 +157,7 @@ impl<'s> Ingest<'s> {
             index_names: Default::default(),
             index_names_dirty: true,
             line_starts,
+            source_file: std::sync::Arc::from(file),
         }
     }
 
@@ -177,6 +180,14 @@ impl<'s> Ingest<'s> {
         Position {
             line: line as u32 + 1,
             column: column as u32,
+        }
+    }
+
+    /// The position of `offset` in this file, for `catalog.sources`.
+    pub fn source_at(&self, offset: usize) -> crate::model::SourcePosition {
+        crate::model::SourcePosition {
+            file: self.source_file.clone(),
+            position: self.position(offset),
         }
     }
 

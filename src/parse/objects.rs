@@ -1580,6 +1580,7 @@ impl Ingest<'_> {
             "table" => {
                 let found = self.catalog.tables.remove(&q).is_some();
                 if found {
+                    self.catalog.sources.remove_table(&q);
                     self.catalog
                         .sequences
                         .retain(|_, s| s.owned_by.as_ref().is_none_or(|o| o.table != q));

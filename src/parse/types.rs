@@ -4,7 +4,7 @@
 
 use super::cursor::{Cursor, PResult};
 use super::lexer::TokenKind;
-use crate::model::{BaseType, TypeName};
+use crate::model::{BaseType, TypeModifier, TypeName};
 
 /// Serial pseudo-types: the column gets a sequence and a nextval default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +141,7 @@ pub fn is_builtin_type_word(word: &str) -> bool {
 pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName, Option<Serial>)> {
     let mut serial = None;
     let base: BaseType;
-    let mut modifiers: Vec<i64> = Vec::new();
+    let mut modifiers: Vec<TypeModifier> = Vec::new();
     let mut tz_suffix: Option<bool> = None;
     let first_is_word = c.is_kind(TokenKind::Word);
     let is_qualified = c.peek_at(1).is_some_and(|t| t.kind == TokenKind::Dot);
@@ -170,7 +170,7 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
                 );
                 modifiers = type_modifiers(c)?;
                 if !varying && modifiers.is_empty() {
-                    modifiers.push(1);
+                    modifiers.push(1.into());
                 }
             }
             "bit" => {
@@ -179,7 +179,7 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
                 base = BaseType::Builtin(if varying { "bit varying" } else { "bit" }.into());
                 modifiers = type_modifiers(c)?;
                 if !varying && modifiers.is_empty() {
-                    modifiers.push(1);
+                    modifiers.push(1.into());
                 }
             }
             "timestamp" | "time" => {
@@ -220,7 +220,7 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
             "float" => {
                 c.i += 1;
                 let m = type_modifiers(c)?;
-                let p = m.first().copied().unwrap_or(53);
+                let p = m.first().and_then(TypeModifier::integer).unwrap_or(53);
                 base = BaseType::Builtin(if p <= 24 { "real" } else { "double precision" }.into());
             }
             _ => match builtin(&word) {
@@ -234,7 +234,7 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
                         base = BaseType::Builtin(name.into());
                     }
                     if name == "character" && modifiers.is_empty() {
-                        modifiers.push(1);
+                        modifiers.push(1.into());
                     }
                     if name.starts_with("timestamp") || name.starts_with("time ") {
                         tz_suffix = Some(name.contains("with time"));
@@ -242,8 +242,9 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
                 }
                 None => {
                     let n = c.name()?;
-                    base = BaseType::User(n.qualify(default_schema));
-                    modifiers = type_modifiers(c)?;
+                    let name = n.qualify(default_schema);
+                    modifiers = extension_modifiers(c, &name.name)?;
+                    base = BaseType::User(name);
                 }
             },
         }
@@ -256,7 +257,7 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
                     base = BaseType::Builtin(name.into());
                     modifiers = type_modifiers(c)?;
                     if name == "character" && modifiers.is_empty() {
-                        modifiers.push(1);
+                        modifiers.push(1.into());
                     }
                 }
                 None => {
@@ -272,8 +273,9 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
             // "char" (quoted): the one-byte internal type.
             base = BaseType::Builtin("\"char\"".into());
         } else {
-            base = BaseType::User(n.qualify(default_schema));
-            modifiers = type_modifiers(c)?;
+            let name = n.qualify(default_schema);
+            modifiers = extension_modifiers(c, &name.name)?;
+            base = BaseType::User(name);
         }
     }
     let _ = tz_suffix;
@@ -311,8 +313,8 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
     ))
 }
 
-/// `(10)`, `(10, 2)`, or nothing.
-fn type_modifiers(c: &mut Cursor<'_>) -> PResult<Vec<i64>> {
+/// `(10)`, `(10, 2)`, or nothing: a built-in type's modifiers, always integers.
+fn type_modifiers(c: &mut Cursor<'_>) -> PResult<Vec<TypeModifier>> {
     let mut out = Vec::new();
     if !c.is_kind(TokenKind::LParen) {
         return Ok(out);
@@ -320,15 +322,88 @@ fn type_modifiers(c: &mut Cursor<'_>) -> PResult<Vec<i64>> {
     c.i += 1;
     loop {
         if c.is_ident() || c.is_kind(TokenKind::String) {
-            return c.error("a type modifier that is not an integer (such as PostGIS's geometry(Point, 4326)) has no place in the model");
+            return c.error(format!(
+                "a built-in type takes integer modifiers, not {}",
+                c.describe_next()
+            ));
         }
-        out.push(c.integer()?);
+        out.push(c.integer()?.into());
         if c.eat_kind(TokenKind::Comma) {
             continue;
         }
         c.expect_kind(TokenKind::RParen, "`)` after type modifiers")?;
         return Ok(out);
     }
+}
+
+/// The modifiers of a user-defined (extension) type: integers, names or string literals, as
+/// PostgreSQL hands them to the type's modifier input function (`geometry(POINT, 4326)`). Names
+/// and strings are kept as given (unquoted names folded); PostGIS's geometry types get the
+/// spelling its output function prints (`Point`, `MultiPolygonZ`), so hand-written DDL equals
+/// the catalog.
+fn extension_modifiers(c: &mut Cursor<'_>, type_name: &str) -> PResult<Vec<TypeModifier>> {
+    let mut out = Vec::new();
+    if !c.is_kind(TokenKind::LParen) {
+        return Ok(out);
+    }
+    c.i += 1;
+    loop {
+        let m = if c.is_ident() {
+            TypeModifier::Word(c.ident()?.0)
+        } else if c.is_kind(TokenKind::String) {
+            let text = c.string()?;
+            match text.trim().parse::<i64>() {
+                Ok(v) => TypeModifier::Integer(v),
+                Err(_) => TypeModifier::Word(text),
+            }
+        } else {
+            TypeModifier::Integer(c.integer()?)
+        };
+        out.push(match m {
+            TypeModifier::Word(w) if matches!(type_name, "geometry" | "geography") => {
+                TypeModifier::Word(postgis_geometry_type(&w).unwrap_or(w))
+            }
+            m => m,
+        });
+        if c.eat_kind(TokenKind::Comma) {
+            continue;
+        }
+        c.expect_kind(TokenKind::RParen, "`)` after type modifiers")?;
+        return Ok(out);
+    }
+}
+
+/// PostGIS's spelling of a geometry type name (`lwtype_name` plus `Z`, `M` or `ZM`), matched
+/// without regard to case: `POINT` → `Point`, `multipolygonz` → `MultiPolygonZ`.
+fn postgis_geometry_type(word: &str) -> Option<String> {
+    const TYPES: &[&str] = &[
+        "Geometry",
+        "Point",
+        "LineString",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+        "CircularString",
+        "CompoundCurve",
+        "CurvePolygon",
+        "MultiCurve",
+        "MultiSurface",
+        "PolyhedralSurface",
+        "Triangle",
+        "Tin",
+    ];
+    let lower = word.to_ascii_lowercase();
+    for suffix in ["", "zm", "z", "m"] {
+        let Some(stem) = lower.strip_suffix(suffix) else {
+            continue;
+        };
+        if let Some(t) = TYPES.iter().find(|t| t.eq_ignore_ascii_case(stem)) {
+            return Some(format!("{t}{}", suffix.to_ascii_uppercase()));
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -388,6 +463,21 @@ mod tests {
             ("serial", "integer"),
             ("bit varying(5)", "bit varying(5)"),
             ("\"char\"", "\"char\""),
+            (
+                "extensions.geometry(POINT, 4326)",
+                "extensions.geometry(Point,4326)",
+            ),
+            (
+                "geography(multipolygonzm,4326)",
+                "geography(MultiPolygonZM,4326)",
+            ),
+            ("geometry(pointm)", "geometry(PointM)"),
+            (
+                "geometry('LINESTRING', '4326')",
+                "geometry(LineString,4326)",
+            ),
+            ("other.vector(3)", "other.vector(3)"),
+            ("other.thing(\"Mixed\", lower)", "other.thing(Mixed,lower)"),
         ] {
             assert_eq!(canon(a), b, "{a}");
         }

@@ -36,6 +36,7 @@ fn pk(t: &mut Table, column: &str) {
             initially_deferred: false,
             not_valid: false,
             comment: None,
+            index_options: vec![],
         },
     );
 }
@@ -58,6 +59,7 @@ fn fk(t: &mut Table, column: &str, target: &str) {
             initially_deferred: false,
             not_valid: false,
             comment: None,
+            index_options: vec![],
         },
     );
 }

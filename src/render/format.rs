@@ -7,7 +7,7 @@
 
 use crate::model::{
     BaseType, Constraint, ConstraintKind, Index, IndexKey, IndexKeyExpr, QualifiedName,
-    ReferentialAction, TypeName, quote_ident,
+    ReferentialAction, TypeModifier, TypeName, quote_ident,
 };
 
 /// A relation, type or function name as PostgreSQL prints it with `search_path = public`.
@@ -70,7 +70,7 @@ pub fn format_type_for_cast(t: &TypeName) -> String {
     }
 }
 
-fn join_modifiers(m: &[i64]) -> String {
+fn join_modifiers(m: &[TypeModifier]) -> String {
     if m.is_empty() {
         return String::new();
     }
@@ -95,14 +95,36 @@ pub fn referential_action(a: ReferentialAction) -> &'static str {
     }
 }
 
-/// `pg_get_constraintdef(oid)`: `PRIMARY KEY (id)`, `FOREIGN KEY (a) REFERENCES t(id) ON DELETE CASCADE`.
+/// `pg_get_constraintdef(oid)`: `PRIMARY KEY (id)`, `FOREIGN KEY (a) REFERENCES t(id) ON DELETE CASCADE`,
+/// without the index's storage parameters (which the catalog function leaves out).
+pub fn constraint_catalog_def(c: &Constraint) -> String {
+    if c.index_options.is_empty() {
+        constraint_def(c)
+    } else {
+        let bare = Constraint {
+            index_options: Vec::new(),
+            ..c.clone()
+        };
+        constraint_def(&bare)
+    }
+}
+
+/// The constraint as DDL writes it (pg_dump's `pg_get_constraintdef` in full-command form): the
+/// catalog text plus `WITH (...)` storage parameters of a primary key's or unique constraint's
+/// index.
 pub fn constraint_def(c: &Constraint) -> String {
+    let with = if c.index_options.is_empty() {
+        String::new()
+    } else {
+        format!(" WITH ({})", reloptions(&c.index_options))
+    };
     let mut out = match &c.kind {
         ConstraintKind::PrimaryKey { columns, include } => {
             let mut s = format!("PRIMARY KEY ({})", ident_list(columns));
             if !include.is_empty() {
                 s.push_str(&format!(" INCLUDE ({})", ident_list(include)));
             }
+            s.push_str(&with);
             s
         }
         ConstraintKind::Unique {
@@ -118,6 +140,7 @@ pub fn constraint_def(c: &Constraint) -> String {
             if !include.is_empty() {
                 s.push_str(&format!(" INCLUDE ({})", ident_list(include)));
             }
+            s.push_str(&with);
             s
         }
         ConstraintKind::ForeignKey {
@@ -256,6 +279,9 @@ pub fn constraint_index_def(
             } = &c.kind
             {
                 s.push_str(" NULLS NOT DISTINCT");
+            }
+            if !c.index_options.is_empty() {
+                s.push_str(&format!(" WITH ({})", reloptions(&c.index_options)));
             }
             Some(s)
         }

@@ -8,7 +8,7 @@ use crate::model::{
     Catalog, ConstraintKind, FunctionKind, QualifiedName, SequenceOptions, TypeName,
 };
 use crate::parse::naming::choose_name;
-use crate::render::format::{constraint_def, constraint_index_def, format_type, index_def};
+use crate::render::format::{constraint_catalog_def, constraint_index_def, format_type, index_def};
 
 fn opt(s: &Option<String>) -> Value {
     match s {
@@ -97,7 +97,7 @@ pub fn snapshot(catalog: &Catalog) -> Value {
         let mut constraints = Map::new();
         let mut indexes = Map::new();
         for (cname, con) in &t.constraints {
-            let mut def = constraint_def(con);
+            let mut def = constraint_catalog_def(con);
             if con.not_valid {
                 def.push_str(" [not validated]");
             }

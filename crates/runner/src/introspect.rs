@@ -88,8 +88,9 @@ fn type_name(row: &Row, at: usize) -> TypeName {
 }
 
 /// `timestamp(3) without time zone` → (`timestamp without time zone`, [3]); `numeric(10,2)` →
-/// (`numeric`, [10, 2]); `interval day to second(3)` → (`interval day to second`, [3]).
-pub fn split_modifiers(text: &str) -> (String, Vec<i64>) {
+/// (`numeric`, [10, 2]); `interval day to second(3)` → (`interval day to second`, [3]);
+/// `geometry(Point,4326)` → (`geometry`, [Point, 4326]).
+pub fn split_modifiers(text: &str) -> (String, Vec<TypeModifier>) {
     let mut base = String::new();
     let mut modifiers = Vec::new();
     let mut rest = text;
@@ -98,7 +99,7 @@ pub fn split_modifiers(text: &str) -> (String, Vec<i64>) {
             break;
         };
         let inner = &rest[open + 1..close];
-        let numbers: Option<Vec<i64>> = inner.split(',').map(|p| p.trim().parse().ok()).collect();
+        let numbers: Option<Vec<TypeModifier>> = inner.split(',').map(modifier).collect();
         match numbers {
             Some(numbers) if !quoted_before(text, text.len() - rest.len() + open) => {
                 base.push_str(&rest[..open]);
@@ -113,6 +114,20 @@ pub fn split_modifiers(text: &str) -> (String, Vec<i64>) {
         base.split_whitespace().collect::<Vec<_>>().join(" "),
         modifiers,
     )
+}
+
+/// One modifier as a type's output function prints it: an integer or a plain word.
+fn modifier(text: &str) -> Option<TypeModifier> {
+    let text = text.trim();
+    if let Ok(v) = text.parse() {
+        return Some(TypeModifier::Integer(v));
+    }
+    let mut chars = text.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic() || first == '_')
+        .then_some(())
+        .filter(|()| chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .map(|()| TypeModifier::Word(text.to_string()))
 }
 
 fn quoted_before(text: &str, at: usize) -> bool {
@@ -342,7 +357,9 @@ impl Reader<'_, '_> {
                     con.confdeltype::text, con.confupdtype::text, con.confmatchtype::text,
                     CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, con.connoinherit,
                     pg_get_constraintdef(con.oid), con.condeferrable, con.condeferred, NOT con.convalidated,
-                    obj_description(con.oid, 'pg_constraint')
+                    obj_description(con.oid, 'pg_constraint'),
+                    CASE WHEN con.contype IN ('p', 'u') THEN
+                      coalesce((SELECT ic.reloptions FROM pg_class ic WHERE ic.oid = con.conindid), '{{}}') END
              FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND {NSP} AND con.contype IN ('p', 'u', 'f', 'c', 'x')
                AND con.conparentid = 0 AND con.conislocal"
@@ -386,6 +403,12 @@ impl Reader<'_, '_> {
                 initially_deferred: row.get(16),
                 not_valid: row.get(17),
                 comment: opt_comment(&row, 18),
+                index_options: {
+                    let mut options: Vec<String> =
+                        row.get::<_, Option<Vec<String>>>(19).unwrap_or_default();
+                    options.sort();
+                    options
+                },
             };
             if let Some(table) = catalog.tables.get_mut(&table_name) {
                 table.constraints.insert(name, constraint);
@@ -955,21 +978,28 @@ mod tests {
     fn modifiers_are_split_from_the_base_type() {
         assert_eq!(
             split_modifiers("timestamp(3) without time zone"),
-            ("timestamp without time zone".into(), vec![3])
+            ("timestamp without time zone".into(), vec![3.into()])
         );
         assert_eq!(
             split_modifiers("numeric(10,2)"),
-            ("numeric".into(), vec![10, 2])
+            ("numeric".into(), vec![10.into(), 2.into()])
         );
         assert_eq!(
             split_modifiers("interval day to second(3)"),
-            ("interval day to second".into(), vec![3])
+            ("interval day to second".into(), vec![3.into()])
         );
         assert_eq!(
             split_modifiers("character varying"),
             ("character varying".into(), vec![])
         );
         assert_eq!(split_modifiers("\"char\""), ("\"char\"".into(), vec![]));
+        assert_eq!(
+            split_modifiers("geometry(Point,4326)"),
+            (
+                "geometry".into(),
+                vec![TypeModifier::Word("Point".into()), 4326.into()]
+            )
+        );
         assert_eq!(dollar_quote(" SELECT 1 "), "$$ SELECT 1 $$");
         assert_eq!(dollar_quote("SELECT '$x'"), "$_$SELECT '$x'$_$");
         assert_eq!(dollar_quote("a $_ b"), "$_X$a $_ b$_X$");
