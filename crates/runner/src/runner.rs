@@ -303,6 +303,18 @@ pub fn apply(
     if !interrupted.is_empty() {
         records = history.step_records(&mut client, &plan.identity)?;
     }
+    if fully_applied(&plan.plan, &records) && reverted(&mut client, target, plan)? {
+        let marked = history.mark_reverted(
+            &mut client,
+            &plan.identity,
+            "the database's schema was the plan's `from` schema again: the transition was reverted outside this plan",
+        )?;
+        progress.line(&format!(
+            "every step of this plan is recorded as applied, but the database's schema is the plan's `from` schema again \
+             (the transition was reverted outside this plan): {marked} step(s) recorded as rolled back; applying it again"
+        ));
+        records = history.step_records(&mut client, &plan.identity)?;
+    }
     let phases = phases_to_run(&plan.plan, options.selection, &records)?;
     if let Selection::Phase(p) = options.selection
         && phases.is_empty()
@@ -369,10 +381,60 @@ pub fn apply(
                 "warning: every step is applied, but the schema differs from the plan's target:\n{}",
                 drift::describe(&report.differs_from_target)
             ));
+        } else {
+            // This plan undid any recorded plan that goes the other way: their history says so.
+            for reverse in history.reverse_plans(
+                &mut client,
+                &plan.plan.from_fingerprint,
+                &plan.plan.to_fingerprint,
+            )? {
+                if reverse == plan.identity {
+                    continue;
+                }
+                let marked = history.mark_reverted(
+                    &mut client,
+                    &reverse,
+                    &format!("reverted by plan {}", plan.identity),
+                )?;
+                if marked > 0 {
+                    progress.line(&format!(
+                        "plan {reverse} goes the other way: this plan reverted it, and its {marked} applied step(s) are recorded as rolled back"
+                    ));
+                }
+            }
         }
     }
     progress.line(&next_action_line(&plan.plan, &records));
     Ok(report)
+}
+
+/// Whether every step of a plan that has steps is recorded as applied.
+fn fully_applied(plan: &Plan, records: &BTreeMap<String, StepRecord>) -> bool {
+    plan.steps().next().is_some()
+        && plan
+            .phases
+            .iter()
+            .all(|p| phase_state(plan, p.name, records) == StepState::Applied)
+}
+
+/// Whether the live schema is the plan's `from` schema and not its `to` schema: a plan recorded as
+/// applied whose transition was reverted outside it (its reverse plan, or by hand).
+fn reverted(client: &mut Client, target: &Target, plan: &LoadedPlan) -> Result<bool, RunError> {
+    if plan.plan.from_fingerprint == plan.plan.to_fingerprint {
+        return Ok(false);
+    }
+    let catalog = introspect(client, &target.history_schema)?;
+    let whole = shiftplan::fingerprint::fingerprint(&catalog);
+    if whole == plan.plan.to_fingerprint {
+        return Ok(false);
+    }
+    if whole == plan.plan.from_fingerprint {
+        return Ok(true);
+    }
+    let live = shiftplan::fingerprint::object_fingerprints(&catalog);
+    let from = drift::without_schema(&plan.plan.objects.from, &target.history_schema);
+    let to = drift::without_schema(&plan.plan.objects.to, &target.history_schema);
+    Ok(drift::compare(&from, &live).is_empty() && !drift::compare(&to, &live).is_empty())
 }
 
 fn dry_run(
@@ -628,6 +690,8 @@ pub struct StepStatus {
     pub finished_at: Option<String>,
     pub last_error: Option<String>,
     pub cursor: Option<serde_json::Value>,
+    /// Why it was recorded without running (a transition reverted outside the plan).
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -692,6 +756,7 @@ pub fn status_of(
                         finished_at: record.and_then(|r| r.finished_at.clone()),
                         last_error: record.and_then(|r| r.last_error.clone()),
                         cursor: record.and_then(|r| r.cursor.clone()),
+                        note: record.and_then(|r| r.note.clone()),
                     }
                 })
                 .collect();
