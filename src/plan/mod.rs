@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::Source;
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Change};
-use crate::fingerprint::{fingerprint, object_fingerprints};
+use crate::fingerprint::{column_shapes, fingerprint, object_fingerprints};
 use crate::hints::Hints;
 use crate::model::Catalog;
 use crate::ops::{self, Context};
@@ -182,6 +182,10 @@ pub fn plan_catalogs(
         objects: ObjectFingerprints {
             from: object_fingerprints(from),
             to: object_fingerprints(to),
+            columns: ColumnShapes {
+                from: column_shapes(from),
+                to: column_shapes(to),
+            },
         },
         safety,
         phases,

@@ -168,7 +168,12 @@ fn check_from(
     }
     let live = shiftplan::fingerprint::object_fingerprints(&catalog);
     let expected = drift::without_schema(&plan.plan.objects.from, &target.history_schema);
-    let differences = drift::compare(&expected, &live);
+    let mut differences = drift::compare(&expected, &live);
+    drift::explain_columns(
+        &mut differences,
+        &plan.plan.objects.columns.from,
+        &shiftplan::fingerprint::column_shapes(&catalog),
+    );
     let unchecked = drift::unchecked(&expected);
     if !unchecked.is_empty() {
         progress.line(&format!(
@@ -371,10 +376,16 @@ pub fn apply(
         .iter()
         .all(|p| phase_state(&plan.plan, p.name, &records) == StepState::Applied);
     if all_applied && !report.steps_applied.is_empty() {
-        let live = live_objects(&mut client, target)?;
+        let catalog = introspect(&mut client, &target.history_schema)?;
+        let live = shiftplan::fingerprint::object_fingerprints(&catalog);
         report.differs_from_target = drift::compare(
             &drift::without_schema(&plan.plan.objects.to, &target.history_schema),
             &live,
+        );
+        drift::explain_columns(
+            &mut report.differs_from_target,
+            &plan.plan.objects.columns.to,
+            &shiftplan::fingerprint::column_shapes(&catalog),
         );
         if !report.differs_from_target.is_empty() {
             progress.line(&format!(
@@ -909,8 +920,11 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
     let objects = &shiftplan::plan::ObjectFingerprints {
         from: drift::without_schema(&plan.plan.objects.from, &target.history_schema),
         to: drift::without_schema(&plan.plan.objects.to, &target.history_schema),
+        columns: plan.plan.objects.columns.clone(),
     };
-    let (expected_text, expected) =
+    let live_columns = shiftplan::fingerprint::column_shapes(&catalog);
+    let no_columns = BTreeMap::new();
+    let (expected_text, expected, expected_columns) =
         if states.iter().all(|(_, s)| *s == StepState::Applied) && !states.is_empty() {
             if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.to_fingerprint {
                 return Ok(Verification {
@@ -921,6 +935,7 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
             (
                 "the plan's target schema (`to`)".to_string(),
                 objects.to.clone(),
+                &objects.columns.to,
             )
         } else if states
             .iter()
@@ -935,6 +950,7 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
             (
                 "the plan's starting schema (`from`)".to_string(),
                 objects.from.clone(),
+                &objects.columns.from,
             )
         } else {
             // Between two phases: the schema recorded when the last applied phase finished; without
@@ -955,9 +971,11 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
                 _ => None,
             };
             match snapshot {
+                // The snapshot holds object fingerprints only: no column to name.
                 Some((phase, snapshot)) => (
                     format!("the schema recorded when phase {phase} was applied"),
                     snapshot,
+                    &no_columns,
                 ),
                 None => {
                     let untouched = drift::untouched(&objects.from, &objects.to);
@@ -972,17 +990,21 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
                         ),
                         None => "the objects the plan leaves alone".to_string(),
                     };
+                    let mut differences = drift::compare(&untouched, &live_untouched);
+                    drift::explain_columns(&mut differences, &objects.columns.from, &live_columns);
                     return Ok(Verification {
                         expected: text,
-                        differences: drift::compare(&untouched, &live_untouched),
+                        differences,
                         ..Verification::default()
                     });
                 }
             }
         };
+    let mut differences = drift::compare(&expected, &live);
+    drift::explain_columns(&mut differences, expected_columns, &live_columns);
     let mut verification = Verification {
         expected: expected_text,
-        differences: drift::compare(&expected, &live),
+        differences,
         ..Verification::default()
     };
     allow_kept_enum_values(&plan.plan, &records, &mut verification);
