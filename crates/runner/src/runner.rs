@@ -471,6 +471,16 @@ fn dry_run(
     } else {
         BTreeMap::new()
     };
+    // A plan recorded as applied whose transition was reverted runs again (see `apply`).
+    let records = if fully_applied(&plan.plan, &records) && reverted(client, target, plan)? {
+        progress.line(
+            "every step of this plan is recorded as applied, but the database's schema is the plan's `from` schema again: \
+             apply would record it as rolled back and run it again",
+        );
+        BTreeMap::new()
+    } else {
+        records
+    };
     if records.is_empty() {
         check_from(client, target, plan, options.force, progress)?;
     }

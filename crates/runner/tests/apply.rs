@@ -595,6 +595,23 @@ fn a_plan_whose_transition_was_reverted_is_applied_again() {
     // Reverted by hand: the next apply sees the `from` schema, records it, and runs the plan again.
     db.execute("ALTER TABLE public.orders DROP COLUMN shipped_at")
         .unwrap();
+    let dry = shiftplan(&[
+        "apply",
+        forward,
+        "--database-url",
+        db.url(),
+        "--through",
+        "contract",
+        "--dry-run",
+    ]);
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry));
+    let dry_out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry_out.contains("ADD COLUMN shipped_at") && !dry_out.contains("already applied"),
+        "{}",
+        text(&dry)
+    );
+    assert!(!has_column(&db), "a dry run changes nothing");
     let log = apply(forward);
     assert!(log.contains("reverted outside this plan"), "{log}");
     assert!(log.contains("s1 applied"), "{log}");
