@@ -506,29 +506,15 @@ fn a_role_without_superuser_applies_rolls_back_and_verifies() {
         .unwrap();
 }
 
-/// A plan file planned between two SQL texts (`shiftplan::plan`, no hints), written for this test.
-fn plan_between(from: &str, to: &str, tag: &str) -> std::path::PathBuf {
-    let plan = shiftplan::plan(
-        shiftplan::Source::new("from.sql", from),
-        shiftplan::Source::new("to.sql", to),
-        &shiftplan::Hints::default(),
-        &shiftplan::PlanOptions::default(),
-    )
-    .unwrap_or_else(|d| panic!("planning {tag}: {d:?}"));
-    let path =
-        std::env::temp_dir().join(format!("shiftplan-apply-{tag}-{}.json", std::process::id()));
-    std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
-    path
-}
-
 #[test]
 fn a_plan_whose_transition_was_reverted_is_applied_again() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures/add_column_nullable");
     let from = std::fs::read_to_string(dir.join("from.sql")).unwrap();
     let to = std::fs::read_to_string(dir.join("to.sql")).unwrap();
-    let forward = plan_between(&from, &to, "forward");
-    let reverse = plan_between(&to, &from, "reverse");
+    let hints = shiftplan::Hints::default();
+    let forward = plan_file(&from, &to, &hints, "apply-reverted-forward");
+    let reverse = plan_file(&to, &from, &hints, "apply-reverted-reverse");
     let (forward, reverse) = (forward.to_str().unwrap(), reverse.to_str().unwrap());
     let db = shiftplan_runner::testing::TestDatabase::create("apply_reverted").unwrap();
     db.execute(&from).unwrap();
