@@ -4,8 +4,10 @@
 //! The two dumps come from `scripts/triggerdev-states target/triggerdev-states` (pg_dump of each
 //! state of the migration history; needs PostgreSQL once, then cached under target/).
 //! Quick run: `cargo bench -p shiftplan --bench plan_triggerdev -- --warm-up-time 1 --measurement-time 3`.
+//! `PLAN_TRIGGERDEV_FROM` / `PLAN_TRIGGERDEV_TO` name other dumps of the same pair (scripts/bench-migra
+//! passes the dumps of the two databases it gives migra, so both tools see exactly the same pair).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use shiftplan::{Hints, PlanOptions, Source};
@@ -24,8 +26,11 @@ fn bench(c: &mut Criterion) {
     let last = std::fs::read_to_string(root.join("names.txt"))
         .map(|t| t.lines().count())
         .unwrap_or(820);
-    let before = read(&root.join("0400.sql"));
-    let after = read(&root.join(format!("{last:04}.sql")));
+    let dump = |var: &str, default: PathBuf| {
+        read(&std::env::var_os(var).map(PathBuf::from).unwrap_or(default))
+    };
+    let before = dump("PLAN_TRIGGERDEV_FROM", root.join("0400.sql"));
+    let after = dump("PLAN_TRIGGERDEV_TO", root.join(format!("{last:04}.sql")));
     // New NOT NULL columns without a default need a value for old rows: the hints say which.
     let hints: Hints = serde_json::from_str(&read(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/triggerdev-400-final.hints.json"),

@@ -75,6 +75,8 @@ fn canonical_json(catalog: &Catalog) -> (Vec<u8>, BTreeMap<String, String>) {
         composite_types,
         functions,
         opaque,
+        // Where objects were written in the source files: never serialised nor fingerprinted.
+        sources: _,
     } = &canonical;
     let mut out = CatalogJson {
         json: Vec::new(),
@@ -153,6 +155,40 @@ impl CatalogJson {
         }
         self.json.push(b'}');
     }
+}
+
+/// The shape of one table column as drift detection names it: type, nullability and default
+/// (canonical text: `format_type` and `pg_get_expr`, as in the model).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
+pub struct ColumnShape {
+    pub data_type: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+}
+
+/// Every table column's [`ColumnShape`], keyed `schema.table.column` as SQL spells it
+/// (`public.users.email`, `public."TaskRun"."friendlyId"`): lets a runner say which column of a
+/// table differs, and how, where the table's fingerprint only says that it does.
+pub fn column_shapes(catalog: &Catalog) -> BTreeMap<String, ColumnShape> {
+    let mut out = BTreeMap::new();
+    for (name, table) in &catalog.tables {
+        for column in table.columns.values() {
+            out.insert(
+                format!("{name}.{}", crate::model::quote_ident(&column.name)),
+                ColumnShape {
+                    data_type: crate::render::format::format_type(&column.data_type),
+                    not_null: column.not_null,
+                    default: column.default.clone(),
+                },
+            );
+        }
+    }
+    out
 }
 
 /// `sha256:<64 hex digits>` of some bytes (also the checksum of a plan document).

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::Source;
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Change};
-use crate::fingerprint::fingerprints;
+use crate::fingerprint::{column_shapes, fingerprints};
 use crate::hints::Hints;
 use crate::model::Catalog;
 use crate::ops::{self, Context};
@@ -185,6 +185,10 @@ pub fn plan_catalogs(
         objects: ObjectFingerprints {
             from: from_objects,
             to: to_objects,
+            columns: ColumnShapes {
+                from: column_shapes(from),
+                to: column_shapes(to),
+            },
         },
         safety,
         phases,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
+use crate::fingerprint::ColumnShape;
 
 pub const PLAN_FORMAT: &str = "shiftplan.plan/1";
 
@@ -47,6 +48,30 @@ impl Plan {
 pub struct ObjectFingerprints {
     pub from: BTreeMap<String, String>,
     pub to: BTreeMap<String, String>,
+    /// Each table column's type, nullability and default in both schemas
+    /// (`fingerprint::column_shapes`), so drift reports can name the column and what differs.
+    /// Absent from plans made before it was added (drift is then named per object only), and left
+    /// out when empty, so such plans read and write back unchanged (same checksum in a history).
+    #[serde(default, skip_serializing_if = "ColumnShapes::is_empty")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub columns: ColumnShapes,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
+pub struct ColumnShapes {
+    pub from: BTreeMap<String, ColumnShape>,
+    pub to: BTreeMap<String, ColumnShape>,
+}
+
+impl ColumnShapes {
+    pub fn is_empty(&self) -> bool {
+        self.from.is_empty() && self.to.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

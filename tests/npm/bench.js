@@ -1,8 +1,8 @@
 // The npm package's benchmark, in one run:
 //   1. plan() in Node (the WebAssembly build, conversions included) against shiftplan::plan native
 //      (release build, in-process: crates/wasm/examples/native_plan_timing.rs) on the same input,
-//      by default trigger.dev's schema after migration 400 → its final schema (pg_dump files and
-//      hints in web/tests/fixtures/triggerdev). Budget: ≤ 2×.
+//      by default trigger.dev's schema after migration 400 → its final schema (state-400.sql and
+//      hints in web/tests/fixtures/triggerdev, final_schema.sql in tests/corpus/triggerdev). Budget: ≤ 2×.
 //   2. Module initialisation: a fresh Node process loading the package (read, compile, instantiate),
 //      ESM import and CJS require. Budget: ≤ 100 ms.
 // Usage (after `npm run build`): node tests/npm/bench.js [--from A.sql --to B.sql [--hints H.json]] [--runs N]
@@ -28,7 +28,7 @@ const { values } = parseArgs({
 const runs = Number(values.runs);
 const fixtures = "web/tests/fixtures/triggerdev";
 const defaults = existsSync(join(repoRoot, fixtures, "state-400.sql"))
-  ? { from: `${fixtures}/state-400.sql`, to: `${fixtures}/final.sql`, hints: `${fixtures}/hints.json` }
+  ? { from: `${fixtures}/state-400.sql`, to: "tests/corpus/triggerdev/final_schema.sql", hints: `${fixtures}/hints.json` }
   : {};
 const from = values.from ?? defaults.from;
 const to = values.to ?? defaults.to;

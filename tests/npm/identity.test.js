@@ -39,7 +39,7 @@ function cases() {
   // The benchmark's input: trigger.dev's pg_dump at migration 400 and at the end, with hints.
   const web = "web/tests/fixtures/triggerdev";
   if (existsSync(join(repoRoot, web, "state-400.sql"))) {
-    all.push({ name: "trigger.dev pg_dump 400 → final", from: `${web}/state-400.sql`, to: `${web}/final.sql`, hints: `${web}/hints.json` });
+    all.push({ name: "trigger.dev pg_dump 400 → final", from: `${web}/state-400.sql`, to: "tests/corpus/triggerdev/final_schema.sql", hints: `${web}/hints.json` });
   }
   const final = triggerdevFinal();
   if (final && count >= 400) all.push({ name: "trigger.dev 400 → final", from: triggerdevState(400), to: final });

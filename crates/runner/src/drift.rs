@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use shiftplan::fingerprint::ColumnShape;
+
 /// How one object differs.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -19,6 +21,10 @@ pub struct ObjectDifference {
     /// `table public.users`, `index ...`, `function public.f(integer)`.
     pub object: String,
     pub difference: Difference,
+    /// What differs inside it, where that can be named: `public.t.c: type text, expected integer`
+    /// (see [`explain_columns`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
 }
 
 /// The kinds of object introspection reads (`fingerprint::object_fingerprints` keys start with the
@@ -59,6 +65,7 @@ pub fn compare(
             None => out.push(ObjectDifference {
                 object: object.clone(),
                 difference: Difference::Missing,
+                details: Vec::new(),
             }),
             // A function's definition is kept as written in the plan's schema: only its presence
             // (name and arguments) can be checked against a live database.
@@ -66,6 +73,7 @@ pub fn compare(
                 out.push(ObjectDifference {
                     object: object.clone(),
                     difference: Difference::Changed,
+                    details: Vec::new(),
                 })
             }
             Some(_) => {}
@@ -76,6 +84,7 @@ pub fn compare(
             out.push(ObjectDifference {
                 object: object.clone(),
                 difference: Difference::Unexpected,
+                details: Vec::new(),
             });
         }
     }
@@ -83,7 +92,9 @@ pub fn compare(
     out
 }
 
-/// The differences as an indented list: `  - table public.users: differs`.
+/// The differences as an indented list, each object's details under it:
+/// `  - table public.users: defined differently in the database` then
+/// `      public.users.age: type text, expected integer`.
 pub fn describe(differences: &[ObjectDifference]) -> String {
     differences
         .iter()
@@ -93,10 +104,86 @@ pub fn describe(differences: &[ObjectDifference]) -> String {
                 Difference::Unexpected => "in the database, but not expected",
                 Difference::Changed => "defined differently in the database",
             };
-            format!("  - {}: {what}", d.object)
+            let mut text = format!("  - {}: {what}", d.object);
+            for detail in &d.details {
+                text.push_str(&format!("\n      {detail}"));
+            }
+            text
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Names the columns behind each changed table (`public.t.c: type text, expected integer`), from
+/// the column shapes a plan carries (`expected`) and those of the live database. A changed table
+/// whose columns all match gets a detail saying so (a constraint, index, trigger or policy differs).
+pub fn explain_columns(
+    differences: &mut [ObjectDifference],
+    expected: &BTreeMap<String, ColumnShape>,
+    live: &BTreeMap<String, ColumnShape>,
+) {
+    if expected.is_empty() {
+        // A plan made before plans carried column shapes: nothing to name.
+        return;
+    }
+    for d in differences.iter_mut() {
+        let Some(table) = d.object.strip_prefix("table ") else {
+            continue;
+        };
+        if d.difference != Difference::Changed {
+            continue;
+        }
+        let prefix = format!("{table}.");
+        let of_table = |m: &BTreeMap<String, ColumnShape>| -> BTreeMap<String, ColumnShape> {
+            m.range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        let (want, have) = (of_table(expected), of_table(live));
+        let names: std::collections::BTreeSet<&String> = want.keys().chain(have.keys()).collect();
+        for column in names {
+            let detail = match (want.get(column), have.get(column)) {
+                (Some(_), None) => "expected, but missing from the database".to_string(),
+                (None, Some(_)) => "in the database, but not expected".to_string(),
+                (Some(w), Some(h)) => {
+                    let mut parts = Vec::new();
+                    if w.data_type != h.data_type {
+                        parts.push(format!("type {}, expected {}", h.data_type, w.data_type));
+                    }
+                    if w.not_null != h.not_null {
+                        parts.push(if h.not_null {
+                            "NOT NULL, expected nullable".to_string()
+                        } else {
+                            "nullable, expected NOT NULL".to_string()
+                        });
+                    }
+                    if w.default != h.default {
+                        let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+                        parts.push(match &h.default {
+                            Some(_) => format!(
+                                "default {}, expected {}",
+                                text(&h.default),
+                                text(&w.default)
+                            ),
+                            None => format!("no default, expected {}", text(&w.default)),
+                        });
+                    }
+                    if parts.is_empty() {
+                        continue;
+                    }
+                    parts.join("; ")
+                }
+                (None, None) => continue,
+            };
+            d.details.push(format!("{column}: {detail}"));
+        }
+        if d.details.is_empty() {
+            d.details.push(
+                "its columns match: a constraint, index, trigger or policy differs".to_string(),
+            );
+        }
+    }
 }
 
 /// The objects that are not in `schema` (the runner's history schema: a dump of a database the
@@ -129,6 +216,76 @@ pub fn untouched(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shape(data_type: &str, not_null: bool, default: Option<&str>) -> ColumnShape {
+        ColumnShape {
+            data_type: data_type.into(),
+            not_null,
+            default: default.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn column_drift_names_the_column_and_what_differs() {
+        let expected: BTreeMap<String, ColumnShape> = [
+            ("public.t.a", shape("integer", true, None)),
+            ("public.t.b", shape("text", false, Some("'x'::text"))),
+            ("public.t.c", shape("text", true, None)),
+            ("public.t.gone", shape("text", false, None)),
+            ("public.u.a", shape("integer", false, None)),
+            ("public.tx.a", shape("integer", false, None)),
+        ]
+        .map(|(k, v)| (k.to_string(), v))
+        .into();
+        let live: BTreeMap<String, ColumnShape> = [
+            ("public.t.a", shape("text", true, None)),
+            ("public.t.b", shape("text", false, None)),
+            ("public.t.c", shape("bigint", false, Some("0"))),
+            ("public.t.extra", shape("text", false, None)),
+            ("public.u.a", shape("integer", false, None)),
+            ("public.tx.a", shape("bigint", false, None)),
+        ]
+        .map(|(k, v)| (k.to_string(), v))
+        .into();
+        let changed = |object: &str| ObjectDifference {
+            object: object.into(),
+            difference: Difference::Changed,
+            details: Vec::new(),
+        };
+        let mut d = vec![
+            changed("table public.t"),
+            changed("table public.u"),
+            ObjectDifference {
+                difference: Difference::Missing,
+                ..changed("table public.tx")
+            },
+        ];
+        explain_columns(&mut d, &expected, &live);
+        assert_eq!(
+            d[0].details,
+            vec![
+                "public.t.a: type text, expected integer",
+                "public.t.b: no default, expected 'x'::text",
+                "public.t.c: type bigint, expected text; nullable, expected NOT NULL; default 0, expected none",
+                "public.t.extra: in the database, but not expected",
+                "public.t.gone: expected, but missing from the database",
+            ]
+        );
+        assert_eq!(
+            d[1].details,
+            vec!["its columns match: a constraint, index, trigger or policy differs"]
+        );
+        assert!(d[2].details.is_empty(), "only changed tables are explained");
+        let text = describe(&d[..1]);
+        assert!(
+            text.starts_with("  - table public.t: defined differently in the database\n      public.t.a: type text, expected integer\n"),
+            "{text}"
+        );
+        // A plan without column shapes (made before they were added): object names only.
+        let mut old = vec![changed("table public.t")];
+        explain_columns(&mut old, &BTreeMap::new(), &live);
+        assert!(old[0].details.is_empty());
+    }
 
     #[test]
     fn differences_are_named_and_sorted() {

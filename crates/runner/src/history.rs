@@ -4,12 +4,18 @@
 //! ```text
 //! shiftplan.plans      plan_id (FROM->TO fingerprints), from/to fingerprints, checksum, plan (JSON), recorded_at
 //! shiftplan.step_runs  id, plan_id, phase, step, action (apply | rollback), attempt, started_at,
-//!                      finished_at, duration_ms, outcome, error, backfill_cursor (JSON), rows_affected
+//!                      finished_at, duration_ms, outcome, error, backfill_cursor (JSON), rows_affected,
+//!                      note (why a row was recorded without running: a transition reverted outside the plan)
 //! shiftplan.snapshots  plan_id, phase, action, objects (per-object fingerprints after it), recorded_at
 //! ```
 //! Outcomes: `running` (a non-transactional step or a backfill under way: its cursor is kept after
 //! every batch), `applied`, `rolled_back`, `lock_timeout` (an attempt that timed out and was
 //! retried), `failed`, `interrupted` (a run whose runner died; the next run continues from its cursor).
+//!
+//! A plan whose transition was undone outside it (its reverse plan applied, or the schema put back
+//! by hand) gets `rollback` / `rolled_back` rows with a `note` for its applied steps
+//! ([`History::mark_reverted`]): like sqlx's `migrate revert` and pgroll's rollback, the history
+//! then no longer says it is applied, and `apply` runs it again.
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -62,6 +68,8 @@ pub struct StepRecord {
     /// The backfill cursor (or the count of statements done) of an unfinished run.
     pub cursor: Option<serde_json::Value>,
     pub finished_at: Option<String>,
+    /// Why the latest decisive row was recorded without running the step (a reverted transition).
+    pub note: Option<String>,
 }
 
 impl History {
@@ -113,8 +121,10 @@ impl History {
                outcome text NOT NULL CHECK (outcome IN ('running', 'applied', 'rolled_back', 'lock_timeout', 'failed', 'interrupted')),
                error text,
                backfill_cursor jsonb,
-               rows_affected bigint
+               rows_affected bigint,
+               note text
              );
+             ALTER TABLE {runs} ADD COLUMN IF NOT EXISTS note text;
              CREATE INDEX IF NOT EXISTS step_runs_plan_step ON {runs} (plan_id, step, id);
              CREATE TABLE IF NOT EXISTS {snapshots} (
                plan_id text NOT NULL REFERENCES {plans} (plan_id),
@@ -319,8 +329,9 @@ impl History {
             .query(
                 &format!(
                     "SELECT step, action, outcome, duration_ms, error, backfill_cursor, rows_affected,
-                            to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
-                     FROM {} WHERE plan_id = $1 ORDER BY id",
+                            to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                            to_jsonb(r) ->> 'note'
+                     FROM {} r WHERE plan_id = $1 ORDER BY id",
                     self.table("step_runs")
                 ),
                 &[&plan_id],
@@ -339,6 +350,7 @@ impl History {
                 last_error: None,
                 cursor: None,
                 finished_at: None,
+                note: None,
             });
             match (action.as_str(), outcome.as_str()) {
                 (_, "applied") => {
@@ -348,6 +360,7 @@ impl History {
                     record.finished_at = row.get(7);
                     record.last_error = None;
                     record.cursor = None;
+                    record.note = None;
                 }
                 (_, "rolled_back") => {
                     record.state = StepState::RolledBack;
@@ -355,6 +368,7 @@ impl History {
                     record.finished_at = row.get(7);
                     record.last_error = None;
                     record.cursor = None;
+                    record.note = row.get(8);
                 }
                 ("apply", "lock_timeout") => {
                     record.lock_timeouts += 1;
@@ -376,6 +390,49 @@ impl History {
             }
         }
         Ok(out)
+    }
+
+    /// Records the steps of a plan that are applied as rolled back, without running anything: its
+    /// transition was reverted outside it (`note` says how). Returns how many steps it marked.
+    pub fn mark_reverted(
+        &self,
+        client: &mut impl GenericClient,
+        plan_id: &str,
+        note: &str,
+    ) -> Result<u64, RunError> {
+        client
+            .execute(
+                &format!(
+                    "INSERT INTO {runs} (plan_id, phase, step, action, started_at, finished_at, duration_ms, outcome, note)
+                     SELECT plan_id, phase, step, 'rollback', clock_timestamp(), clock_timestamp(), 0, 'rolled_back', $2
+                     FROM (SELECT DISTINCT ON (step) plan_id, phase, step, outcome, id FROM {runs}
+                           WHERE plan_id = $1 AND outcome IN ('applied', 'rolled_back') ORDER BY step, id DESC) latest
+                     WHERE outcome = 'applied'
+                     ORDER BY id DESC",
+                    runs = self.table("step_runs")
+                ),
+                &[&plan_id, &note],
+            )
+            .map_err(|e| RunError::database("recording the reverted plan", &e))
+    }
+
+    /// The recorded plans that go the other way (`to` → `from`): applying one reverts the other.
+    pub fn reverse_plans(
+        &self,
+        client: &mut impl GenericClient,
+        from_fingerprint: &str,
+        to_fingerprint: &str,
+    ) -> Result<Vec<String>, RunError> {
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT plan_id FROM {} WHERE from_fingerprint = $1 AND to_fingerprint = $2 ORDER BY plan_id",
+                    self.table("plans")
+                ),
+                &[&to_fingerprint, &from_fingerprint],
+            )
+            .map_err(|e| RunError::database("reading the history", &e))?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     /// Records the per-object fingerprints of the live schema after a phase was applied or rolled back.

@@ -165,3 +165,37 @@ fn is_fingerprint(text: &str) -> bool {
     text.strip_prefix("sha256:")
         .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plans made before they carried column shapes read and write back unchanged, so their
+    /// checksum (and so the history's record of them) stays the same.
+    #[test]
+    fn plans_without_column_shapes_keep_their_checksum() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/add_column_nullable/plan.json");
+        let text = std::fs::read_to_string(path).unwrap();
+        let with = LoadedPlan::parse("plan.json", &text).unwrap();
+        assert!(!with.plan.objects.columns.is_empty());
+        assert!(with.json.contains("\"columns\""));
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let objects = value["objects"].as_object_mut().unwrap();
+        objects.remove("columns");
+        let old_json = serde_json::to_string(&value).unwrap();
+        let without = LoadedPlan::parse("old.json", &old_json).unwrap();
+        assert!(without.plan.objects.columns.is_empty());
+        // The canonical JSON (what the checksum covers) holds no `columns` key: the same text as
+        // before plans had them.
+        assert!(!without.json.contains("\"columns\""), "{}", without.json);
+        assert_eq!(
+            LoadedPlan::parse("again.json", &without.json)
+                .unwrap()
+                .checksum,
+            without.checksum
+        );
+        assert_ne!(without.checksum, with.checksum);
+        assert_eq!(without.identity, with.identity);
+    }
+}

@@ -168,7 +168,12 @@ fn check_from(
     }
     let live = shiftplan::fingerprint::object_fingerprints(&catalog);
     let expected = drift::without_schema(&plan.plan.objects.from, &target.history_schema);
-    let differences = drift::compare(&expected, &live);
+    let mut differences = drift::compare(&expected, &live);
+    drift::explain_columns(
+        &mut differences,
+        &plan.plan.objects.columns.from,
+        &shiftplan::fingerprint::column_shapes(&catalog),
+    );
     let unchecked = drift::unchecked(&expected);
     if !unchecked.is_empty() {
         progress.line(&format!(
@@ -303,6 +308,18 @@ pub fn apply(
     if !interrupted.is_empty() {
         records = history.step_records(&mut client, &plan.identity)?;
     }
+    if fully_applied(&plan.plan, &records) && reverted(&mut client, target, plan)? {
+        let marked = history.mark_reverted(
+            &mut client,
+            &plan.identity,
+            "the database's schema was the plan's `from` schema again: the transition was reverted outside this plan",
+        )?;
+        progress.line(&format!(
+            "every step of this plan is recorded as applied, but the database's schema is the plan's `from` schema again \
+             (the transition was reverted outside this plan): {marked} step(s) recorded as rolled back; applying it again"
+        ));
+        records = history.step_records(&mut client, &plan.identity)?;
+    }
     let phases = phases_to_run(&plan.plan, options.selection, &records)?;
     if let Selection::Phase(p) = options.selection
         && phases.is_empty()
@@ -359,20 +376,76 @@ pub fn apply(
         .iter()
         .all(|p| phase_state(&plan.plan, p.name, &records) == StepState::Applied);
     if all_applied && !report.steps_applied.is_empty() {
-        let live = live_objects(&mut client, target)?;
+        let catalog = introspect(&mut client, &target.history_schema)?;
+        let live = shiftplan::fingerprint::object_fingerprints(&catalog);
         report.differs_from_target = drift::compare(
             &drift::without_schema(&plan.plan.objects.to, &target.history_schema),
             &live,
+        );
+        drift::explain_columns(
+            &mut report.differs_from_target,
+            &plan.plan.objects.columns.to,
+            &shiftplan::fingerprint::column_shapes(&catalog),
         );
         if !report.differs_from_target.is_empty() {
             progress.line(&format!(
                 "warning: every step is applied, but the schema differs from the plan's target:\n{}",
                 drift::describe(&report.differs_from_target)
             ));
+        } else {
+            // This plan undid any recorded plan that goes the other way: their history says so.
+            for reverse in history.reverse_plans(
+                &mut client,
+                &plan.plan.from_fingerprint,
+                &plan.plan.to_fingerprint,
+            )? {
+                if reverse == plan.identity {
+                    continue;
+                }
+                let marked = history.mark_reverted(
+                    &mut client,
+                    &reverse,
+                    &format!("reverted by plan {}", plan.identity),
+                )?;
+                if marked > 0 {
+                    progress.line(&format!(
+                        "plan {reverse} goes the other way: this plan reverted it, and its {marked} applied step(s) are recorded as rolled back"
+                    ));
+                }
+            }
         }
     }
     progress.line(&next_action_line(&plan.plan, &records));
     Ok(report)
+}
+
+/// Whether every step of a plan that has steps is recorded as applied.
+fn fully_applied(plan: &Plan, records: &BTreeMap<String, StepRecord>) -> bool {
+    plan.steps().next().is_some()
+        && plan
+            .phases
+            .iter()
+            .all(|p| phase_state(plan, p.name, records) == StepState::Applied)
+}
+
+/// Whether the live schema is the plan's `from` schema and not its `to` schema: a plan recorded as
+/// applied whose transition was reverted outside it (its reverse plan, or by hand).
+fn reverted(client: &mut Client, target: &Target, plan: &LoadedPlan) -> Result<bool, RunError> {
+    if plan.plan.from_fingerprint == plan.plan.to_fingerprint {
+        return Ok(false);
+    }
+    let catalog = introspect(client, &target.history_schema)?;
+    let whole = shiftplan::fingerprint::fingerprint(&catalog);
+    if whole == plan.plan.to_fingerprint {
+        return Ok(false);
+    }
+    if whole == plan.plan.from_fingerprint {
+        return Ok(true);
+    }
+    let live = shiftplan::fingerprint::object_fingerprints(&catalog);
+    let from = drift::without_schema(&plan.plan.objects.from, &target.history_schema);
+    let to = drift::without_schema(&plan.plan.objects.to, &target.history_schema);
+    Ok(drift::compare(&from, &live).is_empty() && !drift::compare(&to, &live).is_empty())
 }
 
 fn dry_run(
@@ -397,6 +470,16 @@ fn dry_run(
         history.step_records(client, &plan.identity)?
     } else {
         BTreeMap::new()
+    };
+    // A plan recorded as applied whose transition was reverted runs again (see `apply`).
+    let records = if fully_applied(&plan.plan, &records) && reverted(client, target, plan)? {
+        progress.line(
+            "every step of this plan is recorded as applied, but the database's schema is the plan's `from` schema again: \
+             apply would record it as rolled back and run it again",
+        );
+        BTreeMap::new()
+    } else {
+        records
     };
     if records.is_empty() {
         check_from(client, target, plan, options.force, progress)?;
@@ -628,6 +711,8 @@ pub struct StepStatus {
     pub finished_at: Option<String>,
     pub last_error: Option<String>,
     pub cursor: Option<serde_json::Value>,
+    /// Why it was recorded without running (a transition reverted outside the plan).
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -692,6 +777,7 @@ pub fn status_of(
                         finished_at: record.and_then(|r| r.finished_at.clone()),
                         last_error: record.and_then(|r| r.last_error.clone()),
                         cursor: record.and_then(|r| r.cursor.clone()),
+                        note: record.and_then(|r| r.note.clone()),
                     }
                 })
                 .collect();
@@ -844,8 +930,11 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
     let objects = &shiftplan::plan::ObjectFingerprints {
         from: drift::without_schema(&plan.plan.objects.from, &target.history_schema),
         to: drift::without_schema(&plan.plan.objects.to, &target.history_schema),
+        columns: plan.plan.objects.columns.clone(),
     };
-    let (expected_text, expected) =
+    let live_columns = shiftplan::fingerprint::column_shapes(&catalog);
+    let no_columns = BTreeMap::new();
+    let (expected_text, expected, expected_columns) =
         if states.iter().all(|(_, s)| *s == StepState::Applied) && !states.is_empty() {
             if shiftplan::fingerprint::fingerprint(&catalog) == plan.plan.to_fingerprint {
                 return Ok(Verification {
@@ -856,6 +945,7 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
             (
                 "the plan's target schema (`to`)".to_string(),
                 objects.to.clone(),
+                &objects.columns.to,
             )
         } else if states
             .iter()
@@ -870,6 +960,7 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
             (
                 "the plan's starting schema (`from`)".to_string(),
                 objects.from.clone(),
+                &objects.columns.from,
             )
         } else {
             // Between two phases: the schema recorded when the last applied phase finished; without
@@ -890,9 +981,11 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
                 _ => None,
             };
             match snapshot {
+                // The snapshot holds object fingerprints only: no column to name.
                 Some((phase, snapshot)) => (
                     format!("the schema recorded when phase {phase} was applied"),
                     snapshot,
+                    &no_columns,
                 ),
                 None => {
                     let untouched = drift::untouched(&objects.from, &objects.to);
@@ -907,17 +1000,21 @@ pub fn verify(plan: &LoadedPlan, target: &Target) -> Result<Verification, RunErr
                         ),
                         None => "the objects the plan leaves alone".to_string(),
                     };
+                    let mut differences = drift::compare(&untouched, &live_untouched);
+                    drift::explain_columns(&mut differences, &objects.columns.from, &live_columns);
                     return Ok(Verification {
                         expected: text,
-                        differences: drift::compare(&untouched, &live_untouched),
+                        differences,
                         ..Verification::default()
                     });
                 }
             }
         };
+    let mut differences = drift::compare(&expected, &live);
+    drift::explain_columns(&mut differences, expected_columns, &live_columns);
     let mut verification = Verification {
         expected: expected_text,
-        differences: drift::compare(&expected, &live),
+        differences,
         ..Verification::default()
     };
     allow_kept_enum_values(&plan.plan, &records, &mut verification);

@@ -505,3 +505,128 @@ fn a_role_without_superuser_applies_rolls_back_and_verifies() {
         .batch_execute(&format!("DROP ROLE IF EXISTS \"{role}\""))
         .unwrap();
 }
+
+#[test]
+fn a_plan_whose_transition_was_reverted_is_applied_again() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/add_column_nullable");
+    let from = std::fs::read_to_string(dir.join("from.sql")).unwrap();
+    let to = std::fs::read_to_string(dir.join("to.sql")).unwrap();
+    let hints = shiftplan::Hints::default();
+    let forward = plan_file(&from, &to, &hints, "apply-reverted-forward");
+    let reverse = plan_file(&to, &from, &hints, "apply-reverted-reverse");
+    let (forward, reverse) = (forward.to_str().unwrap(), reverse.to_str().unwrap());
+    let db = shiftplan_runner::testing::TestDatabase::create("apply_reverted").unwrap();
+    db.execute(&from).unwrap();
+    let has_column = |db: &shiftplan_runner::testing::TestDatabase| {
+        query_i64(
+            db,
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'shipped_at'",
+        ) == 1
+    };
+    let apply = |plan: &str| {
+        let out = shiftplan(&[
+            "apply",
+            plan,
+            "--database-url",
+            db.url(),
+            "--through",
+            "contract",
+            "--progress",
+            "lines",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let status = |plan: &str| -> serde_json::Value {
+        let out = shiftplan(&[
+            "status",
+            plan,
+            "--database-url",
+            db.url(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+
+    apply(forward);
+    assert!(has_column(&db));
+    // The reverse plan undoes the forward one: the history now says so.
+    let log = apply(reverse);
+    assert!(log.contains("this plan reverted it"), "{log}");
+    assert!(!has_column(&db));
+    let json = status(forward);
+    assert_eq!(json["phases"][0]["state"], "rolled_back", "{json}");
+    let note = json["phases"][0]["steps"][0]["note"].as_str().unwrap_or("");
+    assert!(note.starts_with("reverted by plan "), "{json}");
+    assert_eq!(json["next_action"], "apply --phase expand", "{json}");
+    let text_status = shiftplan(&["status", forward, "--database-url", db.url()]);
+    assert!(
+        String::from_utf8_lossy(&text_status.stdout).contains("reverted by plan "),
+        "{}",
+        text(&text_status)
+    );
+
+    // So the forward plan runs again, instead of being "already applied".
+    let log = apply(forward);
+    assert!(log.contains("s1 applied"), "{log}");
+    assert!(!log.contains("already applied"), "{log}");
+    assert!(has_column(&db));
+    let verify = shiftplan(&["verify", forward, "--database-url", db.url()]);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+    assert_eq!(status(reverse)["phases"][0]["state"], "rolled_back");
+
+    // Reverted by hand: the next apply sees the `from` schema, records it, and runs the plan again.
+    db.execute("ALTER TABLE public.orders DROP COLUMN shipped_at")
+        .unwrap();
+    let dry = shiftplan(&[
+        "apply",
+        forward,
+        "--database-url",
+        db.url(),
+        "--through",
+        "contract",
+        "--dry-run",
+    ]);
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry));
+    let dry_out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry_out.contains("ADD COLUMN shipped_at") && !dry_out.contains("already applied"),
+        "{}",
+        text(&dry)
+    );
+    assert!(!has_column(&db), "a dry run changes nothing");
+    let log = apply(forward);
+    assert!(log.contains("reverted outside this plan"), "{log}");
+    assert!(log.contains("s1 applied"), "{log}");
+    assert!(has_column(&db));
+    // Applied while the history says applied and the schema is the target: nothing runs.
+    let log = apply(forward);
+    assert!(log.contains("phase expand: already applied"), "{log}");
+    let forward_rows: Vec<(String, String)> = db
+        .connect()
+        .unwrap()
+        .query(
+            "SELECT action, outcome FROM shiftplan.step_runs r JOIN shiftplan.plans p USING (plan_id)
+             WHERE p.to_fingerprint <> p.from_fingerprint AND r.plan_id = (SELECT plan_id FROM shiftplan.step_runs ORDER BY id LIMIT 1)
+             ORDER BY r.id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let pair = |a: &str, o: &str| (a.to_string(), o.to_string());
+    assert_eq!(
+        forward_rows,
+        vec![
+            pair("apply", "applied"),
+            pair("rollback", "rolled_back"),
+            pair("apply", "applied"),
+            pair("rollback", "rolled_back"),
+            pair("apply", "applied"),
+        ]
+    );
+}

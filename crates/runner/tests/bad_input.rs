@@ -282,6 +282,8 @@ fn drift_is_refused_with_the_differing_objects_and_nothing_applied() {
     let db = database_with("bad_drift", FIXTURE);
     db.execute("ALTER TABLE public.users ADD COLUMN nickname text; CREATE TABLE public.audit (id int); CREATE TYPE public.mood AS ENUM ('ok')")
         .unwrap();
+    db.execute("ALTER TABLE public.users ALTER COLUMN email TYPE varchar(200), ALTER COLUMN email SET DEFAULT 'x', ALTER COLUMN fullname DROP NOT NULL")
+        .unwrap();
     let plan = plan_path(FIXTURE);
     let plan = plan.to_str().unwrap();
     for command in [
@@ -322,6 +324,14 @@ fn drift_is_refused_with_the_differing_objects_and_nothing_applied() {
             message.contains("  - table public.users: defined differently in the database"),
             "{message}"
         );
+        // Drift in a column names the column and what differs in it.
+        for detail in [
+            "      public.users.email: type character varying(200), expected text; default 'x'::character varying, expected none",
+            "      public.users.fullname: nullable, expected NOT NULL",
+            "      public.users.nickname: in the database, but not expected",
+        ] {
+            assert!(message.contains(detail), "{detail}\n{message}");
+        }
         assert!(
             message.contains("Nothing was applied") && message.contains("--force"),
             "{message}"
@@ -339,7 +349,9 @@ fn drift_is_refused_with_the_differing_objects_and_nothing_applied() {
     let verify = shiftplan(&["verify", plan, "--database-url", db.url()]);
     assert_eq!(verify.status.code(), Some(2), "{}", text(&verify));
     assert!(
-        String::from_utf8_lossy(&verify.stderr).contains("table public.users"),
+        String::from_utf8_lossy(&verify.stderr).contains("table public.users")
+            && String::from_utf8_lossy(&verify.stderr)
+                .contains("public.users.fullname: nullable, expected NOT NULL"),
         "{}",
         text(&verify)
     );

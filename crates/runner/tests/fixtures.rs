@@ -23,6 +23,8 @@ fn fill(fixture: &str) -> String {
         &template
             .replace("\"@FROM_OBJECTS@\"", "{}")
             .replace("\"@TO_OBJECTS@\"", "{}")
+            .replace("\"@FROM_COLUMNS@\"", "{}")
+            .replace("\"@TO_COLUMNS@\"", "{}")
             .replace("@FROM@", &format!("sha256:{}", "0".repeat(64)))
             .replace("@TO@", &format!("sha256:{}", "0".repeat(64))),
     )
@@ -37,9 +39,12 @@ fn fill(fixture: &str) -> String {
     let to = introspect(&mut client, "shiftplan").unwrap();
     let objects =
         |c| serde_json::to_string(&shiftplan::fingerprint::object_fingerprints(c)).unwrap();
+    let columns = |c| serde_json::to_string(&shiftplan::fingerprint::column_shapes(c)).unwrap();
     template
         .replace("\"@FROM_OBJECTS@\"", &objects(&from))
         .replace("\"@TO_OBJECTS@\"", &objects(&to))
+        .replace("\"@FROM_COLUMNS@\"", &columns(&from))
+        .replace("\"@TO_COLUMNS@\"", &columns(&to))
         .replace("@FROM@", &shiftplan::fingerprint::fingerprint(&from))
         .replace("@TO@", &shiftplan::fingerprint::fingerprint(&to))
 }
@@ -71,6 +76,15 @@ fn fixture_fingerprints_are_those_of_their_schemas() {
             expected.objects.from.contains_key("table public.users"),
             "{:?}",
             expected.objects.from
+        );
+        assert!(
+            expected
+                .objects
+                .columns
+                .from
+                .contains_key("public.users.fullname"),
+            "{:?}",
+            expected.objects.columns.from
         );
     }
 }

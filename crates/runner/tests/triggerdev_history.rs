@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use proof_support::{differences, repo_root};
+use proof_support::{differences, repo_root, snapshot_without};
 use shiftplan::{Hints, PhaseName, PlanOptions, Source};
 use shiftplan_runner::executor::ExecOptions;
 use shiftplan_runner::plan_file::LoadedPlan;
@@ -79,27 +79,7 @@ fn database_at(dump: &Path) -> TestDatabase {
 
 /// The catalog snapshot without our history schema.
 fn snapshot(url: &str) -> serde_json::Value {
-    let out = Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-v",
-            &format!("exclude=^{HISTORY_SCHEMA}$"),
-            "-f",
-        ])
-        .arg(repo_root().join("tests/tools/pg-catalog-snapshot.sql"))
-        .arg(url)
-        .output()
-        .expect("psql runs");
-    assert!(
-        out.status.success(),
-        "snapshot: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the snapshot is JSON")
+    snapshot_without(url, Some(HISTORY_SCHEMA)).unwrap_or_else(|e| panic!("snapshot: {e}"))
 }
 
 /// What became of one migration.

@@ -72,6 +72,9 @@ pub fn render(status: &Status) -> String {
             if let Some(error) = &step.last_error {
                 out.push_str(&format!("        last error: {error}\n"));
             }
+            if let Some(note) = &step.note {
+                out.push_str(&format!("        {note}\n"));
+            }
         }
     }
     out.push_str(&format!("next: {}\n", status.next_action));

@@ -94,17 +94,24 @@ pub fn planner_plan(fixture: &str, file_tag: &str) -> PathBuf {
     let hints: shiftplan::Hints = read("hints.json")
         .map(|t| serde_json::from_str(&t).unwrap())
         .unwrap_or_default();
-    let plan = shiftplan::plan(
-        shiftplan::Source::new("from.sql", &read("from.sql").unwrap()),
-        shiftplan::Source::new("to.sql", &read("to.sql").unwrap()),
+    plan_file(
+        &read("from.sql").unwrap(),
+        &read("to.sql").unwrap(),
         &hints,
+        &format!("{fixture}-{file_tag}"),
+    )
+}
+
+/// The planner's plan between two SQL texts, written to a file of its own (`tag` names it).
+pub fn plan_file(from: &str, to: &str, hints: &shiftplan::Hints, tag: &str) -> PathBuf {
+    let plan = shiftplan::plan(
+        shiftplan::Source::new("from.sql", from),
+        shiftplan::Source::new("to.sql", to),
+        hints,
         &shiftplan::PlanOptions::default(),
     )
-    .unwrap_or_else(|d| panic!("planning {fixture}: {d:?}"));
-    let path = std::env::temp_dir().join(format!(
-        "shiftplan-{fixture}-{file_tag}-{}.json",
-        std::process::id()
-    ));
+    .unwrap_or_else(|d| panic!("planning {tag}: {d:?}"));
+    let path = std::env::temp_dir().join(format!("shiftplan-{tag}-{}.json", std::process::id()));
     std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
     path
 }
