@@ -13,12 +13,25 @@ use crate::diagnostic::Diagnostic;
 use crate::hints::Hints;
 use crate::model::{
     Catalog, Column, ColumnRef, Constraint, ConstraintKind, EnumType, Extension, Function,
-    Identity, Index, IndexKeyExpr, OpaqueObject, Policy, QualifiedName, Sequence, Table, Trigger,
-    View,
+    Identity, Index, IndexKeyExpr, OpaqueObject, Policy, QualifiedName, Sequence, SqlExpr, Table,
+    Trigger, View,
 };
 use crate::plan::PhaseName;
 
 pub use hints::{ResolvedHints, locate};
+
+/// A column an enum rebuild switches to the new type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RebuiltColumn {
+    /// Its name when the rebuild runs (the `to` name).
+    pub column: ColumnRef,
+    pub array_dimensions: u8,
+    /// A default may be set when the rebuild runs (the `from` one, or the `to` one when its own
+    /// step runs first): it is dropped before the type changes, as PostgreSQL cannot cast it.
+    pub had_default: bool,
+    /// The `to` default, set again afterwards.
+    pub default: Option<SqlExpr>,
+}
 
 /// How a constraint or index is put in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,11 +120,12 @@ pub enum Change {
         from: QualifiedName,
         to: QualifiedName,
     },
-    /// Values removed or reordered: a new type swapped in for every column that uses it.
+    /// Values removed or reordered: a new type swapped in for every column that uses it when the
+    /// rebuild runs (the `from` columns the plan keeps, under their `to` names).
     RebuildEnum {
         from: EnumType,
         to: EnumType,
-        columns: Vec<(ColumnRef, Column)>,
+        columns: Vec<RebuiltColumn>,
     },
     CreateSequence {
         sequence: Sequence,
@@ -624,18 +638,50 @@ impl Differ<'_> {
                 });
             }
         } else {
+            // The columns that exist, with the enum, when the rebuild runs (contract): those of
+            // `from` under their `to` names, unless the plan drops them, recreates their table, or
+            // changes their type or name (those recipes drop the old column before the rebuild,
+            // `needs_old`, and add the new one after it, `needs`). Columns the plan adds with the
+            // enum come after the rebuild, which creates the type under its final name.
             let mut columns = Vec::new();
-            for t in self.to.tables.values() {
-                for c in t.columns.values() {
-                    if c.data_type.base == crate::model::BaseType::User(new.name.clone()) {
-                        columns.push((
-                            ColumnRef {
-                                table: t.name.clone(),
-                                column: c.name.clone(),
-                            },
-                            c.clone(),
-                        ));
+            let enum_type = crate::model::BaseType::User(old.name.clone());
+            for ft in self.from.tables.values() {
+                if self.recreate.contains(&ft.name) {
+                    continue;
+                }
+                for fc in ft.columns.values() {
+                    if fc.data_type.base != enum_type {
+                        continue;
                     }
+                    let to_ref = self.hints.renamed_column_ref(&ColumnRef {
+                        table: ft.name.clone(),
+                        column: fc.name.clone(),
+                    });
+                    if to_ref.column != fc.name {
+                        continue;
+                    }
+                    let Some(tc) = self
+                        .to
+                        .tables
+                        .get(&to_ref.table)
+                        .and_then(|t| t.columns.get(&to_ref.column))
+                    else {
+                        continue;
+                    };
+                    if tc.data_type.base != crate::model::BaseType::User(new.name.clone())
+                        || tc.data_type.array_dimensions != fc.data_type.array_dimensions
+                    {
+                        continue;
+                    }
+                    // Views reading the column are dropped before the rebuild and created again.
+                    self.touched
+                        .insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
+                    columns.push(RebuiltColumn {
+                        column: to_ref,
+                        array_dimensions: tc.data_type.array_dimensions,
+                        had_default: fc.default.is_some() || tc.default.is_some(),
+                        default: tc.default.clone(),
+                    });
                 }
             }
             let mut renamed = old.clone();

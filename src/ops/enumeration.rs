@@ -130,28 +130,31 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                 .creates(key::type_(&to.name))
                 .creates(format!("enum values {}", to.name));
             let mut tables = Vec::new();
-            for (c, col) in columns {
-                let q = quote_ident(&c.column);
-                if col.default.is_some() {
-                    s = s.sql(crate::render::ddl::set_default(&c.table, &c.column, None));
+            for c in columns {
+                let (table, column) = (&c.column.table, &c.column.column);
+                let q = quote_ident(column);
+                if c.had_default {
+                    s = s.sql(crate::render::ddl::set_default(table, column, None));
                 }
-                s = s.sql(format!(
-                    "ALTER TABLE {} ALTER COLUMN {q} TYPE {tmp}{} USING {q}::text::{tmp}{}",
-                    c.table,
-                    "[]".repeat(col.data_type.array_dimensions as usize),
-                    "[]".repeat(col.data_type.array_dimensions as usize)
-                ));
-                tables.push(c.table.clone());
+                let dims = "[]".repeat(c.array_dimensions as usize);
+                s = s
+                    .sql(format!(
+                        "ALTER TABLE {table} ALTER COLUMN {q} TYPE {tmp}{dims} USING {q}::text::{tmp}{dims}"
+                    ))
+                    .needs(key::table(table))
+                    .drops(key::column(table, column))
+                    .creates(key::column(table, column));
+                tables.push(table.clone());
             }
             s = s.sql(format!("DROP TYPE {}", from.name)).sql(format!(
                 "ALTER TYPE {tmp} RENAME TO {}",
                 quote_ident(&to.name.name)
             ));
-            for (c, col) in columns {
-                if let Some(d) = &col.default {
+            for c in columns {
+                if let Some(d) = &c.default {
                     s = s.sql(crate::render::ddl::set_default(
-                        &c.table,
-                        &c.column,
+                        &c.column.table,
+                        &c.column.column,
                         Some(d),
                     ));
                 }
