@@ -25,12 +25,20 @@ pub use hints::{ResolvedHints, locate};
 pub struct RebuiltColumn {
     /// Its name when the rebuild runs (the `to` name).
     pub column: ColumnRef,
+    /// Tables (`to` names) inheriting the column (partitions, INHERITS children), which the
+    /// ALTER TABLE on its table rewrites and locks too.
+    pub descendants: Vec<QualifiedName>,
     pub array_dimensions: u8,
     /// A default may be set when the rebuild runs (the `from` one, or the `to` one when its own
     /// step runs first): it is dropped before the type changes, as PostgreSQL cannot cast it.
     pub had_default: bool,
     /// The `to` default, set again afterwards.
     pub default: Option<SqlExpr>,
+}
+
+/// The parents of a table: its partitioned table, its INHERITS parents.
+fn table_parents(t: &Table) -> impl Iterator<Item = &QualifiedName> {
+    t.partition_of.iter().map(|p| &p.parent).chain(&t.inherits)
 }
 
 /// How a constraint or index is put in place.
@@ -650,7 +658,12 @@ impl Differ<'_> {
                     continue;
                 }
                 for fc in ft.columns.values() {
-                    if fc.data_type.base != enum_type {
+                    // A column inherited from a parent (partition, INHERITS) changes with it.
+                    if fc.data_type.base != enum_type
+                        || table_parents(ft)
+                            .filter_map(|p| self.from.tables.get(p))
+                            .any(|p| p.columns.contains_key(&fc.name))
+                    {
                         continue;
                     }
                     let to_ref = self.hints.renamed_column_ref(&ColumnRef {
@@ -676,8 +689,28 @@ impl Differ<'_> {
                     // Views reading the column are dropped before the rebuild and created again.
                     self.touched
                         .insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
+                    // The tables that inherit the column: ALTER TABLE rewrites them too.
+                    let mut descendants = Vec::new();
+                    let mut parents = vec![ft.name.clone()];
+                    while let Some(parent) = parents.pop() {
+                        for child in self.from.tables.values() {
+                            if table_parents(child).any(|p| *p == parent)
+                                && child.columns.contains_key(&fc.name)
+                                && !descendants.contains(&self.hints.table_to(&child.name))
+                            {
+                                descendants.push(self.hints.table_to(&child.name));
+                                self.touched.insert(
+                                    (child.name.clone(), fc.name.clone()),
+                                    PhaseName::Contract,
+                                );
+                                parents.push(child.name.clone());
+                            }
+                        }
+                    }
+                    descendants.sort();
                     columns.push(RebuiltColumn {
                         column: to_ref,
+                        descendants,
                         array_dimensions: tc.data_type.array_dimensions,
                         had_default: fc.default.is_some() || tc.default.is_some(),
                         default: tc.default.clone(),

@@ -145,6 +145,12 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                     .drops(key::column(table, column))
                     .creates(key::column(table, column));
                 tables.push(table.clone());
+                for d in &c.descendants {
+                    s = s
+                        .drops(key::column(d, column))
+                        .creates(key::column(d, column));
+                    tables.push(d.clone());
+                }
             }
             s = s.sql(format!("DROP TYPE {}", from.name)).sql(format!(
                 "ALTER TYPE {tmp} RENAME TO {}",
