@@ -4,7 +4,7 @@
 
 use super::{Context, StepDraft, key};
 use crate::diff::Change;
-use crate::model::{EnumType, QualifiedName, quote_ident};
+use crate::model::{BaseType, EnumType, QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter::temporary_name;
 use crate::render::ddl::{self as alter, literal};
@@ -118,17 +118,32 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                 .sibling(temporary_name(&to.name.name, "_shiftplan_new"));
             let mut tmp_enum = to.clone();
             tmp_enum.name = tmp.clone();
-            let mut s = StepDraft::new(PhaseName::Contract, format!("rebuild enum {} with values {}", to.name, to.labels.join(", ")))
-                .sql(create_sql(&tmp_enum))
-                .irreversible()
-                .hazard(
-                    "enum-value-removed",
-                    format!("{} loses or reorders values: every column of the type is rewritten, and rows holding a removed value make it fail", to.name),
-                    "Move rows off the removed values first; run in a quiet window.",
-                )
-                .drops(key::type_(&to.name))
-                .creates(key::type_(&to.name))
-                .creates(format!("enum values {}", to.name));
+            let later = columns_created_after(cx, to, columns);
+            let mut problem = format!(
+                "{} loses or reorders values: every column of the type is rewritten, and rows holding a removed value make it fail",
+                to.name
+            );
+            if !later.is_empty() {
+                problem.push_str(&format!("; the columns the plan gives the type are created after it, in contract, so code cannot use them before: {}", later.join(", ")));
+            }
+            let mut s = StepDraft::new(
+                PhaseName::Contract,
+                format!(
+                    "rebuild enum {} with values {}",
+                    to.name,
+                    to.labels.join(", ")
+                ),
+            )
+            .sql(create_sql(&tmp_enum))
+            .irreversible()
+            .hazard(
+                "enum-value-removed",
+                problem,
+                "Move rows off the removed values first; run in a quiet window.",
+            )
+            .drops(key::type_(&to.name))
+            .creates(key::type_(&to.name))
+            .creates(format!("enum values {}", to.name));
             let mut tables = Vec::new();
             for c in columns {
                 let (table, column) = (&c.column.table, &c.column.column);
@@ -172,6 +187,39 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
         }
         _ => Vec::new(),
     }
+}
+
+/// The `to` columns of a rebuilt enum that the rebuild does not switch: the plan creates them
+/// (new tables, added, renamed or retyped columns) after the rebuild, with the final type.
+/// Columns inherited from a parent are left out (they come with it).
+fn columns_created_after(
+    cx: &Context<'_>,
+    to: &EnumType,
+    switched: &[crate::diff::RebuiltColumn],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in cx.to.tables.values() {
+        let parents: Vec<&QualifiedName> = t
+            .partition_of
+            .iter()
+            .map(|p| &p.parent)
+            .chain(&t.inherits)
+            .collect();
+        for c in t.columns.values() {
+            let inherited = parents
+                .iter()
+                .filter_map(|p| cx.to.tables.get(*p))
+                .any(|p| p.columns.contains_key(&c.name));
+            let is_switched = switched.iter().any(|r| {
+                r.column.column == c.name
+                    && (r.column.table == t.name || r.descendants.contains(&t.name))
+            });
+            if c.data_type.base == BaseType::User(to.name.clone()) && !inherited && !is_switched {
+                out.push(format!("{}.{}", t.name, quote_ident(&c.name)));
+            }
+        }
+    }
+    out
 }
 
 /// `ALTER TYPE from RENAME TO` (SET SCHEMA first when the schema changes) and a domain over the
