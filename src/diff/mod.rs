@@ -36,11 +36,6 @@ pub struct RebuiltColumn {
     pub default: Option<SqlExpr>,
 }
 
-/// The parents of a table: its partitioned table, its INHERITS parents.
-fn table_parents(t: &Table) -> impl Iterator<Item = &QualifiedName> {
-    t.partition_of.iter().map(|p| &p.parent).chain(&t.inherits)
-}
-
 /// How a constraint or index is put in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Placement {
@@ -660,7 +655,8 @@ impl Differ<'_> {
                 for fc in ft.columns.values() {
                     // A column inherited from a parent (partition, INHERITS) changes with it.
                     if fc.data_type.base != enum_type
-                        || table_parents(ft)
+                        || ft
+                            .parents()
                             .filter_map(|p| self.from.tables.get(p))
                             .any(|p| p.columns.contains_key(&fc.name))
                     {
@@ -694,7 +690,7 @@ impl Differ<'_> {
                     let mut parents = vec![ft.name.clone()];
                     while let Some(parent) = parents.pop() {
                         for child in self.from.tables.values() {
-                            if table_parents(child).any(|p| *p == parent)
+                            if child.parents().any(|p| *p == parent)
                                 && child.columns.contains_key(&fc.name)
                                 && !descendants.contains(&self.hints.table_to(&child.name))
                             {

@@ -92,6 +92,14 @@ pub struct Table {
 }
 
 impl Table {
+    /// The tables it inherits its columns from: its partitioned table, its INHERITS parents.
+    pub fn parents(&self) -> impl Iterator<Item = &QualifiedName> {
+        self.partition_of
+            .iter()
+            .map(|p| &p.parent)
+            .chain(&self.inherits)
+    }
+
     pub fn new(name: QualifiedName) -> Self {
         Table {
             name,

@@ -199,16 +199,10 @@ fn columns_created_after(
 ) -> Vec<String> {
     let mut out = Vec::new();
     for t in cx.to.tables.values() {
-        let parents: Vec<&QualifiedName> = t
-            .partition_of
-            .iter()
-            .map(|p| &p.parent)
-            .chain(&t.inherits)
-            .collect();
         for c in t.columns.values() {
-            let inherited = parents
-                .iter()
-                .filter_map(|p| cx.to.tables.get(*p))
+            let inherited = t
+                .parents()
+                .filter_map(|p| cx.to.tables.get(p))
                 .any(|p| p.columns.contains_key(&c.name));
             let is_switched = switched.iter().any(|r| {
                 r.column.column == c.name
