@@ -158,12 +158,12 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                     ))
                     .needs(key::table(table))
                     .drops(key::column(table, column))
-                    .creates(key::column(table, column));
+                    .creates(key::converted(table, column));
                 tables.push(table.clone());
                 for d in &c.descendants {
                     s = s
                         .drops(key::column(d, column))
-                        .creates(key::column(d, column));
+                        .creates(key::converted(d, column));
                     tables.push(d.clone());
                 }
             }

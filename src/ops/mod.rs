@@ -184,6 +184,14 @@ pub mod key {
     pub fn column(table: &QualifiedName, column: &str) -> String {
         format!("column {table}.{}", crate::model::quote_ident(column))
     }
+    /// A column converted to its final type where it stands (an enum rebuild): views reading it
+    /// are created again after.
+    pub fn converted(table: &QualifiedName, column: &str) -> String {
+        format!(
+            "converted column {table}.{}",
+            crate::model::quote_ident(column)
+        )
+    }
     /// Rows of a column filled by a backfill.
     pub fn filled(table: &QualifiedName, column: &str) -> String {
         format!("filled {table}.{}", crate::model::quote_ident(column))

@@ -23,6 +23,7 @@ fn read_keys(v: &View, catalog: &crate::model::Catalog) -> Vec<String> {
     for (rel, cols) in &crate::diff::view_reads(v, catalog) {
         k.push(key::table(rel));
         k.extend(cols.iter().map(|c| key::column(rel, c)));
+        k.extend(cols.iter().map(|c| key::converted(rel, c)));
     }
     k
 }
