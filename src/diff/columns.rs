@@ -93,7 +93,9 @@ impl Differ<'_> {
                         self.out.diagnostics.push(Diagnostic::note(
                             "likely-rename",
                             format!(
-                                "table {name} is dropped and {n} is added with the same columns: if it is a rename, say so in the hints ({{\"kind\": \"table\", \"from\": \"{name}\", \"to\": \"{n}\"}}); the plan drops and creates"
+                                "table {name} is dropped and {n} is added with the same columns: if it is a rename, say so in the hints ({{\"kind\": \"table\", \"from\": {}, \"to\": {}}}); the plan drops and creates",
+                                json_string(&name.to_string()),
+                                json_string(&n.to_string())
                             ),
                         ).at_source(self.to.sources.table(n)));
                     }
@@ -499,8 +501,13 @@ impl Differ<'_> {
                     self.out.diagnostics.push(Diagnostic::note(
                         "likely-rename",
                         format!(
-                            "column {}.{} is dropped and {} of the same type is added: if it is a rename, say so in the hints ({{\"kind\": \"column\", \"table\": \"{}\", \"from\": \"{}\", \"to\": \"{}\"}}); the plan drops and adds",
-                            name, quote_ident(&fc.name), quote_ident(&a.name), name, fc.name, a.name
+                            "column {}.{} is dropped and {} of the same type is added: if it is a rename, say so in the hints ({{\"kind\": \"column\", \"table\": {}, \"from\": {}, \"to\": {}}}); the plan drops and adds",
+                            name,
+                            quote_ident(&fc.name),
+                            quote_ident(&a.name),
+                            json_string(&name.to_string()),
+                            json_string(&fc.name),
+                            json_string(&a.name)
                         ),
                     ).at_source(self.to.sources.column(name, &a.name)));
                 }
@@ -1087,4 +1094,10 @@ fn fk_cycles(
         }
     }
     out
+}
+
+/// `s` as a JSON string literal (quotes escaped), for the hints a diagnostic proposes: a user
+/// copies them into a hints file as they are.
+fn json_string(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
 }

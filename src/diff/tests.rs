@@ -85,6 +85,36 @@ fn drop_and_add_of_one_type_is_a_likely_rename_never_applied() {
     assert!(d.diagnostics.is_empty());
 }
 
+/// The rename a likely-rename note proposes is a hint a user can paste as it is: valid JSON, names
+/// with quotes escaped, and planning with it renames instead of dropping.
+#[test]
+fn a_likely_rename_proposes_a_hint_that_is_valid_json() {
+    let mut from = table(
+        "User",
+        &[("id", "bigint", true), ("Full\"name", "text", false)],
+    );
+    from.name = QualifiedName::public("User");
+    let mut to = table("User", &[("id", "bigint", true), ("name", "text", false)]);
+    to.name = QualifiedName::public("User");
+    let (a, b) = (catalog(vec![from]), catalog(vec![to]));
+    let d = diff(&a, &b, &Hints::default()).unwrap();
+    let message = &d.diagnostics[0].message;
+    let start = message.find("{\"kind\"").expect("the note proposes a hint");
+    let end = message
+        .find("}); the plan")
+        .expect("the hint ends before the plan's words")
+        + 1;
+    let hint = &message[start..end];
+    let hints = Hints::from_json("hints.json", &format!("{{\"renames\": [{hint}]}}"))
+        .unwrap_or_else(|e| panic!("{hint}: {e}"));
+    let d = diff(&a, &b, &hints).unwrap();
+    assert!(
+        matches!(d.changes.as_slice(), [Change::RenameColumn { .. }]),
+        "{hint}: {:?}",
+        d.changes
+    );
+}
+
 #[test]
 fn hints_naming_absent_objects_are_errors() {
     let a = catalog(vec![table("users", &[("id", "bigint", true)])]);

@@ -10,26 +10,45 @@ function emptyHints() {
 }
 
 /**
+ * The JSON object that starts at `text.indexOf(opening)`, parsed, or null. The planner writes the
+ * hints it proposes as JSON inside its messages, followed by more words: each `}` after the
+ * opening is tried as the object's end until one parses.
+ */
+function jsonObjectIn(text, opening) {
+  const start = text.indexOf(opening);
+  if (start < 0) return null;
+  for (let end = text.indexOf("}", start); end >= 0; end = text.indexOf("}", end + 1)) {
+    try {
+      return JSON.parse(text.slice(start, end + 1));
+    } catch {
+      // not the end of the object yet
+    }
+  }
+  return null;
+}
+
+const isText = (v) => typeof v === "string";
+
+/**
  * The rename hint a likely-rename diagnostic proposes, or null. The planner writes the hint inside
- * its message (`... say so in the hints ({"kind": "column", "table": "public.users", "from": ...})`);
- * a quoted table name (`public."TaskRun"`) is written there unescaped, so the fields are read one
- * by one rather than as JSON.
+ * its message as JSON (`... say so in the hints ({"kind": "column", "table": "public.users", ...})`).
  */
 export function renameFromDiagnostic(diagnostic) {
-  const text = diagnostic.message ?? "";
-  const hint = /\{"kind": "(\w+)"(?:, "table": "(.+?)")?, "from": "(.+?)", "to": "(.+?)"\}/.exec(text);
-  if (!hint) return null;
-  const [, kind, table, from, to] = hint;
+  const hint = jsonObjectIn(diagnostic.message ?? "", '{"kind"');
+  if (!hint || !isText(hint.kind) || !isText(hint.from) || !isText(hint.to)) return null;
+  if (hint.table !== undefined && !isText(hint.table)) return null;
+  const { kind, table, from, to } = hint;
   return table === undefined ? { kind, from, to } : { kind, table, from, to };
 }
 
 /**
  * The backfill row a not-null-needs-backfill error asks for ({table, column}), or null. The
- * planner's message names them as `... {"backfill": [{"table": "public.orders", "column": "currency", ...`.
+ * planner's message proposes `{"backfill": [{"table": "public.orders", "column": "currency", ...}]}`.
  */
 export function backfillFromDiagnostic(diagnostic) {
-  const m = /"table": "(.+?)", "column": "(.+?)"/.exec(diagnostic.message ?? "");
-  return m ? { table: m[1], column: m[2] } : null;
+  const hints = jsonObjectIn(diagnostic.message ?? "", '{"backfill"');
+  const row = Array.isArray(hints?.backfill) ? hints.backfill[0] : null;
+  return row && isText(row.table) && isText(row.column) ? { table: row.table, column: row.column } : null;
 }
 
 /** How many suggestions show before "Show all". */

@@ -17,15 +17,15 @@ test("a table rename is read too; a message with no hint in it gives none", () =
   assert.equal(renameFromDiagnostic({ message: '({"kind": "column", "from": broken})' }), null);
 });
 
-test("a rename of a column of a quoted table is read although the planner's JSON is not valid", () => {
+test("a rename of a column of a quoted table is read from the planner's escaped JSON", () => {
   const message =
-    'column public."TaskRun"."externalRef" is dropped and "lockedById" of the same type is added: if it is a rename, say so in the hints ({"kind": "column", "table": "public."TaskRun"", "from": "externalRef", "to": "lockedById"}); the plan drops and adds';
+    'column public."TaskRun"."externalRef" is dropped and "lockedById" of the same type is added: if it is a rename, say so in the hints ({"kind": "column", "table": "public.\\"TaskRun\\"", "from": "externalRef", "to": "lockedById"}); the plan drops and adds';
   assert.deepEqual(renameFromDiagnostic({ message }), { kind: "column", table: 'public."TaskRun"', from: "externalRef", to: "lockedById" });
 });
 
 test("the table and column of a not-null-needs-backfill error are read, quotes and all", () => {
   const message =
-    'column public."TaskRun".queue is added NOT NULL without a default: existing rows need a value. Add a backfill hint: {"backfill": [{"table": "public."TaskRun"", "column": "queue", "expression": "..."}]}';
+    'column public."TaskRun".queue is added NOT NULL without a default: existing rows need a value. Add a backfill hint: {"backfill": [{"table": "public.\\"TaskRun\\"", "column": "queue", "expression": "..."}]}';
   assert.deepEqual(backfillFromDiagnostic({ message }), { table: 'public."TaskRun"', column: "queue" });
   assert.equal(backfillFromDiagnostic({ message: "column x is added" }), null);
 });
