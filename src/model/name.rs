@@ -1,6 +1,7 @@
 //! Identifiers and qualified names, folded and quoted exactly as PostgreSQL does.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -50,12 +51,9 @@ impl QualifiedName {
 /// Prints as SQL: `public.users`, `public."User"` (what `format('%I.%I', ...)` prints).
 impl fmt::Display for QualifiedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}.{}",
-            quote_ident(&self.schema),
-            quote_ident(&self.name)
-        )
+        write_quoted_ident(f, &self.schema)?;
+        f.write_char('.')?;
+        write_quoted_ident(f, &self.name)
     }
 }
 
@@ -295,20 +293,34 @@ const QUOTED_KEYWORDS: &[&str] = &[
 
 /// Quotes an identifier when PostgreSQL's `quote_ident` would.
 pub fn quote_ident(ident: &str) -> String {
-    let plain = !ident.is_empty()
-        && ident
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && ident
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+    let mut out = String::with_capacity(ident.len() + 2);
+    // Writing to a String cannot fail.
+    let _ = write_quoted_ident(&mut out, ident);
+    out
+}
+
+/// Writes [`quote_ident`]'s text without building a string: names are printed (and serialised,
+/// as object keys and fingerprinted JSON) hundreds of thousands of times while planning.
+pub fn write_quoted_ident(out: &mut impl fmt::Write, ident: &str) -> fmt::Result {
+    let bytes = ident.as_bytes();
+    // Byte by byte: a non-ASCII character's bytes are all >= 0x80, so it is quoted, as a char is.
+    let plain = matches!(bytes.first(), Some(b'a'..=b'z' | b'_'))
+        && bytes
+            .iter()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'$'))
         && QUOTED_KEYWORDS.binary_search(&ident).is_err();
     if plain {
-        ident.to_string()
-    } else {
-        format!("\"{}\"", ident.replace('"', "\"\""))
+        return out.write_str(ident);
     }
+    out.write_char('"')?;
+    let mut rest = ident;
+    while let Some(quote) = rest.find('"') {
+        out.write_str(&rest[..=quote])?;
+        out.write_char('"')?;
+        rest = &rest[quote + 1..];
+    }
+    out.write_str(rest)?;
+    out.write_char('"')
 }
 
 /// Folds an identifier as the PostgreSQL lexer does: unquoted → ASCII lower case; quoted → as spelled.
@@ -355,6 +367,16 @@ mod tests {
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_ident("name"), "name");
         assert_eq!(QualifiedName::public("User").to_string(), "public.\"User\"");
+        // Every quote doubled, at either end too; non-ASCII letters and `$` first are quoted.
+        assert_eq!(quote_ident("\"a\"\"b\""), "\"\"\"a\"\"\"\"b\"\"\"");
+        assert_eq!(quote_ident("café"), "\"café\"");
+        assert_eq!(quote_ident("$a"), "\"$a\"");
+        assert_eq!(quote_ident("a$1_"), "a$1_");
+        assert_eq!(quote_ident(""), "\"\"");
+        assert_eq!(
+            QualifiedName::new("my schema", "t").to_string(),
+            "\"my schema\".t"
+        );
     }
 
     #[test]
