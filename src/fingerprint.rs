@@ -60,7 +60,7 @@ fn serde_json_of<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 }
 
 fn write_json<T: Serialize + ?Sized>(json: &mut Vec<u8>, value: &T) {
-    serde_json::to_writer(json, value).expect("model objects serialise to JSON");
+    crate::json::write_compact(json, value).expect("model objects serialise to JSON");
 }
 
 /// The canonical catalog's JSON, byte for byte what `serde_json` writes for [`canonical`] (a test

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod fingerprint;
 pub mod hazard;
 pub mod hints;
+pub mod json;
 pub mod model;
 pub mod ops;
 pub mod parse;

@@ -296,7 +296,7 @@ fn from_js<T: DeserializeOwned>(name: &str, value: JsValue) -> Result<T, JsValue
 /// maps): the value is written as the native JSON text and `JSON.parse` builds the objects, which
 /// is much faster for a plan of hundreds of steps than creating them one call at a time.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_string(value).map_err(|e| js_error(&e.to_string()))?;
+    let json = shiftplan::json::to_compact_string(value).map_err(|e| js_error(&e.to_string()))?;
     js_sys::JSON::parse(&json)
 }
 
