@@ -12,7 +12,6 @@ pub mod diff;
 pub mod fingerprint;
 pub mod hazard;
 pub mod hints;
-pub mod json;
 pub mod model;
 pub mod ops;
 pub mod parse;
@@ -27,6 +26,7 @@ pub use plan::{
     Hazard, Lock, LockDuration, PLAN_FORMAT, Phase, PhaseName, Plan, PlanOptions, Severity, Step,
     plan,
 };
+pub use shiftplan_json as json;
 
 /// A named SQL text: `name` is what diagnostics call the file (`before.sql`).
 #[derive(Debug, Clone, Copy)]

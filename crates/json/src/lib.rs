@@ -1,6 +1,12 @@
-//! Compact JSON of the model and of plans, byte for byte serde_json's `to_string`, written through
-//! one writer type so that each `Serialize` impl is compiled once for both of its uses (the
+//! Compact JSON of shiftplan's model and plans, byte for byte serde_json's `to_string`, written
+//! through one writer type so that each `Serialize` impl is compiled once for both of its uses (the
 //! fingerprints, and the WebAssembly build's results).
+//!
+//! A crate of its own for the WebAssembly build's sake: that build is made for size (opt-level
+//! "z"), where serde_json's string escaping loop, which runs over every byte written, is several
+//! times slower than at "s". This crate is built at "s" there (Cargo.toml) and compiles that loop
+//! for our writer itself ([`write_str`]); the core, built at "z", uses this copy instead of making
+//! its own (rustc shares generic instances with crates built for size).
 
 use std::io;
 
@@ -13,6 +19,12 @@ pub fn write_compact<T: Serialize + ?Sized>(
     value: &T,
 ) -> Result<(), serde_json::Error> {
     serde_json::to_writer(JsonWriter(out), value)
+}
+
+/// A JSON string of `value`. Non-generic, so that this crate compiles serde_json's string writing
+/// for [`JsonWriter`] (see the crate's documentation).
+pub fn write_str(out: &mut Vec<u8>, value: &str) -> Result<(), serde_json::Error> {
+    write_compact(out, value)
 }
 
 /// serde_json's compact JSON of `value` as a string (what `serde_json::to_string` gives).
