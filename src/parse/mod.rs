@@ -5,7 +5,8 @@
 //! then read by a recognizer for the DDL the model holds (tables, columns, constraints, indexes,
 //! types, domains, sequences, views, functions, triggers, policies, comments); its expressions
 //! are taken from the source text (dump text is PostgreSQL's own deparse) and normalised
-//! ([`expr`]). A statement no recognizer claims is checked with sqlparser: a valid one is kept as
+//! ([`expr`]); a view's query is deparsed from sqlparser's tree as pg_get_viewdef prints it
+//! (`viewdef`), or kept as written where the deparser does not know it. A statement no recognizer claims is checked with sqlparser: a valid one is kept as
 //! an opaque object (or recorded as ignored, with the reason, when it cannot change the schema);
 //! an invalid one is an error naming file, line and column. No statement is dropped silently.
 
@@ -17,6 +18,7 @@ pub mod naming;
 mod objects;
 pub mod split;
 pub mod types;
+mod viewdef;
 
 use serde::{Deserialize, Serialize};
 

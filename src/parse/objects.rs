@@ -654,9 +654,15 @@ impl Ingest<'_> {
             return c.error("expected the view's query after AS");
         }
         let query_end = c.toks[end_tok - 1].end;
-        let definition = view_definition(self.src.get(as_end..query_end).unwrap_or(""));
         // Reads come from the query as written (the definition drops `public.`).
         let written_query = self.src.get(as_end..query_end).unwrap_or("");
+        // PostgreSQL's deparse of the query when the deparser knows all of it, else the text as
+        // written (a dump's text is PostgreSQL's deparse already).
+        let definition =
+            super::viewdef::deparse_view(written_query, &columns, &self.catalog, &|name: &str| {
+                self.resolve_relation(name)
+            })
+            .unwrap_or_else(|| view_definition(written_query));
         let reads = view_reads(written_query, &|name: &str| self.resolve_relation(name));
         if self.catalog.views.contains_key(&name) && !or_replace {
             if if_not_exists {

@@ -1,0 +1,1068 @@
+//! A view's query as PostgreSQL 15's `pg_get_viewdef(view)` prints it (ruleutils with
+//! PRETTYFLAG_INDENT, wrap column 0), deparsed from sqlparser's tree of the query and the
+//! catalog's relations:
+//!
+//! - every column qualified by the name of the relation of the FROM list that holds it;
+//! - relation names made unique across a query and its sub-queries (`fc` → `fc_1`), as
+//!   `set_rtable_names` does, and the columns of the inner query printed with the new name;
+//! - joins parenthesised left-deep, each on a line of its own (`     JOIN b ON ((...))`);
+//! - every operator parenthesised, and the implicit casts PostgreSQL adds made visible, typed
+//!   from the catalog's column types (`varchar || 'x'` → `((c)::text || 'x'::text)`);
+//! - the layout: target list one column a line, FROM/WHERE/GROUP BY/ORDER BY on lines of their
+//!   own, searched CASE keywords on lines of their own, sort keys that are calls in parentheses.
+//!
+//! Anything the deparser does not know (set operations, derived tables, a column it cannot place,
+//! a literal whose type it cannot tell) makes it give up: the caller keeps the text as written
+//! (dump text is PostgreSQL's own deparse already).
+
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType, Distinct, DuplicateTreatment, Expr, FunctionArg,
+    FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, JoinConstraint, JoinOperator,
+    ObjectName, ObjectNamePart, OrderByKind, OrderBySort, Query, Select, SelectItem, SetExpr,
+    Statement, TableFactor, TableWithJoins, UnaryOperator, Value,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use crate::model::{BaseType, Catalog, QualifiedName, TypeName, quote_ident};
+use crate::render::format::format_type_for_cast;
+
+const STD: i32 = 8;
+const JOIN: i32 = 4;
+const VAR: i32 = 4;
+
+type R<T> = Result<T, ()>;
+
+/// The query text after `AS` as pg_get_viewdef prints it (with the closing `;`), or None when
+/// the query uses something this deparser does not know.
+pub(crate) fn deparse_view(
+    query: &str,
+    columns: &[String],
+    catalog: &Catalog,
+    resolve: &dyn Fn(&str) -> QualifiedName,
+) -> Option<String> {
+    let statements = Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(64)
+        .try_with_sql(query)
+        .and_then(|mut p| p.parse_statements())
+        .ok()?;
+    let [Statement::Query(q)] = statements.as_slice() else {
+        return None;
+    };
+    let mut d = Deparser {
+        catalog,
+        resolve,
+        levels: Vec::new(),
+        // PostgreSQL 15 keeps the rule's OLD and NEW entries in a view's range table: their
+        // names are taken, in the query and its sub-queries.
+        reserved: vec!["old".into(), "new".into()],
+        indent: 0,
+    };
+    let mut out = d.query(q, columns).ok()?;
+    out.push(';');
+    Some(out)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Ty {
+    Known(TypeName),
+    /// A string literal not yet given a type.
+    Literal,
+    /// A type this deparser cannot tell.
+    Unknown,
+}
+
+fn builtin(name: &str) -> TypeName {
+    TypeName {
+        base: BaseType::Builtin(name.into()),
+        modifiers: Vec::new(),
+        array_dimensions: 0,
+    }
+}
+
+fn is_builtin(t: &Ty, names: &[&str]) -> bool {
+    matches!(t, Ty::Known(TypeName { base: BaseType::Builtin(b), array_dimensions: 0, .. }) if names.contains(&b.as_str()))
+}
+
+fn is_stringy(t: &Ty) -> bool {
+    is_builtin(t, &["text", "character varying", "character"])
+}
+
+fn same_type(a: &TypeName, b: &TypeName) -> bool {
+    a.base == b.base && a.array_dimensions == b.array_dimensions
+}
+
+/// One entry of a query level's FROM list.
+struct Rte {
+    /// The name the query refers to it by (its alias, else the relation's name).
+    written: String,
+    /// The unique name ruleutils prints.
+    refname: String,
+    /// Its columns and their types, when known.
+    columns: Option<Vec<(String, TypeName)>>,
+}
+
+struct Deparser<'a> {
+    catalog: &'a Catalog,
+    resolve: &'a dyn Fn(&str) -> QualifiedName,
+    levels: Vec<Vec<Rte>>,
+    /// Names taken at every level (the view's OLD and NEW).
+    reserved: Vec<String>,
+    indent: i32,
+}
+
+/// A column reference resolved to its relation.
+struct Var {
+    text: String,
+    column: String,
+    ty: Ty,
+}
+
+fn trim_spaces(out: &mut String) {
+    while out.ends_with(' ') {
+        out.pop();
+    }
+}
+
+fn ident_text(i: &Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_ascii_lowercase()
+    }
+}
+
+fn object_parts(n: &ObjectName) -> R<Vec<String>> {
+    n.0.iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(i) => Ok(ident_text(i)),
+            _ => Err(()),
+        })
+        .collect()
+}
+
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+impl Deparser<'_> {
+    /// ruleutils' appendContextKeyword.
+    fn keyword(&mut self, out: &mut String, word: &str, before: i32, after: i32, plus: i32) {
+        self.indent += before;
+        trim_spaces(out);
+        out.push('\n');
+        let amount = self.indent.max(0) + plus;
+        out.push_str(&" ".repeat(amount.max(0) as usize));
+        out.push_str(word);
+        self.indent = (self.indent + after).max(0);
+    }
+
+    fn query(&mut self, q: &Query, names: &[String]) -> R<String> {
+        if q.with.is_some() || q.limit_clause.is_some() || q.fetch.is_some() || !q.locks.is_empty()
+        {
+            return Err(());
+        }
+        let SetExpr::Select(select) = &*q.body else {
+            return Err(());
+        };
+        let mut out = String::new();
+        // The FROM list's names are chosen before anything of this level is printed.
+        self.enter(select)?;
+        let result = self.select(select, q, names, &mut out);
+        self.levels.pop();
+        result?;
+        Ok(out)
+    }
+
+    fn enter(&mut self, select: &Select) -> R<()> {
+        let mut taken: Vec<String> = self.reserved.clone();
+        for level in &self.levels {
+            taken.extend(level.iter().map(|r| r.refname.clone()));
+        }
+        let mut rtes = Vec::new();
+        for twj in &select.from {
+            let (base, joins) = left_deep(twj)?;
+            self.collect_rtes(base, &mut rtes, &mut taken)?;
+            for j in joins {
+                self.collect_rtes(&j.relation, &mut rtes, &mut taken)?;
+            }
+        }
+        self.levels.push(rtes);
+        Ok(())
+    }
+
+    fn collect_rtes(&self, f: &TableFactor, rtes: &mut Vec<Rte>, taken: &mut Vec<String>) -> R<()> {
+        let TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            with_hints,
+            version: None,
+            ..
+        } = f
+        else {
+            return Err(());
+        };
+        if !with_hints.is_empty() {
+            return Err(());
+        }
+        let parts = object_parts(name)?;
+        let qualified = match parts.as_slice() {
+            [n] => (self.resolve)(n),
+            [s, n] => QualifiedName::new(s.clone(), n.clone()),
+            _ => return Err(()),
+        };
+        let columns = if let Some(t) = self.catalog.tables.get(&qualified) {
+            Some(
+                t.columns
+                    .values()
+                    .map(|c| (c.name.clone(), c.data_type.clone()))
+                    .collect(),
+            )
+        } else if self.catalog.views.contains_key(&qualified) {
+            None
+        } else {
+            return Err(());
+        };
+        let written = match alias {
+            Some(a) if a.columns.is_empty() => ident_text(&a.name),
+            Some(_) => return Err(()),
+            None => qualified.name.clone(),
+        };
+        let mut refname = written.clone();
+        let mut counter = 0;
+        while taken.contains(&refname) {
+            counter += 1;
+            refname = format!("{written}_{counter}");
+        }
+        taken.push(refname.clone());
+        rtes.push(Rte {
+            written,
+            refname,
+            columns,
+        });
+        Ok(())
+    }
+
+    fn select(&mut self, s: &Select, q: &Query, names: &[String], out: &mut String) -> R<()> {
+        if s.top.is_some()
+            || s.into.is_some()
+            || !s.lateral_views.is_empty()
+            || s.prewhere.is_some()
+            || !s.named_window.is_empty()
+            || s.qualify.is_some()
+            || s.exclude.is_some()
+            || !s.cluster_by.is_empty()
+            || !s.distribute_by.is_empty()
+            || !s.sort_by.is_empty()
+        {
+            return Err(());
+        }
+        self.indent += STD;
+        out.push_str(" SELECT");
+        match &s.distinct {
+            None => {}
+            Some(Distinct::Distinct) => out.push_str(" DISTINCT"),
+            Some(_) => return Err(()),
+        }
+        let targets = self.targets(s)?;
+        if !names.is_empty() && names.len() != targets.len() {
+            return Err(());
+        }
+        for (i, (expr, name)) in targets.iter().enumerate() {
+            out.push_str(if i == 0 { " " } else { ", " });
+            let mut item = String::new();
+            let (text, var) = match expr {
+                Target::Var(v) => (v.text.clone(), Some(v.column.clone())),
+                Target::Expr(e) => (self.expr(e, &mut item.clone())?.0, None),
+            };
+            item.push_str(&text);
+            let shown = names.get(i).unwrap_or(name);
+            if var.as_deref() != Some(shown.as_str()) {
+                item.push_str(" AS ");
+                item.push_str(&quote_ident(shown));
+            }
+            if item.starts_with('\n') {
+                trim_spaces(out);
+            } else if i > 0 {
+                self.keyword(out, "", -STD, STD, VAR);
+            }
+            out.push_str(&item);
+        }
+        self.from(&s.from, out)?;
+        if let Some(w) = &s.selection {
+            self.keyword(out, " WHERE ", -STD, STD, 1);
+            let text = self.expr(w, out)?.0;
+            out.push_str(&text);
+        }
+        match &s.group_by {
+            GroupByExpr::Expressions(items, modifiers) if modifiers.is_empty() => {
+                if !items.is_empty() {
+                    self.keyword(out, " GROUP BY ", -STD, STD, 1);
+                    for (i, g) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        let e = self.group_key(g, &targets)?;
+                        let text = self.sort_key(&e, out)?;
+                        out.push_str(&text);
+                    }
+                }
+            }
+            _ => return Err(()),
+        }
+        if let Some(h) = &s.having {
+            self.keyword(out, " HAVING ", -STD, STD, 0);
+            let text = self.expr(h, out)?.0;
+            out.push_str(&text);
+        }
+        if let Some(ob) = &q.order_by {
+            let OrderByKind::Expressions(items) = &ob.kind else {
+                return Err(());
+            };
+            if ob.interpolate.is_some() {
+                return Err(());
+            }
+            self.keyword(out, " ORDER BY ", -STD, STD, 1);
+            for (i, o) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                if o.with_fill.is_some() {
+                    return Err(());
+                }
+                let e = self.order_key(&o.expr, &targets, names)?;
+                let text = self.sort_key(&e, out)?;
+                out.push_str(&text);
+                let desc = match o.options.sort {
+                    None | Some(OrderBySort::Asc) => false,
+                    Some(OrderBySort::Desc) => true,
+                    Some(_) => return Err(()),
+                };
+                if desc {
+                    out.push_str(" DESC");
+                }
+                match (o.options.nulls_first, desc) {
+                    (Some(true), false) => out.push_str(" NULLS FIRST"),
+                    (Some(false), true) => out.push_str(" NULLS LAST"),
+                    _ => {}
+                }
+            }
+        }
+        self.indent -= STD;
+        Ok(())
+    }
+
+    /// The output columns: each a resolved column or an expression, with its name.
+    fn targets(&mut self, s: &Select) -> R<Vec<(Target, String)>> {
+        let mut out = Vec::new();
+        for item in &s.projection {
+            match item {
+                SelectItem::UnnamedExpr(e) => {
+                    let name = column_name(e);
+                    out.push((self.target(e)?, name));
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    out.push((self.target(expr)?, ident_text(alias)));
+                }
+                SelectItem::Wildcard(opts) => {
+                    if !opts_empty(opts) {
+                        return Err(());
+                    }
+                    let level = self.levels.last().ok_or(())?;
+                    for r in level {
+                        for (c, t) in r.columns.as_ref().ok_or(())? {
+                            out.push((
+                                Target::Var(Var {
+                                    text: format!("{}.{}", quote_ident(&r.refname), quote_ident(c)),
+                                    column: c.clone(),
+                                    ty: Ty::Known(t.clone()),
+                                }),
+                                c.clone(),
+                            ));
+                        }
+                    }
+                }
+                _ => return Err(()),
+            }
+        }
+        Ok(out)
+    }
+
+    fn target(&mut self, e: &Expr) -> R<Target> {
+        Ok(match self.var(e)? {
+            Some(v) => Target::Var(v),
+            None => Target::Expr(e.clone()),
+        })
+    }
+
+    /// A GROUP BY key: an input column first, then an output column name or position.
+    fn group_key(&mut self, e: &Expr, targets: &[(Target, String)]) -> R<Expr> {
+        if let Some(t) = position(e, targets)? {
+            return Ok(t);
+        }
+        if let Expr::Identifier(i) = e {
+            if self.var(e).is_err() {
+                let n = ident_text(i);
+                if let Some((t, _)) = targets.iter().find(|(_, name)| *name == n) {
+                    return target_expr(t);
+                }
+            }
+        }
+        Ok(e.clone())
+    }
+
+    /// An ORDER BY key: an output column name or position first, then an input column.
+    fn order_key(&mut self, e: &Expr, targets: &[(Target, String)], names: &[String]) -> R<Expr> {
+        if let Some(t) = position(e, targets)? {
+            return Ok(t);
+        }
+        if let Expr::Identifier(i) = e {
+            let n = ident_text(i);
+            let found = targets
+                .iter()
+                .enumerate()
+                .find(|(k, (_, name))| names.get(*k).unwrap_or(name) == &n);
+            if let Some((_, (t, _))) = found {
+                return target_expr(t);
+            }
+        }
+        Ok(e.clone())
+    }
+
+    /// ruleutils' get_rule_sortgroupclause: calls and aggregates in parentheses.
+    fn sort_key(&mut self, e: &Expr, out: &mut String) -> R<String> {
+        let e = strip_nested(e);
+        let (text, _) = self.expr(e, out)?;
+        Ok(match e {
+            Expr::Function(_) | Expr::Substring { .. } => format!("({text})"),
+            _ => text,
+        })
+    }
+
+    fn from(&mut self, from: &[TableWithJoins], out: &mut String) -> R<()> {
+        let mut idx = 0;
+        for (i, twj) in from.iter().enumerate() {
+            if i == 0 {
+                self.keyword(out, " FROM ", -STD, STD, 2);
+            } else {
+                out.push_str(", ");
+            }
+            let (base, joins) = left_deep(twj)?;
+            let mut item = String::new();
+            for _ in &joins {
+                item.push('(');
+            }
+            item.push_str(&self.relation(base, idx)?);
+            idx += 1;
+            for j in joins {
+                let (word, constraint) = match &j.join_operator {
+                    JoinOperator::Join(c) | JoinOperator::Inner(c) => (" JOIN ", c),
+                    JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (" LEFT JOIN ", c),
+                    JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (" RIGHT JOIN ", c),
+                    JoinOperator::FullOuter(c) => (" FULL JOIN ", c),
+                    JoinOperator::CrossJoin(c) => (" CROSS JOIN ", c),
+                    _ => return Err(()),
+                };
+                self.keyword(&mut item, word, -STD, STD, JOIN);
+                item.push_str(&self.relation(&j.relation, idx)?);
+                idx += 1;
+                match constraint {
+                    JoinConstraint::On(e) => {
+                        item.push_str(" ON (");
+                        let text = self.expr(e, &mut item)?.0;
+                        item.push_str(&text);
+                        item.push(')');
+                    }
+                    JoinConstraint::None if word == " CROSS JOIN " => {}
+                    _ => return Err(()),
+                }
+                item.push(')');
+            }
+            if i > 0 && !item.starts_with('\n') {
+                self.keyword(out, "", -STD, STD, VAR);
+            }
+            out.push_str(&item);
+        }
+        Ok(())
+    }
+
+    fn relation(&self, f: &TableFactor, idx: usize) -> R<String> {
+        let TableFactor::Table { name, alias, .. } = f else {
+            return Err(());
+        };
+        let parts = object_parts(name)?;
+        let rte = self.levels.last().and_then(|l| l.get(idx)).ok_or(())?;
+        let q = match parts.as_slice() {
+            [n] => (self.resolve)(n),
+            [s, n] => QualifiedName::new(s.clone(), n.clone()),
+            _ => return Err(()),
+        };
+        let mut text = if q.schema == "public" {
+            quote_ident(&q.name)
+        } else {
+            format!("{}.{}", quote_ident(&q.schema), quote_ident(&q.name))
+        };
+        if alias.is_some() || rte.refname != q.name {
+            text.push(' ');
+            text.push_str(&quote_ident(&rte.refname));
+        }
+        Ok(text)
+    }
+
+    /// A column reference resolved through the levels, innermost first; None when `e` is not a
+    /// column reference.
+    fn var(&self, e: &Expr) -> R<Option<Var>> {
+        let (qualifier, column) = match strip_nested(e) {
+            Expr::Identifier(i) => (None, ident_text(i)),
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [t, c] => (Some(ident_text(t)), ident_text(c)),
+                _ => return Err(()),
+            },
+            _ => return Ok(None),
+        };
+        for level in self.levels.iter().rev() {
+            let mut found: Option<&Rte> = None;
+            let mut ty = Ty::Unknown;
+            for r in level {
+                match &qualifier {
+                    Some(q) if *q == r.written => {
+                        ty = match &r.columns {
+                            Some(cols) => match cols.iter().find(|(n, _)| *n == column) {
+                                Some((_, t)) => Ty::Known(t.clone()),
+                                None => return Err(()),
+                            },
+                            None => Ty::Unknown,
+                        };
+                        found = Some(r);
+                        break;
+                    }
+                    Some(_) => {}
+                    None => match &r.columns {
+                        Some(cols) => {
+                            if let Some((_, t)) = cols.iter().find(|(n, _)| *n == column) {
+                                if found.is_some() {
+                                    return Err(());
+                                }
+                                found = Some(r);
+                                ty = Ty::Known(t.clone());
+                            }
+                        }
+                        // A relation whose columns are unknown could hold it.
+                        None => return Err(()),
+                    },
+                }
+            }
+            if let Some(r) = found {
+                return Ok(Some(Var {
+                    text: format!("{}.{}", quote_ident(&r.refname), quote_ident(&column)),
+                    column,
+                    ty,
+                }));
+            }
+        }
+        Err(())
+    }
+
+    /// An expression as get_rule_expr prints it, and its type. `out` is the text printed so far
+    /// (for keywords ruleutils puts on lines of their own).
+    fn expr(&mut self, e: &Expr, out: &mut String) -> R<(String, Ty)> {
+        if let Some(v) = self.var(e)? {
+            return Ok((v.text, v.ty));
+        }
+        match e {
+            Expr::Nested(x) => self.expr(x, out),
+            Expr::Value(v) => literal(&v.value),
+            Expr::BinaryOp { left, op, right } => self.binary(left, op, right, out),
+            Expr::UnaryOp {
+                op: UnaryOperator::Not,
+                expr,
+            } => {
+                let (t, _) = self.expr(expr, out)?;
+                Ok((format!("(NOT {t})"), Ty::Known(builtin("boolean"))))
+            }
+            Expr::IsNull(x) | Expr::IsNotNull(x) => {
+                let (t, _) = self.expr(x, out)?;
+                let not = if matches!(e, Expr::IsNotNull(_)) {
+                    "NOT "
+                } else {
+                    ""
+                };
+                Ok((format!("({t} IS {not}NULL)"), Ty::Known(builtin("boolean"))))
+            }
+            Expr::Cast {
+                kind: CastKind::DoubleColon | CastKind::Cast,
+                expr,
+                data_type,
+                format: None,
+            } => self.cast(expr, data_type, out),
+            Expr::Function(f) => self.function(f, out),
+            Expr::Case {
+                operand: None,
+                conditions,
+                else_result,
+                ..
+            } => self.case(conditions, else_result.as_deref(), out),
+            Expr::Subquery(q) => {
+                let saved = self.indent;
+                let mut text = String::from("(");
+                let inner = self.query(q, &[])?;
+                self.indent = saved;
+                let ty = Ty::Unknown;
+                text.push_str(&inner);
+                text.push(')');
+                Ok((text, ty))
+            }
+            _ => Err(()),
+        }
+    }
+
+    fn binary(
+        &mut self,
+        l: &Expr,
+        op: &BinaryOperator,
+        r: &Expr,
+        out: &mut String,
+    ) -> R<(String, Ty)> {
+        let boolean = Ty::Known(builtin("boolean"));
+        match op {
+            BinaryOperator::And | BinaryOperator::Or => {
+                let word = if matches!(op, BinaryOperator::And) {
+                    "AND"
+                } else {
+                    "OR"
+                };
+                let mut items = Vec::new();
+                flatten_bool(l, op, &mut items);
+                flatten_bool(r, op, &mut items);
+                let mut parts = Vec::new();
+                for i in items {
+                    parts.push(self.expr(i, out)?.0);
+                }
+                return Ok((format!("({})", parts.join(&format!(" {word} "))), boolean));
+            }
+            _ => {}
+        }
+        let sym = match op {
+            BinaryOperator::StringConcat => "||",
+            BinaryOperator::Eq => "=",
+            BinaryOperator::NotEq => "<>",
+            BinaryOperator::Lt => "<",
+            BinaryOperator::LtEq => "<=",
+            BinaryOperator::Gt => ">",
+            BinaryOperator::GtEq => ">=",
+            BinaryOperator::Plus => "+",
+            BinaryOperator::Minus => "-",
+            BinaryOperator::Multiply => "*",
+            BinaryOperator::Divide => "/",
+            _ => return Err(()),
+        };
+        let (ltext, lt) = self.expr(l, out)?;
+        let (rtext, rt) = self.expr(r, out)?;
+        let comparison = ["=", "<>", "<", "<=", ">", ">="].contains(&sym);
+        // The type both sides are coerced to, and the result's.
+        let (common, result) = match sym {
+            "||" => {
+                let texty = |t: &Ty| is_stringy(t) || *t == Ty::Literal;
+                if texty(&lt) && texty(&rt) && (lt != Ty::Literal || rt != Ty::Literal) {
+                    (Some(builtin("text")), Ty::Known(builtin("text")))
+                } else if lt == Ty::Literal || rt == Ty::Literal {
+                    return Err(());
+                } else {
+                    (None, Ty::Unknown)
+                }
+            }
+            _ => {
+                let common = match (&lt, &rt) {
+                    (Ty::Literal, Ty::Literal) => return Err(()),
+                    (Ty::Literal, Ty::Known(t)) | (Ty::Known(t), Ty::Literal) => {
+                        if is_stringy(&Ty::Known(t.clone())) {
+                            Some(builtin("text"))
+                        } else {
+                            Some(t.clone())
+                        }
+                    }
+                    (Ty::Known(a), Ty::Known(b)) => numeric_common(a, b)
+                        .or_else(|| (is_stringy(&lt) && is_stringy(&rt)).then(|| builtin("text")))
+                        .or_else(|| same_type(a, b).then(|| a.clone())),
+                    (Ty::Literal, Ty::Unknown) | (Ty::Unknown, Ty::Literal) => return Err(()),
+                    _ => None,
+                };
+                let result = if comparison {
+                    boolean
+                } else {
+                    common.clone().map(Ty::Known).unwrap_or(Ty::Unknown)
+                };
+                (common, result)
+            }
+        };
+        let (lt_text, rt_text) = match &common {
+            Some(c) => (coerced(ltext, &lt, c), coerced(rtext, &rt, c)),
+            None => (ltext, rtext),
+        };
+        Ok((format!("({lt_text} {sym} {rt_text})"), result))
+    }
+
+    fn cast(&mut self, e: &Expr, dt: &DataType, out: &mut String) -> R<(String, Ty)> {
+        let to = type_of_data_type(dt)?;
+        let cast = format_type_for_cast(&to);
+        let (text, ty) = self.expr(e, out)?;
+        let text = match &ty {
+            Ty::Literal => format!("{text}::{cast}"),
+            Ty::Known(t) if same_type(t, &to) && t.modifiers == to.modifiers => text,
+            _ => format!("({text})::{cast}"),
+        };
+        Ok((text, Ty::Known(to)))
+    }
+
+    fn function(&mut self, f: &sqlparser::ast::Function, out: &mut String) -> R<(String, Ty)> {
+        if f.filter.is_some()
+            || f.over.is_some()
+            || !f.within_group.is_empty()
+            || f.null_treatment.is_some()
+            || !matches!(f.parameters, FunctionArguments::None)
+        {
+            return Err(());
+        }
+        let parts = object_parts(&f.name)?;
+        let (schema, name) = match parts.as_slice() {
+            [n] => (None, n.clone()),
+            [s, n] => (Some(s.clone()), n.clone()),
+            _ => return Err(()),
+        };
+        let FunctionArguments::List(list) = &f.args else {
+            return Err(());
+        };
+        if !list.clauses.is_empty() {
+            return Err(());
+        }
+        let mut args = Vec::new();
+        let mut types = Vec::new();
+        let mut star = false;
+        for a in &list.args {
+            match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => {
+                    let (text, ty) = self.expr(x, out)?;
+                    if ty == Ty::Literal {
+                        return Err(());
+                    }
+                    args.push(text);
+                    types.push(ty);
+                }
+                FunctionArg::Unnamed(FunctionArgExpr::Wildcard) if list.args.len() == 1 => {
+                    star = true;
+                }
+                _ => return Err(()),
+            }
+        }
+        let mut text = match schema {
+            Some(s) if s != "public" => format!("{}.{}", quote_ident(&s), quote_ident(&name)),
+            _ => quote_ident(&name),
+        };
+        text.push('(');
+        match list.duplicate_treatment {
+            Some(DuplicateTreatment::Distinct) => text.push_str("DISTINCT "),
+            Some(DuplicateTreatment::All) | None => {}
+        }
+        if star {
+            text.push('*');
+        }
+        text.push_str(&args.join(", "));
+        text.push(')');
+        Ok((text, function_type(&name, &types, star)))
+    }
+
+    fn case(
+        &mut self,
+        whens: &[sqlparser::ast::CaseWhen],
+        otherwise: Option<&Expr>,
+        out: &mut String,
+    ) -> R<(String, Ty)> {
+        let mut text = String::new();
+        self.keyword(&mut text, "CASE", 0, VAR, 0);
+        let lead = format!("\n{}", " ".repeat(self.indent.max(0) as usize));
+        let mut arms = Vec::new();
+        for w in whens {
+            let c = self.expr(&w.condition, out)?.0;
+            let r = self.expr(&w.result, out)?;
+            arms.push((c, r));
+        }
+        let other = match otherwise {
+            Some(e) if !matches!(strip_nested(e), Expr::Value(v) if v.value == Value::Null) => {
+                Some(self.expr(e, out)?)
+            }
+            _ => None,
+        };
+        // The result type: the first known result's, else text (string literals).
+        let ty = arms
+            .iter()
+            .map(|(_, r)| r)
+            .chain(other.iter())
+            .find_map(|(_, t)| match t {
+                Ty::Known(t) => Some(t.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| builtin("text"));
+        for (c, (r, rt)) in arms {
+            text.push_str(&format!("{lead}WHEN {c} THEN {}", coerced(r, &rt, &ty)));
+        }
+        match other {
+            Some((r, rt)) => text.push_str(&format!("{lead}ELSE {}", coerced(r, &rt, &ty))),
+            None => text.push_str(&format!("{lead}ELSE NULL::{}", format_type_for_cast(&ty))),
+        }
+        self.keyword(&mut text, "END", -VAR, 0, 0);
+        Ok((text, Ty::Known(ty)))
+    }
+}
+
+/// An expression's text where PostgreSQL coerces it to `to` (an implicit cast made visible).
+fn coerced(text: String, ty: &Ty, to: &TypeName) -> String {
+    let cast = format_type_for_cast(to);
+    match ty {
+        Ty::Literal => format!("{text}::{cast}"),
+        Ty::Known(t) if !same_type(t, to) => format!("({text})::{cast}"),
+        _ => text,
+    }
+}
+
+enum Target {
+    Var(Var),
+    Expr(Expr),
+}
+
+fn target_expr(t: &Target) -> R<Expr> {
+    match t {
+        Target::Expr(e) => Ok(e.clone()),
+        // A column re-resolves to itself.
+        Target::Var(_) => Err(()),
+    }
+}
+
+/// `ORDER BY 2` / `GROUP BY 2`: the output column at that position.
+fn position(e: &Expr, targets: &[(Target, String)]) -> R<Option<Expr>> {
+    if let Expr::Value(v) = e {
+        if let Value::Number(n, _) = &v.value {
+            let k: usize = n.parse().map_err(|_| ())?;
+            let (t, _) = targets.get(k.checked_sub(1).ok_or(())?).ok_or(())?;
+            return target_expr(t).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+fn opts_empty(o: &sqlparser::ast::WildcardAdditionalOptions) -> bool {
+    o.opt_ilike.is_none()
+        && o.opt_exclude.is_none()
+        && o.opt_except.is_none()
+        && o.opt_replace.is_none()
+        && o.opt_rename.is_none()
+}
+
+/// A FROM item as its first relation and the joins that follow, left to right; parentheses
+/// around the left side of a join (how ruleutils prints them) are the same tree. A join whose
+/// right side is itself a join is not handled.
+fn left_deep(twj: &TableWithJoins) -> R<(&TableFactor, Vec<&sqlparser::ast::Join>)> {
+    let (base, mut joins) = match &twj.relation {
+        TableFactor::NestedJoin {
+            table_with_joins,
+            alias: None,
+        } => left_deep(table_with_joins)?,
+        other => (other, Vec::new()),
+    };
+    joins.extend(twj.joins.iter());
+    Ok((base, joins))
+}
+
+fn strip_nested(e: &Expr) -> &Expr {
+    let mut e = e;
+    while let Expr::Nested(x) = e {
+        e = x;
+    }
+    e
+}
+
+fn flatten_bool<'e>(e: &'e Expr, op: &BinaryOperator, items: &mut Vec<&'e Expr>) {
+    // PostgreSQL's parser merges `a AND b AND c` (as written, without parentheses) into one node.
+    match e {
+        Expr::BinaryOp { left, op: o, right } if o == op => {
+            flatten_bool(left, op, items);
+            items.push(right);
+        }
+        _ => items.push(e),
+    }
+}
+
+/// The name PostgreSQL gives an output column left unnamed (FigureColname).
+fn column_name(e: &Expr) -> String {
+    match e {
+        Expr::Identifier(i) => ident_text(i),
+        Expr::CompoundIdentifier(p) => p.last().map(ident_text).unwrap_or_default(),
+        Expr::Nested(x) => column_name(x),
+        Expr::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(|p| match p {
+                ObjectNamePart::Identifier(i) => Some(ident_text(i)),
+                _ => None,
+            })
+            .unwrap_or_else(|| "?column?".into()),
+        Expr::Cast {
+            expr, data_type, ..
+        } => {
+            let inner = column_name(expr);
+            if inner != "?column?" {
+                inner
+            } else {
+                type_of_data_type(data_type)
+                    .ok()
+                    .and_then(|t| match t.base {
+                        BaseType::Builtin(b) => Some(builtin_internal_name(&b)),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| "?column?".into())
+            }
+        }
+        Expr::Case { .. } => "case".into(),
+        _ => "?column?".into(),
+    }
+}
+
+/// The catalog name of a builtin type (what FigureColname uses for a cast).
+fn builtin_internal_name(b: &str) -> String {
+    match b {
+        "character varying" => "varchar",
+        "integer" => "int4",
+        "bigint" => "int8",
+        "smallint" => "int2",
+        "boolean" => "bool",
+        "character" => "bpchar",
+        "double precision" => "float8",
+        "real" => "float4",
+        "timestamp without time zone" => "timestamp",
+        "timestamp with time zone" => "timestamptz",
+        other => other,
+    }
+    .to_string()
+}
+
+fn literal(v: &Value) -> R<(String, Ty)> {
+    match v {
+        Value::SingleQuotedString(s) => Ok((quote_literal(s), Ty::Literal)),
+        Value::Number(n, false) => {
+            if n.bytes().all(|b| b.is_ascii_digit()) {
+                let ty = match n.parse::<i64>() {
+                    Ok(x) if i32::try_from(x).is_ok() => "integer",
+                    Ok(_) => "bigint",
+                    Err(_) => "numeric",
+                };
+                Ok((n.clone(), Ty::Known(builtin(ty))))
+            } else if n.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                Ok((n.clone(), Ty::Known(builtin("numeric"))))
+            } else {
+                Err(())
+            }
+        }
+        Value::Boolean(b) => Ok((b.to_string(), Ty::Known(builtin("boolean")))),
+        _ => Err(()),
+    }
+}
+
+/// Integer and numeric operands meet at the wider type.
+fn numeric_common(a: &TypeName, b: &TypeName) -> Option<TypeName> {
+    let rank = |t: &TypeName| match &t.base {
+        BaseType::Builtin(n) if t.array_dimensions == 0 => match n.as_str() {
+            "smallint" => Some(0),
+            "integer" => Some(1),
+            "bigint" => Some(2),
+            "numeric" => Some(3),
+            "real" => Some(4),
+            "double precision" => Some(5),
+            _ => None,
+        },
+        _ => None,
+    };
+    let (ra, rb) = (rank(a)?, rank(b)?);
+    if ra == rb {
+        return Some(builtin(match &a.base {
+            BaseType::Builtin(n) => n.as_str(),
+            _ => return None,
+        }));
+    }
+    // Integers of different widths compare without casts (cross-type operators).
+    if ra <= 2 && rb <= 2 {
+        return None;
+    }
+    Some(if ra > rb { a.clone() } else { b.clone() })
+}
+
+/// The result type of the builtin functions whose type is evident; Unknown otherwise.
+fn function_type(name: &str, args: &[Ty], star: bool) -> Ty {
+    let text = Ty::Known(builtin("text"));
+    match name {
+        "upper" | "lower" | "substring" | "btrim" | "ltrim" | "rtrim" | "initcap" | "md5"
+        | "replace" | "concat" | "concat_ws" | "left" | "right" | "lpad" | "rpad" => text,
+        "count" if star || args.len() == 1 => Ty::Known(builtin("bigint")),
+        "sum" => match args.first() {
+            Some(t) if is_builtin(t, &["smallint", "integer"]) => Ty::Known(builtin("bigint")),
+            Some(t) if is_builtin(t, &["bigint", "numeric"]) => Ty::Known(builtin("numeric")),
+            Some(t @ Ty::Known(_)) if is_builtin(t, &["real", "double precision"]) => t.clone(),
+            _ => Ty::Unknown,
+        },
+        "max" | "min" => args.first().cloned().unwrap_or(Ty::Unknown),
+        _ => Ty::Unknown,
+    }
+}
+
+/// A sqlparser data type as the model's type name, read by the model's own type parser.
+fn type_of_data_type(dt: &DataType) -> R<TypeName> {
+    let text = dt.to_string();
+    let mut lx = super::lexer::Lexer::new(&text);
+    let mut toks = Vec::new();
+    while let Some(t) = lx.next_token() {
+        toks.push(t);
+    }
+    let mut c = super::cursor::Cursor::new(&text, &toks, text.len(), true);
+    let (t, serial) = super::types::parse_type(&mut c, "public").map_err(|_| ())?;
+    if serial.is_some() || !c.at_end() {
+        return Err(());
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deparse(schema: &str, query: &str) -> Option<String> {
+        let catalog = crate::inspect("t.sql", schema).catalog;
+        deparse_view(query, &[], &catalog, &|n: &str| {
+            QualifiedName::new("public", n)
+        })
+    }
+
+    #[test]
+    fn names_repeated_in_a_sub_query_are_made_unique() {
+        let s = "CREATE TABLE a (id integer, name varchar(10));";
+        assert_eq!(
+            deparse(
+                s,
+                "SELECT a.id, (SELECT max(a.id) FROM a WHERE a.name = 'x') AS m FROM a"
+            )
+            .as_deref(),
+            Some(
+                " SELECT a.id,\n    ( SELECT max(a_1.id) AS max\n           FROM a a_1\n          \
+                 WHERE ((a_1.name)::text = 'x'::text)) AS m\n   FROM a;"
+            )
+        );
+    }
+
+    #[test]
+    fn what_it_does_not_know_is_left_to_the_caller() {
+        let s = "CREATE TABLE a (id integer, name varchar(10));";
+        // A set operation, a column no relation holds, an untyped literal argument.
+        assert_eq!(deparse(s, "SELECT id FROM a UNION SELECT id FROM a"), None);
+        assert_eq!(deparse(s, "SELECT nope FROM a"), None);
+        assert_eq!(deparse(s, "SELECT upper('x') FROM a"), None);
+    }
+}
