@@ -598,11 +598,11 @@ impl Deparser<'_> {
             } => self.cast(expr, data_type, out),
             Expr::Function(f) => self.function(f, out),
             Expr::Case {
-                operand: None,
+                operand,
                 conditions,
                 else_result,
                 ..
-            } => self.case(conditions, else_result.as_deref(), out),
+            } => self.case(operand.as_deref(), conditions, else_result.as_deref(), out),
             Expr::Subquery(q) => {
                 let saved = self.indent;
                 let mut text = String::from("(");
@@ -673,21 +673,7 @@ impl Deparser<'_> {
                 }
             }
             _ => {
-                let common = match (&lt, &rt) {
-                    (Ty::Literal, Ty::Literal) => return Err(()),
-                    (Ty::Literal, Ty::Known(t)) | (Ty::Known(t), Ty::Literal) => {
-                        if is_stringy(&Ty::Known(t.clone())) {
-                            Some(builtin("text"))
-                        } else {
-                            Some(t.clone())
-                        }
-                    }
-                    (Ty::Known(a), Ty::Known(b)) => numeric_common(a, b)
-                        .or_else(|| (is_stringy(&lt) && is_stringy(&rt)).then(|| builtin("text")))
-                        .or_else(|| same_type(a, b).then(|| a.clone())),
-                    (Ty::Literal, Ty::Unknown) | (Ty::Unknown, Ty::Literal) => return Err(()),
-                    _ => None,
-                };
+                let common = operator_common(&lt, &rt)?;
                 let result = if comparison {
                     boolean
                 } else {
@@ -774,16 +760,32 @@ impl Deparser<'_> {
 
     fn case(
         &mut self,
+        operand: Option<&Expr>,
         whens: &[sqlparser::ast::CaseWhen],
         otherwise: Option<&Expr>,
         out: &mut String,
     ) -> R<(String, Ty)> {
         let mut text = String::new();
         self.keyword(&mut text, "CASE", 0, VAR, 0);
+        let subject = match operand {
+            Some(x) => {
+                let (t, ty) = self.expr(x, out)?;
+                text.push(' ');
+                text.push_str(&t);
+                Some(ty)
+            }
+            None => None,
+        };
         let lead = format!("\n{}", " ".repeat(self.indent.max(0) as usize));
         let mut arms = Vec::new();
         for w in whens {
-            let c = self.expr(&w.condition, out)?.0;
+            let (mut c, ct) = self.expr(&w.condition, out)?;
+            if let Some(st) = &subject {
+                // `CASE x WHEN v`: v compared with x, coerced as `x = v` would be.
+                if let Some(common) = operator_common(st, &ct)? {
+                    c = coerced(c, &ct, &common);
+                }
+            }
             let r = self.expr(&w.result, out)?;
             arms.push((c, r));
         }
@@ -793,21 +795,28 @@ impl Deparser<'_> {
             }
             _ => None,
         };
-        // The result type: the first known result's, else text (string literals).
-        let ty = arms
+        let types: Vec<&Ty> = arms
             .iter()
-            .map(|(_, r)| r)
-            .chain(other.iter())
-            .find_map(|(_, t)| match t {
-                Ty::Known(t) => Some(t.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| builtin("text"));
+            .map(|(_, (_, t))| t)
+            .chain(other.iter().map(|(_, t)| t))
+            .collect();
+        let ty = case_common(&types)?;
+        // A result that starts a line of its own (a nested CASE) follows THEN/ELSE directly.
+        let after = |r: String| {
+            if r.starts_with('\n') {
+                r
+            } else {
+                format!(" {r}")
+            }
+        };
         for (c, (r, rt)) in arms {
-            text.push_str(&format!("{lead}WHEN {c} THEN {}", coerced(r, &rt, &ty)));
+            text.push_str(&format!(
+                "{lead}WHEN {c} THEN{}",
+                after(coerced(r, &rt, &ty))
+            ));
         }
         match other {
-            Some((r, rt)) => text.push_str(&format!("{lead}ELSE {}", coerced(r, &rt, &ty))),
+            Some((r, rt)) => text.push_str(&format!("{lead}ELSE{}", after(coerced(r, &rt, &ty)))),
             None => text.push_str(&format!("{lead}ELSE NULL::{}", format_type_for_cast(&ty))),
         }
         self.keyword(&mut text, "END", -VAR, 0, 0);
@@ -968,6 +977,72 @@ fn literal(v: &Value) -> R<(String, Ty)> {
     }
 }
 
+/// The type both operands of a comparison or arithmetic operator are coerced to (None: each
+/// keeps its own).
+fn operator_common(lt: &Ty, rt: &Ty) -> R<Option<TypeName>> {
+    Ok(match (lt, rt) {
+        (Ty::Literal, Ty::Literal) => return Err(()),
+        (Ty::Literal, Ty::Known(t)) | (Ty::Known(t), Ty::Literal) => {
+            if is_stringy(&Ty::Known(t.clone())) {
+                Some(builtin("text"))
+            } else {
+                Some(t.clone())
+            }
+        }
+        (Ty::Known(a), Ty::Known(b)) => numeric_common(a, b)
+            .or_else(|| (is_stringy(lt) && is_stringy(rt)).then(|| builtin("text")))
+            .or_else(|| same_type(a, b).then(|| a.clone())),
+        (Ty::Literal, Ty::Unknown) | (Ty::Unknown, Ty::Literal) => return Err(()),
+        _ => None,
+    })
+}
+
+/// The type the results of a CASE resolve to (select_common_type): text for string literals
+/// alone, the widest of numeric types, text for mixed string types, else one type for all.
+fn case_common(types: &[&Ty]) -> R<TypeName> {
+    let known: Vec<&TypeName> = types
+        .iter()
+        .filter_map(|t| match t {
+            Ty::Known(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    if types.iter().any(|t| **t == Ty::Unknown) {
+        return Err(());
+    }
+    let Some(first) = known.first() else {
+        return Ok(builtin("text"));
+    };
+    let mut common = (*first).clone();
+    for t in &known[1..] {
+        if same_type(&common, t) {
+            continue;
+        }
+        common = if let Some(n) = numeric_common(&common, t) {
+            n
+        } else if is_stringy(&Ty::Known(common.clone())) && is_stringy(&Ty::Known((*t).clone())) {
+            builtin("text")
+        } else {
+            let rank = |t: &TypeName| {
+                ["smallint", "integer", "bigint"]
+                    .iter()
+                    .position(|n| matches!(&t.base, BaseType::Builtin(b) if b == n))
+            };
+            match (rank(&common), rank(t)) {
+                (Some(a), Some(b)) => {
+                    if a >= b {
+                        common
+                    } else {
+                        (*t).clone()
+                    }
+                }
+                _ => return Err(()),
+            }
+        };
+    }
+    Ok(common)
+}
+
 /// Integer and numeric operands meet at the wider type.
 fn numeric_common(a: &TypeName, b: &TypeName) -> Option<TypeName> {
     let rank = |t: &TypeName| match &t.base {
@@ -1010,6 +1085,8 @@ fn function_type(name: &str, args: &[Ty], star: bool) -> Ty {
             _ => Ty::Unknown,
         },
         "max" | "min" => args.first().cloned().unwrap_or(Ty::Unknown),
+        "random" if args.is_empty() => Ty::Known(builtin("double precision")),
+        "length" | "char_length" if args.len() == 1 => Ty::Known(builtin("integer")),
         _ => Ty::Unknown,
     }
 }
