@@ -3078,7 +3078,10 @@ fn is_column_constraint_start(c: &Cursor<'_>, i: usize) -> bool {
                     && i > 0
                     && !c.kw_at_index(i - 1, "default")
                     && !c.kw_at_index(i - 1, "is")
-                    && !c.kw_at_index(i - 1, "not"))
+                    && !c.kw_at_index(i - 1, "not")
+                    // `CASE ... THEN NULL ... ELSE NULL END` in a default.
+                    && !c.kw_at_index(i - 1, "then")
+                    && !c.kw_at_index(i - 1, "else"))
                 || [
                     "constraint",
                     "check",
