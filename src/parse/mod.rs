@@ -119,6 +119,9 @@ pub(crate) struct Ingest<'s> {
     pub default_schema: String,
     /// The schemas of `search_path` (pg_catalog and `$user` left out), in order.
     pub search_path: Vec<String>,
+    /// `SET default_tablespace` (None: the database's default), for the indexes behind
+    /// constraints created after it (how pg_dump writes a constraint's index tablespace).
+    pub default_tablespace: Option<String>,
     pub statements: Vec<StatementOutcome>,
     pub diagnostics: Vec<Diagnostic>,
     /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
@@ -151,6 +154,7 @@ impl<'s> Ingest<'s> {
             catalog,
             default_schema: "public".into(),
             search_path: vec!["public".into()],
+            default_tablespace: None,
             statements: Vec::new(),
             diagnostics: Vec::new(),
             expr_columns: Default::default(),
