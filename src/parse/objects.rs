@@ -658,12 +658,22 @@ impl Ingest<'_> {
         let written_query = self.src.get(as_end..query_end).unwrap_or("");
         // PostgreSQL's deparse of the query when the deparser knows all of it, else the text as
         // written (a dump's text is PostgreSQL's deparse already).
-        let definition =
+        // What it reads: every relation the deparser resolved (sub-queries included), else the
+        // relations named after FROM and JOIN.
+        let deparsed =
             super::viewdef::deparse_view(written_query, &columns, &self.catalog, &|name: &str| {
                 self.resolve_relation(name)
-            })
-            .unwrap_or_else(|| view_definition(written_query));
-        let reads = view_reads(written_query, &|name: &str| self.resolve_relation(name));
+            });
+        let (definition, reads) = match deparsed {
+            Some((text, relations)) => (
+                text,
+                relations.into_iter().map(|r| (r, Vec::new())).collect(),
+            ),
+            None => (
+                view_definition(written_query),
+                view_reads(written_query, &|name: &str| self.resolve_relation(name)),
+            ),
+        };
         if self.catalog.views.contains_key(&name) && !or_replace {
             if if_not_exists {
                 return Ok(Outcome::Understood);

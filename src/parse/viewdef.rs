@@ -21,6 +21,8 @@ use sqlparser::ast::{
     ObjectName, ObjectNamePart, OrderByKind, OrderBySort, Query, Select, SelectItem, SetExpr,
     Statement, TableFactor, TableWithJoins, UnaryOperator, Value,
 };
+use std::collections::BTreeSet;
+
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
@@ -33,14 +35,15 @@ const VAR: i32 = 4;
 
 type R<T> = Result<T, ()>;
 
-/// The query text after `AS` as pg_get_viewdef prints it (with the closing `;`), or None when
-/// the query uses something this deparser does not know.
+/// The query text after `AS` as pg_get_viewdef prints it (with the closing `;`), and every
+/// relation the query reads (sub-queries included), or None when the query uses something this
+/// deparser does not know.
 pub(crate) fn deparse_view(
     query: &str,
     columns: &[String],
     catalog: &Catalog,
     resolve: &dyn Fn(&str) -> QualifiedName,
-) -> Option<String> {
+) -> Option<(String, BTreeSet<QualifiedName>)> {
     let statements = Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(64)
         .try_with_sql(query)
@@ -57,10 +60,11 @@ pub(crate) fn deparse_view(
         // names are taken, in the query and its sub-queries.
         reserved: vec!["old".into(), "new".into()],
         indent: 0,
+        relations: BTreeSet::new(),
     };
     let mut out = d.query(q, columns).ok()?;
     out.push(';');
-    Some(out)
+    Some((out, d.relations))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,10 +113,14 @@ struct Deparser<'a> {
     /// Names taken at every level (the view's OLD and NEW).
     reserved: Vec<String>,
     indent: i32,
+    /// Every relation of every FROM list.
+    relations: BTreeSet<QualifiedName>,
 }
 
 /// A column reference resolved to its relation.
 struct Var {
+    /// The reference as written (or, for `*`, as the relation's name and the column's).
+    source: Expr,
     text: String,
     column: String,
     ty: Ty,
@@ -191,7 +199,12 @@ impl Deparser<'_> {
         Ok(())
     }
 
-    fn collect_rtes(&self, f: &TableFactor, rtes: &mut Vec<Rte>, taken: &mut Vec<String>) -> R<()> {
+    fn collect_rtes(
+        &mut self,
+        f: &TableFactor,
+        rtes: &mut Vec<Rte>,
+        taken: &mut Vec<String>,
+    ) -> R<()> {
         let TableFactor::Table {
             name,
             alias,
@@ -236,6 +249,7 @@ impl Deparser<'_> {
             refname = format!("{written}_{counter}");
         }
         taken.push(refname.clone());
+        self.relations.insert(qualified);
         rtes.push(Rte {
             written,
             refname,
@@ -374,6 +388,10 @@ impl Deparser<'_> {
                         for (c, t) in r.columns.as_ref().ok_or(())? {
                             out.push((
                                 Target::Var(Var {
+                                    source: Expr::CompoundIdentifier(vec![
+                                        Ident::with_quote('"', r.written.clone()),
+                                        Ident::with_quote('"', c.clone()),
+                                    ]),
                                     text: format!("{}.{}", quote_ident(&r.refname), quote_ident(c)),
                                     column: c.clone(),
                                     ty: Ty::Known(t.clone()),
@@ -401,12 +419,12 @@ impl Deparser<'_> {
         if let Some(t) = position(e, targets)? {
             return Ok(t);
         }
-        if let Expr::Identifier(i) = e {
-            if self.var(e).is_err() {
-                let n = ident_text(i);
-                if let Some((t, _)) = targets.iter().find(|(_, name)| *name == n) {
-                    return target_expr(t);
-                }
+        if let Expr::Identifier(i) = e
+            && self.var(e).is_err()
+        {
+            let n = ident_text(i);
+            if let Some((t, _)) = targets.iter().find(|(_, name)| *name == n) {
+                return Ok(target_expr(t));
             }
         }
         Ok(e.clone())
@@ -424,7 +442,7 @@ impl Deparser<'_> {
                 .enumerate()
                 .find(|(k, (_, name))| names.get(*k).unwrap_or(name) == &n);
             if let Some((_, (t, _))) = found {
-                return target_expr(t);
+                return Ok(target_expr(t));
             }
         }
         Ok(e.clone())
@@ -555,6 +573,7 @@ impl Deparser<'_> {
             }
             if let Some(r) = found {
                 return Ok(Some(Var {
+                    source: e.clone(),
                     text: format!("{}.{}", quote_ident(&r.refname), quote_ident(&column)),
                     column,
                     ty,
@@ -839,22 +858,22 @@ enum Target {
     Expr(Expr),
 }
 
-fn target_expr(t: &Target) -> R<Expr> {
+/// The expression of an output column, as written (a column re-resolves to itself).
+fn target_expr(t: &Target) -> Expr {
     match t {
-        Target::Expr(e) => Ok(e.clone()),
-        // A column re-resolves to itself.
-        Target::Var(_) => Err(()),
+        Target::Expr(e) => e.clone(),
+        Target::Var(v) => v.source.clone(),
     }
 }
 
 /// `ORDER BY 2` / `GROUP BY 2`: the output column at that position.
 fn position(e: &Expr, targets: &[(Target, String)]) -> R<Option<Expr>> {
-    if let Expr::Value(v) = e {
-        if let Value::Number(n, _) = &v.value {
-            let k: usize = n.parse().map_err(|_| ())?;
-            let (t, _) = targets.get(k.checked_sub(1).ok_or(())?).ok_or(())?;
-            return target_expr(t).map(Some);
-        }
+    if let Expr::Value(v) = e
+        && let Value::Number(n, _) = &v.value
+    {
+        let k: usize = n.parse().map_err(|_| ())?;
+        let (t, _) = targets.get(k.checked_sub(1).ok_or(())?).ok_or(())?;
+        return Ok(Some(target_expr(t)));
     }
     Ok(None)
 }
@@ -1116,6 +1135,7 @@ mod tests {
         deparse_view(query, &[], &catalog, &|n: &str| {
             QualifiedName::new("public", n)
         })
+        .map(|(text, _)| text)
     }
 
     #[test]
@@ -1132,6 +1152,21 @@ mod tests {
                  WHERE ((a_1.name)::text = 'x'::text)) AS m\n   FROM a;"
             )
         );
+    }
+
+    #[test]
+    fn the_relations_read_include_those_of_sub_queries_and_comma_lists() {
+        let s = "CREATE TABLE a (id integer); CREATE TABLE b (a_id integer); CREATE TABLE c (x integer);";
+        let catalog = crate::inspect("t.sql", s).catalog;
+        let (_, reads) = deparse_view(
+            "SELECT a.id FROM a, b WHERE b.a_id = a.id AND a.id = (SELECT max(x) FROM c)",
+            &[],
+            &catalog,
+            &|n: &str| QualifiedName::new("public", n),
+        )
+        .expect("deparsed");
+        let names: Vec<String> = reads.iter().map(|q| q.name.clone()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
     }
 
     #[test]
