@@ -18,8 +18,9 @@
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Distinct, DuplicateTreatment, Expr, FunctionArg,
     FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, JoinConstraint, JoinOperator,
-    ObjectName, ObjectNamePart, OrderByKind, OrderBySort, Query, Select, SelectItem, SetExpr,
-    Statement, TableFactor, TableWithJoins, UnaryOperator, Value,
+    LimitClause, ObjectName, ObjectNamePart, OrderBy, OrderByKind, OrderBySort, Query, Select,
+    SelectItem, SetExpr, SetOperator, SetQuantifier, Statement, TableFactor, TableWithJoins,
+    UnaryOperator, Value,
 };
 use std::collections::BTreeSet;
 
@@ -166,20 +167,118 @@ impl Deparser<'_> {
     }
 
     fn query(&mut self, q: &Query, names: &[String]) -> R<String> {
-        if q.with.is_some() || q.limit_clause.is_some() || q.fetch.is_some() || !q.locks.is_empty()
-        {
+        let mut out = String::new();
+        self.query_into(q, names, &mut out)?;
+        Ok(out)
+    }
+
+    /// ruleutils' get_query_def: a SELECT, or set operations of SELECTs. Returns the types of
+    /// the output columns.
+    fn query_into(&mut self, q: &Query, names: &[String], out: &mut String) -> R<Vec<Ty>> {
+        if q.with.is_some() || q.fetch.is_some() || !q.locks.is_empty() {
             return Err(());
         }
-        let SetExpr::Select(select) = &*q.body else {
-            return Err(());
-        };
-        let mut out = String::new();
-        // The FROM list's names are chosen before anything of this level is printed.
-        self.enter(select)?;
-        let result = self.select(select, q, names, &mut out);
-        self.levels.pop();
-        result?;
-        Ok(out)
+        match &*q.body {
+            SetExpr::Select(select) => {
+                // The FROM list's names are chosen before anything of this level is printed.
+                self.enter(select)?;
+                let result = self.select(
+                    select,
+                    (q.order_by.as_ref(), q.limit_clause.as_ref()),
+                    names,
+                    false,
+                    out,
+                );
+                self.levels.pop();
+                result
+            }
+            SetExpr::SetOperation { .. } => {
+                if q.order_by.is_some() || q.limit_clause.is_some() {
+                    return Err(());
+                }
+                // Every branch's columns are named as the first branch's (or the view's list).
+                let names = if names.is_empty() {
+                    first_branch_names(&q.body)?
+                } else {
+                    names.to_vec()
+                };
+                self.setop(&q.body, &names, out)
+            }
+            SetExpr::Query(inner) if q.order_by.is_none() && q.limit_clause.is_none() => {
+                self.query_into(inner, names, out)
+            }
+            _ => Err(()),
+        }
+    }
+
+    /// ruleutils' get_setop_query: a branch, or `l UNION [ALL] r` with parentheses where the
+    /// operator changes on the left or a set operation is on the right.
+    fn setop(&mut self, e: &SetExpr, names: &[String], out: &mut String) -> R<Vec<Ty>> {
+        if let Some((left, op, all, right)) = setop_node(e) {
+            let paren = setop_node(left).is_some_and(|(_, lop, lall, _)| lop != op || lall != all);
+            let sub = if paren { STD } else { 0 };
+            if paren {
+                out.push('(');
+                self.keyword(out, "", sub, 0, 0);
+            }
+            let lt = self.setop(left, names, out)?;
+            if paren {
+                self.keyword(out, ") ", -sub, 0, 0);
+            } else {
+                self.keyword(out, "", -sub, 0, 0);
+            }
+            out.push_str(match op {
+                SetOperator::Union => "UNION ",
+                SetOperator::Intersect => "INTERSECT ",
+                SetOperator::Except => "EXCEPT ",
+                _ => return Err(()),
+            });
+            if all {
+                out.push_str("ALL ");
+            }
+            let paren = setop_node(right).is_some();
+            let sub = if paren { STD } else { 0 };
+            if paren {
+                out.push('(');
+            }
+            self.keyword(out, "", sub, 0, 0);
+            let rt = self.setop(right, names, out)?;
+            self.indent -= sub;
+            if paren {
+                self.keyword(out, ")", 0, 0, 0);
+            }
+            // Branches whose column types differ get casts this deparser does not add.
+            let same = lt.len() == rt.len()
+                && lt.iter().zip(&rt).all(|pair| match pair {
+                    (Ty::Known(a), Ty::Known(b)) => same_type(a, b),
+                    _ => false,
+                });
+            if !same {
+                return Err(());
+            }
+            return Ok(lt);
+        }
+        match e {
+            SetExpr::Select(select) => {
+                self.enter(select)?;
+                let result = self.select(select, (None, None), names, true, out);
+                self.levels.pop();
+                result
+            }
+            // A branch with ORDER BY or LIMIT is parenthesised.
+            SetExpr::Query(q) if matches!(&*q.body, SetExpr::Select(_)) => {
+                let paren = q.order_by.is_some() || q.limit_clause.is_some();
+                if paren {
+                    out.push('(');
+                }
+                let types = self.query_into(q, names, out)?;
+                if paren {
+                    out.push(')');
+                }
+                Ok(types)
+            }
+            _ => Err(()),
+        }
     }
 
     fn enter(&mut self, select: &Select) -> R<()> {
@@ -258,7 +357,16 @@ impl Deparser<'_> {
         Ok(())
     }
 
-    fn select(&mut self, s: &Select, q: &Query, names: &[String], out: &mut String) -> R<()> {
+    /// A SELECT; `branch`: one of set operations (whose literal columns are typed by the other
+    /// branches, which this deparser does not do).
+    fn select(
+        &mut self,
+        s: &Select,
+        (order_by, limit_clause): (Option<&OrderBy>, Option<&LimitClause>),
+        names: &[String],
+        branch: bool,
+        out: &mut String,
+    ) -> R<Vec<Ty>> {
         if s.top.is_some()
             || s.into.is_some()
             || !s.lateral_views.is_empty()
@@ -283,12 +391,30 @@ impl Deparser<'_> {
         if !names.is_empty() && names.len() != targets.len() {
             return Err(());
         }
+        let mut types = Vec::new();
         for (i, (expr, name)) in targets.iter().enumerate() {
             out.push_str(if i == 0 { " " } else { ", " });
             let mut item = String::new();
             let (text, var) = match expr {
-                Target::Var(v) => (v.text.clone(), Some(v.column.clone())),
-                Target::Expr(e) => (self.expr(e, &mut item.clone())?.0, None),
+                Target::Var(v) => {
+                    types.push(v.ty.clone());
+                    (v.text.clone(), Some(v.column.clone()))
+                }
+                Target::Expr(e) => {
+                    let (text, ty) = self.expr(e, &mut item.clone())?;
+                    match ty {
+                        // An output column of an untyped literal is text.
+                        Ty::Literal if !branch => {
+                            types.push(Ty::Known(builtin("text")));
+                            (format!("{text}::text"), None)
+                        }
+                        Ty::Literal => return Err(()),
+                        ty => {
+                            types.push(ty);
+                            (text, None)
+                        }
+                    }
+                }
             };
             item.push_str(&text);
             let shown = names.get(i).unwrap_or(name);
@@ -330,7 +456,7 @@ impl Deparser<'_> {
             let text = self.expr(h, out)?.0;
             out.push_str(&text);
         }
-        if let Some(ob) = &q.order_by {
+        if let Some(ob) = order_by {
             let OrderByKind::Expressions(items) = &ob.kind else {
                 return Err(());
             };
@@ -363,8 +489,26 @@ impl Deparser<'_> {
                 }
             }
         }
+        match limit_clause {
+            None => {}
+            Some(LimitClause::LimitOffset {
+                limit,
+                offset,
+                limit_by,
+            }) if limit_by.is_empty() => {
+                if let Some(o) = offset {
+                    self.keyword(out, " OFFSET ", -STD, STD, 0);
+                    out.push_str(&integer(&o.value)?);
+                }
+                if let Some(l) = limit {
+                    self.keyword(out, " LIMIT ", -STD, STD, 0);
+                    out.push_str(&integer(l)?);
+                }
+            }
+            Some(_) => return Err(()),
+        }
         self.indent -= STD;
-        Ok(())
+        Ok(types)
     }
 
     /// The output columns: each a resolved column or an expression, with its name.
@@ -866,6 +1010,57 @@ fn target_expr(t: &Target) -> Expr {
     }
 }
 
+/// A set operation's parts: left, operator, ALL, right (through parentheses that hold nothing
+/// else).
+fn setop_node(e: &SetExpr) -> Option<(&SetExpr, &SetOperator, bool, &SetExpr)> {
+    match e {
+        SetExpr::SetOperation {
+            left,
+            op,
+            set_quantifier,
+            right,
+        } => Some((left, op, *set_quantifier == SetQuantifier::All, right)),
+        SetExpr::Query(q)
+            if q.order_by.is_none()
+                && q.limit_clause.is_none()
+                && q.with.is_none()
+                && q.fetch.is_none() =>
+        {
+            setop_node(&q.body)
+        }
+        _ => None,
+    }
+}
+
+/// The output column names of the first branch of set operations (named as written).
+fn first_branch_names(e: &SetExpr) -> R<Vec<String>> {
+    match e {
+        SetExpr::SetOperation { left, .. } => first_branch_names(left),
+        SetExpr::Query(q) => first_branch_names(&q.body),
+        SetExpr::Select(s) => s
+            .projection
+            .iter()
+            .map(|item| match item {
+                SelectItem::UnnamedExpr(e) => Ok(column_name(e)),
+                SelectItem::ExprWithAlias { alias, .. } => Ok(ident_text(alias)),
+                _ => Err(()),
+            })
+            .collect(),
+        _ => Err(()),
+    }
+}
+
+/// A LIMIT or OFFSET count: an integer literal.
+fn integer(e: &Expr) -> R<String> {
+    match strip_nested(e) {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, false) if n.bytes().all(|b| b.is_ascii_digit()) => Ok(n.clone()),
+            _ => Err(()),
+        },
+        _ => Err(()),
+    }
+}
+
 /// `ORDER BY 2` / `GROUP BY 2`: the output column at that position.
 fn position(e: &Expr, targets: &[(Target, String)]) -> R<Option<Expr>> {
     if let Expr::Value(v) = e
@@ -1172,8 +1367,16 @@ mod tests {
     #[test]
     fn what_it_does_not_know_is_left_to_the_caller() {
         let s = "CREATE TABLE a (id integer, name varchar(10));";
-        // A set operation, a column no relation holds, an untyped literal argument.
-        assert_eq!(deparse(s, "SELECT id FROM a UNION SELECT id FROM a"), None);
+        // A WITH query, branches of different types, a column no relation holds, an untyped
+        // literal argument.
+        assert_eq!(
+            deparse(s, "WITH x AS (SELECT id FROM a) SELECT id FROM x"),
+            None
+        );
+        assert_eq!(
+            deparse(s, "SELECT id FROM a UNION SELECT name FROM a"),
+            None
+        );
         assert_eq!(deparse(s, "SELECT nope FROM a"), None);
         assert_eq!(deparse(s, "SELECT upper('x') FROM a"), None);
     }
