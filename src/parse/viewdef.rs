@@ -760,6 +760,30 @@ impl Deparser<'_> {
                 format: None,
             } => self.cast(expr, data_type, out),
             Expr::Function(f) => self.function(f, out),
+            // `substring(x FROM a FOR b)` and `substring(x, a, b)`: the function
+            // "substring"(x, a, b).
+            Expr::Substring {
+                expr,
+                substring_from: Some(from),
+                substring_for,
+                ..
+            } => {
+                let mut parts = vec![self.expr(expr, out)?, self.expr(from, out)?];
+                if let Some(f) = substring_for {
+                    parts.push(self.expr(f, out)?);
+                }
+                let types: Vec<Ty> = parts.iter().map(|(_, t)| t.clone()).collect();
+                let (params, result) = self.resolve_call(None, "substring", &types, false)?;
+                let args: Vec<String> = parts
+                    .into_iter()
+                    .zip(&params)
+                    .map(|((text, ty), p)| match p {
+                        Some(p) => coerced(text, &ty, p),
+                        None => text,
+                    })
+                    .collect();
+                Ok((format!("\"substring\"({})", args.join(", ")), result))
+            }
             Expr::Case {
                 operand,
                 conditions,
@@ -769,10 +793,10 @@ impl Deparser<'_> {
             Expr::Subquery(q) => {
                 let saved = self.indent;
                 let mut text = String::from("(");
-                let inner = self.query(q, &[])?;
+                let types = self.query_into(q, &[], &mut text)?;
                 self.indent = saved;
-                let ty = Ty::Unknown;
-                text.push_str(&inner);
+                // A scalar sub-query has the type of its one column.
+                let [ty] = <[Ty; 1]>::try_from(types).map_err(|_| ())?;
                 text.push(')');
                 Ok((text, ty))
             }
@@ -892,9 +916,6 @@ impl Deparser<'_> {
             match a {
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => {
                     let (text, ty) = self.expr(x, out)?;
-                    if ty == Ty::Literal {
-                        return Err(());
-                    }
                     args.push(text);
                     types.push(ty);
                 }
@@ -904,6 +925,17 @@ impl Deparser<'_> {
                 _ => return Err(()),
             }
         }
+        // The function's parameter types decide the casts PostgreSQL adds to the arguments.
+        let (params, result) = self.resolve_call(schema.as_deref(), &name, &types, star)?;
+        let args: Vec<String> = args
+            .into_iter()
+            .zip(&types)
+            .zip(&params)
+            .map(|((text, ty), param)| match param {
+                Some(p) => coerced(text, ty, p),
+                None => text,
+            })
+            .collect();
         let mut text = match schema {
             Some(s) if s != "public" => format!("{}.{}", quote_ident(&s), quote_ident(&name)),
             _ => quote_ident(&name),
@@ -918,7 +950,119 @@ impl Deparser<'_> {
         }
         text.push_str(&args.join(", "));
         text.push(')');
-        Ok((text, function_type(&name, &types, star)))
+        Ok((text, result))
+    }
+
+    /// The parameter type each argument is coerced to (None: taken as it is) and the result
+    /// type of a call: a function or aggregate of the catalog, or a builtin whose signature is
+    /// known here. Anything else is not deparsed (its implicit casts are unknown).
+    fn resolve_call(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+        args: &[Ty],
+        star: bool,
+    ) -> R<(Vec<Option<TypeName>>, Ty)> {
+        let user: Vec<_> = self
+            .catalog
+            .functions
+            .values()
+            .filter(|f| {
+                f.id.name.name == name
+                    && match schema {
+                        Some(s) => f.id.name.schema == s,
+                        None => f.id.name.schema == "public",
+                    }
+            })
+            .collect();
+        if !user.is_empty() {
+            let mut matching = Vec::new();
+            for f in user {
+                let params = parameter_types(&f.id.arguments)?;
+                if star && params.is_empty() && f.id.arguments == "*" {
+                    matching.push((Vec::new(), f));
+                } else if !star && params.len() == args.len() {
+                    matching.push((params, f));
+                }
+            }
+            let [(params, f)] = matching.as_slice() else {
+                return Err(());
+            };
+            let mut coercions = Vec::new();
+            for (a, p) in args.iter().zip(params) {
+                coercions.push(argument_coercion(a, p)?);
+            }
+            let result = parse_type_text(&f.returns)
+                .map(Ty::Known)
+                .unwrap_or(Ty::Unknown);
+            return Ok((coercions, result));
+        }
+        if schema.is_some_and(|s| s != "pg_catalog") {
+            return Err(());
+        }
+        let text = builtin("text");
+        let integer = builtin("integer");
+        let texts = |n: usize| -> R<Vec<Option<TypeName>>> {
+            args.iter()
+                .take(n)
+                .map(|a| argument_coercion(a, &text))
+                .collect()
+        };
+        let numeric_arg = |a: &Ty| {
+            is_builtin(
+                a,
+                &[
+                    "smallint",
+                    "integer",
+                    "bigint",
+                    "numeric",
+                    "real",
+                    "double precision",
+                ],
+            )
+        };
+        let n = args.len();
+        Ok(match (name, n) {
+            ("upper" | "lower" | "initcap" | "md5" | "btrim" | "ltrim" | "rtrim", 1) => {
+                (texts(1)?, Ty::Known(text.clone()))
+            }
+            ("length" | "char_length", 1) => (texts(1)?, Ty::Known(integer.clone())),
+            ("replace", 3) => (texts(3)?, Ty::Known(text.clone())),
+            ("substring" | "left" | "right", 2) | ("substring", 3) => {
+                let mut c = texts(1)?;
+                for a in &args[1..] {
+                    c.push(argument_coercion(a, &integer)?);
+                }
+                (c, Ty::Known(text.clone()))
+            }
+            ("count", 0) if star => (Vec::new(), Ty::Known(builtin("bigint"))),
+            ("count", 1) if args[0] != Ty::Literal && args[0] != Ty::Unknown => {
+                (vec![None], Ty::Known(builtin("bigint")))
+            }
+            ("sum" | "avg", 1) if numeric_arg(&args[0]) => {
+                let result = if is_builtin(&args[0], &["real", "double precision"]) {
+                    args[0].clone()
+                } else if name == "sum" && is_builtin(&args[0], &["smallint", "integer"]) {
+                    Ty::Known(builtin("bigint"))
+                } else {
+                    Ty::Known(builtin("numeric"))
+                };
+                let result = if name == "avg" && is_builtin(&args[0], &["real"]) {
+                    Ty::Known(builtin("double precision"))
+                } else {
+                    result
+                };
+                (vec![None], result)
+            }
+            // No max(varchar): varchar is compared as text.
+            ("max" | "min", 1) if is_builtin(&args[0], &["character varying", "character"]) => {
+                (vec![Some(text.clone())], Ty::Known(text.clone()))
+            }
+            ("max" | "min", 1) if matches!(args[0], Ty::Known(_)) => (vec![None], args[0].clone()),
+            ("random", 0) => (Vec::new(), Ty::Known(builtin("double precision"))),
+            ("now", 0) => (Vec::new(), Ty::Known(builtin("timestamp with time zone"))),
+            _ => return Err(()),
+        })
     }
 
     fn case(
@@ -1285,29 +1429,63 @@ fn numeric_common(a: &TypeName, b: &TypeName) -> Option<TypeName> {
     Some(if ra > rb { a.clone() } else { b.clone() })
 }
 
-/// The result type of the builtin functions whose type is evident; Unknown otherwise.
-fn function_type(name: &str, args: &[Ty], star: bool) -> Ty {
-    let text = Ty::Known(builtin("text"));
-    match name {
-        "upper" | "lower" | "substring" | "btrim" | "ltrim" | "rtrim" | "initcap" | "md5"
-        | "replace" | "concat" | "concat_ws" | "left" | "right" | "lpad" | "rpad" => text,
-        "count" if star || args.len() == 1 => Ty::Known(builtin("bigint")),
-        "sum" => match args.first() {
-            Some(t) if is_builtin(t, &["smallint", "integer"]) => Ty::Known(builtin("bigint")),
-            Some(t) if is_builtin(t, &["bigint", "numeric"]) => Ty::Known(builtin("numeric")),
-            Some(t @ Ty::Known(_)) if is_builtin(t, &["real", "double precision"]) => t.clone(),
-            _ => Ty::Unknown,
-        },
-        "max" | "min" => args.first().cloned().unwrap_or(Ty::Unknown),
-        "random" if args.is_empty() => Ty::Known(builtin("double precision")),
-        "length" | "char_length" if args.len() == 1 => Ty::Known(builtin("integer")),
-        _ => Ty::Unknown,
+/// How an argument meets a parameter of type `p`: as it is (None), with a cast PostgreSQL adds
+/// (a literal typed, varchar as text, an integer widened), or not at all.
+fn argument_coercion(a: &Ty, p: &TypeName) -> R<Option<TypeName>> {
+    match a {
+        Ty::Literal => Ok(Some(p.clone())),
+        Ty::Known(t) if same_type(t, p) => Ok(None),
+        Ty::Known(t) => {
+            let stringy = |x: &TypeName| is_stringy(&Ty::Known(x.clone()));
+            let widened = numeric_common(t, p).is_some_and(|c| same_type(&c, p))
+                || (is_builtin(a, &["smallint", "integer"])
+                    && matches!(&p.base, BaseType::Builtin(b) if b == "integer" || b == "bigint"));
+            if (stringy(t) && matches!(&p.base, BaseType::Builtin(b) if b == "text")) || widened {
+                Ok(Some(p.clone()))
+            } else {
+                Err(())
+            }
+        }
+        Ty::Unknown => Err(()),
     }
+}
+
+/// The parameter types of a function's identity arguments (`p_id integer, text`): OUT
+/// parameters left out, names and modes dropped.
+fn parameter_types(arguments: &str) -> R<Vec<TypeName>> {
+    let mut out = Vec::new();
+    if arguments.trim().is_empty() || arguments == "*" {
+        return Ok(out);
+    }
+    for piece in crate::render::format::split_top_level(arguments, ',') {
+        let mut words: Vec<&str> = piece.split_whitespace().collect();
+        let mode = words.first().map(|w| w.to_ascii_lowercase());
+        match mode.as_deref() {
+            Some("out") => continue,
+            Some("in" | "inout" | "variadic") => {
+                words.remove(0);
+            }
+            _ => {}
+        }
+        let joined = words.join(" ");
+        let ty = parse_type_text(&joined).or_else(|_| {
+            let rest = words.get(1..).ok_or(())?.join(" ");
+            parse_type_text(&rest)
+        })?;
+        out.push(ty);
+    }
+    Ok(out)
 }
 
 /// A sqlparser data type as the model's type name, read by the model's own type parser.
 fn type_of_data_type(dt: &DataType) -> R<TypeName> {
-    let text = dt.to_string();
+    parse_type_text(&dt.to_string())
+}
+
+/// A type written as text (`character varying(10)`, `public.mpaa_rating`), read by the model's
+/// own type parser; the whole text must be the type.
+fn parse_type_text(text: &str) -> R<TypeName> {
+    let text = text.trim();
     let mut lx = super::lexer::Lexer::new(&text);
     let mut toks = Vec::new();
     while let Some(t) = lx.next_token() {
@@ -1368,7 +1546,7 @@ mod tests {
     fn what_it_does_not_know_is_left_to_the_caller() {
         let s = "CREATE TABLE a (id integer, name varchar(10));";
         // A WITH query, branches of different types, a column no relation holds, an untyped
-        // literal argument.
+        // function this deparser has no signature for.
         assert_eq!(
             deparse(s, "WITH x AS (SELECT id FROM a) SELECT id FROM x"),
             None
@@ -1378,6 +1556,6 @@ mod tests {
             None
         );
         assert_eq!(deparse(s, "SELECT nope FROM a"), None);
-        assert_eq!(deparse(s, "SELECT upper('x') FROM a"), None);
+        assert_eq!(deparse(s, "SELECT no_such_function(id) FROM a"), None);
     }
 }
