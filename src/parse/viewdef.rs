@@ -853,14 +853,12 @@ impl Deparser<'_> {
                 let texty = |t: &Ty| is_stringy(t) || *t == Ty::Literal;
                 if texty(&lt) && texty(&rt) && (lt != Ty::Literal || rt != Ty::Literal) {
                     (Some(builtin("text")), Ty::Known(builtin("text")))
-                } else if lt == Ty::Literal || rt == Ty::Literal {
-                    return Err(());
                 } else {
-                    (None, Ty::Unknown)
+                    return Err(());
                 }
             }
             _ => {
-                let common = operator_common(&lt, &rt)?;
+                let common = operator_common(&lt, &rt, comparison)?;
                 let result = if comparison {
                     boolean
                 } else {
@@ -1089,7 +1087,7 @@ impl Deparser<'_> {
             let (mut c, ct) = self.expr(&w.condition, out)?;
             if let Some(st) = &subject {
                 // `CASE x WHEN v`: v compared with x, coerced as `x = v` would be.
-                if let Some(common) = operator_common(st, &ct)? {
+                if let Some(common) = operator_common(st, &ct, true)? {
                     c = coerced(c, &ct, &common);
                 }
             }
@@ -1337,21 +1335,49 @@ fn literal(v: &Value) -> R<(String, Ty)> {
 
 /// The type both operands of a comparison or arithmetic operator are coerced to (None: each
 /// keeps its own).
-fn operator_common(lt: &Ty, rt: &Ty) -> R<Option<TypeName>> {
+fn operator_common(lt: &Ty, rt: &Ty, comparison: bool) -> R<Option<TypeName>> {
+    let is = |t: &TypeName, names: &[&str]| is_builtin(&Ty::Known(t.clone()), names);
+    let datetime = [
+        "date",
+        "timestamp without time zone",
+        "timestamp with time zone",
+    ];
+    let integers = ["smallint", "integer", "bigint"];
     Ok(match (lt, rt) {
-        (Ty::Literal, Ty::Literal) => return Err(()),
+        // A literal takes the other side's type (varchar compares as text).
         (Ty::Literal, Ty::Known(t)) | (Ty::Known(t), Ty::Literal) => {
-            if is_stringy(&Ty::Known(t.clone())) {
+            if is(t, &["character varying"]) {
                 Some(builtin("text"))
             } else {
                 Some(t.clone())
             }
         }
-        (Ty::Known(a), Ty::Known(b)) => numeric_common(a, b)
-            .or_else(|| (is_stringy(lt) && is_stringy(rt)).then(|| builtin("text")))
-            .or_else(|| same_type(a, b).then(|| a.clone())),
-        (Ty::Literal, Ty::Unknown) | (Ty::Unknown, Ty::Literal) => return Err(()),
-        _ => None,
+        (Ty::Known(a), Ty::Known(b)) => {
+            if same_type(a, b) {
+                // varchar has no operators of its own: both sides as text.
+                if is(a, &["character varying"]) {
+                    Some(builtin("text"))
+                } else {
+                    Some(a.clone())
+                }
+            } else if let Some(n) = numeric_common(a, b) {
+                Some(n)
+            } else if is(a, &integers) && is(b, &integers) {
+                // Cross-type integer operators: no casts.
+                None
+            } else if comparison && is(a, &datetime) && is(b, &datetime) {
+                // Cross-type date/timestamp comparisons: no casts.
+                None
+            } else if is(a, &["text", "character varying"]) && is(b, &["text", "character varying"])
+                || is(a, &["text", "character"]) && is(b, &["text", "character"])
+            {
+                Some(builtin("text"))
+            } else {
+                return Err(());
+            }
+        }
+        // Two literals, or a side whose type is unknown here: the casts cannot be told.
+        _ => return Err(()),
     })
 }
 
@@ -1486,12 +1512,12 @@ fn type_of_data_type(dt: &DataType) -> R<TypeName> {
 /// own type parser; the whole text must be the type.
 fn parse_type_text(text: &str) -> R<TypeName> {
     let text = text.trim();
-    let mut lx = super::lexer::Lexer::new(&text);
+    let mut lx = super::lexer::Lexer::new(text);
     let mut toks = Vec::new();
     while let Some(t) = lx.next_token() {
         toks.push(t);
     }
-    let mut c = super::cursor::Cursor::new(&text, &toks, text.len(), true);
+    let mut c = super::cursor::Cursor::new(text, &toks, text.len(), true);
     let (t, serial) = super::types::parse_type(&mut c, "public").map_err(|_| ())?;
     if serial.is_some() || !c.at_end() {
         return Err(());
