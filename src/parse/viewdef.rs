@@ -1289,6 +1289,12 @@ fn column_name(e: &Expr) -> String {
             }
         }
         Expr::Case { .. } => "case".into(),
+        Expr::Substring { .. } => "substring".into(),
+        // A scalar sub-query is named as its one column.
+        Expr::Subquery(q) => first_branch_names(&q.body)
+            .ok()
+            .and_then(|n| n.into_iter().next())
+            .unwrap_or_else(|| "?column?".into()),
         _ => "?column?".into(),
     }
 }
