@@ -17,10 +17,10 @@
 
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Distinct, DuplicateTreatment, Expr, FunctionArg,
-    FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, JoinConstraint, JoinOperator,
+    FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator,
     LimitClause, ObjectName, ObjectNamePart, OrderBy, OrderByKind, OrderBySort, Query, Select,
-    SelectItem, SetExpr, SetOperator, SetQuantifier, Statement, TableFactor, TableWithJoins,
-    UnaryOperator, Value,
+    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, Statement,
+    TableFactor, TableWithJoins, UnaryOperator, Value,
 };
 use std::collections::BTreeSet;
 
@@ -62,6 +62,7 @@ pub(crate) fn deparse_view(
         reserved: vec!["old".into(), "new".into()],
         indent: 0,
         relations: BTreeSet::new(),
+        names_visible: true,
     };
     let mut out = d.query(q, columns).ok()?;
     out.push(';');
@@ -116,6 +117,9 @@ struct Deparser<'a> {
     indent: i32,
     /// Every relation of every FROM list.
     relations: BTreeSet<QualifiedName>,
+    /// Whether the query being printed names its columns for a reader (not a sub-query of an
+    /// expression, whose `?column?` is left unsaid).
+    names_visible: bool,
 }
 
 /// A column reference resolved to its relation.
@@ -418,7 +422,8 @@ impl Deparser<'_> {
             };
             item.push_str(&text);
             let shown = names.get(i).unwrap_or(name);
-            if var.as_deref() != Some(shown.as_str()) {
+            let unsaid = !self.names_visible && shown == "?column?";
+            if var.as_deref() != Some(shown.as_str()) && !unsaid {
                 item.push_str(" AS ");
                 item.push_str(&quote_ident(shown));
             }
@@ -523,12 +528,32 @@ impl Deparser<'_> {
                 SelectItem::ExprWithAlias { expr, alias } => {
                     out.push((self.target(expr)?, ident_text(alias)));
                 }
-                SelectItem::Wildcard(opts) => {
+                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
+                    let (opts, only) = match item {
+                        SelectItem::Wildcard(opts) => (opts, None),
+                        SelectItem::QualifiedWildcard(
+                            SelectItemQualifiedWildcardKind::ObjectName(n),
+                            opts,
+                        ) => match object_parts(n)?.as_slice() {
+                            [q] => (opts, Some(q.clone())),
+                            _ => return Err(()),
+                        },
+                        _ => return Err(()),
+                    };
                     if !opts_empty(opts) {
                         return Err(());
                     }
                     let level = self.levels.last().ok_or(())?;
-                    for r in level {
+                    if only
+                        .as_ref()
+                        .is_some_and(|q| !level.iter().any(|r| r.written == *q))
+                    {
+                        return Err(());
+                    }
+                    for r in level
+                        .iter()
+                        .filter(|r| only.as_ref().is_none_or(|q| r.written == *q))
+                    {
                         for (c, t) in r.columns.as_ref().ok_or(())? {
                             out.push((
                                 Target::Var(Var {
@@ -736,7 +761,6 @@ impl Deparser<'_> {
         match e {
             Expr::Nested(x) => self.expr(x, out),
             Expr::Value(v) => literal(&v.value),
-            Expr::BinaryOp { left, op, right } => self.binary(left, op, right, out),
             Expr::UnaryOp {
                 op: UnaryOperator::Not,
                 expr,
@@ -760,6 +784,167 @@ impl Deparser<'_> {
                 format: None,
             } => self.cast(expr, data_type, out),
             Expr::Function(f) => self.function(f, out),
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr,
+            } => {
+                // `-5` is the constant -5 (printed '-5'::integer); `-x` the operator.
+                if let Expr::Value(v) = &**expr
+                    && let (text, Ty::Known(t)) = literal(&v.value)?
+                    && is_builtin(&Ty::Known(t.clone()), &["integer", "bigint", "numeric"])
+                {
+                    let cast = format_type_for_cast(&t);
+                    return Ok((format!("'-{text}'::{cast}"), Ty::Known(t)));
+                }
+                let (text, ty) = self.expr(expr, out)?;
+                if !is_builtin(
+                    &ty,
+                    &[
+                        "smallint",
+                        "integer",
+                        "bigint",
+                        "numeric",
+                        "real",
+                        "double precision",
+                    ],
+                ) {
+                    return Err(());
+                }
+                Ok((format!("(- {text})"), ty))
+            }
+            Expr::BinaryOp {
+                left,
+                op:
+                    op @ (BinaryOperator::PGLikeMatch
+                    | BinaryOperator::PGNotLikeMatch
+                    | BinaryOperator::PGILikeMatch
+                    | BinaryOperator::PGNotILikeMatch),
+                right,
+            } => {
+                let sym = match op {
+                    BinaryOperator::PGLikeMatch => "~~",
+                    BinaryOperator::PGNotLikeMatch => "!~~",
+                    BinaryOperator::PGILikeMatch => "~~*",
+                    _ => "!~~*",
+                };
+                self.like(left, sym, right, out)
+            }
+            Expr::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            }
+            | Expr::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => {
+                let op = match (matches!(e, Expr::ILike { .. }), negated) {
+                    (false, false) => "~~",
+                    (false, true) => "!~~",
+                    (true, false) => "~~*",
+                    (true, true) => "!~~*",
+                };
+                self.like(expr, op, pattern, out)
+            }
+            Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                is_some: false,
+            } => self.quantified(left, compare_op, "ANY", right, out),
+            Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => self.quantified(left, compare_op, "ALL", right, out),
+            Expr::Array(a) if a.named => {
+                let mut parts = Vec::new();
+                let mut elem: Option<TypeName> = None;
+                for x in &a.elem {
+                    let (text, ty) = self.expr(x, out)?;
+                    let Ty::Known(t) = ty else {
+                        return Err(());
+                    };
+                    if elem.as_ref().is_some_and(|e| !same_type(e, &t)) {
+                        return Err(());
+                    }
+                    elem.get_or_insert(t);
+                    parts.push(text);
+                }
+                let mut t = elem.ok_or(())?;
+                if t.array_dimensions > 0 {
+                    return Err(());
+                }
+                t.array_dimensions = 1;
+                t.modifiers.clear();
+                Ok((format!("ARRAY[{}]", parts.join(", ")), Ty::Known(t)))
+            }
+            Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let (lo, _) = self.binary(
+                    expr,
+                    if *negated {
+                        &BinaryOperator::Lt
+                    } else {
+                        &BinaryOperator::GtEq
+                    },
+                    low,
+                    out,
+                )?;
+                let (hi, _) = self.binary(
+                    expr,
+                    if *negated {
+                        &BinaryOperator::Gt
+                    } else {
+                        &BinaryOperator::LtEq
+                    },
+                    high,
+                    out,
+                )?;
+                let word = if *negated { "OR" } else { "AND" };
+                Ok((format!("({lo} {word} {hi})"), Ty::Known(builtin("boolean"))))
+            }
+            Expr::IsDistinctFrom(l, r) | Expr::IsNotDistinctFrom(l, r) => {
+                // The operands as `=` coerces them.
+                let (_, _, a, b) = self.binary_parts(l, &BinaryOperator::Eq, r, out)?;
+                let text = format!("({a} IS DISTINCT FROM {b})");
+                let text = if matches!(e, Expr::IsNotDistinctFrom(..)) {
+                    format!("(NOT {text})")
+                } else {
+                    text
+                };
+                Ok((text, Ty::Known(builtin("boolean"))))
+            }
+            Expr::Exists { subquery, negated } => {
+                let saved = self.indent;
+                let mut text = String::from("(EXISTS (");
+                let visible = std::mem::replace(&mut self.names_visible, false);
+                let result = self.query_into(subquery, &[], &mut text);
+                self.names_visible = visible;
+                result?;
+                self.indent = saved;
+                text.push_str("))");
+                if *negated {
+                    text = format!("(NOT {text})");
+                }
+                Ok((text, Ty::Known(builtin("boolean"))))
+            }
+            Expr::In {
+                expr,
+                target: InTarget::List(items),
+                negated,
+                global: false,
+            } => self.in_list(expr, items, *negated, out),
+            Expr::BinaryOp { left, op, right } => self.binary(left, op, right, out),
             // `substring(x FROM a FOR b)` and `substring(x, a, b)`: the function
             // "substring"(x, a, b).
             Expr::Substring {
@@ -793,7 +978,10 @@ impl Deparser<'_> {
             Expr::Subquery(q) => {
                 let saved = self.indent;
                 let mut text = String::from("(");
-                let types = self.query_into(q, &[], &mut text)?;
+                let visible = std::mem::replace(&mut self.names_visible, false);
+                let types = self.query_into(q, &[], &mut text);
+                self.names_visible = visible;
+                let types = types?;
                 self.indent = saved;
                 // A scalar sub-query has the type of its one column.
                 let [ty] = <[Ty; 1]>::try_from(types).map_err(|_| ())?;
@@ -811,6 +999,18 @@ impl Deparser<'_> {
         r: &Expr,
         out: &mut String,
     ) -> R<(String, Ty)> {
+        self.binary_parts(l, op, r, out)
+            .map(|(text, ty, _, _)| (text, ty))
+    }
+
+    /// A binary operator's text and type, and its operands as coerced.
+    fn binary_parts(
+        &mut self,
+        l: &Expr,
+        op: &BinaryOperator,
+        r: &Expr,
+        out: &mut String,
+    ) -> R<(String, Ty, String, String)> {
         let boolean = Ty::Known(builtin("boolean"));
         match op {
             BinaryOperator::And | BinaryOperator::Or => {
@@ -826,7 +1026,8 @@ impl Deparser<'_> {
                 for i in items {
                     parts.push(self.expr(i, out)?.0);
                 }
-                return Ok((format!("({})", parts.join(&format!(" {word} "))), boolean));
+                let text = format!("({})", parts.join(&format!(" {word} ")));
+                return Ok((text, boolean, String::new(), String::new()));
             }
             _ => {}
         }
@@ -871,7 +1072,12 @@ impl Deparser<'_> {
             Some(c) => (coerced(ltext, &lt, c), coerced(rtext, &rt, c)),
             None => (ltext, rtext),
         };
-        Ok((format!("({lt_text} {sym} {rt_text})"), result))
+        Ok((
+            format!("({lt_text} {sym} {rt_text})"),
+            result,
+            lt_text,
+            rt_text,
+        ))
     }
 
     fn cast(&mut self, e: &Expr, dt: &DataType, out: &mut String) -> R<(String, Ty)> {
@@ -1061,6 +1267,93 @@ impl Deparser<'_> {
             ("now", 0) => (Vec::new(), Ty::Known(builtin("timestamp with time zone"))),
             _ => return Err(()),
         })
+    }
+
+    /// `l ~~ r` (LIKE) and its kin: both sides as text.
+    fn like(&mut self, l: &Expr, op: &str, r: &Expr, out: &mut String) -> R<(String, Ty)> {
+        let text = builtin("text");
+        let (l, lt) = self.expr(l, out)?;
+        let (r, rt) = self.expr(r, out)?;
+        let l = coerced(
+            l,
+            &lt,
+            argument_coercion(&lt, &text)?.as_ref().unwrap_or(&text),
+        );
+        let r = coerced(
+            r,
+            &rt,
+            argument_coercion(&rt, &text)?.as_ref().unwrap_or(&text),
+        );
+        Ok((format!("({l} {op} {r})"), Ty::Known(builtin("boolean"))))
+    }
+
+    /// `l = ANY (array)` / `l <> ALL (array)` as PostgreSQL prints them, where the array's
+    /// elements have `l`'s type already (as PostgreSQL's own print has them).
+    fn quantified(
+        &mut self,
+        l: &Expr,
+        op: &BinaryOperator,
+        kw: &str,
+        r: &Expr,
+        out: &mut String,
+    ) -> R<(String, Ty)> {
+        let sym = match op {
+            BinaryOperator::Eq => "=",
+            BinaryOperator::NotEq => "<>",
+            _ => return Err(()),
+        };
+        let (lt_text, lt) = self.expr(l, out)?;
+        let (rt_text, rt) = self.expr(r, out)?;
+        match (&lt, &rt) {
+            (Ty::Known(a), Ty::Known(b))
+                if b.array_dimensions == 1 && a.array_dimensions == 0 && a.base == b.base => {}
+            _ => return Err(()),
+        }
+        Ok((
+            format!("({lt_text} {sym} {kw} ({rt_text}))"),
+            Ty::Known(builtin("boolean")),
+        ))
+    }
+
+    /// `x IN (a, b)` as PostgreSQL stores it: `x = ANY (ARRAY[a, b])` (`<> ALL` for NOT IN),
+    /// for literals of the column's type; a varchar column compares as text with the array
+    /// built as varchar[] and cast to text[].
+    fn in_list(
+        &mut self,
+        x: &Expr,
+        items: &[Expr],
+        negated: bool,
+        out: &mut String,
+    ) -> R<(String, Ty)> {
+        // One value is a plain comparison.
+        if let [one] = items {
+            let op = if negated {
+                BinaryOperator::NotEq
+            } else {
+                BinaryOperator::Eq
+            };
+            return self.binary(x, &op, one, out);
+        }
+        let (l, lt) = self.expr(x, out)?;
+        let Ty::Known(t) = &lt else {
+            return Err(());
+        };
+        let mut parts = Vec::new();
+        for i in items {
+            let (text, ty) = self.expr(i, out)?;
+            match ty {
+                Ty::Literal => parts.push(format!("{text}::{}", format_type_for_cast(t))),
+                Ty::Known(it) if same_type(&it, t) => parts.push(text),
+                _ => return Err(()),
+            }
+        }
+        let op = if negated { "<> ALL" } else { "= ANY" };
+        let text = if is_builtin(&lt, &["character varying"]) {
+            format!("(({l})::text {op} ((ARRAY[{}])::text[]))", parts.join(", "))
+        } else {
+            format!("({l} {op} (ARRAY[{}]))", parts.join(", "))
+        };
+        Ok((text, Ty::Known(builtin("boolean"))))
     }
 
     fn case(
