@@ -308,6 +308,37 @@ impl Deparser<'_> {
         rtes: &mut Vec<Rte>,
         taken: &mut Vec<String>,
     ) -> R<()> {
+        // A sub-query in FROM: its columns are its output columns, typed by deparsing it.
+        if let TableFactor::Derived {
+            lateral: false,
+            subquery,
+            alias: Some(alias),
+            sample: None,
+        } = f
+        {
+            if !alias.columns.is_empty() {
+                return Err(());
+            }
+            let names = first_branch_names(&subquery.body)?;
+            let saved = self.indent;
+            let types = self.query_into(subquery, &[], &mut String::new());
+            self.indent = saved;
+            let mut columns = Vec::new();
+            for (n, t) in names.into_iter().zip(types?) {
+                match t {
+                    Ty::Known(t) => columns.push((n, t)),
+                    _ => return Err(()),
+                }
+            }
+            let written = ident_text(&alias.name);
+            let refname = unique_name(&written, taken);
+            rtes.push(Rte {
+                written,
+                refname,
+                columns: Some(columns),
+            });
+            return Ok(());
+        }
         let TableFactor::Table {
             name,
             alias,
@@ -345,13 +376,7 @@ impl Deparser<'_> {
             Some(_) => return Err(()),
             None => qualified.name.clone(),
         };
-        let mut refname = written.clone();
-        let mut counter = 0;
-        while taken.contains(&refname) {
-            counter += 1;
-            refname = format!("{written}_{counter}");
-        }
-        taken.push(refname.clone());
+        let refname = unique_name(&written, taken);
         self.relations.insert(qualified);
         rtes.push(Rte {
             written,
@@ -674,7 +699,23 @@ impl Deparser<'_> {
         Ok(())
     }
 
-    fn relation(&self, f: &TableFactor, idx: usize) -> R<String> {
+    fn relation(&mut self, f: &TableFactor, idx: usize) -> R<String> {
+        if let TableFactor::Derived { subquery, .. } = f {
+            let refname = self
+                .levels
+                .last()
+                .and_then(|l| l.get(idx))
+                .ok_or(())?
+                .refname
+                .clone();
+            let saved = self.indent;
+            let mut text = String::from("(");
+            self.query_into(subquery, &[], &mut text)?;
+            self.indent = saved;
+            text.push_str(") ");
+            text.push_str(&quote_ident(&refname));
+            return Ok(text);
+        }
         let TableFactor::Table { name, alias, .. } = f else {
             return Err(());
         };
@@ -1443,6 +1484,18 @@ fn target_expr(t: &Target) -> Expr {
         Target::Expr(e) => e.clone(),
         Target::Var(v) => v.source.clone(),
     }
+}
+
+/// `name`, or `name_1`, `name_2`, ... when taken (set_rtable_names); taken from then on.
+fn unique_name(name: &str, taken: &mut Vec<String>) -> String {
+    let mut refname = name.to_string();
+    let mut counter = 0;
+    while taken.iter().any(|t| *t == refname) {
+        counter += 1;
+        refname = format!("{name}_{counter}");
+    }
+    taken.push(refname.clone());
+    refname
 }
 
 /// A set operation's parts: left, operator, ALL, right (through parentheses that hold nothing
