@@ -1490,7 +1490,7 @@ fn target_expr(t: &Target) -> Expr {
 fn unique_name(name: &str, taken: &mut Vec<String>) -> String {
     let mut refname = name.to_string();
     let mut counter = 0;
-    while taken.iter().any(|t| *t == refname) {
+    while taken.contains(&refname) {
         counter += 1;
         refname = format!("{name}_{counter}");
     }
