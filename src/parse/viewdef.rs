@@ -1170,6 +1170,24 @@ impl Deparser<'_> {
                 _ => return Err(()),
             }
         }
+        // COALESCE, GREATEST, LEAST: not functions; their arguments meet at one type (as CASE
+        // results do), printed in upper case.
+        if schema.is_none()
+            && ["coalesce", "greatest", "least"].contains(&name.as_str())
+            && list.duplicate_treatment.is_none()
+            && !star
+        {
+            let common = case_common(&types.iter().collect::<Vec<_>>())?;
+            let args: Vec<String> = args
+                .into_iter()
+                .zip(&types)
+                .map(|(text, ty)| coerced(text, ty, &common))
+                .collect();
+            return Ok((
+                format!("{}({})", name.to_ascii_uppercase(), args.join(", ")),
+                Ty::Known(common),
+            ));
+        }
         // The function's parameter types decide the casts PostgreSQL adds to the arguments.
         let (params, result) = self.resolve_call(schema.as_deref(), &name, &types, star)?;
         let args: Vec<String> = args
