@@ -122,6 +122,9 @@ pub(crate) struct Ingest<'s> {
     /// `SET default_tablespace` (None: the database's default), for the indexes behind
     /// constraints created after it (how pg_dump writes a constraint's index tablespace).
     pub default_tablespace: Option<String>,
+    /// The output columns and types of the views deparsed so far (not part of the model: what
+    /// a later view reading them needs).
+    pub view_columns: viewdef::ViewColumns,
     pub statements: Vec<StatementOutcome>,
     pub diagnostics: Vec<Diagnostic>,
     /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
@@ -155,6 +158,7 @@ impl<'s> Ingest<'s> {
             default_schema: "public".into(),
             search_path: vec!["public".into()],
             default_tablespace: None,
+            view_columns: Default::default(),
             statements: Vec::new(),
             diagnostics: Vec::new(),
             expr_columns: Default::default(),

@@ -660,18 +660,23 @@ impl Ingest<'_> {
         // written (a dump's text is PostgreSQL's deparse already).
         // What it reads: every relation the deparser resolved (sub-queries included), else the
         // relations named after FROM and JOIN.
-        let deparsed =
-            super::viewdef::deparse_view(written_query, &columns, &self.catalog, &|name: &str| {
-                self.resolve_relation(name)
-            });
-        let (definition, reads) = match deparsed {
-            Some((text, relations)) => (
-                text,
-                relations.into_iter().map(|r| (r, Vec::new())).collect(),
+        let deparsed = super::viewdef::deparse_view(
+            written_query,
+            &columns,
+            &self.catalog,
+            &self.view_columns,
+            &|name: &str| self.resolve_relation(name),
+        );
+        let (definition, reads, output_columns) = match deparsed {
+            Some(d) => (
+                d.text,
+                d.relations.into_iter().map(|r| (r, Vec::new())).collect(),
+                d.columns,
             ),
             None => (
                 view_definition(written_query),
                 view_reads(written_query, &|name: &str| self.resolve_relation(name)),
+                None,
             ),
         };
         if self.catalog.views.contains_key(&name) && !or_replace {
@@ -695,6 +700,14 @@ impl Ingest<'_> {
             .views
             .get(&name)
             .and_then(|v| v.comment.clone());
+        match output_columns {
+            Some(cols) => {
+                self.view_columns.insert(name.clone(), cols);
+            }
+            None => {
+                self.view_columns.remove(&name);
+            }
+        }
         self.catalog.views.insert(
             name.clone(),
             View {

@@ -22,7 +22,7 @@ use sqlparser::ast::{
     SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, Statement,
     TableFactor, TableWithJoins, UnaryOperator, Value,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -36,15 +36,43 @@ const VAR: i32 = 4;
 
 type R<T> = Result<T, ()>;
 
-/// The query text after `AS` as pg_get_viewdef prints it (with the closing `;`), and every
-/// relation the query reads (sub-queries included), or None when the query uses something this
-/// deparser does not know.
+/// The output columns of views deparsed so far, with their types (what `SELECT * FROM view`
+/// and `view.column` need).
+pub(crate) type ViewColumns = BTreeMap<QualifiedName, Vec<(String, TypeName)>>;
+
+/// A view's query as deparsed: the text pg_get_viewdef prints (with the closing `;`), every
+/// relation it reads (sub-queries included), and its output columns when all their types are
+/// known.
+pub(crate) struct Deparsed {
+    pub text: String,
+    pub relations: BTreeSet<QualifiedName>,
+    pub columns: Option<Vec<(String, TypeName)>>,
+}
+
+/// The query text after `AS` deparsed, or None when the query uses something this deparser
+/// does not know.
 pub(crate) fn deparse_view(
     query: &str,
     columns: &[String],
     catalog: &Catalog,
+    views: &ViewColumns,
     resolve: &dyn Fn(&str) -> QualifiedName,
-) -> Option<(String, BTreeSet<QualifiedName>)> {
+) -> Option<Deparsed> {
+    // `TABLE x` (which sqlparser does not read as a query) is `SELECT * FROM x`.
+    let trimmed = query.trim_start();
+    let rewritten;
+    let query = match trimmed.get(..6) {
+        Some(head)
+            if head
+                .get(..5)
+                .is_some_and(|w| w.eq_ignore_ascii_case("table"))
+                && head.as_bytes().get(5).is_some_and(u8::is_ascii_whitespace) =>
+        {
+            rewritten = format!("SELECT * FROM {}", trimmed.get(6..).unwrap_or(""));
+            rewritten.as_str()
+        }
+        _ => query,
+    };
     let statements = Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(64)
         .try_with_sql(query)
@@ -55,6 +83,7 @@ pub(crate) fn deparse_view(
     };
     let mut d = Deparser {
         catalog,
+        views,
         resolve,
         levels: Vec::new(),
         // PostgreSQL 15 keeps the rule's OLD and NEW entries in a view's range table: their
@@ -63,10 +92,29 @@ pub(crate) fn deparse_view(
         indent: 0,
         relations: BTreeSet::new(),
         names_visible: true,
+        last_names: Vec::new(),
     };
-    let mut out = d.query(q, columns).ok()?;
-    out.push(';');
-    Some((out, d.relations))
+    let mut text = String::new();
+    let types = d.query_into(q, columns, &mut text).ok()?;
+    text.push(';');
+    // The names the outermost SELECT printed (`*` expanded); every branch of set operations
+    // prints the first's.
+    let names = Some(d.last_names.clone());
+    let output = names.filter(|n| n.len() == types.len()).and_then(|names| {
+        names
+            .into_iter()
+            .zip(types)
+            .map(|(n, t)| match t {
+                Ty::Known(t) => Some((n, t)),
+                _ => None,
+            })
+            .collect()
+    });
+    Some(Deparsed {
+        text,
+        relations: d.relations,
+        columns: output,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +158,7 @@ struct Rte {
 
 struct Deparser<'a> {
     catalog: &'a Catalog,
+    views: &'a ViewColumns,
     resolve: &'a dyn Fn(&str) -> QualifiedName,
     levels: Vec<Vec<Rte>>,
     /// Names taken at every level (the view's OLD and NEW).
@@ -120,6 +169,8 @@ struct Deparser<'a> {
     /// Whether the query being printed names its columns for a reader (not a sub-query of an
     /// expression, whose `?column?` is left unsaid).
     names_visible: bool,
+    /// The output column names of the SELECT printed last (the outermost one, at the end).
+    last_names: Vec<String>,
 }
 
 /// A column reference resolved to its relation.
@@ -168,12 +219,6 @@ impl Deparser<'_> {
         out.push_str(&" ".repeat(amount.max(0) as usize));
         out.push_str(word);
         self.indent = (self.indent + after).max(0);
-    }
-
-    fn query(&mut self, q: &Query, names: &[String]) -> R<String> {
-        let mut out = String::new();
-        self.query_into(q, names, &mut out)?;
-        Ok(out)
     }
 
     /// ruleutils' get_query_def: a SELECT, or set operations of SELECTs. Returns the types of
@@ -367,7 +412,7 @@ impl Deparser<'_> {
                     .collect(),
             )
         } else if self.catalog.views.contains_key(&qualified) {
-            None
+            self.views.get(&qualified).cloned()
         } else {
             return Err(());
         };
@@ -421,6 +466,7 @@ impl Deparser<'_> {
             return Err(());
         }
         let mut types = Vec::new();
+        let mut shown_names = Vec::new();
         for (i, (expr, name)) in targets.iter().enumerate() {
             out.push_str(if i == 0 { " " } else { ", " });
             let mut item = String::new();
@@ -447,6 +493,7 @@ impl Deparser<'_> {
             };
             item.push_str(&text);
             let shown = names.get(i).unwrap_or(name);
+            shown_names.push(shown.clone());
             let unsaid = !self.names_visible && shown == "?column?";
             if var.as_deref() != Some(shown.as_str()) && !unsaid {
                 item.push_str(" AS ");
@@ -538,6 +585,7 @@ impl Deparser<'_> {
             Some(_) => return Err(()),
         }
         self.indent -= STD;
+        self.last_names = shown_names;
         Ok(types)
     }
 
@@ -985,6 +1033,31 @@ impl Deparser<'_> {
                 negated,
                 global: false,
             } => self.in_list(expr, items, *negated, out),
+            Expr::In {
+                expr,
+                target: InTarget::Subquery(q),
+                negated,
+                global: false,
+            } => {
+                let (l, lt) = self.expr(expr, out)?;
+                let saved = self.indent;
+                let mut text = format!("({l} IN (");
+                let visible = std::mem::replace(&mut self.names_visible, false);
+                let types = self.query_into(q, &[], &mut text);
+                self.names_visible = visible;
+                let types = types?;
+                self.indent = saved;
+                // Only where no cast is needed: the sub-query's column has `x`'s type.
+                match (&lt, types.as_slice()) {
+                    (Ty::Known(a), [Ty::Known(b)]) if same_type(a, b) => {}
+                    _ => return Err(()),
+                }
+                text.push_str("))");
+                if *negated {
+                    text = format!("(NOT {text})");
+                }
+                Ok((text, Ty::Known(builtin("boolean"))))
+            }
             Expr::BinaryOp { left, op, right } => self.binary(left, op, right, out),
             // `substring(x FROM a FOR b)` and `substring(x, a, b)`: the function
             // "substring"(x, a, b).
@@ -1901,10 +1974,10 @@ mod tests {
 
     fn deparse(schema: &str, query: &str) -> Option<String> {
         let catalog = crate::inspect("t.sql", schema).catalog;
-        deparse_view(query, &[], &catalog, &|n: &str| {
+        deparse_view(query, &[], &catalog, &ViewColumns::new(), &|n: &str| {
             QualifiedName::new("public", n)
         })
-        .map(|(text, _)| text)
+        .map(|d| d.text)
     }
 
     #[test]
@@ -1927,15 +2000,25 @@ mod tests {
     fn the_relations_read_include_those_of_sub_queries_and_comma_lists() {
         let s = "CREATE TABLE a (id integer); CREATE TABLE b (a_id integer); CREATE TABLE c (x integer);";
         let catalog = crate::inspect("t.sql", s).catalog;
-        let (_, reads) = deparse_view(
+        let deparsed = deparse_view(
             "SELECT a.id FROM a, b WHERE b.a_id = a.id AND a.id = (SELECT max(x) FROM c)",
             &[],
             &catalog,
+            &ViewColumns::new(),
             &|n: &str| QualifiedName::new("public", n),
         )
         .expect("deparsed");
-        let names: Vec<String> = reads.iter().map(|q| q.name.clone()).collect();
+        let names: Vec<String> = deparsed.relations.iter().map(|q| q.name.clone()).collect();
         assert_eq!(names, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn table_x_is_select_star() {
+        let s = "CREATE TABLE a (id integer);";
+        assert_eq!(
+            deparse(s, "TABLE a").as_deref(),
+            Some(" SELECT a.id\n   FROM a;")
+        );
     }
 
     #[test]
