@@ -1946,9 +1946,61 @@ fn parameter_types(arguments: &str) -> R<Vec<TypeName>> {
     Ok(out)
 }
 
-/// A sqlparser data type as the model's type name, read by the model's own type parser.
+/// A sqlparser data type as the model's type name: written out for the model's own type parser
+/// (not with sqlparser's Display, which would bring all of its printing into the WebAssembly
+/// module). Types not listed are not deparsed.
 fn type_of_data_type(dt: &DataType) -> R<TypeName> {
-    parse_type_text(&dt.to_string())
+    parse_type_text(&data_type_text(dt)?)
+}
+
+fn data_type_text(dt: &DataType) -> R<String> {
+    use sqlparser::ast::{ArrayElemTypeDef, CharacterLength, ExactNumberInfo, TimezoneInfo};
+    let length = |l: &Option<CharacterLength>| match l {
+        None => Ok(String::new()),
+        Some(CharacterLength::IntegerLength { length, unit: None }) => Ok(format!("({length})")),
+        Some(_) => Err(()),
+    };
+    let exact = |e: &ExactNumberInfo| match e {
+        ExactNumberInfo::None => String::new(),
+        ExactNumberInfo::Precision(p) => format!("({p})"),
+        ExactNumberInfo::PrecisionAndScale(p, s) => format!("({p},{s})"),
+    };
+    let precision = |p: &Option<u64>| p.map(|p| format!("({p})")).unwrap_or_default();
+    let zone = |z: &TimezoneInfo| match z {
+        TimezoneInfo::WithTimeZone => Ok(" with time zone"),
+        TimezoneInfo::None | TimezoneInfo::WithoutTimeZone => Ok(""),
+        _ => Err(()),
+    };
+    Ok(match dt {
+        DataType::Character(l) | DataType::Char(l) => format!("character{}", length(l)?),
+        DataType::CharacterVarying(l) | DataType::CharVarying(l) | DataType::Varchar(l) => {
+            format!("character varying{}", length(l)?)
+        }
+        DataType::Text => "text".into(),
+        DataType::Uuid => "uuid".into(),
+        DataType::Bytea => "bytea".into(),
+        DataType::JSON => "json".into(),
+        DataType::JSONB => "jsonb".into(),
+        DataType::Numeric(e) | DataType::Decimal(e) => format!("numeric{}", exact(e)),
+        DataType::Int2(None) | DataType::SmallInt(None) => "smallint".into(),
+        DataType::Int(None) | DataType::Int4(None) | DataType::Integer(None) => "integer".into(),
+        DataType::Int8(None) | DataType::BigInt(None) => "bigint".into(),
+        DataType::Float4 | DataType::Real => "real".into(),
+        DataType::Float8 | DataType::DoublePrecision => "double precision".into(),
+        DataType::Bool | DataType::Boolean => "boolean".into(),
+        DataType::Date => "date".into(),
+        DataType::Timestamp(p, z) => format!("timestamp{}{}", precision(p), zone(z)?),
+        DataType::Time(p, z) => format!("time{}{}", precision(p), zone(z)?),
+        DataType::Custom(name, modifiers) if modifiers.is_empty() => object_parts(name)?
+            .iter()
+            .map(|p| quote_ident(p))
+            .collect::<Vec<_>>()
+            .join("."),
+        DataType::Array(ArrayElemTypeDef::SquareBracket(inner, None)) => {
+            format!("{}[]", data_type_text(inner)?)
+        }
+        _ => return Err(()),
+    })
 }
 
 /// A type written as text (`character varying(10)`, `public.mpaa_rating`), read by the model's
