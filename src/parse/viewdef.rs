@@ -175,8 +175,6 @@ struct Deparser<'a> {
 
 /// A column reference resolved to its relation.
 struct Var {
-    /// The reference as written (or, for `*`, as the relation's name and the column's).
-    source: Expr,
     text: String,
     column: String,
     ty: Ty,
@@ -590,7 +588,7 @@ impl Deparser<'_> {
     }
 
     /// The output columns: each a resolved column or an expression, with its name.
-    fn targets(&mut self, s: &Select) -> R<Vec<(Target, String)>> {
+    fn targets<'q>(&mut self, s: &'q Select) -> R<Vec<(Target<'q>, String)>> {
         let mut out = Vec::new();
         for item in &s.projection {
             match item {
@@ -630,10 +628,6 @@ impl Deparser<'_> {
                         for (c, t) in r.columns.as_ref().ok_or(())? {
                             out.push((
                                 Target::Var(Var {
-                                    source: Expr::CompoundIdentifier(vec![
-                                        Ident::with_quote('"', r.written.clone()),
-                                        Ident::with_quote('"', c.clone()),
-                                    ]),
                                     text: format!("{}.{}", quote_ident(&r.refname), quote_ident(c)),
                                     column: c.clone(),
                                     ty: Ty::Known(t.clone()),
@@ -649,15 +643,15 @@ impl Deparser<'_> {
         Ok(out)
     }
 
-    fn target(&mut self, e: &Expr) -> R<Target> {
+    fn target<'q>(&mut self, e: &'q Expr) -> R<Target<'q>> {
         Ok(match self.var(e)? {
             Some(v) => Target::Var(v),
-            None => Target::Expr(e.clone()),
+            None => Target::Expr(e),
         })
     }
 
     /// A GROUP BY key: an input column first, then an output column name or position.
-    fn group_key(&mut self, e: &Expr, targets: &[(Target, String)]) -> R<Expr> {
+    fn group_key<'q>(&mut self, e: &'q Expr, targets: &[(Target<'q>, String)]) -> R<Key<'q>> {
         if let Some(t) = position(e, targets)? {
             return Ok(t);
         }
@@ -669,11 +663,16 @@ impl Deparser<'_> {
                 return Ok(target_expr(t));
             }
         }
-        Ok(e.clone())
+        Ok(Key::Expr(e))
     }
 
     /// An ORDER BY key: an output column name or position first, then an input column.
-    fn order_key(&mut self, e: &Expr, targets: &[(Target, String)], names: &[String]) -> R<Expr> {
+    fn order_key<'q>(
+        &mut self,
+        e: &'q Expr,
+        targets: &[(Target<'q>, String)],
+        names: &[String],
+    ) -> R<Key<'q>> {
         if let Some(t) = position(e, targets)? {
             return Ok(t);
         }
@@ -687,12 +686,15 @@ impl Deparser<'_> {
                 return Ok(target_expr(t));
             }
         }
-        Ok(e.clone())
+        Ok(Key::Expr(e))
     }
 
     /// ruleutils' get_rule_sortgroupclause: calls and aggregates in parentheses.
-    fn sort_key(&mut self, e: &Expr, out: &mut String) -> R<String> {
-        let e = strip_nested(e);
+    fn sort_key(&mut self, key: &Key, out: &mut String) -> R<String> {
+        let e = match key {
+            Key::Column(text) => return Ok(text.clone()),
+            Key::Expr(e) => strip_nested(e),
+        };
         let (text, _) = self.expr(e, out)?;
         Ok(match e {
             Expr::Function(_) | Expr::Substring { .. } => format!("({text})"),
@@ -831,7 +833,6 @@ impl Deparser<'_> {
             }
             if let Some(r) = found {
                 return Ok(Some(Var {
-                    source: e.clone(),
                     text: format!("{}.{}", quote_ident(&r.refname), quote_ident(&column)),
                     column,
                     ty,
@@ -1564,16 +1565,24 @@ fn coerced(text: String, ty: &Ty, to: &TypeName) -> String {
     }
 }
 
-enum Target {
+/// An output column: a resolved column, or an expression (borrowed: cloning sqlparser's tree
+/// would bring its Clone code into the WebAssembly module).
+enum Target<'q> {
     Var(Var),
-    Expr(Expr),
+    Expr(&'q Expr),
 }
 
-/// The expression of an output column, as written (a column re-resolves to itself).
-fn target_expr(t: &Target) -> Expr {
+/// A GROUP BY / ORDER BY key: a column already printed, or an expression.
+enum Key<'q> {
+    Column(String),
+    Expr(&'q Expr),
+}
+
+/// The key of an output column.
+fn target_expr<'q>(t: &Target<'q>) -> Key<'q> {
     match t {
-        Target::Expr(e) => e.clone(),
-        Target::Var(v) => v.source.clone(),
+        Target::Expr(e) => Key::Expr(e),
+        Target::Var(v) => Key::Column(v.text.clone()),
     }
 }
 
@@ -1641,7 +1650,7 @@ fn integer(e: &Expr) -> R<String> {
 }
 
 /// `ORDER BY 2` / `GROUP BY 2`: the output column at that position.
-fn position(e: &Expr, targets: &[(Target, String)]) -> R<Option<Expr>> {
+fn position<'q>(e: &Expr, targets: &[(Target<'q>, String)]) -> R<Option<Key<'q>>> {
     if let Expr::Value(v) = e
         && let Value::Number(n, _) = &v.value
     {
