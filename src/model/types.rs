@@ -289,6 +289,10 @@ pub struct Constraint {
     /// `name=value`, sorted (as [`Index::options`]). Left out of JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub index_options: Vec<String>,
+    /// `USING INDEX TABLESPACE`: the tablespace of the index behind a primary key, unique or
+    /// exclusion constraint (None: the database's default). Left out of JSON when None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_tablespace: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -245,7 +245,7 @@ fn add(
                     .unwrap_or_else(|| empty_index(&build_name));
                 out.push(
                     StepDraft::new(PhaseName::Backfill, format!("build unique index {} for {}", quote_ident(&build_name), what(table, c)))
-                        .sql(alter::create_index(table, &index, &build_name, true))
+                        .sql(alter::create_constraint_index(table, &index, &build_name, true, c.index_tablespace.as_deref()))
                         .rollback(alter::drop_index(&table.schema, &build_name, true))
                         .non_transactional()
                         .lock("SHARE UPDATE EXCLUSIVE", &[table], LockDuration::Build)
@@ -365,7 +365,7 @@ fn online(
             let pk = matches!(c.kind, ConstraintKind::PrimaryKey { .. });
             let index = backing_index(c, name, map).unwrap_or_else(|| empty_index(name));
             let build = StepDraft::new(phase, format!("build unique index {} on {table} CONCURRENTLY", quote_ident(name)))
-                .sql(alter::create_index(table, &index, name, true))
+                .sql(alter::create_constraint_index(table, &index, name, true, c.index_tablespace.as_deref()))
                 .rollback(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", table.sibling(name.to_string())))
                 .non_transactional()
                 .lock("SHARE UPDATE EXCLUSIVE", &[table], LockDuration::Build)

@@ -13,6 +13,15 @@ use crate::model::{
     TypeName, quote_ident,
 };
 
+/// A tablespace as the model holds it: None for the database's default (`''`, `pg_default`).
+fn tablespace_name(name: String) -> Option<String> {
+    if name.is_empty() || name == "pg_default" {
+        None
+    } else {
+        Some(name)
+    }
+}
+
 /// A constraint as read, before it is named and added.
 pub(crate) struct PendingConstraint {
     pub name: Option<String>,
@@ -26,6 +35,8 @@ pub(crate) struct PendingConstraint {
     pub references_primary_key: bool,
     /// `WITH (...)` storage parameters of a primary key's or unique constraint's index.
     pub index_options: Vec<String>,
+    /// `USING INDEX TABLESPACE x` of a primary key's, unique or exclusion constraint's index.
+    pub index_tablespace: Option<String>,
     pub offset: usize,
 }
 
@@ -359,6 +370,27 @@ impl Ingest<'_> {
         c.eat_kw("set");
         c.eat_kw("session");
         c.eat_kw("local");
+        if c.eat_kw("default_tablespace") {
+            if !c.eat_kw("to") {
+                c.eat_op("=");
+            }
+            self.default_tablespace = match c.next() {
+                Some(t) if t.kind == TokenKind::String => {
+                    tablespace_name(super::lexer::string_value(c.text(t), true))
+                }
+                Some(t)
+                    if t.kind == TokenKind::Word && c.text(t).eq_ignore_ascii_case("default") =>
+                {
+                    None
+                }
+                Some(t) if matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent) => {
+                    c.i -= 1;
+                    c.ident().ok().and_then(|(s, _)| tablespace_name(s))
+                }
+                _ => None,
+            };
+            return;
+        }
         if c.eat_kw("search_path") {
             c.eat_kw("to");
             c.eat_op("=");
@@ -777,6 +809,7 @@ impl Ingest<'_> {
                 column: None,
                 references_primary_key: false,
                 index_options: con.index_options.clone(),
+                index_tablespace: con.index_tablespace.clone(),
                 offset: 0,
             };
             let _ = self.add_constraint(child, pend);
@@ -1068,7 +1101,8 @@ impl Ingest<'_> {
                         }
                         let nulls_not_distinct = c.eat_kws(&["nulls", "not", "distinct"]);
                         c.eat_kws(&["nulls", "distinct"]);
-                        let (include, index_options) = self.index_parameters(c)?;
+                        let (include, index_options, index_tablespace) =
+                            self.index_parameters(c)?;
                         let columns = vec![col.name.clone()];
                         let kind = if is_pk {
                             ConstraintKind::PrimaryKey { columns, include }
@@ -1088,6 +1122,7 @@ impl Ingest<'_> {
                             column: Some(col.name.clone()),
                             references_primary_key: false,
                             index_options,
+                            index_tablespace,
                             offset,
                         }
                     } else {
@@ -1207,9 +1242,10 @@ impl Ingest<'_> {
         let offset = c.offset();
         let mut p = if c.eat_kws(&["primary", "key"]) {
             let columns = c.ident_list()?;
-            let (include, index_options) = self.index_parameters(c)?;
+            let (include, index_options, index_tablespace) = self.index_parameters(c)?;
             PendingConstraint {
                 index_options,
+                index_tablespace,
                 ..pending(
                     name,
                     ConstraintKind::PrimaryKey { columns, include },
@@ -1220,9 +1256,10 @@ impl Ingest<'_> {
             let nulls_not_distinct = c.eat_kws(&["nulls", "not", "distinct"]);
             c.eat_kws(&["nulls", "distinct"]);
             let columns = c.ident_list()?;
-            let (include, index_options) = self.index_parameters(c)?;
+            let (include, index_options, index_tablespace) = self.index_parameters(c)?;
             PendingConstraint {
                 index_options,
+                index_tablespace,
                 ..pending(
                     name,
                     ConstraintKind::Unique {
@@ -1259,7 +1296,8 @@ impl Ingest<'_> {
             let (a, b) = paren_tokens(c)?;
             let elements = expr_text(c, a, b, false);
             let mut definition = format!("EXCLUDE USING {method} ({elements})");
-            let (include, _) = self.index_parameters(c)?;
+            // The index's storage parameters are not kept for exclusion constraints (as before).
+            let (include, _, index_tablespace) = self.index_parameters(c)?;
             if !include.is_empty() {
                 definition.push_str(&format!(
                     " INCLUDE ({})",
@@ -1275,7 +1313,10 @@ impl Ingest<'_> {
                 definition.push_str(&format!(" WHERE ({})", self.cond(c, a, b)));
             }
             let _ = start;
-            pending(name, ConstraintKind::Exclude { definition }, offset)
+            PendingConstraint {
+                index_tablespace,
+                ..pending(name, ConstraintKind::Exclude { definition }, offset)
+            }
         } else {
             return c.error("expected PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY or EXCLUDE");
         };
@@ -1284,9 +1325,14 @@ impl Ingest<'_> {
     }
 
     /// `INCLUDE (...)`, `WITH (...)`, `USING INDEX TABLESPACE x` after a PK/UNIQUE/EXCLUDE.
-    fn index_parameters(&mut self, c: &mut Cursor<'_>) -> PResult<(Vec<String>, Vec<String>)> {
+    #[allow(clippy::type_complexity)]
+    fn index_parameters(
+        &mut self,
+        c: &mut Cursor<'_>,
+    ) -> PResult<(Vec<String>, Vec<String>, Option<String>)> {
         let mut include = Vec::new();
         let mut options = Vec::new();
+        let mut tablespace = None;
         loop {
             if c.eat_kw("include") {
                 include = c.ident_list()?;
@@ -1294,9 +1340,9 @@ impl Ingest<'_> {
                 c.i += 1;
                 options = options_list(c)?;
             } else if c.eat_kws(&["using", "index", "tablespace"]) {
-                c.ident()?;
+                tablespace = tablespace_name(c.ident()?.0);
             } else {
-                return Ok((include, options));
+                return Ok((include, options, tablespace));
             }
         }
     }
@@ -1399,6 +1445,7 @@ impl Ingest<'_> {
             column: p.column.clone(),
             references_primary_key: p.references_primary_key,
             index_options: p.index_options.clone(),
+            index_tablespace: p.index_tablespace.clone(),
             offset: p.offset,
         });
         self.add_constraint(table, p)?;
@@ -1549,6 +1596,13 @@ impl Ingest<'_> {
                 not_valid: p.not_valid,
                 comment: None,
                 index_options: p.index_options,
+                // Written on the constraint, else `SET default_tablespace` (pg_dump's form).
+                index_tablespace: if index_backed {
+                    p.index_tablespace
+                        .or_else(|| self.default_tablespace.clone())
+                } else {
+                    None
+                },
             },
         );
         if index_backed {
@@ -2964,6 +3018,7 @@ fn copy_fields(p: &PendingConstraint) -> PendingConstraint {
         column: None,
         references_primary_key: p.references_primary_key,
         index_options: p.index_options.clone(),
+        index_tablespace: p.index_tablespace.clone(),
         offset: p.offset,
     }
 }
@@ -2978,6 +3033,7 @@ fn pending(name: Option<String>, kind: ConstraintKind, offset: usize) -> Pending
         column: None,
         references_primary_key: false,
         index_options: Vec::new(),
+        index_tablespace: None,
         offset,
     }
 }
@@ -3078,7 +3134,10 @@ fn is_column_constraint_start(c: &Cursor<'_>, i: usize) -> bool {
                     && i > 0
                     && !c.kw_at_index(i - 1, "default")
                     && !c.kw_at_index(i - 1, "is")
-                    && !c.kw_at_index(i - 1, "not"))
+                    && !c.kw_at_index(i - 1, "not")
+                    // `CASE ... THEN NULL ... ELSE NULL END` in a default.
+                    && !c.kw_at_index(i - 1, "then")
+                    && !c.kw_at_index(i - 1, "else"))
                 || [
                     "constraint",
                     "check",

@@ -10,7 +10,9 @@
 //! `AT TIME ZONE 'utc'::text`, casts of columns and calls as `(x)::type`, literal arguments of
 //! text parameters as `'x'::text`, literals beside COALESCE/NULLIF/GREATEST/LEAST typed,
 //! `EXTRACT(field FROM x)` (numeric), `x = ANY (ARRAY[literals])` coerced to `x`'s type, and a
-//! searched CASE in ruleutils' layout (keywords on lines of their own, `ELSE NULL::type`).
+//! CASE in ruleutils' layout (keywords on lines of their own, `ELSE NULL::type`; simple CASE
+//! with its WHEN values coerced to the subject's type, nested CASE on lines of its own, numeric
+//! results resolved to one type with integers cast to numeric).
 
 use super::cursor::Cursor;
 use super::lexer::{TokenKind, string_value};
@@ -586,8 +588,10 @@ enum E {
         l: Box<E>,
         r: Box<E>,
     },
-    /// A searched `CASE WHEN c THEN r ... [ELSE e] END` (not nested in another CASE).
+    /// `CASE [subject] WHEN c THEN r ... [ELSE e] END`; with a subject, each `c` is the value
+    /// compared with it, already printed.
     Case {
+        subject: Option<Box<E>>,
         whens: Vec<(E, E)>,
         /// The ELSE result (`NULL::type` when written as NULL or left out).
         otherwise: Box<E>,
@@ -957,34 +961,67 @@ impl<'c, 'a> CondParser<'c, 'a> {
         }
         Ok(l)
     }
-    /// A searched CASE at the cursor, moving past its END; None (cursor unmoved) for a simple
-    /// CASE, a nested one, or anything else the printer would not print as ruleutils does.
-    fn case(&mut self) -> Option<E> {
-        let start = self.i;
-        let mut depth = 0;
-        let mut end = None;
-        for k in start..self.b {
+    /// The first of `words` in `[from, to)` outside parentheses and nested CASEs.
+    fn top_level_kw(&self, from: usize, to: usize, words: &[&str]) -> Option<usize> {
+        let mut parens = 0i32;
+        let mut cases = 0i32;
+        for k in from..to {
+            match self.c.kind_at_index(k) {
+                Some(TokenKind::LParen) | Some(TokenKind::LBracket) => parens += 1,
+                Some(TokenKind::RParen) | Some(TokenKind::RBracket) => parens -= 1,
+                _ => {}
+            }
+            if parens != 0 {
+                continue;
+            }
             if self.c.kw_at_index(k, "case") {
-                depth += 1;
-                if depth > 1 {
-                    return None;
-                }
-            } else if self.c.kw_at_index(k, "end") {
-                end = Some(k);
-                break;
+                cases += 1;
+            } else if self.c.kw_at_index(k, "end") && cases > 0 {
+                cases -= 1;
+            } else if cases == 0 && words.iter().any(|w| self.c.kw_at_index(k, w)) {
+                return Some(k);
             }
         }
-        let end = end?;
+        None
+    }
+
+    /// A CASE at the cursor (searched or simple, possibly nested), moving past its END; None
+    /// (cursor unmoved) for anything the printer would not print as ruleutils does.
+    fn case(&mut self) -> Option<E> {
+        let start = self.i;
+        let end = self.top_level_kw(start + 1, self.b, &["end"])?;
         let mut sub = self.sub(start + 1, end, self.depth + 1);
+        if sub.depth > MAX_DEPTH {
+            return None;
+        }
+        // `CASE x WHEN v ...`: the subject, compared with each WHEN value.
+        let first_when = sub.top_level_kw(sub.i, end, &["when"])?;
+        let subject = if first_when > sub.i {
+            let mut s = sub.sub(sub.i, first_when, sub.depth);
+            let e = s.or().ok().filter(|_| s.i == first_when)?;
+            sub.i = first_when;
+            Some(e)
+        } else {
+            None
+        };
         let mut whens = Vec::new();
         let mut otherwise = None;
         while sub.kw("when") {
             sub.i += 1;
-            let then_at = (sub.i..end).find(|&k| sub.c.kw_at_index(k, "then"))?;
+            let then_at = sub.top_level_kw(sub.i, end, &["then"])?;
             let mut cond = sub.sub(sub.i, then_at, sub.depth);
             let c = cond.or().ok().filter(|_| cond.i == then_at)?;
-            let stop = (then_at + 1..end)
-                .find(|&k| sub.c.kw_at_index(k, "when") || sub.c.kw_at_index(k, "else"))
+            let c = match &subject {
+                // The value as PostgreSQL coerces it for `subject = value`.
+                Some(x) => E::Atom {
+                    text: operand(&c, x),
+                    lit: Lit::None,
+                    col: None,
+                },
+                None => c,
+            };
+            let stop = sub
+                .top_level_kw(then_at + 1, end, &["when", "else"])
                 .unwrap_or(end);
             let mut result = sub.sub(then_at + 1, stop, sub.depth);
             let r = result.or().ok().filter(|_| result.i == stop)?;
@@ -1004,8 +1041,9 @@ impl<'c, 'a> CondParser<'c, 'a> {
         } else if sub.i != end {
             return None;
         }
-        // The CASE's type, which its literal results and its implicit ELSE NULL take: only
-        // all-string (text) or all-condition (boolean) results are printed here.
+        // The CASE's type, which its results are coerced to: all strings (text), all conditions
+        // (boolean), or numbers (the widest of integer and numeric; integers beside numerics
+        // are cast).
         let results: Vec<&E> = whens
             .iter()
             .map(|(_, r)| r)
@@ -1030,11 +1068,12 @@ impl<'c, 'a> CondParser<'c, 'a> {
             } => text == "true" || text == "false",
             _ => false,
         };
-        // Each result's type: a string (text), a condition (boolean), a typed NULL (fits any).
         let mut kinds = Vec::new();
         for e in &results {
             let kind = match e {
                 E::Atom { lit: Lit::Str, .. } => "text",
+                E::Atom { lit: Lit::Int, .. } => "integer",
+                E::Atom { lit: Lit::Num, .. } => "numeric",
                 E::Atom {
                     text,
                     lit: Lit::None,
@@ -1045,15 +1084,46 @@ impl<'c, 'a> CondParser<'c, 'a> {
                     lit: Lit::None,
                     ..
                 } if text.starts_with('\'') && text.ends_with("'::text") => "text",
+                // PostgreSQL's own print of a coerced result (`(1)::numeric`).
+                E::Atom {
+                    text,
+                    lit: Lit::None,
+                    ..
+                } if text.ends_with("::numeric") => "numeric",
+                E::Case { ty, .. } => match &ty.base {
+                    BaseType::Builtin(b)
+                        if ty.array_dimensions == 0
+                            && ["text", "boolean", "integer", "numeric"].contains(&b.as_str()) =>
+                    {
+                        match b.as_str() {
+                            "text" => "text",
+                            "boolean" => "boolean",
+                            "integer" => "integer",
+                            _ => "numeric",
+                        }
+                    }
+                    _ => return None,
+                },
                 e if condition(e) => "boolean",
                 _ => return None,
             };
             kinds.push(kind);
         }
+        let numbers = |k: &&str| *k == "integer" || *k == "numeric";
         let ty = match kinds.first() {
             Some(k) if kinds.iter().all(|x| x == k) => builtin_type(k),
+            Some(_) if kinds.iter().all(numbers) => builtin_type("numeric"),
             _ => return None,
         };
+        let numeric = matches!(&ty.base, BaseType::Builtin(b) if b == "numeric");
+        // A nested integer CASE among numeric results would be cast whole: not printed here.
+        if numeric
+            && results
+                .iter()
+                .any(|e| matches!(e, E::Case { ty, .. } if is_integer_family(ty)))
+        {
+            return None;
+        }
         let typed = |e: E| match e {
             E::Atom {
                 text,
@@ -1061,6 +1131,15 @@ impl<'c, 'a> CondParser<'c, 'a> {
                 ..
             } => E::Atom {
                 text: format!("{text}::text"),
+                lit: Lit::None,
+                col: None,
+            },
+            E::Atom {
+                text,
+                lit: Lit::Int,
+                ..
+            } if numeric => E::Atom {
+                text: format!("({text})::numeric"),
                 lit: Lit::None,
                 col: None,
             },
@@ -1073,6 +1152,7 @@ impl<'c, 'a> CondParser<'c, 'a> {
         });
         self.i = end + 1;
         Some(E::Case {
+            subject: subject.map(Box::new),
             whens: whens.into_iter().map(|(c, r)| (c, typed(r))).collect(),
             otherwise: Box::new(otherwise),
             ty,
@@ -1470,6 +1550,9 @@ impl CondParser<'_, '_> {
             // Keep a line break written before the argument (pg_get_indexdef's CASE layout).
             let sep = if i == 0 {
                 String::new()
+            } else if p.starts_with('\n') {
+                // A CASE starts its own line; ruleutils drops the space after the comma.
+                ",".to_string()
             } else {
                 let gap = self
                     .c
@@ -1716,6 +1799,22 @@ fn operand(e: &E, other: &E) -> String {
     {
         return format!("{text}::{}", format_type_for_cast(ty));
     }
+    // A number compared with a numeric or float CASE takes its type.
+    if let (
+        E::Atom {
+            text,
+            lit: lit @ (Lit::Int | Lit::Num),
+            ..
+        },
+        E::Case { ty, .. },
+    ) = (e, other)
+    {
+        if let Some(n) = is_float_or_numeric(ty) {
+            if *lit == Lit::Int || n != "numeric" {
+                return format!("({text})::{n}");
+            }
+        }
+    }
     if let (E::Atom { text, lit, .. }, E::Atom { col: Some(t), .. }) = (e, other) {
         match lit {
             Lit::Str => {
@@ -1847,14 +1946,30 @@ fn print(e: &E) -> String {
             format!("({} IS {}{what})", print(e), if *not { "NOT " } else { "" })
         }
         E::Case {
-            whens, otherwise, ..
+            subject,
+            whens,
+            otherwise,
+            ..
         } => {
-            // ruleutils' pretty layout: each keyword on its own line, WHEN/ELSE indented 4.
+            // ruleutils' pretty layout: each keyword on its own line, WHEN/ELSE indented 4; a
+            // nested CASE starts its own line after THEN/ELSE, indented 4 more.
+            let nested = |e: &E| {
+                let text = print(e);
+                if text.starts_with('\n') {
+                    text.replace('\n', "\n    ")
+                } else {
+                    format!(" {text}")
+                }
+            };
             let mut out = String::from("\nCASE");
-            for (c, r) in whens {
-                out.push_str(&format!("\n    WHEN {} THEN {}", print(c), print(r)));
+            if let Some(x) = subject {
+                out.push(' ');
+                out.push_str(&print(x));
             }
-            out.push_str(&format!("\n    ELSE {}", print(otherwise)));
+            for (c, r) in whens {
+                out.push_str(&format!("\n    WHEN {} THEN{}", print(c), nested(r)));
+            }
+            out.push_str(&format!("\n    ELSE{}", nested(otherwise)));
             out.push_str("\nEND");
             out
         }

@@ -5,7 +5,8 @@
 //! then read by a recognizer for the DDL the model holds (tables, columns, constraints, indexes,
 //! types, domains, sequences, views, functions, triggers, policies, comments); its expressions
 //! are taken from the source text (dump text is PostgreSQL's own deparse) and normalised
-//! ([`expr`]). A statement no recognizer claims is checked with sqlparser: a valid one is kept as
+//! ([`expr`]); a view's query is deparsed from sqlparser's tree as pg_get_viewdef prints it
+//! (`viewdef`), or kept as written where the deparser does not know it. A statement no recognizer claims is checked with sqlparser: a valid one is kept as
 //! an opaque object (or recorded as ignored, with the reason, when it cannot change the schema);
 //! an invalid one is an error naming file, line and column. No statement is dropped silently.
 
@@ -17,6 +18,7 @@ pub mod naming;
 mod objects;
 pub mod split;
 pub mod types;
+mod viewdef;
 
 use serde::{Deserialize, Serialize};
 
@@ -117,6 +119,12 @@ pub(crate) struct Ingest<'s> {
     pub default_schema: String,
     /// The schemas of `search_path` (pg_catalog and `$user` left out), in order.
     pub search_path: Vec<String>,
+    /// `SET default_tablespace` (None: the database's default), for the indexes behind
+    /// constraints created after it (how pg_dump writes a constraint's index tablespace).
+    pub default_tablespace: Option<String>,
+    /// The output columns and types of the views deparsed so far (not part of the model: what
+    /// a later view reading them needs).
+    pub view_columns: viewdef::ViewColumns,
     pub statements: Vec<StatementOutcome>,
     pub diagnostics: Vec<Diagnostic>,
     /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
@@ -149,6 +157,8 @@ impl<'s> Ingest<'s> {
             catalog,
             default_schema: "public".into(),
             search_path: vec!["public".into()],
+            default_tablespace: None,
+            view_columns: Default::default(),
             statements: Vec::new(),
             diagnostics: Vec::new(),
             expr_columns: Default::default(),

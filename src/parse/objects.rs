@@ -654,10 +654,31 @@ impl Ingest<'_> {
             return c.error("expected the view's query after AS");
         }
         let query_end = c.toks[end_tok - 1].end;
-        let definition = view_definition(self.src.get(as_end..query_end).unwrap_or(""));
         // Reads come from the query as written (the definition drops `public.`).
         let written_query = self.src.get(as_end..query_end).unwrap_or("");
-        let reads = view_reads(written_query, &|name: &str| self.resolve_relation(name));
+        // PostgreSQL's deparse of the query when the deparser knows all of it, else the text as
+        // written (a dump's text is PostgreSQL's deparse already).
+        // What it reads: every relation the deparser resolved (sub-queries included), else the
+        // relations named after FROM and JOIN.
+        let deparsed = super::viewdef::deparse_view(
+            written_query,
+            &columns,
+            &self.catalog,
+            &self.view_columns,
+            &|name: &str| self.resolve_relation(name),
+        );
+        let (definition, reads, output_columns) = match deparsed {
+            Some(d) => (
+                d.text,
+                d.relations.into_iter().map(|r| (r, Vec::new())).collect(),
+                d.columns,
+            ),
+            None => (
+                view_definition(written_query),
+                view_reads(written_query, &|name: &str| self.resolve_relation(name)),
+                None,
+            ),
+        };
         if self.catalog.views.contains_key(&name) && !or_replace {
             if if_not_exists {
                 return Ok(Outcome::Understood);
@@ -679,6 +700,14 @@ impl Ingest<'_> {
             .views
             .get(&name)
             .and_then(|v| v.comment.clone());
+        match output_columns {
+            Some(cols) => {
+                self.view_columns.insert(name.clone(), cols);
+            }
+            None => {
+                self.view_columns.remove(&name);
+            }
+        }
         self.catalog.views.insert(
             name.clone(),
             View {

@@ -37,6 +37,7 @@ fn pk(t: &mut Table, column: &str) {
             not_valid: false,
             comment: None,
             index_options: vec![],
+            index_tablespace: None,
         },
     );
 }
@@ -60,6 +61,7 @@ fn fk(t: &mut Table, column: &str, target: &str) {
             not_valid: false,
             comment: None,
             index_options: vec![],
+            index_tablespace: None,
         },
     );
 }

@@ -73,6 +73,22 @@ pub fn create_index(
     }
 }
 
+/// The unique index behind a constraint, built in the constraint's index tablespace
+/// (`TABLESPACE x` follows `WITH (...)`; the index has no WHERE clause).
+pub fn create_constraint_index(
+    table: &QualifiedName,
+    index: &Index,
+    name: &str,
+    concurrently: bool,
+    tablespace: Option<&str>,
+) -> String {
+    let mut sql = create_index(table, index, name, concurrently);
+    if let Some(ts) = tablespace {
+        sql.push_str(&format!(" TABLESPACE {}", crate::model::quote_ident(ts)));
+    }
+    sql
+}
+
 pub fn drop_index(schema: &str, name: &str, concurrently: bool) -> String {
     format!(
         "DROP INDEX {}{}",

@@ -96,13 +96,14 @@ pub fn referential_action(a: ReferentialAction) -> &'static str {
 }
 
 /// `pg_get_constraintdef(oid)`: `PRIMARY KEY (id)`, `FOREIGN KEY (a) REFERENCES t(id) ON DELETE CASCADE`,
-/// without the index's storage parameters (which the catalog function leaves out).
+/// without the index's storage parameters and tablespace (which the catalog function leaves out).
 pub fn constraint_catalog_def(c: &Constraint) -> String {
-    if c.index_options.is_empty() {
+    if c.index_options.is_empty() && c.index_tablespace.is_none() {
         constraint_def(c)
     } else {
         let bare = Constraint {
             index_options: Vec::new(),
+            index_tablespace: None,
             ..c.clone()
         };
         constraint_def(&bare)
@@ -113,11 +114,14 @@ pub fn constraint_catalog_def(c: &Constraint) -> String {
 /// catalog text plus `WITH (...)` storage parameters of a primary key's or unique constraint's
 /// index.
 pub fn constraint_def(c: &Constraint) -> String {
-    let with = if c.index_options.is_empty() {
+    let mut with = if c.index_options.is_empty() {
         String::new()
     } else {
         format!(" WITH ({})", reloptions(&c.index_options))
     };
+    if let Some(ts) = &c.index_tablespace {
+        with.push_str(&format!(" USING INDEX TABLESPACE {}", quote_ident(ts)));
+    }
     let mut out = match &c.kind {
         ConstraintKind::PrimaryKey { columns, include } => {
             let mut s = format!("PRIMARY KEY ({})", ident_list(columns));
@@ -180,7 +184,14 @@ pub fn constraint_def(c: &Constraint) -> String {
             }
             s
         }
-        ConstraintKind::Exclude { definition } => definition.clone(),
+        ConstraintKind::Exclude { definition } => match &c.index_tablespace {
+            // The tablespace goes before the WHERE clause (gram.y's order).
+            Some(_) => match definition.rfind(" WHERE (") {
+                Some(at) => format!("{}{with}{}", &definition[..at], &definition[at..]),
+                None => format!("{definition}{with}"),
+            },
+            None => definition.clone(),
+        },
     };
     if c.deferrable {
         out.push_str(" DEFERRABLE");

@@ -359,7 +359,9 @@ impl Reader<'_, '_> {
                     pg_get_constraintdef(con.oid), con.condeferrable, con.condeferred, NOT con.convalidated,
                     obj_description(con.oid, 'pg_constraint'),
                     CASE WHEN con.contype IN ('p', 'u') THEN
-                      coalesce((SELECT ic.reloptions FROM pg_class ic WHERE ic.oid = con.conindid), '{{}}') END
+                      coalesce((SELECT ic.reloptions FROM pg_class ic WHERE ic.oid = con.conindid), '{{}}') END,
+                    (SELECT ts.spcname::text FROM pg_class ic JOIN pg_tablespace ts ON ts.oid = ic.reltablespace
+                      WHERE ic.oid = con.conindid AND con.contype IN ('p', 'u', 'x'))
              FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND {NSP} AND con.contype IN ('p', 'u', 'f', 'c', 'x')
                AND con.conparentid = 0 AND con.conislocal"
@@ -409,6 +411,7 @@ impl Reader<'_, '_> {
                     options.sort();
                     options
                 },
+                index_tablespace: row.get(20),
             };
             if let Some(table) = catalog.tables.get_mut(&table_name) {
                 table.constraints.insert(name, constraint);
