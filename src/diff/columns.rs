@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Change, Differ, Placement, constraint_columns, index_columns, mentions};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, json_string};
 use crate::model::{
     BaseType, Column, Constraint, ConstraintKind, Index, QualifiedName, Table, TypeModifier,
     TypeName, quote_ident,
@@ -1094,10 +1094,4 @@ fn fk_cycles(
         }
     }
     out
-}
-
-/// `s` as a JSON string literal (quotes escaped), for the hints a diagnostic proposes: a user
-/// copies them into a hints file as they are.
-fn json_string(s: &str) -> String {
-    serde_json::Value::from(s).to_string()
 }
