@@ -87,19 +87,32 @@ impl Differ<'_> {
                 }
             }
             let ft = &ft;
-            for n in &new_tables {
-                if let Some(tt) = self.to.tables.get(n) {
-                    if same_shape(ft, tt) {
-                        self.out.diagnostics.push(Diagnostic::note(
-                            "likely-rename",
-                            format!(
-                                "table {name} is dropped and {n} is added with the same columns: if it is a rename, say so in the hints ({{\"kind\": \"table\", \"from\": {}, \"to\": {}}}); the plan drops and creates",
-                                json_string(&name.to_string()),
-                                json_string(&n.to_string())
-                            ),
-                        ).at_source(self.to.sources.table(n)));
-                    }
-                }
+            let alike: Vec<&QualifiedName> = new_tables
+                .iter()
+                .filter(|n| self.to.tables.get(*n).is_some_and(|tt| same_shape(ft, tt)))
+                .collect();
+            let candidates = alike
+                .iter()
+                .map(|n| RenameCandidate {
+                    name: n.name.clone(),
+                    shown: n.to_string(),
+                    hint: format!(
+                        "{{\"kind\": \"table\", \"from\": {}, \"to\": {}}}",
+                        json_string(&name.to_string()),
+                        json_string(&n.to_string())
+                    ),
+                    same_properties: true,
+                })
+                .collect();
+            let kind = RenameKind {
+                one: " is added with the same columns",
+                many: "tables with the same columns",
+                plan: "creates",
+            };
+            let what = format!("table {name}");
+            if let Some((note, best)) = likely_rename(&what, &name.name, candidates, &kind) {
+                let at = alike.get(best).and_then(|n| self.to.sources.table(n));
+                self.out.diagnostics.push(note.at_source(at));
             }
             for c in ft.columns.keys() {
                 self.touched
@@ -496,21 +509,35 @@ impl Differ<'_> {
             if paired_from.contains(&fc.name) {
                 continue;
             }
-            for a in &added {
-                if a.data_type == fc.data_type && !ft.columns.contains_key(&a.name) {
-                    self.out.diagnostics.push(Diagnostic::note(
-                        "likely-rename",
-                        format!(
-                            "column {}.{} is dropped and {} of the same type is added: if it is a rename, say so in the hints ({{\"kind\": \"column\", \"table\": {}, \"from\": {}, \"to\": {}}}); the plan drops and adds",
-                            name,
-                            quote_ident(&fc.name),
-                            quote_ident(&a.name),
-                            json_string(&name.to_string()),
-                            json_string(&fc.name),
-                            json_string(&a.name)
-                        ),
-                    ).at_source(self.to.sources.column(name, &a.name)));
-                }
+            let alike: Vec<&Column> = added
+                .iter()
+                .filter(|a| a.data_type == fc.data_type && !ft.columns.contains_key(&a.name))
+                .collect();
+            let candidates = alike
+                .iter()
+                .map(|a| RenameCandidate {
+                    name: a.name.clone(),
+                    shown: quote_ident(&a.name),
+                    hint: format!(
+                        "{{\"kind\": \"column\", \"table\": {}, \"from\": {}, \"to\": {}}}",
+                        json_string(&name.to_string()),
+                        json_string(&fc.name),
+                        json_string(&a.name)
+                    ),
+                    same_properties: a.not_null == fc.not_null && a.default == fc.default,
+                })
+                .collect();
+            let kind = RenameKind {
+                one: " of the same type is added",
+                many: "columns of the same type",
+                plan: "adds",
+            };
+            let what = format!("column {name}.{}", quote_ident(&fc.name));
+            if let Some((note, best)) = likely_rename(&what, &fc.name, candidates, &kind) {
+                let at = alike
+                    .get(best)
+                    .and_then(|a| self.to.sources.column(name, &a.name));
+                self.out.diagnostics.push(note.at_source(at));
             }
             old_gone.insert(fc.name.clone());
             self.touched
@@ -1094,4 +1121,111 @@ fn fk_cycles(
         }
     }
     out
+}
+
+/// An added object that may be a dropped one renamed (same column types, or same type).
+struct RenameCandidate {
+    /// The bare name, compared with the dropped object's.
+    name: String,
+    /// The name as the note writes it.
+    shown: String,
+    /// The rename hint proposing it, as JSON.
+    hint: String,
+    /// It keeps the dropped object's other properties too (a column's nullability and default).
+    same_properties: bool,
+}
+
+/// The words of a likely-rename note for one kind of object.
+struct RenameKind {
+    /// After the one candidate's name: ` of the same type is added`.
+    one: &'static str,
+    /// The candidates when there are several: `columns of the same type`.
+    many: &'static str,
+    /// What the plan does instead of renaming: the plan drops and `adds`.
+    plan: &'static str,
+}
+
+/// How many candidates a likely-rename note names; it says how many more there are.
+pub const RENAME_CANDIDATES_NAMED: usize = 5;
+
+/// The likely-rename note about a dropped object (`what`, named `dropped`) that `candidates` (in
+/// definition order) may be a rename of, and the index of the best candidate, whose definition it
+/// points at; None without candidates. One note per dropped object, however many candidates: they
+/// are named best first ([`rename_rank`]), at most [`RENAME_CANDIDATES_NAMED`] of them and how
+/// many more, and the note proposes the rename hint of the best one.
+fn likely_rename(
+    what: &str,
+    dropped: &str,
+    candidates: Vec<RenameCandidate>,
+    kind: &RenameKind,
+) -> Option<(Diagnostic, usize)> {
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by_key(|&i| rename_rank(dropped, &candidates[i], i));
+    let best = *order.first()?;
+    let hint = &candidates[best].hint;
+    let message = if candidates.len() == 1 {
+        format!(
+            "{what} is dropped and {}{}: if it is a rename, say so in the hints ({hint}); the plan drops and {}",
+            candidates[best].shown, kind.one, kind.plan
+        )
+    } else {
+        let named: Vec<&str> = order
+            .iter()
+            .take(RENAME_CANDIDATES_NAMED)
+            .map(|&i| candidates[i].shown.as_str())
+            .collect();
+        let more = match candidates.len() - named.len() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        format!(
+            "{what} is dropped and {} {} are added (closest name first: {}{more}): if one is a rename, say so in the hints ({hint}); the plan drops and {}",
+            candidates.len(),
+            kind.many,
+            named.join(", "),
+            kind.plan
+        )
+    };
+    Some((Diagnostic::note("likely-rename", message), best))
+}
+
+/// The order of rename candidates, best first: the fewest single-letter edits between the names
+/// (Levenshtein distance, with case and underscores ignored, so `full_name`, `fullName` and
+/// `FullName` are one name), then those that keep the dropped object's other properties, then
+/// definition order. Stable: the same schemas always give the same order.
+fn rename_rank(
+    dropped: &str,
+    candidate: &RenameCandidate,
+    position: usize,
+) -> (usize, bool, usize) {
+    let fold = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| *c != '_')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    (
+        edit_distance(&fold(dropped), &fold(&candidate.name)),
+        !candidate.same_properties,
+        position,
+    )
+}
+
+/// Levenshtein distance: the fewest insertions, deletions and substitutions from `a` to `b`.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = i;
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
