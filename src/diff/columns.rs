@@ -733,6 +733,9 @@ impl Differ<'_> {
                     from: fname.clone(),
                     to: tn.clone(),
                 });
+                if let Some(fc) = ft.constraints.get(fname) {
+                    self.constraint_index_options(tt, fc, tc);
+                }
             }
         }
         for (fname, fc) in &ft.constraints {
@@ -789,21 +792,54 @@ impl Differ<'_> {
                 }),
                 Some(fc) => {
                     let same = !dies(fc) && same_constraint(&self.renamed_constraint(name, fc), tc);
+                    let added = !same || (!fc.not_valid && tc.not_valid);
                     if same && fc.not_valid && !tc.not_valid {
                         self.push(Change::ValidateConstraint {
                             table: name.clone(),
                             constraint: tc.clone(),
                         });
-                    } else if !same || (!fc.not_valid && tc.not_valid) {
+                    } else if added {
                         self.push(Change::AddConstraint {
                             table: name.clone(),
                             constraint: tc.clone(),
                             placement: Placement::Existing,
                         });
                     }
+                    if !added {
+                        self.constraint_index_options(tt, fc, tc);
+                    }
                 }
             }
         }
+    }
+
+    /// The storage parameters of a kept (or renamed) constraint's index, `fc` → `tc`: changed in
+    /// place. PostgreSQL has no `ALTER INDEX ... SET` for the partitioned index of a partitioned
+    /// table (each partition's own index can be changed, and is, as the partition's constraint):
+    /// the plan says it leaves the parent's as they are.
+    fn constraint_index_options(&mut self, tt: &Table, fc: &Constraint, tc: &Constraint) {
+        if fc.index_options == tc.index_options {
+            return;
+        }
+        if tt.partition_by.is_some() {
+            self.out.diagnostics.push(Diagnostic::warning(
+                "partitioned-index-options",
+                format!(
+                    "the storage parameters of constraint {} on {} change ({} → {}), but PostgreSQL cannot change them on a partitioned table's index: the plan leaves them; drop and add the constraint by hand if new partitions must get them",
+                    quote_ident(&tc.name),
+                    tt.name,
+                    options_text(&fc.index_options),
+                    options_text(&tc.index_options)
+                ),
+            ));
+            return;
+        }
+        self.push(Change::SetConstraintIndexOptions {
+            table: tt.name.clone(),
+            constraint: tc.name.clone(),
+            from: fc.index_options.clone(),
+            to: tc.index_options.clone(),
+        });
     }
 
     /// A foreign key whose referenced columns are swapped (type change): it can only be added
@@ -1228,4 +1264,13 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// Storage parameters as a note writes them: `(fillfactor=70)`, or `none`.
+fn options_text(options: &[String]) -> String {
+    if options.is_empty() {
+        "none".to_string()
+    } else {
+        format!("({})", options.join(", "))
+    }
 }

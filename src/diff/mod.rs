@@ -241,6 +241,14 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// The storage parameters (`WITH (...)`, `name=value`) of the index behind a primary key or
+    /// unique constraint, changed in place (`ALTER INDEX ... SET / RESET`, the index is not rebuilt).
+    SetConstraintIndexOptions {
+        table: QualifiedName,
+        constraint: String,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
     CreateIndex {
         table: QualifiedName,
         index: Index,

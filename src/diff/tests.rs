@@ -239,3 +239,33 @@ fn identifiers_are_found_as_whole_words() {
     assert!(!mentions("(price_eur > 0)", "price"));
     assert!(mentions("(\"Price\" > 0)", "Price"));
 }
+
+/// PostgreSQL cannot `ALTER INDEX ... SET` a partitioned index: a changed storage parameter of a
+/// partitioned table's key is not planned, and a warning says so (nothing silently left out).
+#[test]
+fn index_options_of_a_partitioned_tables_key_are_left_with_a_warning() {
+    let schema = |fill: u32| {
+        crate::inspect(
+            "s.sql",
+            &format!("CREATE TABLE ev (id int, PRIMARY KEY (id) WITH (fillfactor={fill})) PARTITION BY RANGE (id);"),
+        )
+        .catalog
+    };
+    let d = diff(&schema(70), &schema(80), &Hints::default()).unwrap();
+    assert!(d.changes.is_empty(), "{:?}", d.changes);
+    let codes: Vec<_> = d.diagnostics.iter().map(|d| d.code.as_deref()).collect();
+    assert_eq!(codes, [Some("partitioned-index-options")]);
+    let plain = |fill: u32| {
+        crate::inspect(
+            "s.sql",
+            &format!("CREATE TABLE t (id int, PRIMARY KEY (id) WITH (fillfactor={fill}));"),
+        )
+        .catalog
+    };
+    let d = diff(&plain(70), &plain(80), &Hints::default()).unwrap();
+    assert!(
+        matches!(d.changes.as_slice(), [Change::SetConstraintIndexOptions { from, to, .. }] if from == &["fillfactor=70"] && to == &["fillfactor=80"]),
+        "{:?}",
+        d.changes
+    );
+}

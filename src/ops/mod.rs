@@ -309,7 +309,8 @@ pub fn steps(
         Change::AddConstraint { .. }
         | Change::DropConstraint { .. }
         | Change::ValidateConstraint { .. }
-        | Change::RenameConstraint { .. } => constraint::steps(change, cx),
+        | Change::RenameConstraint { .. }
+        | Change::SetConstraintIndexOptions { .. } => constraint::steps(change, cx),
         Change::CreateIndex { .. }
         | Change::DropIndex { .. }
         | Change::ReplaceIndex { .. }
@@ -366,7 +367,8 @@ pub fn rank(change: &Change) -> u8 {
         | Change::DropPolicy { .. } => 9,
         Change::AddConstraint { .. }
         | Change::ValidateConstraint { .. }
-        | Change::RenameConstraint { .. } => 10,
+        | Change::RenameConstraint { .. }
+        | Change::SetConstraintIndexOptions { .. } => 10,
         Change::CreateIndex { .. } | Change::ReplaceIndex { .. } | Change::RenameIndex { .. } => 11,
         Change::CreateView { .. } | Change::NewShapeViews { .. } | Change::RenameView { .. } => 12,
         Change::CreateTrigger { .. }
