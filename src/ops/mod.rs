@@ -36,6 +36,9 @@ pub struct Context<'a> {
     pub server_version: u32,
     /// See [`crate::PlanOptions::assume_empty_tables`].
     pub assume_empty_tables: bool,
+    /// Enums rebuilt in contract ([`Change::RebuildEnum`]): until then the type under that name
+    /// is the old one, which a column the plan adds before contract is given.
+    pub rebuilt_enums: &'a std::collections::BTreeSet<QualifiedName>,
 }
 
 /// A step before ordering: what the plan's [`crate::plan::Step`] holds, plus the keys that order it.
