@@ -41,6 +41,17 @@ pub struct Context<'a> {
     pub rebuilt_enums: &'a std::collections::BTreeSet<QualifiedName>,
 }
 
+/// The enums `changes` rebuild ([`Context::rebuilt_enums`]).
+pub fn rebuilt_enums(changes: &[Change]) -> std::collections::BTreeSet<QualifiedName> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RebuildEnum { to, .. } => Some(to.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A step before ordering: what the plan's [`crate::plan::Step`] holds, plus the keys that order it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepDraft {

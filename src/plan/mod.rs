@@ -115,14 +115,7 @@ pub fn plan_catalogs(
 ) -> Result<Plan, Vec<Diagnostic>> {
     check_version(options)?;
     let diff = diff::diff(from, to, hints)?;
-    let rebuilt_enums = diff
-        .changes
-        .iter()
-        .filter_map(|c| match c {
-            diff::Change::RebuildEnum { to, .. } => Some(to.name.clone()),
-            _ => None,
-        })
-        .collect();
+    let rebuilt_enums = ops::rebuilt_enums(&diff.changes);
     let cx = Context {
         from,
         to,
