@@ -226,6 +226,7 @@ impl Differ<'_> {
     }
 
     fn new_table(&mut self, t: &Table, inline_foreign_keys: bool) {
+        let t = &self.without_partition_clones(t);
         self.push(Change::CreateTable {
             table: t.clone(),
             inline_foreign_keys,
@@ -270,6 +271,55 @@ impl Differ<'_> {
                 replaced: false,
             });
         }
+    }
+
+    /// A new partition of a partitioned table without what `CREATE TABLE ... PARTITION OF` gives
+    /// it by itself from the parent as the parent is before the plan (or as it is created, when the
+    /// parent is new): a copy of each primary key and unique constraint (named for the partition),
+    /// of each foreign key and check (same names), and of each index (attached to the parent's).
+    /// Written in the statement, or created after it, they would be refused as duplicates.
+    fn without_partition_clones(&self, t: &Table) -> Table {
+        let mut t = t.clone();
+        let Some(parent) = t.partition_of.as_ref().map(|p| p.parent.clone()) else {
+            return t;
+        };
+        let Some(to_parent) = self.to.tables.get(&parent) else {
+            return t;
+        };
+        let source = self.hints.tables_back.get(&parent).unwrap_or(&parent);
+        let from_parent = self.from.tables.get(source);
+        // The parent's objects that exist when the partition is created.
+        let kept_constraint = |c: &Constraint| match from_parent {
+            None => true,
+            Some(fp) => fp.constraints.values().any(|f| {
+                f.name == c.name && same_constraint(f, c) && f.index_options == c.index_options
+            }),
+        };
+        let parent_constraints: Vec<&Constraint> = to_parent
+            .constraints
+            .values()
+            .filter(|c| kept_constraint(c))
+            .collect();
+        t.constraints.retain(|_, c| {
+            !parent_constraints.iter().any(|p| match p.kind {
+                ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } => {
+                    same_constraint(p, c) && p.index_options == c.index_options
+                }
+                _ => p.name == c.name && same_constraint(p, c),
+            })
+        });
+        t.indexes.retain(|_, i| {
+            !i.attached_to.as_ref().is_some_and(|a| {
+                a.schema == parent.schema
+                    && to_parent.indexes.contains_key(&a.name)
+                    && from_parent.is_none_or(|fp| {
+                        fp.indexes
+                            .get(&a.name)
+                            .is_some_and(|f| to_parent.indexes.get(&a.name) == Some(f))
+                    })
+            })
+        });
+        t
     }
 
     fn table_comments(&mut self, ft: Option<&Table>, tt: &Table) {

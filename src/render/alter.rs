@@ -113,6 +113,11 @@ pub fn set_index_options(index: &QualifiedName, from: &[String], to: &[String]) 
     out
 }
 
+/// `ALTER TABLE parent DETACH PARTITION child`.
+pub fn detach_partition(parent: &QualifiedName, child: &QualifiedName) -> String {
+    format!("ALTER TABLE {parent} DETACH PARTITION {child}")
+}
+
 pub fn alter_column(table: &QualifiedName, column: &str, action: &str) -> String {
     format!(
         "ALTER TABLE {table} ALTER COLUMN {} {action}",
