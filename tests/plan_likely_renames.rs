@@ -3,30 +3,21 @@
 //! one note per dropped column (not one per pair, which gave 105), each naming its candidates best
 //! first, pointing at the best one's definition and proposing a hint that renames it.
 
-use std::path::{Path, PathBuf};
+mod support;
 
 use shiftplan::Hints;
 use shiftplan::diff::{Change, diff};
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/triggerdev")
-}
-
 #[test]
 fn triggerdev_400_to_final_gives_one_note_per_dropped_object() {
-    let dir = corpus().join("migrations");
-    let mut migrations: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("migrations folder")
-        .filter_map(|e| e.ok().map(|e| e.path().join("migration.sql")))
-        .filter(|p| p.exists())
-        .collect();
-    migrations.sort();
+    let migrations = support::triggerdev_migrations();
     let mut from = shiftplan::Catalog::default();
     for m in &migrations[..400] {
         let sql = std::fs::read_to_string(m).expect("readable migration");
         from = shiftplan::parse::inspect_onto(from, &m.display().to_string(), &sql).catalog;
     }
-    let final_sql = std::fs::read_to_string(corpus().join("final_schema.sql")).expect("final");
+    let final_sql = std::fs::read_to_string(support::corpus().join("triggerdev/final_schema.sql"))
+        .expect("final");
     let to = shiftplan::inspect("final.sql", &final_sql).catalog;
     let d = diff(&from, &to, &Hints::default()).expect("diffs");
     let notes: Vec<_> = d
