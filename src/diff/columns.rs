@@ -1245,8 +1245,23 @@ fn likely_rename(
     candidates: Vec<RenameCandidate>,
     kind: &RenameKind,
 ) -> Option<(Diagnostic, usize)> {
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by_key(|&i| rename_rank(dropped, &candidates[i], i));
+    // The best few, picked one at a time (a sort of every candidate is more code in WebAssembly
+    // than the few it names need).
+    let ranks: Vec<(usize, bool, usize)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| rename_rank(dropped, c, i))
+        .collect();
+    let mut order: Vec<usize> = Vec::new();
+    while order.len() < RENAME_CANDIDATES_NAMED {
+        let Some(next) = (0..ranks.len())
+            .filter(|i| !order.contains(i))
+            .min_by_key(|&i| ranks[i])
+        else {
+            break;
+        };
+        order.push(next);
+    }
     let best = *order.first()?;
     let hint = &candidates[best].hint;
     let message = if candidates.len() == 1 {
@@ -1257,7 +1272,6 @@ fn likely_rename(
     } else {
         let named: Vec<&str> = order
             .iter()
-            .take(RENAME_CANDIDATES_NAMED)
             .map(|&i| candidates[i].shown.as_str())
             .collect();
         let more = match candidates.len() - named.len() {
