@@ -26,6 +26,7 @@ fn main() {
         to: &y,
         server_version: 15,
         assume_empty_tables: false,
+        rebuilt_enums: &shiftplan::ops::rebuilt_enums(&d.changes),
     };
     println!(
         "parse both   {:?}",

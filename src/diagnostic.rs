@@ -83,6 +83,13 @@ impl Diagnostic {
     }
 }
 
+/// `text` as a JSON string literal (quotes and backslashes escaped), for the hints a diagnostic
+/// proposes: a user pastes them into a hints file as they are, and the page reads them back with
+/// `JSON.parse`.
+pub fn json_string(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
 /// `file:line:column: severity: message`, the shape compilers print.
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -147,6 +154,16 @@ impl Position {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proposed_hint_names_are_json_strings() {
+        assert_eq!(json_string("public.users"), r#""public.users""#);
+        assert_eq!(
+            json_string(r#"public."TaskRun""#),
+            r#""public.\"TaskRun\"""#
+        );
+        assert_eq!(json_string(r"a\b"), r#""a\\b""#);
+    }
 
     #[test]
     fn positions_count_lines_and_characters() {

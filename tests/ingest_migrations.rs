@@ -1,23 +1,15 @@
 //! trigger.dev's 820 Prisma migrations, applied in order onto one model, give the model of the
 //! schema PostgreSQL holds after running them (final_schema.catalog.json).
 
-use std::path::{Path, PathBuf};
+mod support;
 
 use shiftplan::render::snapshot::{diff, snapshot};
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
-}
+use support::corpus;
 
 #[test]
 fn all_triggerdev_migrations_in_order_give_the_final_catalog() {
     let dir = corpus().join("triggerdev/migrations");
-    let mut migrations: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("migrations folder")
-        .filter_map(|e| e.ok().map(|e| e.path().join("migration.sql")))
-        .filter(|p| p.exists())
-        .collect();
-    migrations.sort();
+    let migrations = support::triggerdev_migrations();
     assert_eq!(migrations.len(), 820, "the corpus holds 820 migrations");
     let mut catalog = shiftplan::Catalog::default();
     let mut problems = Vec::new();

@@ -56,6 +56,16 @@ fn likely_renames_point_at_the_added_table_and_column() {
 }
 
 #[test]
+fn a_likely_rename_with_several_candidates_points_at_the_best_one() {
+    let from = "CREATE TABLE users (id bigint PRIMARY KEY, fullname text);\n";
+    let to =
+        "CREATE TABLE users (\n  id bigint PRIMARY KEY,\n  email text,\n    full_name text\n);\n";
+    let plan = plan(from, to).expect("plans");
+    let places: Vec<String> = plan.diagnostics.iter().map(place).collect();
+    assert_eq!(places, ["to.sql:4:5 likely-rename"]);
+}
+
+#[test]
 fn positions_follow_renames_across_migrations() {
     let first = shiftplan::inspect("1.sql", "CREATE TABLE a (x int);\n");
     let second = shiftplan::parse::inspect_onto(

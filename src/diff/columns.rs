@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Change, Differ, Placement, constraint_columns, index_columns, mentions};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, json_string};
 use crate::model::{
     BaseType, Column, Constraint, ConstraintKind, Index, QualifiedName, Table, TypeModifier,
     TypeName, quote_ident,
@@ -87,19 +87,32 @@ impl Differ<'_> {
                 }
             }
             let ft = &ft;
-            for n in &new_tables {
-                if let Some(tt) = self.to.tables.get(n) {
-                    if same_shape(ft, tt) {
-                        self.out.diagnostics.push(Diagnostic::note(
-                            "likely-rename",
-                            format!(
-                                "table {name} is dropped and {n} is added with the same columns: if it is a rename, say so in the hints ({{\"kind\": \"table\", \"from\": {}, \"to\": {}}}); the plan drops and creates",
-                                json_string(&name.to_string()),
-                                json_string(&n.to_string())
-                            ),
-                        ).at_source(self.to.sources.table(n)));
-                    }
-                }
+            let alike: Vec<&QualifiedName> = new_tables
+                .iter()
+                .filter(|n| self.to.tables.get(*n).is_some_and(|tt| same_shape(ft, tt)))
+                .collect();
+            let candidates = alike
+                .iter()
+                .map(|n| RenameCandidate {
+                    name: n.name.clone(),
+                    shown: n.to_string(),
+                    hint: format!(
+                        "{{\"kind\": \"table\", \"from\": {}, \"to\": {}}}",
+                        json_string(&name.to_string()),
+                        json_string(&n.to_string())
+                    ),
+                    same_properties: true,
+                })
+                .collect();
+            let kind = RenameKind {
+                one: " is added with the same columns",
+                many: "tables with the same columns",
+                plan: "creates",
+            };
+            let what = format!("table {name}");
+            if let Some((note, best)) = likely_rename(&what, &name.name, candidates, &kind) {
+                let at = alike.get(best).and_then(|n| self.to.sources.table(n));
+                self.out.diagnostics.push(note.at_source(at));
             }
             for c in ft.columns.keys() {
                 self.touched
@@ -213,6 +226,7 @@ impl Differ<'_> {
     }
 
     fn new_table(&mut self, t: &Table, inline_foreign_keys: bool) {
+        let t = &self.without_partition_clones(t);
         self.push(Change::CreateTable {
             table: t.clone(),
             inline_foreign_keys,
@@ -257,6 +271,55 @@ impl Differ<'_> {
                 replaced: false,
             });
         }
+    }
+
+    /// A new partition of a partitioned table without what `CREATE TABLE ... PARTITION OF` gives
+    /// it by itself from the parent as the parent is before the plan (or as it is created, when the
+    /// parent is new): a copy of each primary key and unique constraint (named for the partition),
+    /// of each foreign key and check (same names), and of each index (attached to the parent's).
+    /// Written in the statement, or created after it, they would be refused as duplicates.
+    fn without_partition_clones(&self, t: &Table) -> Table {
+        let mut t = t.clone();
+        let Some(parent) = t.partition_of.as_ref().map(|p| p.parent.clone()) else {
+            return t;
+        };
+        let Some(to_parent) = self.to.tables.get(&parent) else {
+            return t;
+        };
+        let source = self.hints.tables_back.get(&parent).unwrap_or(&parent);
+        let from_parent = self.from.tables.get(source);
+        // The parent's objects that exist when the partition is created.
+        let kept_constraint = |c: &Constraint| match from_parent {
+            None => true,
+            Some(fp) => fp.constraints.values().any(|f| {
+                f.name == c.name && same_constraint(f, c) && f.index_options == c.index_options
+            }),
+        };
+        let parent_constraints: Vec<&Constraint> = to_parent
+            .constraints
+            .values()
+            .filter(|c| kept_constraint(c))
+            .collect();
+        t.constraints.retain(|_, c| {
+            !parent_constraints.iter().any(|p| match p.kind {
+                ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } => {
+                    same_constraint(p, c) && p.index_options == c.index_options
+                }
+                _ => p.name == c.name && same_constraint(p, c),
+            })
+        });
+        t.indexes.retain(|_, i| {
+            !i.attached_to.as_ref().is_some_and(|a| {
+                a.schema == parent.schema
+                    && to_parent.indexes.contains_key(&a.name)
+                    && from_parent.is_none_or(|fp| {
+                        fp.indexes
+                            .get(&a.name)
+                            .is_some_and(|f| to_parent.indexes.get(&a.name) == Some(f))
+                    })
+            })
+        });
+        t
     }
 
     fn table_comments(&mut self, ft: Option<&Table>, tt: &Table) {
@@ -496,21 +559,35 @@ impl Differ<'_> {
             if paired_from.contains(&fc.name) {
                 continue;
             }
-            for a in &added {
-                if a.data_type == fc.data_type && !ft.columns.contains_key(&a.name) {
-                    self.out.diagnostics.push(Diagnostic::note(
-                        "likely-rename",
-                        format!(
-                            "column {}.{} is dropped and {} of the same type is added: if it is a rename, say so in the hints ({{\"kind\": \"column\", \"table\": {}, \"from\": {}, \"to\": {}}}); the plan drops and adds",
-                            name,
-                            quote_ident(&fc.name),
-                            quote_ident(&a.name),
-                            json_string(&name.to_string()),
-                            json_string(&fc.name),
-                            json_string(&a.name)
-                        ),
-                    ).at_source(self.to.sources.column(name, &a.name)));
-                }
+            let alike: Vec<&Column> = added
+                .iter()
+                .filter(|a| a.data_type == fc.data_type && !ft.columns.contains_key(&a.name))
+                .collect();
+            let candidates = alike
+                .iter()
+                .map(|a| RenameCandidate {
+                    name: a.name.clone(),
+                    shown: quote_ident(&a.name),
+                    hint: format!(
+                        "{{\"kind\": \"column\", \"table\": {}, \"from\": {}, \"to\": {}}}",
+                        json_string(&name.to_string()),
+                        json_string(&fc.name),
+                        json_string(&a.name)
+                    ),
+                    same_properties: a.not_null == fc.not_null && a.default == fc.default,
+                })
+                .collect();
+            let kind = RenameKind {
+                one: " of the same type is added",
+                many: "columns of the same type",
+                plan: "adds",
+            };
+            let what = format!("column {name}.{}", quote_ident(&fc.name));
+            if let Some((note, best)) = likely_rename(&what, &fc.name, candidates, &kind) {
+                let at = alike
+                    .get(best)
+                    .and_then(|a| self.to.sources.column(name, &a.name));
+                self.out.diagnostics.push(note.at_source(at));
             }
             old_gone.insert(fc.name.clone());
             self.touched
@@ -706,6 +783,9 @@ impl Differ<'_> {
                     from: fname.clone(),
                     to: tn.clone(),
                 });
+                if let Some(fc) = ft.constraints.get(fname) {
+                    self.constraint_index_options(tt, fc, tc);
+                }
             }
         }
         for (fname, fc) in &ft.constraints {
@@ -762,21 +842,54 @@ impl Differ<'_> {
                 }),
                 Some(fc) => {
                     let same = !dies(fc) && same_constraint(&self.renamed_constraint(name, fc), tc);
+                    let added = !same || (!fc.not_valid && tc.not_valid);
                     if same && fc.not_valid && !tc.not_valid {
                         self.push(Change::ValidateConstraint {
                             table: name.clone(),
                             constraint: tc.clone(),
                         });
-                    } else if !same || (!fc.not_valid && tc.not_valid) {
+                    } else if added {
                         self.push(Change::AddConstraint {
                             table: name.clone(),
                             constraint: tc.clone(),
                             placement: Placement::Existing,
                         });
                     }
+                    if !added {
+                        self.constraint_index_options(tt, fc, tc);
+                    }
                 }
             }
         }
+    }
+
+    /// The storage parameters of a kept (or renamed) constraint's index, `fc` → `tc`: changed in
+    /// place. PostgreSQL has no `ALTER INDEX ... SET` for the partitioned index of a partitioned
+    /// table (each partition's own index can be changed, and is, as the partition's constraint):
+    /// the plan says it leaves the parent's as they are.
+    fn constraint_index_options(&mut self, tt: &Table, fc: &Constraint, tc: &Constraint) {
+        if fc.index_options == tc.index_options {
+            return;
+        }
+        if tt.partition_by.is_some() {
+            self.out.diagnostics.push(Diagnostic::warning(
+                "partitioned-index-options",
+                format!(
+                    "the storage parameters of constraint {} on {} change ({} → {}), but PostgreSQL cannot change them on a partitioned table's index: the plan leaves them; drop and add the constraint by hand if new partitions must get them",
+                    quote_ident(&tc.name),
+                    tt.name,
+                    options_text(&fc.index_options),
+                    options_text(&tc.index_options)
+                ),
+            ));
+            return;
+        }
+        self.push(Change::SetConstraintIndexOptions {
+            table: tt.name.clone(),
+            constraint: tc.name.clone(),
+            from: fc.index_options.clone(),
+            to: tc.index_options.clone(),
+        });
     }
 
     /// A foreign key whose referenced columns are swapped (type change): it can only be added
@@ -1096,8 +1209,132 @@ fn fk_cycles(
     out
 }
 
-/// `s` as a JSON string literal (quotes escaped), for the hints a diagnostic proposes: a user
-/// copies them into a hints file as they are.
-fn json_string(s: &str) -> String {
-    serde_json::Value::from(s).to_string()
+/// An added object that may be a dropped one renamed (same column types, or same type).
+struct RenameCandidate {
+    /// The bare name, compared with the dropped object's.
+    name: String,
+    /// The name as the note writes it.
+    shown: String,
+    /// The rename hint proposing it, as JSON.
+    hint: String,
+    /// It keeps the dropped object's other properties too (a column's nullability and default).
+    same_properties: bool,
+}
+
+/// The words of a likely-rename note for one kind of object.
+struct RenameKind {
+    /// After the one candidate's name: ` of the same type is added`.
+    one: &'static str,
+    /// The candidates when there are several: `columns of the same type`.
+    many: &'static str,
+    /// What the plan does instead of renaming: the plan drops and `adds`.
+    plan: &'static str,
+}
+
+/// How many candidates a likely-rename note names; it says how many more there are.
+pub const RENAME_CANDIDATES_NAMED: usize = 5;
+
+/// The likely-rename note about a dropped object (`what`, named `dropped`) that `candidates` (in
+/// definition order) may be a rename of, and the index of the best candidate, whose definition it
+/// points at; None without candidates. One note per dropped object, however many candidates: they
+/// are named best first ([`rename_rank`]), at most [`RENAME_CANDIDATES_NAMED`] of them and how
+/// many more, and the note proposes the rename hint of the best one.
+fn likely_rename(
+    what: &str,
+    dropped: &str,
+    candidates: Vec<RenameCandidate>,
+    kind: &RenameKind,
+) -> Option<(Diagnostic, usize)> {
+    // The best few, picked one at a time (a sort of every candidate is more code in WebAssembly
+    // than the few it names need).
+    let ranks: Vec<(usize, bool, usize)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| rename_rank(dropped, c, i))
+        .collect();
+    let mut order: Vec<usize> = Vec::new();
+    while order.len() < RENAME_CANDIDATES_NAMED {
+        let Some(next) = (0..ranks.len())
+            .filter(|i| !order.contains(i))
+            .min_by_key(|&i| ranks[i])
+        else {
+            break;
+        };
+        order.push(next);
+    }
+    let best = *order.first()?;
+    let hint = &candidates[best].hint;
+    let message = if candidates.len() == 1 {
+        format!(
+            "{what} is dropped and {}{}: if it is a rename, say so in the hints ({hint}); the plan drops and {}",
+            candidates[best].shown, kind.one, kind.plan
+        )
+    } else {
+        let named: Vec<&str> = order
+            .iter()
+            .map(|&i| candidates[i].shown.as_str())
+            .collect();
+        let more = match candidates.len() - named.len() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        format!(
+            "{what} is dropped and {} {} are added (closest name first: {}{more}): if one is a rename, say so in the hints ({hint}); the plan drops and {}",
+            candidates.len(),
+            kind.many,
+            named.join(", "),
+            kind.plan
+        )
+    };
+    Some((Diagnostic::note("likely-rename", message), best))
+}
+
+/// The order of rename candidates, best first: the fewest single-letter edits between the names
+/// (Levenshtein distance, with case and underscores ignored, so `full_name`, `fullName` and
+/// `FullName` are one name), then those that keep the dropped object's other properties, then
+/// definition order. Stable: the same schemas always give the same order.
+fn rename_rank(
+    dropped: &str,
+    candidate: &RenameCandidate,
+    position: usize,
+) -> (usize, bool, usize) {
+    let fold = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| *c != '_')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    (
+        edit_distance(&fold(dropped), &fold(&candidate.name)),
+        !candidate.same_properties,
+        position,
+    )
+}
+
+/// Levenshtein distance: the fewest insertions, deletions and substitutions from `a` to `b`.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = i;
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// Storage parameters as a note writes them: `(fillfactor=70)`, or `none`.
+fn options_text(options: &[String]) -> String {
+    if options.is_empty() {
+        "none".to_string()
+    } else {
+        format!("({})", options.join(", "))
+    }
 }

@@ -25,6 +25,9 @@ pub use hints::{ResolvedHints, locate};
 pub struct RebuiltColumn {
     /// Its name when the rebuild runs (the `to` name).
     pub column: ColumnRef,
+    /// The column is renamed by a hint: the plan adds it under its `to` name with the type (still
+    /// the old one) in expand, and the rebuild switches that new column.
+    pub renamed: bool,
     /// Tables (`to` names) inheriting the column (partitions, INHERITS children), which the
     /// ALTER TABLE on its table rewrites and locks too.
     pub descendants: Vec<QualifiedName>,
@@ -240,6 +243,14 @@ pub enum Change {
         table: QualifiedName,
         from: String,
         to: String,
+    },
+    /// The storage parameters (`WITH (...)`, `name=value`) of the index behind a primary key or
+    /// unique constraint, changed in place (`ALTER INDEX ... SET / RESET`, the index is not rebuilt).
+    SetConstraintIndexOptions {
+        table: QualifiedName,
+        constraint: String,
+        from: Vec<String>,
+        to: Vec<String>,
     },
     CreateIndex {
         table: QualifiedName,
@@ -643,9 +654,11 @@ impl Differ<'_> {
         } else {
             // The columns that exist, with the enum, when the rebuild runs (contract): those of
             // `from` under their `to` names, unless the plan drops them, recreates their table, or
-            // changes their type or name (those recipes drop the old column before the rebuild,
-            // `needs_old`, and add the new one after it, `needs`). Columns the plan adds with the
-            // enum come after the rebuild, which creates the type under its final name.
+            // changes their type (those recipes drop the old column before the rebuild,
+            // `needs_old`, and add the new one after it, `needs`). A column renamed by a hint is
+            // added under its new name in expand, with the type as it is then, and switched by the
+            // rebuild like the others. Columns the plan adds with the enum come after the
+            // rebuild, which creates the type under its final name.
             let mut columns = Vec::new();
             let enum_type = crate::model::BaseType::User(old.name.clone());
             for ft in self.from.tables.values() {
@@ -666,9 +679,9 @@ impl Differ<'_> {
                         table: ft.name.clone(),
                         column: fc.name.clone(),
                     });
-                    if to_ref.column != fc.name {
-                        continue;
-                    }
+                    // A renamed column (same table) gets a new column of the type in expand, while
+                    // the type is the old one: the rebuild switches that new column.
+                    let renamed = to_ref.column != fc.name;
                     let Some(tc) = self
                         .to
                         .tables
@@ -706,6 +719,7 @@ impl Differ<'_> {
                     descendants.sort();
                     columns.push(RebuiltColumn {
                         column: to_ref,
+                        renamed,
                         descendants,
                         array_dimensions: tc.data_type.array_dimensions,
                         had_default: fc.default.is_some() || tc.default.is_some(),

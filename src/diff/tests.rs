@@ -115,6 +115,64 @@ fn a_likely_rename_proposes_a_hint_that_is_valid_json() {
     );
 }
 
+/// A dropped column with several added columns of its type gives one note, not one per pair: the
+/// candidates closest name first (case and underscores ignored; then the one that keeps nullability
+/// and default; then definition order), five named and how many more, and the hint for the best.
+#[test]
+fn a_dropped_column_with_many_candidates_gives_one_note_best_first() {
+    let a = catalog(vec![table(
+        "users",
+        &[
+            ("id", "bigint", true),
+            ("fullname", "text", false),
+            ("age", "integer", false),
+        ],
+    )]);
+    let b = catalog(vec![table(
+        "users",
+        &[
+            ("id", "bigint", true),
+            ("email", "text", false),
+            ("nickname", "text", false),
+            ("fullnam1", "text", true),
+            ("fullnam2", "text", false),
+            ("Full_Name", "text", false),
+            ("city", "text", false),
+            ("zip", "text", false),
+            ("years", "integer", false),
+        ],
+    )]);
+    let d = diff(&a, &b, &Hints::default()).unwrap();
+    let notes: Vec<&str> = d.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        notes,
+        [
+            r#"column public.users.fullname is dropped and 7 columns of the same type are added (closest name first: "Full_Name", fullnam2, fullnam1, nickname, email and 2 more): if one is a rename, say so in the hints ({"kind": "column", "table": "public.users", "from": "fullname", "to": "Full_Name"}); the plan drops and adds"#,
+            r#"column public.users.age is dropped and years of the same type is added: if it is a rename, say so in the hints ({"kind": "column", "table": "public.users", "from": "age", "to": "years"}); the plan drops and adds"#,
+        ]
+    );
+}
+
+/// A dropped table with several added tables of the same columns gives one note too.
+#[test]
+fn a_dropped_table_with_many_candidates_gives_one_note() {
+    let cols = [("id", "bigint", true)];
+    let a = catalog(vec![table("person", &cols)]);
+    let b = catalog(vec![
+        table("people", &cols),
+        table("persons", &cols),
+        table("place", &cols),
+    ]);
+    let d = diff(&a, &b, &Hints::default()).unwrap();
+    let notes: Vec<&str> = d.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        notes,
+        [
+            r#"table public.person is dropped and 3 tables with the same columns are added (closest name first: public.persons, public.people, public.place): if one is a rename, say so in the hints ({"kind": "table", "from": "public.person", "to": "public.persons"}); the plan drops and creates"#,
+        ]
+    );
+}
+
 #[test]
 fn hints_naming_absent_objects_are_errors() {
     let a = catalog(vec![table("users", &[("id", "bigint", true)])]);
@@ -180,4 +238,34 @@ fn identifiers_are_found_as_whole_words() {
     assert!(mentions("(price > 0)", "price"));
     assert!(!mentions("(price_eur > 0)", "price"));
     assert!(mentions("(\"Price\" > 0)", "Price"));
+}
+
+/// PostgreSQL cannot `ALTER INDEX ... SET` a partitioned index: a changed storage parameter of a
+/// partitioned table's key is not planned, and a warning says so (nothing silently left out).
+#[test]
+fn index_options_of_a_partitioned_tables_key_are_left_with_a_warning() {
+    let schema = |fill: u32| {
+        crate::inspect(
+            "s.sql",
+            &format!("CREATE TABLE ev (id int, PRIMARY KEY (id) WITH (fillfactor={fill})) PARTITION BY RANGE (id);"),
+        )
+        .catalog
+    };
+    let d = diff(&schema(70), &schema(80), &Hints::default()).unwrap();
+    assert!(d.changes.is_empty(), "{:?}", d.changes);
+    let codes: Vec<_> = d.diagnostics.iter().map(|d| d.code.as_deref()).collect();
+    assert_eq!(codes, [Some("partitioned-index-options")]);
+    let plain = |fill: u32| {
+        crate::inspect(
+            "s.sql",
+            &format!("CREATE TABLE t (id int, PRIMARY KEY (id) WITH (fillfactor={fill}));"),
+        )
+        .catalog
+    };
+    let d = diff(&plain(70), &plain(80), &Hints::default()).unwrap();
+    assert!(
+        matches!(d.changes.as_slice(), [Change::SetConstraintIndexOptions { from, to, .. }] if from == &["fillfactor=70"] && to == &["fillfactor=80"]),
+        "{:?}",
+        d.changes
+    );
 }

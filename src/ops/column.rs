@@ -3,7 +3,7 @@
 //! (CHECK NOT VALID → VALIDATE → SET NOT NULL → drop the check) and batched backfills.
 
 use super::{BATCH_SIZE, Context, StepDraft, key, sequences_in, type_needs};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, json_string};
 use crate::diff::Change;
 use crate::model::{Column, QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
@@ -120,8 +120,8 @@ fn add(
                 "not-null-needs-backfill",
                 format!(
                     "column {what} is added NOT NULL without a default: existing rows need a value. Add a backfill hint: {{\"backfill\": [{{\"table\": {}, \"column\": {}, \"expression\": \"...\"}}]}}",
-                    serde_json::Value::from(table.to_string()),
-                    serde_json::Value::from(column.name.clone())
+                    json_string(&table.to_string()),
+                    json_string(&column.name)
                 ),
             )
             .at_source(cx.to.sources.column(table, &column.name)));

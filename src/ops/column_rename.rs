@@ -38,7 +38,8 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                 quote_ident(&from.name),
                 quote_ident(&to.name)
             ));
-            if let Some(d) = &to.default {
+            // A rebuilt enum's column gets its default from the rebuild, after the type is new.
+            if let Some(d) = to.default.as_ref().filter(|_| !rebuilt(&to.data_type, cx)) {
                 contract = contract
                     .sql(crate::render::ddl::set_default(table, &to.name, Some(d)))
                     .needs_all(sequences_in(d).iter().map(key::sequence));
@@ -58,6 +59,11 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Whether `t` is an enum the plan rebuilds in contract.
+fn rebuilt(t: &crate::model::TypeName, cx: &Context<'_>) -> bool {
+    matches!(&t.base, crate::model::BaseType::User(name) if cx.rebuilt_enums.contains(name))
 }
 
 /// `expr` converted from one type to another. A direct cast within a family PostgreSQL casts
@@ -214,8 +220,14 @@ impl Sync<'_> {
         .rollback(crate::render::ddl::drop_column(table, self.new_physical))
         .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
         .creates(key::column(table, self.new_physical))
-        .needs(key::table(table))
-        .needs_all(type_needs(&self.new.data_type));
+        .needs(key::table(table));
+        // The type of a rebuilt enum is the old one until the rebuild, which switches this column:
+        // the column is added before it, with the type as it is.
+        if rebuilt(&self.new.data_type, cx) && self.new.data_type == self.old.data_type {
+            add = add.needs_old_all(type_needs(&self.new.data_type));
+        } else {
+            add = add.needs_all(type_needs(&self.new.data_type));
+        }
         if self.new_physical == self.new.name {
             add = add.creates(key::column(table, &self.new.name));
         }

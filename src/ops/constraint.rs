@@ -2,7 +2,8 @@
 //! own step (SHARE UPDATE EXCLUSIVE). PRIMARY KEY and UNIQUE: a unique index built CONCURRENTLY,
 //! then `ADD CONSTRAINT ... USING INDEX` (instant). EXCLUDE: no online form (dangerous). Drops in
 //! contract. On new tables: plain DDL. Over replaced columns: built on the new column, renamed
-//! (or attached) in contract.
+//! (or attached) in contract. The storage parameters of a kept constraint's index: `ALTER INDEX ...
+//! SET / RESET` in place (SHARE UPDATE EXCLUSIVE on the index for a btree's parameters).
 
 use std::collections::BTreeMap;
 
@@ -44,8 +45,51 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             .creates(key::constraint(table, to))
             .needs(key::table(table)),
         ],
+        Change::SetConstraintIndexOptions {
+            table,
+            constraint,
+            from,
+            to,
+        } => vec![set_index_options(table, constraint, from, to)],
         _ => Vec::new(),
     }
+}
+
+/// The storage parameters of a constraint's index, changed in place. PostgreSQL 15 takes SHARE
+/// UPDATE EXCLUSIVE on the index alone for a btree's `fillfactor` and `deduplicate_items`
+/// (measured: the table is not locked, the index not rebuilt; the new fill factor applies to pages
+/// written from now on); other parameters are taken as ACCESS EXCLUSIVE, the most any takes.
+fn set_index_options(
+    table: &QualifiedName,
+    constraint: &str,
+    from: &[String],
+    to: &[String],
+) -> StepDraft {
+    let index = table.sibling(constraint.to_string());
+    let light = from.iter().chain(to).all(|o| {
+        let name = o.split_once('=').map_or(o.as_str(), |(k, _)| k);
+        matches!(name, "fillfactor" | "deduplicate_items")
+    });
+    let mut s = StepDraft::new(
+        PhaseName::Expand,
+        format!(
+            "change storage parameters of the index of constraint {} on {table}",
+            quote_ident(constraint)
+        ),
+    )
+    .lock(
+        if light {
+            "SHARE UPDATE EXCLUSIVE"
+        } else {
+            "ACCESS EXCLUSIVE"
+        },
+        &[&index],
+        LockDuration::Instant,
+    )
+    .needs(key::constraint(table, constraint));
+    s.sql = alter::set_index_options(&index, from, to);
+    s.rollback = alter::set_index_options(&index, to, from);
+    s
 }
 
 fn what(table: &QualifiedName, c: &Constraint) -> String {

@@ -157,8 +157,13 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                         "ALTER TABLE {table} ALTER COLUMN {q} TYPE {tmp}{dims} USING {q}::text::{tmp}{dims}"
                     ))
                     .needs(key::table(table))
-                    .drops(key::column(table, column))
                     .creates(key::converted(table, column));
+                // A renamed column is created by its rename's recipe, before the rebuild.
+                s = if c.renamed {
+                    s.needs(key::column(table, column))
+                } else {
+                    s.drops(key::column(table, column))
+                };
                 tables.push(table.clone());
                 for d in &c.descendants {
                     s = s

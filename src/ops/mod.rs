@@ -36,6 +36,20 @@ pub struct Context<'a> {
     pub server_version: u32,
     /// See [`crate::PlanOptions::assume_empty_tables`].
     pub assume_empty_tables: bool,
+    /// Enums rebuilt in contract ([`Change::RebuildEnum`]): until then the type under that name
+    /// is the old one, which a column the plan adds before contract is given.
+    pub rebuilt_enums: &'a std::collections::BTreeSet<QualifiedName>,
+}
+
+/// The enums `changes` rebuild ([`Context::rebuilt_enums`]).
+pub fn rebuilt_enums(changes: &[Change]) -> std::collections::BTreeSet<QualifiedName> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RebuildEnum { to, .. } => Some(to.name.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A step before ordering: what the plan's [`crate::plan::Step`] holds, plus the keys that order it.
@@ -309,7 +323,8 @@ pub fn steps(
         Change::AddConstraint { .. }
         | Change::DropConstraint { .. }
         | Change::ValidateConstraint { .. }
-        | Change::RenameConstraint { .. } => constraint::steps(change, cx),
+        | Change::RenameConstraint { .. }
+        | Change::SetConstraintIndexOptions { .. } => constraint::steps(change, cx),
         Change::CreateIndex { .. }
         | Change::DropIndex { .. }
         | Change::ReplaceIndex { .. }
@@ -366,7 +381,8 @@ pub fn rank(change: &Change) -> u8 {
         | Change::DropPolicy { .. } => 9,
         Change::AddConstraint { .. }
         | Change::ValidateConstraint { .. }
-        | Change::RenameConstraint { .. } => 10,
+        | Change::RenameConstraint { .. }
+        | Change::SetConstraintIndexOptions { .. } => 10,
         Change::CreateIndex { .. } | Change::ReplaceIndex { .. } | Change::RenameIndex { .. } => 11,
         Change::CreateView { .. } | Change::NewShapeViews { .. } | Change::RenameView { .. } => 12,
         Change::CreateTrigger { .. }

@@ -100,7 +100,12 @@ pub fn create_table_sql(t: &Table, inline_foreign_keys: bool) -> Vec<String> {
 }
 
 fn create(t: &Table, inline_foreign_keys: bool) -> StepDraft {
-    let mut s = StepDraft::new(PhaseName::Expand, format!("create table {}", t.name))
+    let mut s = StepDraft::new(PhaseName::Expand, format!("create table {}", t.name));
+    // A partition is detached first: a foreign key to its partitioned table depends on it.
+    if let Some(p) = &t.partition_of {
+        s = s.rollback(alter::detach_partition(&p.parent, &t.name));
+    }
+    let mut s = s
         .rollback(format!("DROP TABLE {}", t.name))
         .creates(key::table(&t.name))
         .needs(key::schema(&t.name.schema));

@@ -115,11 +115,13 @@ pub fn plan_catalogs(
 ) -> Result<Plan, Vec<Diagnostic>> {
     check_version(options)?;
     let diff = diff::diff(from, to, hints)?;
+    let rebuilt_enums = ops::rebuilt_enums(&diff.changes);
     let cx = Context {
         from,
         to,
         server_version: options.server_version,
         assume_empty_tables: options.assume_empty_tables,
+        rebuilt_enums: &rebuilt_enums,
     };
     let mut nodes = Vec::new();
     let mut errors = Vec::new();

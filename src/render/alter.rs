@@ -105,6 +105,35 @@ pub fn rename_index(schema: &str, from: &str, to: &str) -> String {
     )
 }
 
+/// `ALTER INDEX ... RESET (...)` for the storage parameters of `from` that `to` has not, then
+/// `ALTER INDEX ... SET (...)` for those of `to` that `from` has not (`name=value` each).
+pub fn set_index_options(index: &QualifiedName, from: &[String], to: &[String]) -> Vec<String> {
+    let name = |o: &String| o.split_once('=').map_or(o.clone(), |(k, _)| k.to_string());
+    let kept: Vec<String> = to.iter().map(name).collect();
+    let reset: Vec<String> = from
+        .iter()
+        .map(name)
+        .filter(|k| !kept.contains(k))
+        .collect();
+    let set: Vec<String> = to.iter().filter(|o| !from.contains(o)).cloned().collect();
+    let mut out = Vec::new();
+    if !reset.is_empty() {
+        out.push(format!("ALTER INDEX {index} RESET ({})", reset.join(", ")));
+    }
+    if !set.is_empty() {
+        out.push(format!(
+            "ALTER INDEX {index} SET ({})",
+            crate::render::format::reloptions(&set)
+        ));
+    }
+    out
+}
+
+/// `ALTER TABLE parent DETACH PARTITION child`.
+pub fn detach_partition(parent: &QualifiedName, child: &QualifiedName) -> String {
+    format!("ALTER TABLE {parent} DETACH PARTITION {child}")
+}
+
 pub fn alter_column(table: &QualifiedName, column: &str, action: &str) -> String {
     format!(
         "ALTER TABLE {table} ALTER COLUMN {} {action}",

@@ -42,6 +42,16 @@ export function renameFromDiagnostic(diagnostic) {
 }
 
 /**
+ * How many added objects a likely-rename note names as candidates: the planner writes one note per
+ * dropped column or table, `... is dropped and 35 columns of the same type are added (closest name
+ * first: ...)`, proposing the closest one; 1 when the note names a single candidate.
+ */
+export function renameCandidates(diagnostic) {
+  const many = /^\S+ .+? is dropped and (\d+) (?:columns|tables) .+? are added \(closest name first: /.exec(diagnostic.message ?? "");
+  return many ? Number(many[1]) : 1;
+}
+
+/**
  * The backfill row a not-null-needs-backfill error asks for ({table, column}), or null. The
  * planner's message proposes `{"backfill": [{"table": "public.orders", "column": "currency", ...}]}`.
  */
@@ -159,8 +169,12 @@ export class HintsPanel {
         }, "Add a backfill value");
       }
       let text = diagnostic.message;
-      if (rename?.kind === "column") text = [h("strong", null, "Likely rename: "), h("code", null, `${rename.table}.${rename.from} → ${rename.to}`), " (dropped, and one of the same type added)"];
-      else if (rename) text = [h("strong", null, `Likely ${rename.kind} rename: `), h("code", null, `${rename.from} → ${rename.to}`)];
+      const candidates = rename ? renameCandidates(diagnostic) : 1;
+      if (rename?.kind === "column") {
+        const why = candidates > 1 ? ` (dropped; the closest name of ${candidates} columns of the same type added)` : " (dropped, and one of the same type added)";
+        text = [h("strong", null, "Likely rename: "), h("code", null, `${rename.table}.${rename.from} → ${rename.to}`), why];
+      }
+      else if (rename) text = [h("strong", null, `Likely ${rename.kind} rename: `), h("code", null, `${rename.from} → ${rename.to}`), candidates > 1 ? ` (the closest name of ${candidates})` : ""];
       else if (backfill) text = [h("strong", null, "Needs a backfill value: "), h("code", null, `${backfill.table}.${backfill.column}`), " is added NOT NULL without a default; old rows need a value"];
       box.append(
         h(

@@ -5,8 +5,12 @@
 //! the parser writes them).
 //!
 //! Left out: the system schemas, the history schema, objects that belong to an extension, and
-//! what PostgreSQL derives by itself (constraints and triggers a partition inherits, identity
-//! sequences, the indexes behind constraints).
+//! what PostgreSQL derives by itself (triggers a partition inherits, check constraints an
+//! INHERITS child inherits, the rows a foreign key to a partitioned table gets for each of its
+//! partitions, identity sequences, the indexes behind constraints). A partition's constraints are
+//! read as pg_constraint holds them, as the parser gives them: its own primary key and unique
+//! constraints (named for the partition, or the name of the index it had when attached, with that
+//! index's storage parameters), and the parent's foreign keys and checks under their names.
 
 use std::collections::BTreeMap;
 
@@ -364,7 +368,9 @@ impl Reader<'_, '_> {
                       WHERE ic.oid = con.conindid AND con.contype IN ('p', 'u', 'x'))
              FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND {NSP} AND con.contype IN ('p', 'u', 'f', 'c', 'x')
-               AND con.conparentid = 0 AND con.conislocal"
+               AND ((con.conparentid = 0 AND con.conislocal)
+                    OR (c.relispartition
+                        AND coalesce((SELECT pc.conrelid <> con.conrelid FROM pg_constraint pc WHERE pc.oid = con.conparentid), true)))"
         ))?;
         for row in rows {
             let table_name = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));

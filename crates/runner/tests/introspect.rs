@@ -113,6 +113,9 @@ fn introspection_gives_the_catalog_the_parser_gives() {
     for f in [
         "tests/fixtures/handwritten/normalisations.sql",
         "tests/fixtures/handwritten/storage.sql",
+        // Partitions: each holds its own copy of the parent's keys (named for the partition, with
+        // the parent's storage parameters), foreign keys and checks, as pg_constraint shows.
+        "tests/fixtures/handwritten/partitions.sql",
         "tests/corpus/danbooru/structure.sql",
     ] {
         files.push(repo().join(f));
