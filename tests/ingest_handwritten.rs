@@ -170,3 +170,57 @@ fn a_constraint_index_tablespace_is_kept_and_rendered() {
     let again = shiftplan::inspect("rendered.sql", &script);
     assert_eq!(again.catalog.tables, c.tables, "{script}");
 }
+
+/// A trigger's function written without a schema is found as PostgreSQL's search_path finds it:
+/// pg_catalog first unless the path places it later, then the schemas of the path holding a
+/// function of that name, else the default schema (a function defined outside this input).
+#[test]
+fn an_unqualified_trigger_function_resolves_like_the_search_path() {
+    let function = |sql: &str| {
+        let inspection = shiftplan::inspect("trg.sql", sql);
+        assert!(!inspection.has_errors(), "{:?}", inspection.diagnostics);
+        inspection.catalog.tables[&shiftplan::model::QualifiedName::public("t")].triggers["tr"]
+            .function
+            .to_string()
+    };
+    let table = "CREATE TABLE t (id int, doc tsvector, title text);\n";
+    let builtin = "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW \
+        EXECUTE FUNCTION tsvector_update_trigger(doc, 'pg_catalog.english', title);\n";
+    let own = "CREATE FUNCTION public.tsvector_update_trigger() RETURNS trigger \
+        LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n";
+    // The builtin, with pg_catalog implicitly first.
+    assert_eq!(
+        function(&format!("{table}{builtin}")),
+        "pg_catalog.tsvector_update_trigger"
+    );
+    // pg_dump's empty search_path: still pg_catalog.
+    assert_eq!(
+        function(
+            &format!(
+                "SELECT pg_catalog.set_config('search_path', '', false);\n\
+             CREATE TABLE public.t (id int, doc tsvector, title text);\n{builtin}"
+            )
+            .replace(" ON t ", " ON public.t ")
+        ),
+        "pg_catalog.tsvector_update_trigger"
+    );
+    // A public function of the same name loses to pg_catalog when pg_catalog is implicit...
+    assert_eq!(
+        function(&format!("{table}{own}{builtin}")),
+        "pg_catalog.tsvector_update_trigger"
+    );
+    // ... and wins when the path puts pg_catalog after public (sakila's `public, pg_catalog`).
+    assert_eq!(
+        function(&format!(
+            "SET search_path = public, pg_catalog;\n{table}{own}{builtin}"
+        )),
+        "public.tsvector_update_trigger"
+    );
+    // A function not defined here and not a builtin: the default schema.
+    assert_eq!(
+        function(&format!(
+            "{table}CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION touch();\n"
+        )),
+        "public.touch"
+    );
+}

@@ -423,6 +423,13 @@ impl Ingest<'_> {
             .cloned()
             .collect();
         self.default_schema = usable.first().cloned().unwrap_or_else(|| "public".into());
+        // pg_catalog is searched where it is written, else before everything else.
+        self.pg_catalog_at = schemas
+            .iter()
+            .position(|s| s == "pg_catalog")
+            .map_or(0, |at| {
+                usable.iter().filter(|u| schemas[..at].contains(u)).count()
+            });
         self.search_path = usable;
     }
 
