@@ -224,3 +224,63 @@ fn an_unqualified_trigger_function_resolves_like_the_search_path() {
         "public.touch"
     );
 }
+
+/// `TABLESPACE` of CREATE TABLE and CREATE INDEX is kept, written or set by pg_dump's
+/// `SET default_tablespace` (a partition takes its parent's when it names none), left out of
+/// pg_get_indexdef's text (the oracle's) and of the JSON when None, and rendered back.
+#[test]
+fn table_and_index_tablespaces_are_kept_and_rendered() {
+    let sql = "CREATE TABLE t (id int, code text) TABLESPACE fast;\n\
+        CREATE INDEX t_code_idx ON t (code) WITH (fillfactor=80) TABLESPACE fast WHERE code <> '';\n\
+        CREATE TABLE d (id int) TABLESPACE pg_default;\n\
+        CREATE INDEX d_id_idx ON d (id) TABLESPACE pg_default;\n\
+        CREATE TABLE p (id int) PARTITION BY RANGE (id) TABLESPACE fast;\n\
+        CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);\n\
+        SET default_tablespace = archive;\n\
+        CREATE TABLE u (id int);\n\
+        CREATE INDEX u_id_idx ON u USING btree (id);\n\
+        SET default_tablespace = '';\n\
+        CREATE TABLE v (id int);\n\
+        CREATE INDEX v_id_idx ON v USING btree (id);\n";
+    let inspection = shiftplan::inspect("ts.sql", sql);
+    assert!(!inspection.has_errors(), "{:?}", inspection.diagnostics);
+    let c = &inspection.catalog;
+    let table = |t: &str| &c.tables[&shiftplan::model::QualifiedName::public(t)];
+    let ts = |t: &str| table(t).tablespace.clone();
+    let its = |t: &str, i: &str| table(t).indexes[i].tablespace.clone();
+    assert_eq!(ts("t").as_deref(), Some("fast"));
+    assert_eq!(its("t", "t_code_idx").as_deref(), Some("fast"));
+    assert_eq!(ts("d"), None, "pg_default is the database's default");
+    assert_eq!(its("d", "d_id_idx"), None);
+    assert_eq!(
+        ts("p1").as_deref(),
+        Some("fast"),
+        "a partition takes its parent's"
+    );
+    assert_eq!(ts("u").as_deref(), Some("archive"));
+    assert_eq!(its("u", "u_id_idx").as_deref(), Some("archive"));
+    assert_eq!(ts("v"), None);
+    assert_eq!(its("v", "v_id_idx"), None);
+    let snap = snapshot(c);
+    assert_eq!(
+        snap["tables"]["public.t"]["indexes"]["t_code_idx"],
+        "CREATE INDEX t_code_idx ON public.t USING btree (code) WITH (fillfactor='80') \
+         WHERE (code <> ''::text)"
+    );
+    let json = serde_json::to_value(c).unwrap();
+    assert_eq!(json["tables"]["public.t"]["tablespace"], "fast");
+    assert!(json["tables"]["public.v"].get("tablespace").is_none());
+    assert!(
+        json["tables"]["public.v"]["indexes"]["v_id_idx"]
+            .get("tablespace")
+            .is_none()
+    );
+    let script = shiftplan::render::ddl::catalog_script(c);
+    assert!(
+        script.contains("TABLESPACE fast WHERE") && script.contains(") TABLESPACE archive"),
+        "{script}"
+    );
+    let again = shiftplan::inspect("rendered.sql", &script);
+    assert!(!again.has_errors(), "{:?}", again.diagnostics);
+    assert_eq!(again.catalog.tables, c.tables, "{script}");
+}

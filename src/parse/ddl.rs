@@ -727,6 +727,17 @@ impl Ingest<'_> {
         }
         self.table_tail(c, &mut table)?;
         c.expect_end()?;
+        // Written (pg_default: the database's default), else a partition's parent's, else
+        // `SET default_tablespace` (DefineRelation's order).
+        table.tablespace = match table.tablespace.take() {
+            Some(written) => tablespace_name(written),
+            None => table
+                .partition_of
+                .as_ref()
+                .and_then(|p| self.catalog.tables.get(&p.parent))
+                .and_then(|p| p.tablespace.clone())
+                .or_else(|| self.default_tablespace.clone()),
+        };
         self.catalog.tables.insert(name.clone(), table);
         let at = self.source_at(c.toks.first().map_or(written.offset, |t| t.start));
         self.catalog.sources.set_table(&name, at);
@@ -903,7 +914,8 @@ impl Ingest<'_> {
                 table.options = options_list(c)?;
             } else if c.eat_kws(&["without", "oids"]) {
             } else if c.eat_kw("tablespace") {
-                c.ident()?;
+                // As written here; settled by the caller.
+                table.tablespace = Some(c.ident()?.0);
             } else if c.eat_kws(&["on", "commit"]) {
                 while c.ident().is_ok() && !c.at_end() {}
             } else {
@@ -920,6 +932,7 @@ impl Ingest<'_> {
         let start = c.i;
         let (_, end) = c.until(|k, i| {
             k.kw_at_index(i, "partition")
+                || k.kw_at_index(i, "tablespace")
                 || k.kw_at_index(i, "with")
                     && !k.kw_at_index(start, "with")
                     && i > start + 1
@@ -2831,6 +2844,8 @@ impl Ingest<'_> {
         let mut nulls_not_distinct = false;
         let mut options = Vec::new();
         let mut predicate = None;
+        // Written, else `SET default_tablespace` (pg_dump's form).
+        let mut tablespace = self.default_tablespace.clone();
         loop {
             if c.eat_kw("include") {
                 include = c.ident_list()?;
@@ -2840,7 +2855,7 @@ impl Ingest<'_> {
             } else if c.eat_kw("with") {
                 options = options_list(c)?;
             } else if c.eat_kw("tablespace") {
-                c.ident()?;
+                tablespace = tablespace_name(c.ident()?.0);
             } else if c.eat_kw("where") {
                 let (a, b) = c.until(|_, _| false)?;
                 predicate = Some(self.cond(c, a, b));
@@ -2907,6 +2922,7 @@ impl Ingest<'_> {
             only: only || partitioned,
             attached_to: None,
             comment: None,
+            tablespace,
         };
         self.note_index_name(&schema, &index_name);
         let partitions: Vec<QualifiedName> = if partitioned && !only {
