@@ -284,3 +284,29 @@ fn table_and_index_tablespaces_are_kept_and_rendered() {
     assert!(!again.has_errors(), "{:?}", again.diagnostics);
     assert_eq!(again.catalog.tables, c.tables, "{script}");
 }
+
+/// `ALTER TABLE ... SET TABLESPACE` and `ALTER INDEX ... SET TABLESPACE` move what the model
+/// holds (an index, or a constraint's index).
+#[test]
+fn set_tablespace_moves_tables_and_indexes() {
+    let sql = "CREATE TABLE t (id int PRIMARY KEY, code text);\n\
+        CREATE INDEX t_code_idx ON t (code);\n\
+        ALTER TABLE t SET TABLESPACE fast;\n\
+        ALTER INDEX t_code_idx SET TABLESPACE fast;\n\
+        ALTER INDEX t_pkey SET TABLESPACE archive NOWAIT;\n";
+    let inspection = shiftplan::inspect("ts.sql", sql);
+    assert!(!inspection.has_errors(), "{:?}", inspection.diagnostics);
+    let t = &inspection.catalog.tables[&shiftplan::model::QualifiedName::public("t")];
+    assert_eq!(t.tablespace.as_deref(), Some("fast"));
+    assert_eq!(t.indexes["t_code_idx"].tablespace.as_deref(), Some("fast"));
+    assert_eq!(
+        t.constraints["t_pkey"].index_tablespace.as_deref(),
+        Some("archive")
+    );
+    let back = shiftplan::inspect(
+        "back.sql",
+        &format!("{sql}ALTER TABLE t SET TABLESPACE pg_default;\n"),
+    );
+    let t = &back.catalog.tables[&shiftplan::model::QualifiedName::public("t")];
+    assert_eq!(t.tablespace, None);
+}

@@ -14,7 +14,7 @@ use crate::model::{
 };
 
 /// A tablespace as the model holds it: None for the database's default (`''`, `pg_default`).
-fn tablespace_name(name: String) -> Option<String> {
+pub(crate) fn tablespace_name(name: String) -> Option<String> {
     if name.is_empty() || name == "pg_default" {
         None
     } else {
@@ -2532,7 +2532,13 @@ impl Ingest<'_> {
                 t.options.sort();
                 return Ok(());
             }
-            // SET TABLESPACE, SET ACCESS METHOD, SET WITHOUT CLUSTER, ...
+            if c.eat_kw("tablespace") {
+                let tablespace = tablespace_name(c.ident()?.0);
+                c.eat_kw("nowait");
+                self.table_mut(table, offset)?.tablespace = tablespace;
+                return Ok(());
+            }
+            // SET ACCESS METHOD, SET WITHOUT CLUSTER, ...
             c.until(|k, i| k.kind_at_index(i) == Some(TokenKind::Comma))?;
             return Ok(());
         }

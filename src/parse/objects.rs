@@ -193,6 +193,26 @@ impl Ingest<'_> {
             let _ = table;
             return Ok(Outcome::Understood);
         }
+        if c.eat_kws(&["set", "tablespace"]) {
+            let tablespace = super::ddl::tablespace_name(c.ident()?.0);
+            c.eat_kw("nowait");
+            c.expect_end()?;
+            if let Some(t) = self.catalog.tables.get_mut(&table) {
+                if let Some(i) = t.indexes.get_mut(&q.name) {
+                    i.tablespace = tablespace;
+                } else if let Some(k) = t.constraints.get_mut(&q.name) {
+                    k.index_tablespace = tablespace;
+                }
+            } else if let Some(i) = self
+                .catalog
+                .views
+                .get_mut(&table)
+                .and_then(|v| v.indexes.get_mut(&q.name))
+            {
+                i.tablespace = tablespace;
+            }
+            return Ok(Outcome::Understood);
+        }
         if c.eat_kw("set")
             || c.eat_kw("reset")
             || c.eat_kw("alter")
