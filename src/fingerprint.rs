@@ -181,6 +181,8 @@ struct CanonicalTable<'a> {
     options: &'a [String],
     replica_identity: &'a Option<String>,
     comment: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tablespace: &'a Option<String>,
 }
 
 impl<'a> CanonicalTable<'a> {
@@ -202,6 +204,7 @@ impl<'a> CanonicalTable<'a> {
             options,
             replica_identity,
             comment,
+            tablespace,
         } = table;
         CanonicalTable {
             name,
@@ -219,6 +222,7 @@ impl<'a> CanonicalTable<'a> {
             options,
             replica_identity,
             comment,
+            tablespace,
         }
     }
 }

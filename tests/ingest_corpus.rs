@@ -160,3 +160,34 @@ fn each_migration_read_alone_never_drops_a_statement_silently() {
         }
     }
 }
+
+/// A migration read alone may add a trigger to a table another file defines (basejump's trigger
+/// on Supabase's auth.users): understood, kept as written, with a note naming the table. A
+/// trigger statement that does not parse is still not understood.
+#[test]
+fn a_trigger_on_a_table_defined_elsewhere_is_understood_with_a_note() {
+    let i = inspect("basejump-supabase/migrations/20240414161947_basejump-accounts.sql");
+    assert!(not_understood(&i).is_empty(), "{:#?}", not_understood(&i));
+    assert!(
+        i.diagnostics
+            .iter()
+            .any(|d| d.code.as_deref() == Some("undefined-relation")
+                && d.message.contains("auth.users")
+                && d.line.is_some()),
+        "{:#?}",
+        i.diagnostics
+    );
+    assert!(
+        i.catalog
+            .opaque
+            .iter()
+            .any(|o| o.kind == "trigger" && o.identity.ends_with("ON auth.users")),
+        "{:#?}",
+        i.catalog.opaque
+    );
+    let garbage = shiftplan::inspect(
+        "g.sql",
+        "CREATE TRIGGER t AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION;\n",
+    );
+    assert_eq!(not_understood(&garbage).len(), 1);
+}

@@ -170,3 +170,143 @@ fn a_constraint_index_tablespace_is_kept_and_rendered() {
     let again = shiftplan::inspect("rendered.sql", &script);
     assert_eq!(again.catalog.tables, c.tables, "{script}");
 }
+
+/// A trigger's function written without a schema is found as PostgreSQL's search_path finds it:
+/// pg_catalog first unless the path places it later, then the schemas of the path holding a
+/// function of that name, else the default schema (a function defined outside this input).
+#[test]
+fn an_unqualified_trigger_function_resolves_like_the_search_path() {
+    let function = |sql: &str| {
+        let inspection = shiftplan::inspect("trg.sql", sql);
+        assert!(!inspection.has_errors(), "{:?}", inspection.diagnostics);
+        inspection.catalog.tables[&shiftplan::model::QualifiedName::public("t")].triggers["tr"]
+            .function
+            .to_string()
+    };
+    let table = "CREATE TABLE t (id int, doc tsvector, title text);\n";
+    let builtin = "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW \
+        EXECUTE FUNCTION tsvector_update_trigger(doc, 'pg_catalog.english', title);\n";
+    let own = "CREATE FUNCTION public.tsvector_update_trigger() RETURNS trigger \
+        LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n";
+    // The builtin, with pg_catalog implicitly first.
+    assert_eq!(
+        function(&format!("{table}{builtin}")),
+        "pg_catalog.tsvector_update_trigger"
+    );
+    // pg_dump's empty search_path: still pg_catalog.
+    assert_eq!(
+        function(
+            &format!(
+                "SELECT pg_catalog.set_config('search_path', '', false);\n\
+             CREATE TABLE public.t (id int, doc tsvector, title text);\n{builtin}"
+            )
+            .replace(" ON t ", " ON public.t ")
+        ),
+        "pg_catalog.tsvector_update_trigger"
+    );
+    // A public function of the same name loses to pg_catalog when pg_catalog is implicit...
+    assert_eq!(
+        function(&format!("{table}{own}{builtin}")),
+        "pg_catalog.tsvector_update_trigger"
+    );
+    // ... and wins when the path puts pg_catalog after public (sakila's `public, pg_catalog`).
+    assert_eq!(
+        function(&format!(
+            "SET search_path = public, pg_catalog;\n{table}{own}{builtin}"
+        )),
+        "public.tsvector_update_trigger"
+    );
+    // A function not defined here and not a builtin: the default schema.
+    assert_eq!(
+        function(&format!(
+            "{table}CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION touch();\n"
+        )),
+        "public.touch"
+    );
+}
+
+/// `TABLESPACE` of CREATE TABLE and CREATE INDEX is kept, written or set by pg_dump's
+/// `SET default_tablespace` (a partition takes its parent's when it names none), left out of
+/// pg_get_indexdef's text (the oracle's) and of the JSON when None, and rendered back.
+#[test]
+fn table_and_index_tablespaces_are_kept_and_rendered() {
+    let sql = "CREATE TABLE t (id int, code text) TABLESPACE fast;\n\
+        CREATE INDEX t_code_idx ON t (code) WITH (fillfactor=80) TABLESPACE fast WHERE code <> '';\n\
+        CREATE TABLE d (id int) TABLESPACE pg_default;\n\
+        CREATE INDEX d_id_idx ON d (id) TABLESPACE pg_default;\n\
+        CREATE TABLE p (id int) PARTITION BY RANGE (id) TABLESPACE fast;\n\
+        CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);\n\
+        SET default_tablespace = archive;\n\
+        CREATE TABLE u (id int);\n\
+        CREATE INDEX u_id_idx ON u USING btree (id);\n\
+        SET default_tablespace = '';\n\
+        CREATE TABLE v (id int);\n\
+        CREATE INDEX v_id_idx ON v USING btree (id);\n";
+    let inspection = shiftplan::inspect("ts.sql", sql);
+    assert!(!inspection.has_errors(), "{:?}", inspection.diagnostics);
+    let c = &inspection.catalog;
+    let table = |t: &str| &c.tables[&shiftplan::model::QualifiedName::public(t)];
+    let ts = |t: &str| table(t).tablespace.clone();
+    let its = |t: &str, i: &str| table(t).indexes[i].tablespace.clone();
+    assert_eq!(ts("t").as_deref(), Some("fast"));
+    assert_eq!(its("t", "t_code_idx").as_deref(), Some("fast"));
+    assert_eq!(ts("d"), None, "pg_default is the database's default");
+    assert_eq!(its("d", "d_id_idx"), None);
+    assert_eq!(
+        ts("p1").as_deref(),
+        Some("fast"),
+        "a partition takes its parent's"
+    );
+    assert_eq!(ts("u").as_deref(), Some("archive"));
+    assert_eq!(its("u", "u_id_idx").as_deref(), Some("archive"));
+    assert_eq!(ts("v"), None);
+    assert_eq!(its("v", "v_id_idx"), None);
+    let snap = snapshot(c);
+    assert_eq!(
+        snap["tables"]["public.t"]["indexes"]["t_code_idx"],
+        "CREATE INDEX t_code_idx ON public.t USING btree (code) WITH (fillfactor='80') \
+         WHERE (code <> ''::text)"
+    );
+    let json = serde_json::to_value(c).unwrap();
+    assert_eq!(json["tables"]["public.t"]["tablespace"], "fast");
+    assert!(json["tables"]["public.v"].get("tablespace").is_none());
+    assert!(
+        json["tables"]["public.v"]["indexes"]["v_id_idx"]
+            .get("tablespace")
+            .is_none()
+    );
+    let script = shiftplan::render::ddl::catalog_script(c);
+    assert!(
+        script.contains("TABLESPACE fast WHERE") && script.contains(") TABLESPACE archive"),
+        "{script}"
+    );
+    let again = shiftplan::inspect("rendered.sql", &script);
+    assert!(!again.has_errors(), "{:?}", again.diagnostics);
+    assert_eq!(again.catalog.tables, c.tables, "{script}");
+}
+
+/// `ALTER TABLE ... SET TABLESPACE` and `ALTER INDEX ... SET TABLESPACE` move what the model
+/// holds (an index, or a constraint's index).
+#[test]
+fn set_tablespace_moves_tables_and_indexes() {
+    let sql = "CREATE TABLE t (id int PRIMARY KEY, code text);\n\
+        CREATE INDEX t_code_idx ON t (code);\n\
+        ALTER TABLE t SET TABLESPACE fast;\n\
+        ALTER INDEX t_code_idx SET TABLESPACE fast;\n\
+        ALTER INDEX t_pkey SET TABLESPACE archive NOWAIT;\n";
+    let inspection = shiftplan::inspect("ts.sql", sql);
+    assert!(!inspection.has_errors(), "{:?}", inspection.diagnostics);
+    let t = &inspection.catalog.tables[&shiftplan::model::QualifiedName::public("t")];
+    assert_eq!(t.tablespace.as_deref(), Some("fast"));
+    assert_eq!(t.indexes["t_code_idx"].tablespace.as_deref(), Some("fast"));
+    assert_eq!(
+        t.constraints["t_pkey"].index_tablespace.as_deref(),
+        Some("archive")
+    );
+    let back = shiftplan::inspect(
+        "back.sql",
+        &format!("{sql}ALTER TABLE t SET TABLESPACE pg_default;\n"),
+    );
+    let t = &back.catalog.tables[&shiftplan::model::QualifiedName::public("t")];
+    assert_eq!(t.tablespace, None);
+}

@@ -89,6 +89,9 @@ pub struct Table {
     pub options: Vec<String>,
     pub replica_identity: Option<String>,
     pub comment: Option<String>,
+    /// `TABLESPACE x` (None: the database's default). Left out of JSON when None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tablespace: Option<String>,
 }
 
 impl Table {
@@ -117,6 +120,7 @@ impl Table {
             options: Vec::new(),
             replica_identity: None,
             comment: None,
+            tablespace: None,
         }
     }
 
@@ -368,6 +372,9 @@ pub struct Index {
     /// For an index on a partition: the partitioned table's index it is attached to.
     pub attached_to: Option<QualifiedName>,
     pub comment: Option<String>,
+    /// `TABLESPACE x` (None: the database's default). Left out of JSON when None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tablespace: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -165,6 +165,7 @@ fn backing_index(c: &Constraint, name: &str, map: &BTreeMap<String, String>) -> 
         options: c.index_options.clone(),
         only: false,
         attached_to: None,
+        tablespace: None,
         comment: None,
     })
 }
@@ -376,6 +377,7 @@ fn empty_index(name: &str) -> Index {
         options: Vec::new(),
         only: false,
         attached_to: None,
+        tablespace: None,
         comment: None,
     }
 }

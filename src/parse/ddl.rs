@@ -14,7 +14,7 @@ use crate::model::{
 };
 
 /// A tablespace as the model holds it: None for the database's default (`''`, `pg_default`).
-fn tablespace_name(name: String) -> Option<String> {
+pub(crate) fn tablespace_name(name: String) -> Option<String> {
     if name.is_empty() || name == "pg_default" {
         None
     } else {
@@ -423,6 +423,13 @@ impl Ingest<'_> {
             .cloned()
             .collect();
         self.default_schema = usable.first().cloned().unwrap_or_else(|| "public".into());
+        // pg_catalog is searched where it is written, else before everything else.
+        self.pg_catalog_at = schemas
+            .iter()
+            .position(|s| s == "pg_catalog")
+            .map_or(0, |at| {
+                usable.iter().filter(|u| schemas[..at].contains(u)).count()
+            });
         self.search_path = usable;
     }
 
@@ -720,6 +727,17 @@ impl Ingest<'_> {
         }
         self.table_tail(c, &mut table)?;
         c.expect_end()?;
+        // Written (pg_default: the database's default), else a partition's parent's, else
+        // `SET default_tablespace` (DefineRelation's order).
+        table.tablespace = match table.tablespace.take() {
+            Some(written) => tablespace_name(written),
+            None => table
+                .partition_of
+                .as_ref()
+                .and_then(|p| self.catalog.tables.get(&p.parent))
+                .and_then(|p| p.tablespace.clone())
+                .or_else(|| self.default_tablespace.clone()),
+        };
         self.catalog.tables.insert(name.clone(), table);
         let at = self.source_at(c.toks.first().map_or(written.offset, |t| t.start));
         self.catalog.sources.set_table(&name, at);
@@ -896,7 +914,8 @@ impl Ingest<'_> {
                 table.options = options_list(c)?;
             } else if c.eat_kws(&["without", "oids"]) {
             } else if c.eat_kw("tablespace") {
-                c.ident()?;
+                // As written here; settled by the caller.
+                table.tablespace = Some(c.ident()?.0);
             } else if c.eat_kws(&["on", "commit"]) {
                 while c.ident().is_ok() && !c.at_end() {}
             } else {
@@ -913,6 +932,7 @@ impl Ingest<'_> {
         let start = c.i;
         let (_, end) = c.until(|k, i| {
             k.kw_at_index(i, "partition")
+                || k.kw_at_index(i, "tablespace")
                 || k.kw_at_index(i, "with")
                     && !k.kw_at_index(start, "with")
                     && i > start + 1
@@ -2512,7 +2532,13 @@ impl Ingest<'_> {
                 t.options.sort();
                 return Ok(());
             }
-            // SET TABLESPACE, SET ACCESS METHOD, SET WITHOUT CLUSTER, ...
+            if c.eat_kw("tablespace") {
+                let tablespace = tablespace_name(c.ident()?.0);
+                c.eat_kw("nowait");
+                self.table_mut(table, offset)?.tablespace = tablespace;
+                return Ok(());
+            }
+            // SET ACCESS METHOD, SET WITHOUT CLUSTER, ...
             c.until(|k, i| k.kind_at_index(i) == Some(TokenKind::Comma))?;
             return Ok(());
         }
@@ -2824,6 +2850,8 @@ impl Ingest<'_> {
         let mut nulls_not_distinct = false;
         let mut options = Vec::new();
         let mut predicate = None;
+        // Written, else `SET default_tablespace` (pg_dump's form).
+        let mut tablespace = self.default_tablespace.clone();
         loop {
             if c.eat_kw("include") {
                 include = c.ident_list()?;
@@ -2833,7 +2861,7 @@ impl Ingest<'_> {
             } else if c.eat_kw("with") {
                 options = options_list(c)?;
             } else if c.eat_kw("tablespace") {
-                c.ident()?;
+                tablespace = tablespace_name(c.ident()?.0);
             } else if c.eat_kw("where") {
                 let (a, b) = c.until(|_, _| false)?;
                 predicate = Some(self.cond(c, a, b));
@@ -2900,6 +2928,7 @@ impl Ingest<'_> {
             only: only || partitioned,
             attached_to: None,
             comment: None,
+            tablespace,
         };
         self.note_index_name(&schema, &index_name);
         let partitions: Vec<QualifiedName> = if partitioned && !only {

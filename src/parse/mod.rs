@@ -119,6 +119,9 @@ pub(crate) struct Ingest<'s> {
     pub default_schema: String,
     /// The schemas of `search_path` (pg_catalog and `$user` left out), in order.
     pub search_path: Vec<String>,
+    /// How many schemas of `search_path` come before pg_catalog when it was written in it
+    /// (0 when left out: PostgreSQL then searches it first, implicitly).
+    pub pg_catalog_at: usize,
     /// `SET default_tablespace` (None: the database's default), for the indexes behind
     /// constraints created after it (how pg_dump writes a constraint's index tablespace).
     pub default_tablespace: Option<String>,
@@ -157,6 +160,7 @@ impl<'s> Ingest<'s> {
             catalog,
             default_schema: "public".into(),
             search_path: vec!["public".into()],
+            pg_catalog_at: 0,
             default_tablespace: None,
             view_columns: Default::default(),
             statements: Vec::new(),

@@ -193,6 +193,26 @@ impl Ingest<'_> {
             let _ = table;
             return Ok(Outcome::Understood);
         }
+        if c.eat_kws(&["set", "tablespace"]) {
+            let tablespace = super::ddl::tablespace_name(c.ident()?.0);
+            c.eat_kw("nowait");
+            c.expect_end()?;
+            if let Some(t) = self.catalog.tables.get_mut(&table) {
+                if let Some(i) = t.indexes.get_mut(&q.name) {
+                    i.tablespace = tablespace;
+                } else if let Some(k) = t.constraints.get_mut(&q.name) {
+                    k.index_tablespace = tablespace;
+                }
+            } else if let Some(i) = self
+                .catalog
+                .views
+                .get_mut(&table)
+                .and_then(|v| v.indexes.get_mut(&q.name))
+            {
+                i.tablespace = tablespace;
+            }
+            return Ok(Outcome::Understood);
+        }
         if c.eat_kw("set")
             || c.eat_kw("reset")
             || c.eat_kw("alter")
@@ -765,6 +785,31 @@ impl Ingest<'_> {
         QualifiedName::new(self.default_schema.clone(), name)
     }
 
+    /// An unqualified function name as PostgreSQL's search_path finds it: pg_catalog where the
+    /// path puts it (first when not written), holding `builtin` names; the other schemas of the
+    /// path, holding the functions the catalog defines; else the default schema (a function
+    /// defined outside this input).
+    pub(crate) fn resolve_function(&self, name: &str, builtin: &[&str]) -> QualifiedName {
+        let in_catalog = |schema: &str| {
+            self.catalog
+                .functions
+                .keys()
+                .any(|k| k.name.schema == schema && k.name.name == name)
+        };
+        for (at, schema) in self.search_path.iter().enumerate() {
+            if at == self.pg_catalog_at && builtin.contains(&name) {
+                return QualifiedName::new("pg_catalog", name);
+            }
+            if in_catalog(schema) {
+                return QualifiedName::new(schema.clone(), name);
+            }
+        }
+        if self.pg_catalog_at >= self.search_path.len() && builtin.contains(&name) {
+            return QualifiedName::new("pg_catalog", name);
+        }
+        QualifiedName::new(self.default_schema.clone(), name)
+    }
+
     // ---------------------------------------------------------------- functions
 
     pub(crate) fn create_function(
@@ -1200,7 +1245,10 @@ impl Ingest<'_> {
             c.expect_kw("procedure")?;
         }
         let fname = c.name()?;
-        let function = self.qualify(&fname);
+        let function = match fname.parts.as_slice() {
+            [one] => self.resolve_function(one, BUILTIN_TRIGGER_FUNCTIONS),
+            _ => self.qualify(&fname),
+        };
         let (a, b) = paren_tokens(c)?;
         let mut args = Vec::new();
         let mut k = a;
@@ -1302,6 +1350,27 @@ impl Ingest<'_> {
             self.note(
                 "opaque-statement",
                 format!("trigger {name} on view {table} is kept as an opaque statement"),
+                tn.offset,
+            );
+            return Ok(Outcome::Understood);
+        }
+        if !self.catalog.tables.contains_key(&table) {
+            // A migration file commonly adds a trigger to a table another file defines
+            // (Supabase's auth.users): kept as it was written, so the statement is not lost, with
+            // a note that the table is not defined in this input.
+            let start = c.toks.first().map_or(0, |t| t.start);
+            let sql = self.qualified_text(start, c.end, &tn, &table.to_string());
+            self.opaque_text(
+                "trigger",
+                &format!("{} ON {table}", quote_ident(&name)),
+                sql,
+            );
+            self.note(
+                "undefined-relation",
+                format!(
+                    "trigger {name} is on {table}, which this input does not define; \
+                     it is kept as an opaque statement"
+                ),
                 tn.offset,
             );
             return Ok(Outcome::Understood);
@@ -1997,3 +2066,25 @@ mod tests {
         assert_eq!(strip_public("public.f(public.t.x)"), "f(t.x)");
     }
 }
+
+/// pg_catalog's trigger functions (PostgreSQL 15: `SELECT proname FROM pg_proc WHERE pronamespace =
+/// 'pg_catalog'::regnamespace AND prorettype = 'trigger'::regtype AND pronargs = 0`): the only
+/// builtins a trigger can execute.
+const BUILTIN_TRIGGER_FUNCTIONS: &[&str] = &[
+    "RI_FKey_cascade_del",
+    "RI_FKey_cascade_upd",
+    "RI_FKey_check_ins",
+    "RI_FKey_check_upd",
+    "RI_FKey_noaction_del",
+    "RI_FKey_noaction_upd",
+    "RI_FKey_restrict_del",
+    "RI_FKey_restrict_upd",
+    "RI_FKey_setdefault_del",
+    "RI_FKey_setdefault_upd",
+    "RI_FKey_setnull_del",
+    "RI_FKey_setnull_upd",
+    "suppress_redundant_updates_trigger",
+    "tsvector_update_trigger",
+    "tsvector_update_trigger_column",
+    "unique_key_recheck",
+];

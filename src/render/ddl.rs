@@ -13,7 +13,7 @@ use crate::model::{
     Namespace, Policy, QualifiedName, Sequence, SequenceOptions, Table, TypeName, View,
     quote_ident,
 };
-use crate::render::format::{constraint_def, format_type, index_def, reloptions};
+use crate::render::format::{constraint_def, format_type, index_statement, reloptions};
 
 /// `'text'` as an SQL string literal (standard_conforming_strings on).
 pub fn literal(text: &str) -> String {
@@ -236,6 +236,9 @@ fn create_table_in(t: &Table, catalog: Option<&Catalog>) -> String {
     if !t.options.is_empty() {
         s.push_str(&format!(" WITH ({})", reloptions(&t.options)));
     }
+    if let Some(ts) = &t.tablespace {
+        s.push_str(&format!(" TABLESPACE {}", quote_ident(ts)));
+    }
     s
 }
 
@@ -316,14 +319,14 @@ pub fn drop_table(table: &QualifiedName) -> String {
     format!("DROP TABLE {table}")
 }
 
-/// `CREATE [UNIQUE] INDEX ...` exactly as pg_get_indexdef prints it.
+/// `CREATE [UNIQUE] INDEX ...` as pg_get_indexdef prints it, plus the index's tablespace.
 pub fn create_index(table: &QualifiedName, index: &Index) -> String {
-    index_def(table, index)
+    index_statement(table, index, true)
 }
 
 /// The same index built without blocking writes.
 pub fn create_index_concurrently(table: &QualifiedName, index: &Index) -> String {
-    index_def(table, index).replacen(" INDEX ", " INDEX CONCURRENTLY ", 1)
+    index_statement(table, index, true).replacen(" INDEX ", " INDEX CONCURRENTLY ", 1)
 }
 
 pub fn drop_index(schema: &str, name: &str) -> String {

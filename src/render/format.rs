@@ -230,8 +230,14 @@ pub fn index_key(k: &IndexKey) -> String {
     s
 }
 
-/// `pg_get_indexdef(indexrelid)` for an index on `table`.
+/// `pg_get_indexdef(indexrelid)` for an index on `table` (which leaves the tablespace out).
 pub fn index_def(table: &QualifiedName, index: &Index) -> String {
+    index_statement(table, index, false)
+}
+
+/// [`index_def`], with `TABLESPACE x` after `WITH (...)` when `with_tablespace` (gram.y's order:
+/// before the WHERE clause).
+pub fn index_statement(table: &QualifiedName, index: &Index, with_tablespace: bool) -> String {
     let keys: Vec<String> = index.keys.iter().map(index_key).collect();
     let mut s = format!(
         "CREATE {}INDEX {} ON {}{} USING {} ({})",
@@ -250,6 +256,9 @@ pub fn index_def(table: &QualifiedName, index: &Index) -> String {
     }
     if !index.options.is_empty() {
         s.push_str(&format!(" WITH ({})", reloptions(&index.options)));
+    }
+    if let (true, Some(ts)) = (with_tablespace, &index.tablespace) {
+        s.push_str(&format!(" TABLESPACE {}", quote_ident(ts)));
     }
     if let Some(p) = &index.predicate {
         s.push_str(&format!(" WHERE {p}"));

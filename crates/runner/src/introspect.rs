@@ -229,7 +229,8 @@ impl Reader<'_, '_> {
                     c.relrowsecurity, c.relforcerowsecurity, coalesce(c.reloptions, '{{}}'),
                     c.relreplident::text,
                     (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident),
-                    obj_description(c.oid, 'pg_class')
+                    obj_description(c.oid, 'pg_class'),
+                    (SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = c.reltablespace AND ts.spcname <> 'pg_default')
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND {NSP}
                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
@@ -269,6 +270,7 @@ impl Reader<'_, '_> {
                 _ => None,
             };
             table.comment = opt_comment(&row, 13);
+            table.tablespace = row.get(14);
             catalog.tables.insert(name, table);
         }
         Ok(())
@@ -448,7 +450,8 @@ impl Reader<'_, '_> {
                     pg_get_expr(i.indpred, i.indrelid), i.indnullsnotdistinct, coalesce(ic.reloptions, '{{}}'),
                     ic.relkind = 'I',
                     (SELECT format('%I.%I', pn.nspname, pc.relname) FROM pg_inherits h JOIN pg_class pc ON pc.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE h.inhrelid = ic.oid),
-                    obj_description(ic.oid, 'pg_class')
+                    obj_description(ic.oid, 'pg_class'),
+                    (SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = ic.reltablespace AND ts.spcname <> 'pg_default')
              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
              JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = ic.relam
              WHERE c.relkind IN ({relkinds}) AND {NSP}
@@ -510,6 +513,7 @@ impl Reader<'_, '_> {
                         .get::<_, Option<String>>(15)
                         .and_then(|q| QualifiedName::parse(&q).ok()),
                     comment: opt_comment(&row, 16),
+                    tablespace: row.get(17),
                 },
             ));
         }

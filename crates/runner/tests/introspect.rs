@@ -106,8 +106,7 @@ fn introspection_gives_the_catalog_the_parser_gives() {
     }
     files.sort();
     // danbooru: a pg_dump of a large real schema (extensions, trigram indexes, expression indexes).
-    // Not sakila: its trigger calls the builtin tsvector_update_trigger unqualified, which the
-    // parser resolves to public (the model has no list of pg_catalog's functions).
+    // sakila: its trigger calls the builtin tsvector_update_trigger unqualified (pg_catalog's).
     // Hand-written DDL whose stored forms PostgreSQL rewrites (expressions, constraint storage,
     // views).
     for f in [
@@ -117,6 +116,7 @@ fn introspection_gives_the_catalog_the_parser_gives() {
         // the parent's storage parameters), foreign keys and checks, as pg_constraint shows.
         "tests/fixtures/handwritten/partitions.sql",
         "tests/corpus/danbooru/structure.sql",
+        "tests/corpus/sakila-postgres/postgres-sakila-schema.sql",
     ] {
         files.push(repo().join(f));
     }
