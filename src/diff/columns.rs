@@ -648,6 +648,27 @@ impl Differ<'_> {
                 rewrite: false,
             });
         }
+        if ft.tablespace != tt.tablespace {
+            // No tablespace is the database's default, which `SET TABLESPACE pg_default` restores.
+            let ts = |t: &Option<String>| {
+                crate::model::quote_ident(t.as_deref().unwrap_or("pg_default"))
+            };
+            // A partitioned table holds no rows: SET TABLESPACE only says where its future
+            // partitions go. Any other table is copied to the new place under ACCESS EXCLUSIVE.
+            self.push(Change::AlterTableProperty {
+                table: name.clone(),
+                what: format!("tablespace of {name}"),
+                sql: vec![format!(
+                    "ALTER TABLE {name} SET TABLESPACE {}",
+                    ts(&tt.tablespace)
+                )],
+                rollback: vec![format!(
+                    "ALTER TABLE {name} SET TABLESPACE {}",
+                    ts(&ft.tablespace)
+                )],
+                rewrite: tt.partition_by.is_none(),
+            });
+        }
         if ft.replica_identity != tt.replica_identity {
             let ri = |r: &Option<String>| r.clone().unwrap_or_else(|| "DEFAULT".into());
             self.push(Change::AlterTableProperty {

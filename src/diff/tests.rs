@@ -269,3 +269,45 @@ fn index_options_of_a_partitioned_tables_key_are_left_with_a_warning() {
         d.changes
     );
 }
+
+/// A table moved to another tablespace is planned (it was silently left where it was): the copy
+/// under ACCESS EXCLUSIVE is a rewrite, and the rollback moves it back to the default.
+#[test]
+fn a_table_moved_to_another_tablespace_is_planned_with_its_way_back() {
+    let schema = |sql: &str| crate::inspect("s.sql", sql).catalog;
+    let from = schema("CREATE TABLE t (id int);");
+    let to = schema("CREATE TABLE t (id int) TABLESPACE \"Fast\";");
+    let d = diff(&from, &to, &Hints::default()).unwrap();
+    assert!(
+        matches!(d.changes.as_slice(), [Change::AlterTableProperty { sql, rollback, rewrite: true, .. }]
+            if sql == &["ALTER TABLE public.t SET TABLESPACE \"Fast\""]
+                && rollback == &["ALTER TABLE public.t SET TABLESPACE pg_default"]),
+        "{:?}",
+        d.changes
+    );
+    let partitioned = |ts: &str| {
+        schema(&format!(
+            "CREATE TABLE ev (id int) PARTITION BY RANGE (id) {ts};"
+        ))
+    };
+    let d = diff(
+        &partitioned(""),
+        &partitioned("TABLESPACE fast"),
+        &Hints::default(),
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            d.changes.as_slice(),
+            [Change::AlterTableProperty { rewrite: false, .. }]
+        ),
+        "{:?}",
+        d.changes
+    );
+    assert!(
+        diff(&to, &to.clone(), &Hints::default())
+            .unwrap()
+            .changes
+            .is_empty()
+    );
+}
