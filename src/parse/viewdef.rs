@@ -24,6 +24,16 @@ use sqlparser::ast::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The builtin numeric types, as format_type names them.
+const NUMERIC_TYPES: &[&str] = &[
+    "smallint",
+    "integer",
+    "bigint",
+    "numeric",
+    "real",
+    "double precision",
+];
+
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
@@ -887,17 +897,7 @@ impl Deparser<'_> {
                     return Ok((format!("'-{text}'::{cast}"), Ty::Known(t)));
                 }
                 let (text, ty) = self.expr(expr, out)?;
-                if !is_builtin(
-                    &ty,
-                    &[
-                        "smallint",
-                        "integer",
-                        "bigint",
-                        "numeric",
-                        "real",
-                        "double precision",
-                    ],
-                ) {
+                if !is_builtin(&ty, NUMERIC_TYPES) {
                     return Err(());
                 }
                 Ok((format!("(- {text})"), ty))
@@ -1345,19 +1345,7 @@ impl Deparser<'_> {
                 .map(|a| argument_coercion(a, &text))
                 .collect()
         };
-        let numeric_arg = |a: &Ty| {
-            is_builtin(
-                a,
-                &[
-                    "smallint",
-                    "integer",
-                    "bigint",
-                    "numeric",
-                    "real",
-                    "double precision",
-                ],
-            )
-        };
+        let numeric_arg = |a: &Ty| is_builtin(a, NUMERIC_TYPES);
         let n = args.len();
         Ok(match (name, n) {
             ("upper" | "lower" | "initcap" | "md5" | "btrim" | "ltrim" | "rtrim", 1) => {
