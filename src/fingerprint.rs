@@ -168,10 +168,10 @@ fn canonical_json(catalog: &Catalog) -> (Vec<u8>, BTreeMap<String, String>) {
 struct CanonicalTable<'a> {
     name: &'a QualifiedName,
     columns: SortedMap<'a, Column>,
-    constraints: &'a BTreeMap<String, Constraint>,
-    indexes: &'a BTreeMap<String, Index>,
-    triggers: &'a BTreeMap<String, Trigger>,
-    policies: &'a BTreeMap<String, Policy>,
+    constraints: &'a crate::model::SortedMap<String, Constraint>,
+    indexes: &'a crate::model::SortedMap<String, Index>,
+    triggers: &'a crate::model::SortedMap<String, Trigger>,
+    policies: &'a crate::model::SortedMap<String, Policy>,
     unlogged: bool,
     partition_by: &'a Option<String>,
     partition_of: &'a Option<PartitionOf>,
@@ -289,7 +289,7 @@ impl CatalogJson {
     fn map<'a, K: Serialize, V: 'a, W: Serialize>(
         &mut self,
         field: &str,
-        map: &'a BTreeMap<K, V>,
+        map: &'a crate::model::SortedMap<K, V>,
         view: impl Fn(&'a V) -> W,
         object_key: impl Fn(&K, &V) -> String,
     ) {

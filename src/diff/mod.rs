@@ -1103,8 +1103,11 @@ fn normalize_ws(s: &str) -> String {
 /// What a view reads: its `reads`, with the columns of each relation filled in from the
 /// definition (every column of the relation it mentions, or all of them for `*`) when the model
 /// could not resolve them.
-pub fn view_reads(view: &View, catalog: &Catalog) -> BTreeMap<QualifiedName, Vec<String>> {
-    let mut out = BTreeMap::new();
+pub fn view_reads(
+    view: &View,
+    catalog: &Catalog,
+) -> crate::model::SortedMap<QualifiedName, Vec<String>> {
+    let mut out = crate::model::SortedMap::new();
     for (rel, cols) in &view.reads {
         let mut cols = cols.clone();
         if cols.is_empty() {

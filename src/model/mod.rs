@@ -2,7 +2,8 @@
 //!
 //! Invariants:
 //! - Every name is folded (see [`name::fold_ident`]); every object is keyed by its identity
-//!   (kind + schema-qualified name), in `BTreeMap`s so iteration order is deterministic.
+//!   (kind + schema-qualified name), in [`SortedMap`]s (sorted as a `BTreeMap`, smaller in the WebAssembly module) so iteration
+//!   order is deterministic.
 //! - Expressions and types are held as PostgreSQL deparses them (`pg_get_expr`, `format_type`,
 //!   `pg_get_constraintdef`, `pg_get_indexdef`), so two spellings of one schema give equal models.
 //!   The deparse is the one PostgreSQL prints with `search_path = public` (what
@@ -18,9 +19,11 @@
 //!   constraint owns them.
 
 pub mod name;
+mod sorted_map;
 mod source;
 mod types;
 
 pub use name::{QualifiedName, fold_ident, quote_ident, split_qualified, truncate_ident};
+pub use sorted_map::SortedMap;
 pub use source::{SourceMap, SourcePosition};
 pub use types::*;

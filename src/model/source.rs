@@ -4,7 +4,7 @@
 //! catalog still equals an introspected one (which has no positions) and output stays
 //! byte-identical whatever the source layout.
 
-use std::collections::BTreeMap;
+use super::SortedMap;
 use std::sync::Arc;
 
 use super::QualifiedName;
@@ -20,8 +20,8 @@ pub struct SourcePosition {
 /// Definition positions by object identity (folded, qualified names).
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
-    tables: BTreeMap<QualifiedName, SourcePosition>,
-    columns: BTreeMap<QualifiedName, BTreeMap<String, SourcePosition>>,
+    tables: SortedMap<QualifiedName, SourcePosition>,
+    columns: SortedMap<QualifiedName, SortedMap<String, SourcePosition>>,
 }
 
 /// Positions never make two catalogs different.

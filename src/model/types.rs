@@ -1,9 +1,7 @@
-use std::collections::BTreeMap;
-
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::QualifiedName;
+use super::{QualifiedName, SortedMap};
 
 /// An expression as PostgreSQL prints it back (`pg_get_expr` with `search_path = public`): e.g.
 /// `'x'::text`, `CURRENT_TIMESTAMP`, `nextval('users_id_seq'::regclass)`, `(price > (0)::numeric)`.
@@ -18,16 +16,28 @@ pub type SqlExpr = String;
     tsify(missing_as_null, hashmap_as_object)
 )]
 pub struct Catalog {
-    pub schemas: BTreeMap<String, Namespace>,
-    pub extensions: BTreeMap<String, Extension>,
-    pub tables: BTreeMap<QualifiedName, Table>,
-    pub views: BTreeMap<QualifiedName, View>,
-    pub sequences: BTreeMap<QualifiedName, Sequence>,
-    pub enums: BTreeMap<QualifiedName, EnumType>,
-    pub domains: BTreeMap<QualifiedName, Domain>,
-    pub composite_types: BTreeMap<QualifiedName, CompositeType>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Namespace>"))]
+    pub schemas: SortedMap<String, Namespace>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Extension>"))]
+    pub extensions: SortedMap<String, Extension>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<QualifiedName, Table>"))]
+    pub tables: SortedMap<QualifiedName, Table>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<QualifiedName, View>"))]
+    pub views: SortedMap<QualifiedName, View>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<QualifiedName, Sequence>"))]
+    pub sequences: SortedMap<QualifiedName, Sequence>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<QualifiedName, EnumType>"))]
+    pub enums: SortedMap<QualifiedName, EnumType>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<QualifiedName, Domain>"))]
+    pub domains: SortedMap<QualifiedName, Domain>,
+    #[cfg_attr(
+        feature = "tsify",
+        tsify(type = "Record<QualifiedName, CompositeType>")
+    )]
+    pub composite_types: SortedMap<QualifiedName, CompositeType>,
     /// Keyed by `schema.name(identity arguments)` as `pg_get_function_identity_arguments` prints them.
-    pub functions: BTreeMap<FunctionId, Function>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<FunctionId, Function>"))]
+    pub functions: SortedMap<FunctionId, Function>,
     /// Valid statements the model has no place for (event triggers, publications, casts, ...),
     /// kept with their SQL so the planner can carry them as `unknown-effect` steps.
     pub opaque: Vec<OpaqueObject>,
@@ -72,11 +82,15 @@ pub struct Table {
     pub name: QualifiedName,
     #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Column>"))]
     pub columns: IndexMap<String, Column>,
-    pub constraints: BTreeMap<String, Constraint>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Constraint>"))]
+    pub constraints: SortedMap<String, Constraint>,
     /// Standalone indexes (CREATE INDEX), keyed by index name (unique within the schema).
-    pub indexes: BTreeMap<String, Index>,
-    pub triggers: BTreeMap<String, Trigger>,
-    pub policies: BTreeMap<String, Policy>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Index>"))]
+    pub indexes: SortedMap<String, Index>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Trigger>"))]
+    pub triggers: SortedMap<String, Trigger>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Policy>"))]
+    pub policies: SortedMap<String, Policy>,
     pub unlogged: bool,
     /// `PARTITION BY` clause as pg_get_partkeydef prints it: `RANGE (created_at)`.
     pub partition_by: Option<String>,
@@ -107,10 +121,10 @@ impl Table {
         Table {
             name,
             columns: IndexMap::new(),
-            constraints: BTreeMap::new(),
-            indexes: BTreeMap::new(),
-            triggers: BTreeMap::new(),
-            policies: BTreeMap::new(),
+            constraints: SortedMap::new(),
+            indexes: SortedMap::new(),
+            triggers: SortedMap::new(),
+            policies: SortedMap::new(),
             unlogged: false,
             partition_by: None,
             partition_of: None,
@@ -451,13 +465,15 @@ pub struct View {
     /// Output column names, when given explicitly (`CREATE VIEW v (a, b) AS ...`).
     pub columns: Vec<String>,
     /// What the view reads: relations, and the columns of each where they could be resolved.
-    pub reads: BTreeMap<QualifiedName, Vec<String>>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<QualifiedName, string[]>"))]
+    pub reads: SortedMap<QualifiedName, Vec<String>>,
     /// `WITH (security_barrier=true, check_option=local)`, `name=value`, sorted.
     pub options: Vec<String>,
     /// Materialized views only: created `WITH NO DATA`.
     pub with_no_data: bool,
     /// Materialized views can carry indexes.
-    pub indexes: BTreeMap<String, Index>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Index>"))]
+    pub indexes: SortedMap<String, Index>,
     pub comment: Option<String>,
 }
 
@@ -530,7 +546,8 @@ pub struct Domain {
     pub default: Option<SqlExpr>,
     pub collation: Option<String>,
     /// Named CHECK constraints: name → expression (`(VALUE >= 1901)`).
-    pub checks: BTreeMap<String, SqlExpr>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, SqlExpr>"))]
+    pub checks: SortedMap<String, SqlExpr>,
     pub comment: Option<String>,
 }
 

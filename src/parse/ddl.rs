@@ -3374,7 +3374,7 @@ trait ShiftRemoveOr<V> {
     fn shift_remove_or(&mut self, k: &str) -> Option<V>;
 }
 
-impl<V> ShiftRemoveOr<V> for std::collections::BTreeMap<String, V> {
+impl<V> ShiftRemoveOr<V> for crate::model::SortedMap<String, V> {
     fn shift_remove_or(&mut self, k: &str) -> Option<V> {
         self.remove(k)
     }

@@ -1992,13 +1992,13 @@ pub fn strip_public(text: &str) -> String {
 fn view_reads(
     definition: &str,
     resolve: &dyn Fn(&str) -> QualifiedName,
-) -> std::collections::BTreeMap<QualifiedName, Vec<String>> {
+) -> crate::model::SortedMap<QualifiedName, Vec<String>> {
     let mut lx = super::lexer::Lexer::new(definition);
     let mut toks = Vec::new();
     while let Some(t) = lx.next_token() {
         toks.push(t);
     }
-    let mut out = std::collections::BTreeMap::new();
+    let mut out = crate::model::SortedMap::new();
     let src = definition;
     let word = |i: usize| -> Option<String> {
         let t = toks.get(i)?;

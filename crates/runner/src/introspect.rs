@@ -607,7 +607,7 @@ impl Reader<'_, '_> {
             let name = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
             let mut options: Vec<String> = row.get(4);
             options.sort();
-            let mut reads: BTreeMap<QualifiedName, Vec<String>> = BTreeMap::new();
+            let mut reads: SortedMap<QualifiedName, Vec<String>> = SortedMap::new();
             for entry in row.get::<_, Vec<String>>(7) {
                 let Ok(parts) = shiftplan::model::split_qualified(&entry) else {
                     continue;
@@ -635,7 +635,7 @@ impl Reader<'_, '_> {
                 reads,
                 options,
                 with_no_data: row.get(5),
-                indexes: BTreeMap::new(),
+                indexes: SortedMap::new(),
                 comment: opt_comment(&row, 6),
             };
             catalog.views.insert(name, view);
