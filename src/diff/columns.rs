@@ -1,6 +1,7 @@
 //! Tables, their columns, constraints, indexes, triggers and policies.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::model::SortedMap;
+use crate::model::SortedSet;
 
 use super::{Change, Differ, Placement, constraint_columns, index_columns, mentions};
 use crate::diagnostic::{Diagnostic, json_string};
@@ -21,12 +22,12 @@ pub fn new_shape_schema(schema: &str) -> String {
 }
 
 /// Columns replaced by new physical columns, by `to` table: final name → name while building.
-type Replaced = BTreeMap<QualifiedName, BTreeMap<String, String>>;
+type Replaced = SortedMap<QualifiedName, SortedMap<String, String>>;
 
 impl Differ<'_> {
     pub(super) fn tables(&mut self) {
         let replaced = self.replaced_columns();
-        let new_tables: BTreeSet<QualifiedName> = self
+        let new_tables: SortedSet<QualifiedName> = self
             .to
             .tables
             .keys()
@@ -57,7 +58,7 @@ impl Differ<'_> {
                 None => self.new_table(tt, !in_cycle.contains(name)),
             }
         }
-        let dropped: BTreeSet<QualifiedName> = self
+        let dropped: SortedSet<QualifiedName> = self
             .from
             .tables
             .keys()
@@ -125,7 +126,7 @@ impl Differ<'_> {
 
     /// Views that show tables with shadow columns in their `to` shape ([`Change::NewShapeViews`]).
     fn new_shape_views(&mut self, replaced: &Replaced) {
-        let mut by_schema: BTreeMap<String, Vec<super::NewShapeTable>> = BTreeMap::new();
+        let mut by_schema: SortedMap<String, Vec<super::NewShapeTable>> = SortedMap::new();
         for (name, columns) in replaced {
             if columns
                 .iter()
@@ -414,7 +415,7 @@ impl Differ<'_> {
         let renames = self.hints.columns.get(name).cloned().unwrap_or_default();
         let table_columns: Vec<String> = ft.columns.keys().cloned().collect();
         // Columns of the old table that go away physically (dropped, renamed, swapped).
-        let mut old_gone: BTreeSet<String> = BTreeSet::new();
+        let mut old_gone: SortedSet<String> = SortedSet::new();
         let mut added = Vec::new();
         for tc in tt.columns.values() {
             let from_name = renames.get(&tc.name).unwrap_or(&tc.name);
@@ -549,7 +550,7 @@ impl Differ<'_> {
                 });
             }
         }
-        let paired_from: BTreeSet<&String> = tt
+        let paired_from: SortedSet<&String> = tt
             .columns
             .keys()
             .map(|c| renames.get(c).unwrap_or(c))
@@ -735,8 +736,8 @@ impl Differ<'_> {
         &mut self,
         ft: &Table,
         tt: &Table,
-        mine: &BTreeMap<String, String>,
-        old_gone: &BTreeSet<String>,
+        mine: &SortedMap<String, String>,
+        old_gone: &SortedSet<String>,
         replaced: &Replaced,
     ) {
         let name = &tt.name;
@@ -784,8 +785,8 @@ impl Differ<'_> {
             own || foreign
         };
         // Plain renames: one dropped and one added constraint with the same definition.
-        let mut renamed_from: BTreeSet<String> = BTreeSet::new();
-        let mut renamed_to: BTreeSet<String> = BTreeSet::new();
+        let mut renamed_from: SortedSet<String> = SortedSet::new();
+        let mut renamed_to: SortedSet<String> = SortedSet::new();
         for (tn, tc) in &tt.constraints {
             if ft.constraints.contains_key(tn) || reads_replaced(tc) {
                 continue;
@@ -826,7 +827,7 @@ impl Differ<'_> {
                 });
             }
         }
-        let index_names: BTreeSet<&String> = ft.indexes.keys().collect();
+        let index_names: SortedSet<&String> = ft.indexes.keys().collect();
         for (tn, tc) in &tt.constraints {
             if renamed_to.contains(tn) {
                 continue;
@@ -934,8 +935,8 @@ impl Differ<'_> {
         &mut self,
         ft: &Table,
         tt: &Table,
-        mine: &BTreeMap<String, String>,
-        old_gone: &BTreeSet<String>,
+        mine: &SortedMap<String, String>,
+        old_gone: &SortedSet<String>,
     ) {
         let name = &tt.name;
         let reads = |i: &Index, set: &dyn Fn(&str) -> bool| -> bool {
@@ -967,8 +968,8 @@ impl Differ<'_> {
             }
             i
         };
-        let mut renamed_from = BTreeSet::new();
-        let mut renamed_to = BTreeSet::new();
+        let mut renamed_from = SortedSet::new();
+        let mut renamed_to = SortedSet::new();
         for (tn, ti) in &tt.indexes {
             if ft.indexes.contains_key(tn) || reads_replaced(ti) {
                 continue;
@@ -1197,11 +1198,11 @@ pub fn binary_coercible(from: &TypeName, to: &TypeName) -> bool {
 /// New tables whose foreign keys form a cycle among new tables (self-references excluded).
 fn fk_cycles(
     to: &crate::model::Catalog,
-    new_tables: &BTreeSet<QualifiedName>,
-) -> BTreeSet<QualifiedName> {
+    new_tables: &SortedSet<QualifiedName>,
+) -> SortedSet<QualifiedName> {
     use petgraph::graph::DiGraph;
     let mut g = DiGraph::<QualifiedName, ()>::new();
-    let mut ids = BTreeMap::new();
+    let mut ids = SortedMap::new();
     for n in new_tables {
         ids.insert(n.clone(), g.add_node(n.clone()));
     }
@@ -1217,7 +1218,7 @@ fn fk_cycles(
             }
         }
     }
-    let mut out = BTreeSet::new();
+    let mut out = SortedSet::new();
     for scc in petgraph::algo::tarjan_scc(&g) {
         if scc.len() > 1 {
             for i in scc {

@@ -1,6 +1,6 @@
 //! Hints checked against the two catalogs and indexed for the differ.
 
-use std::collections::BTreeMap;
+use crate::model::SortedMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::hints::{Hints, Rename};
@@ -10,20 +10,20 @@ use crate::model::{Catalog, ColumnRef, QualifiedName};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResolvedHints {
     /// Renamed tables: `from` name → `to` name.
-    pub tables: BTreeMap<QualifiedName, QualifiedName>,
+    pub tables: SortedMap<QualifiedName, QualifiedName>,
     /// Renamed tables: `to` name → `from` name.
-    pub tables_back: BTreeMap<QualifiedName, QualifiedName>,
+    pub tables_back: SortedMap<QualifiedName, QualifiedName>,
     /// Renamed columns by `to` table: `to` column → `from` column.
-    pub columns: BTreeMap<QualifiedName, BTreeMap<String, String>>,
-    pub backfill: BTreeMap<(QualifiedName, String), String>,
+    pub columns: SortedMap<QualifiedName, SortedMap<String, String>>,
+    pub backfill: SortedMap<(QualifiedName, String), String>,
     /// (up, down) by `to` table and column.
-    pub transforms: BTreeMap<(QualifiedName, String), (String, String)>,
-    pub enum_values: BTreeMap<QualifiedName, Vec<(String, String)>>,
-    pub indexes: BTreeMap<QualifiedName, QualifiedName>,
+    pub transforms: SortedMap<(QualifiedName, String), (String, String)>,
+    pub enum_values: SortedMap<QualifiedName, Vec<(String, String)>>,
+    pub indexes: SortedMap<QualifiedName, QualifiedName>,
     /// Renamed views and materialized views: `from` name → `to` name.
-    pub views: BTreeMap<QualifiedName, QualifiedName>,
+    pub views: SortedMap<QualifiedName, QualifiedName>,
     /// Renamed enum types: `from` name → `to` name.
-    pub enums: BTreeMap<QualifiedName, QualifiedName>,
+    pub enums: SortedMap<QualifiedName, QualifiedName>,
 }
 
 impl ResolvedHints {

@@ -7,7 +7,8 @@
 pub mod columns;
 mod hints;
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::model::SortedMap;
+use crate::model::SortedSet;
 
 use crate::diagnostic::Diagnostic;
 use crate::hints::Hints;
@@ -50,7 +51,7 @@ pub enum Placement {
     /// a shadow column): built on the new columns (`columns`: final name → name while building)
     /// under `temporary_name` when the final name is still taken, renamed in contract.
     Shadow {
-        columns: BTreeMap<String, String>,
+        columns: SortedMap<String, String>,
         temporary_name: Option<String>,
     },
     /// After the swap of the columns it reads (contract): expressions the planner cannot map.
@@ -370,8 +371,8 @@ pub fn diff(from: &Catalog, to: &Catalog, hints: &Hints) -> Result<Diff, Vec<Dia
         to,
         hints: &resolved,
         out: &mut out,
-        recreate: BTreeSet::new(),
-        touched: BTreeMap::new(),
+        recreate: SortedSet::new(),
+        touched: SortedMap::new(),
     };
     d.run();
     Ok(out)
@@ -383,9 +384,9 @@ struct Differ<'a> {
     hints: &'a ResolvedHints,
     out: &'a mut Diff,
     /// Tables dropped and created again ([`Change::RecreateTable`]).
-    recreate: BTreeSet<QualifiedName>,
+    recreate: SortedSet<QualifiedName>,
     /// Columns (of the `from` schema, by table) that change shape under a view: the phase in which.
-    touched: BTreeMap<(QualifiedName, String), PhaseName>,
+    touched: SortedMap<(QualifiedName, String), PhaseName>,
 }
 
 impl Differ<'_> {
@@ -747,7 +748,7 @@ impl Differ<'_> {
     }
 
     fn sequences(&mut self) {
-        let identity: BTreeSet<QualifiedName> = [self.from, self.to]
+        let identity: SortedSet<QualifiedName> = [self.from, self.to]
             .iter()
             .flat_map(|c| c.tables.values())
             .flat_map(|t| t.columns.values())
@@ -862,8 +863,8 @@ impl Differ<'_> {
     fn views(&mut self) {
         // Views to drop and create again: changed definitions, and views reading a touched column
         // or a view that is itself recreated (to a fixpoint).
-        let mut recreate: BTreeMap<QualifiedName, PhaseName> = BTreeMap::new();
-        let mut renamed_changed: BTreeSet<QualifiedName> = BTreeSet::new();
+        let mut recreate: SortedMap<QualifiedName, PhaseName> = SortedMap::new();
+        let mut renamed_changed: SortedSet<QualifiedName> = SortedSet::new();
         for (name, old) in &self.from.views {
             let renamed = self
                 .hints
@@ -921,7 +922,7 @@ impl Differ<'_> {
                 break;
             }
         }
-        let mut renamed_to: BTreeSet<QualifiedName> = BTreeSet::new();
+        let mut renamed_to: SortedSet<QualifiedName> = SortedSet::new();
         for (name, old) in &self.from.views {
             if let Some(target) = self.hints.views.get(name) {
                 match (recreate.get(name), self.to.views.get(target)) {
@@ -1054,8 +1055,8 @@ impl Differ<'_> {
 
     fn opaque(&mut self) {
         let key = |o: &OpaqueObject| (o.kind.clone(), o.identity.clone(), o.sql.clone());
-        let old: BTreeSet<_> = self.from.opaque.iter().map(key).collect();
-        let new: BTreeSet<_> = self.to.opaque.iter().map(key).collect();
+        let old: std::collections::BTreeSet<_> = self.from.opaque.iter().map(key).collect();
+        let new: std::collections::BTreeSet<_> = self.to.opaque.iter().map(key).collect();
         for o in &self.from.opaque {
             if !new.contains(&key(o)) {
                 self.push(Change::Opaque {

@@ -20,10 +20,12 @@
 
 pub mod name;
 mod sorted_map;
+mod sorted_set;
 mod source;
 mod types;
 
 pub use name::{QualifiedName, fold_ident, quote_ident, split_qualified, truncate_ident};
 pub use sorted_map::SortedMap;
+pub use sorted_set::SortedSet;
 pub use source::{SourceMap, SourcePosition};
 pub use types::*;

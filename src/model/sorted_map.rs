@@ -82,6 +82,9 @@ impl<K, V> DoubleEndedIterator for Iter<'_, K, V> {
 impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
 
 type Mut<'a, K, V> = fn(&'a mut (K, V)) -> (&'a K, &'a mut V);
+/// Iterator over the keys in order (for [`super::SortedSet`]).
+pub type Keys<'a, K, V> = std::iter::Map<Iter<'a, K, V>, fn((&'a K, &'a V)) -> &'a K>;
+
 /// Iterator over `(&K, &mut V)` in key order.
 pub type IterMut<'a, K, V> = std::iter::Map<std::slice::IterMut<'a, (K, V)>, Mut<'a, K, V>>;
 

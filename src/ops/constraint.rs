@@ -5,7 +5,7 @@
 //! (or attached) in contract. The storage parameters of a kept constraint's index: `ALTER INDEX ...
 //! SET / RESET` in place (SHARE UPDATE EXCLUSIVE on the index for a btree's parameters).
 
-use std::collections::BTreeMap;
+use crate::model::SortedMap;
 
 use super::{Context, StepDraft, key};
 use crate::diff::{Change, Placement, constraint_columns};
@@ -98,7 +98,11 @@ fn what(table: &QualifiedName, c: &Constraint) -> String {
 
 /// Keys a constraint needs: its table and columns, and for a foreign key the referenced table
 /// and a unique constraint or index over the referenced columns.
-fn needs(table: &QualifiedName, c: &Constraint, columns: &BTreeMap<String, String>) -> Vec<String> {
+fn needs(
+    table: &QualifiedName,
+    c: &Constraint,
+    columns: &SortedMap<String, String>,
+) -> Vec<String> {
     let mut k = vec![key::table(table)];
     if let Some(cols) = constraint_columns(c) {
         k.extend(
@@ -142,7 +146,7 @@ fn unique_columns(c: &Constraint) -> Option<(bool, &Vec<String>, &Vec<String>, b
 
 /// The unique index that backs a primary key or unique constraint, under `name`, over the
 /// columns as they are named while it is built.
-fn backing_index(c: &Constraint, name: &str, map: &BTreeMap<String, String>) -> Option<Index> {
+fn backing_index(c: &Constraint, name: &str, map: &SortedMap<String, String>) -> Option<Index> {
     let (_, columns, include, nnd) = unique_columns(c)?;
     let m = |x: &String| map.get(x).cloned().unwrap_or_else(|| x.clone());
     Some(Index {
@@ -170,7 +174,7 @@ fn backing_index(c: &Constraint, name: &str, map: &BTreeMap<String, String>) -> 
     })
 }
 
-fn mapped(c: &Constraint, map: &BTreeMap<String, String>, name: &str) -> Constraint {
+fn mapped(c: &Constraint, map: &SortedMap<String, String>, name: &str) -> Constraint {
     let mut c = c.clone();
     c.name = name.to_string();
     let m = |cols: &mut Vec<String>| {
@@ -200,10 +204,10 @@ fn add(
     placement: &Placement,
     cx: &Context<'_>,
 ) -> Vec<StepDraft> {
-    let no_map = BTreeMap::new();
+    let no_map = SortedMap::new();
     let rels = lock_relations(table, c);
     let rel_refs: Vec<&QualifiedName> = rels.iter().collect();
-    let mut common = |s: StepDraft, map: &BTreeMap<String, String>| -> StepDraft {
+    let mut common = |s: StepDraft, map: &SortedMap<String, String>| -> StepDraft {
         let mut s = s.needs_all(needs(table, c, map));
         if let Some((_, cols, _, _)) = unique_columns(c) {
             s = s.creates(key::unique(table, cols));
@@ -387,10 +391,10 @@ fn online(
     table: &QualifiedName,
     c: &Constraint,
     name: &str,
-    map: &BTreeMap<String, String>,
+    map: &SortedMap<String, String>,
     phase: PhaseName,
     rels: &[&QualifiedName],
-    common: &mut dyn FnMut(StepDraft, &BTreeMap<String, String>) -> StepDraft,
+    common: &mut dyn FnMut(StepDraft, &SortedMap<String, String>) -> StepDraft,
 ) -> Vec<StepDraft> {
     let mut named = c.clone();
     named.name = name.to_string();

@@ -51,7 +51,7 @@ fn concurrent(table: &QualifiedName, index: &Index, cx: &Context<'_>) -> bool {
 fn column_keys(
     table: &QualifiedName,
     index: &Index,
-    map: Option<&std::collections::BTreeMap<String, String>>,
+    map: Option<&crate::model::SortedMap<String, String>>,
 ) -> Vec<String> {
     let mut k = vec![key::table(table)];
     for key_ in &index.keys {

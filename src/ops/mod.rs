@@ -38,11 +38,11 @@ pub struct Context<'a> {
     pub assume_empty_tables: bool,
     /// Enums rebuilt in contract ([`Change::RebuildEnum`]): until then the type under that name
     /// is the old one, which a column the plan adds before contract is given.
-    pub rebuilt_enums: &'a std::collections::BTreeSet<QualifiedName>,
+    pub rebuilt_enums: &'a crate::model::SortedSet<QualifiedName>,
 }
 
 /// The enums `changes` rebuild ([`Context::rebuilt_enums`]).
-pub fn rebuilt_enums(changes: &[Change]) -> std::collections::BTreeSet<QualifiedName> {
+pub fn rebuilt_enums(changes: &[Change]) -> crate::model::SortedSet<QualifiedName> {
     changes
         .iter()
         .filter_map(|c| match c {

@@ -1976,7 +1976,7 @@ impl Ingest<'_> {
             .and_then(|t| self.catalog.tables.get(t))
         {
             Some(t) => {
-                let mut cols: std::collections::BTreeMap<String, TypeName> = t
+                let mut cols: crate::model::SortedMap<String, TypeName> = t
                     .columns
                     .iter()
                     .map(|(k, v)| (k.clone(), v.data_type.clone()))

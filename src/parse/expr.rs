@@ -353,7 +353,7 @@ pub fn default_text(c: &Cursor<'_>, a: usize, b: usize, column_type: &TypeName) 
         c,
         i: a,
         b: b.min(c.toks.len()),
-        cols: &BTreeMap::new(),
+        cols: &SortedMap::new(),
         domain: false,
         depth: 0,
     };
@@ -521,7 +521,7 @@ mod tests {
 
 // ---------------------------------------------------------------- boolean conditions
 
-use std::collections::BTreeMap;
+use crate::model::SortedMap;
 
 use crate::model::BaseType;
 
@@ -604,7 +604,7 @@ struct CondParser<'c, 'a> {
     c: &'c Cursor<'a>,
     i: usize,
     b: usize,
-    cols: &'c BTreeMap<String, TypeName>,
+    cols: &'c SortedMap<String, TypeName>,
     domain: bool,
     depth: usize,
 }
@@ -2048,7 +2048,7 @@ pub fn condition_text_typed(
     c: &Cursor<'_>,
     a: usize,
     b: usize,
-    cols: &BTreeMap<String, TypeName>,
+    cols: &SortedMap<String, TypeName>,
     domain: bool,
 ) -> String {
     // Very long conditions are kept as written: the printed tree would be as deep as the

@@ -131,7 +131,7 @@ pub(crate) struct Ingest<'s> {
     pub statements: Vec<StatementOutcome>,
     pub diagnostics: Vec<Diagnostic>,
     /// Columns in scope for conditions (CHECK, index predicates, policies), with their types.
-    pub expr_columns: std::collections::BTreeMap<String, crate::model::TypeName>,
+    pub expr_columns: crate::model::SortedMap<String, crate::model::TypeName>,
     /// The ALTER TABLE being read was written `ONLY` (no recursion into partitions).
     pub alter_only: bool,
     /// The table whose columns conditions see (besides `expr_columns`).

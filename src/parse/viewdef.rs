@@ -15,6 +15,8 @@
 //! a literal whose type it cannot tell) makes it give up: the caller keeps the text as written
 //! (dump text is PostgreSQL's own deparse already).
 
+use crate::model::SortedMap;
+use crate::model::SortedSet;
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Distinct, DuplicateTreatment, Expr, FunctionArg,
     FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator,
@@ -22,7 +24,6 @@ use sqlparser::ast::{
     SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, Statement,
     TableFactor, TableWithJoins, UnaryOperator, Value,
 };
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The builtin numeric types, as format_type names them.
 const NUMERIC_TYPES: &[&str] = &[
@@ -48,14 +49,14 @@ type R<T> = Result<T, ()>;
 
 /// The output columns of views deparsed so far, with their types (what `SELECT * FROM view`
 /// and `view.column` need).
-pub(crate) type ViewColumns = BTreeMap<QualifiedName, Vec<(String, TypeName)>>;
+pub(crate) type ViewColumns = SortedMap<QualifiedName, Vec<(String, TypeName)>>;
 
 /// A view's query as deparsed: the text pg_get_viewdef prints (with the closing `;`), every
 /// relation it reads (sub-queries included), and its output columns when all their types are
 /// known.
 pub(crate) struct Deparsed {
     pub text: String,
-    pub relations: BTreeSet<QualifiedName>,
+    pub relations: SortedSet<QualifiedName>,
     pub columns: Option<Vec<(String, TypeName)>>,
 }
 
@@ -100,7 +101,7 @@ pub(crate) fn deparse_view(
         // names are taken, in the query and its sub-queries.
         reserved: vec!["old".into(), "new".into()],
         indent: 0,
-        relations: BTreeSet::new(),
+        relations: SortedSet::new(),
         names_visible: true,
         last_names: Vec::new(),
     };
@@ -175,7 +176,7 @@ struct Deparser<'a> {
     reserved: Vec<String>,
     indent: i32,
     /// Every relation of every FROM list.
-    relations: BTreeSet<QualifiedName>,
+    relations: SortedSet<QualifiedName>,
     /// Whether the query being printed names its columns for a reader (not a sub-query of an
     /// expression, whose `?column?` is left unsaid).
     names_visible: bool,
