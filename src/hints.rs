@@ -94,12 +94,9 @@ impl Hints {
     /// Reads a hints document (JSON, plan-v1.md "Hints"), as `--hints FILE` and the npm CLI do.
     /// A malformed document gives one error naming `file`, the line and column, and the field.
     pub fn from_json(file: &str, text: &str) -> Result<Hints, crate::Diagnostic> {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        Hints::from_json_at_path(text).map_err(|(path, e)| {
             // The path names the field (`renames[0]`) where the position cannot: serde_json
             // reports errors inside a tagged rename at the end of its object.
-            let path = e.path().to_string();
-            let e = e.into_inner();
             let message = e.to_string();
             // serde_json appends " at line L column C": the diagnostic carries them instead.
             let message = message
@@ -117,6 +114,15 @@ impl Hints {
             crate::Diagnostic::error("invalid-hints", format!("invalid hints{at}: {message}"))
                 .at(file, position)
         })
+    }
+
+    /// Reads a hints document from JSON text; an error comes with the path of the field that does
+    /// not fit (`renames[0]`, `.` for the whole document). The one place hints are deserialized
+    /// (here and in the npm package's `plan()`), so the WebAssembly module carries that code once.
+    pub fn from_json_at_path(text: &str) -> Result<Hints, (String, serde_json::Error)> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|e| (e.path().to_string(), e.into_inner()))
     }
 }
 

@@ -99,7 +99,11 @@ impl PlanInput {
             from: required("from")?,
             to: required("to")?,
             hints: field("hints")?
-                .map(|v| from_js("input.hints", v))
+                .map(|v| {
+                    let json = json_text("input.hints", v)?;
+                    Hints::from_json_at_path(&json)
+                        .map_err(|(path, e)| path_error("input.hints", &path, &e))
+                })
                 .transpose()?,
             options: field("options")?
                 .map(|v| from_js("input.options", v))
@@ -255,41 +259,47 @@ pub fn version() -> String {
 /// only the fields a struct expects, so a misspelt key (`renamez`) would pass unnoticed there,
 /// where `deny_unknown_fields` rejects it here.
 fn from_js<T: DeserializeOwned>(name: &str, value: JsValue) -> Result<T, JsValue> {
+    let json = json_text(name, value)?;
+    let mut deserializer = serde_json::Deserializer::from_str(&json);
+    serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| path_error(name, &e.path().to_string(), e.inner()))
+}
+
+/// A JS value as JSON text, for [`from_js`] (a `TypeError` naming `name` when it has none).
+fn json_text(name: &str, value: JsValue) -> Result<String, JsValue> {
     let type_error = |message: String| -> JsValue { js_sys::TypeError::new(&message).into() };
-    let json = match js_sys::JSON::stringify(&value) {
+    match js_sys::JSON::stringify(&value) {
         Ok(json) if !value.is_undefined() && !value.is_function() && !value.is_symbol() => {
-            String::from(json)
+            Ok(String::from(json))
         }
-        Ok(_) => {
-            return Err(type_error(format!(
-                "{name}: expected an object, got undefined"
-            )));
-        }
+        Ok(_) => Err(type_error(format!(
+            "{name}: expected an object, got undefined"
+        ))),
         Err(e) => {
             let reason = e
                 .dyn_ref::<js_sys::Error>()
                 .map(|e| String::from(e.message()))
                 .unwrap_or_default();
-            return Err(type_error(format!(
+            Err(type_error(format!(
                 "{name}: cannot be read as JSON: {reason}"
-            )));
+            )))
         }
+    }
+}
+
+/// The `TypeError` for a value `name` whose JSON does not fit at `path` (`.` for the whole).
+fn path_error(name: &str, path: &str, e: &serde_json::Error) -> JsValue {
+    let at = if path == "." {
+        name.to_string()
+    } else {
+        format!("{name}.{path}")
     };
-    let mut deserializer = serde_json::Deserializer::from_str(&json);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let at = if path == "." {
-            name.to_string()
-        } else {
-            format!("{name}.{path}")
-        };
-        // serde_json's message ends with the position in the JSON text, which the caller never saw.
-        let message = e.inner().to_string();
-        let message = message
-            .rfind(" at line ")
-            .map_or(message.as_str(), |end| &message[..end]);
-        type_error(format!("{at}: {message}"))
-    })
+    // serde_json's message ends with the position in the JSON text, which the caller never saw.
+    let message = e.to_string();
+    let message = message
+        .rfind(" at line ")
+        .map_or(message.as_str(), |end| &message[..end]);
+    js_sys::TypeError::new(&format!("{at}: {message}")).into()
 }
 
 /// Converts to a JS value with the native JSON's shape (`null` for absent values, objects for
