@@ -1338,26 +1338,25 @@ impl Ingest<'_> {
             visible_name(&function),
             quoted.join(", ")
         ));
-        if !self.catalog.tables.contains_key(&table) && self.catalog.views.contains_key(&table) {
-            // Triggers on views (INSTEAD OF) have no place in the model's View.
-            let start = c.toks.first().map_or(0, |t| t.start);
-            let sql = self.qualified_text(start, c.end, &tn, &table.to_string());
-            self.opaque_text(
-                "trigger",
-                &format!("{} ON {table}", quote_ident(&name)),
-                sql,
-            );
-            self.note(
-                "opaque-statement",
-                format!("trigger {name} on view {table} is kept as an opaque statement"),
-                tn.offset,
-            );
-            return Ok(Outcome::Understood);
-        }
         if !self.catalog.tables.contains_key(&table) {
-            // A migration file commonly adds a trigger to a table another file defines
-            // (Supabase's auth.users): kept as it was written, so the statement is not lost, with
-            // a note that the table is not defined in this input.
+            let (code, message) = if self.catalog.views.contains_key(&table) {
+                // Triggers on views (INSTEAD OF) have no place in the model's View.
+                (
+                    "opaque-statement",
+                    format!("trigger {name} on view {table} is kept as an opaque statement"),
+                )
+            } else {
+                // A migration file commonly adds a trigger to a table another file defines
+                // (Supabase's auth.users): kept as it was written, so the statement is not lost,
+                // with a note that the table is not defined in this input.
+                (
+                    "undefined-relation",
+                    format!(
+                        "trigger {name} is on {table}, which this input does not define; \
+                         it is kept as an opaque statement"
+                    ),
+                )
+            };
             let start = c.toks.first().map_or(0, |t| t.start);
             let sql = self.qualified_text(start, c.end, &tn, &table.to_string());
             self.opaque_text(
@@ -1365,14 +1364,7 @@ impl Ingest<'_> {
                 &format!("{} ON {table}", quote_ident(&name)),
                 sql,
             );
-            self.note(
-                "undefined-relation",
-                format!(
-                    "trigger {name} is on {table}, which this input does not define; \
-                     it is kept as an opaque statement"
-                ),
-                tn.offset,
-            );
+            self.note(code, message, tn.offset);
             return Ok(Outcome::Understood);
         }
         let t = self.table_mut(&table, tn.offset)?;
