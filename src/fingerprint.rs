@@ -65,7 +65,7 @@ fn write_json<T: Serialize + ?Sized>(json: &mut Vec<u8>, value: &T) {
 
 /// The canonical catalog's JSON, byte for byte what `serde_json` writes for [`canonical`] (a test
 /// checks that), written map by map, with the fingerprint of each object's piece on the way.
-/// Written from views of the catalog in canonical order ([`CanonicalTable`], [`SortedMap`]), not
+/// Written from views of the catalog in canonical order ([`CanonicalTable`], [`SortedEntries`]), not
 /// from a sorted copy: copying both catalogs was a tenth of plan()'s time in WebAssembly.
 fn canonical_json(catalog: &Catalog) -> (Vec<u8>, BTreeMap<String, String>) {
     // Destructured so that a field added to the catalog does not compile until it is written here,
@@ -167,7 +167,7 @@ fn canonical_json(catalog: &Catalog) -> (Vec<u8>, BTreeMap<String, String>) {
 #[derive(Serialize)]
 struct CanonicalTable<'a> {
     name: &'a QualifiedName,
-    columns: SortedMap<'a, Column>,
+    columns: SortedEntries<'a, Column>,
     constraints: &'a crate::model::SortedMap<String, Constraint>,
     indexes: &'a crate::model::SortedMap<String, Index>,
     triggers: &'a crate::model::SortedMap<String, Trigger>,
@@ -208,7 +208,7 @@ impl<'a> CanonicalTable<'a> {
         } = table;
         CanonicalTable {
             name,
-            columns: SortedMap::of(columns),
+            columns: SortedEntries::of(columns),
             constraints,
             indexes,
             triggers,
@@ -231,7 +231,7 @@ impl<'a> CanonicalTable<'a> {
 #[derive(Serialize)]
 struct CanonicalComposite<'a> {
     name: &'a QualifiedName,
-    attributes: SortedMap<'a, TypeName>,
+    attributes: SortedEntries<'a, TypeName>,
     comment: &'a Option<String>,
 }
 
@@ -244,25 +244,25 @@ impl<'a> CanonicalComposite<'a> {
         } = composite;
         CanonicalComposite {
             name,
-            attributes: SortedMap::of(attributes),
+            attributes: SortedEntries::of(attributes),
             comment,
         }
     }
 }
 
-/// A name-keyed map's entries in key order (what `IndexMap::sort_keys` leaves), serialising as
+/// An `IndexMap`'s entries in key order (what `IndexMap::sort_keys` leaves), serialising as
 /// the map does.
-struct SortedMap<'a, V>(Vec<(&'a String, &'a V)>);
+struct SortedEntries<'a, V>(Vec<(&'a String, &'a V)>);
 
-impl<'a, V> SortedMap<'a, V> {
+impl<'a, V> SortedEntries<'a, V> {
     fn of(map: &'a IndexMap<String, V>) -> Self {
         let mut entries: Vec<(&String, &V)> = map.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
-        SortedMap(entries)
+        SortedEntries(entries)
     }
 }
 
-impl<V: Serialize> Serialize for SortedMap<'_, V> {
+impl<V: Serialize> Serialize for SortedEntries<'_, V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.0.iter().copied())
     }
