@@ -11,12 +11,14 @@
 //! - the layout: target list one column a line, FROM/WHERE/GROUP BY/ORDER BY on lines of their
 //!   own, searched CASE keywords on lines of their own, sort keys that are calls in parentheses.
 //!
-//! Anything the deparser does not know (set operations, derived tables, a column it cannot place,
-//! a literal whose type it cannot tell) makes it give up: the caller keeps the text as written
+//! Anything the deparser does not know (LATERAL, WITH, functions in FROM, a column it cannot
+//! place, a literal whose type it cannot tell) makes it give up: the caller keeps the text as written
 //! (dump text is PostgreSQL's own deparse already).
 
+use super::ddl::builtin;
 use crate::model::SortedMap;
 use crate::model::SortedSet;
+use crate::render::ddl::literal as literal_text;
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Distinct, DuplicateTreatment, Expr, FunctionArg,
     FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator,
@@ -137,14 +139,6 @@ enum Ty {
     Unknown,
 }
 
-fn builtin(name: &str) -> TypeName {
-    TypeName {
-        base: BaseType::Builtin(name.into()),
-        modifiers: Vec::new(),
-        array_dimensions: 0,
-    }
-}
-
 fn is_builtin(t: &Ty, names: &[&str]) -> bool {
     matches!(t, Ty::Known(TypeName { base: BaseType::Builtin(b), array_dimensions: 0, .. }) if names.contains(&b.as_str()))
 }
@@ -212,10 +206,6 @@ fn object_parts(n: &ObjectName) -> R<Vec<String>> {
             _ => Err(()),
         })
         .collect()
-}
-
-fn quote_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 impl Deparser<'_> {
@@ -1754,7 +1744,7 @@ fn builtin_internal_name(b: &str) -> String {
 
 fn literal(v: &Value) -> R<(String, Ty)> {
     match v {
-        Value::SingleQuotedString(s) => Ok((quote_literal(s), Ty::Literal)),
+        Value::SingleQuotedString(s) => Ok((literal_text(s), Ty::Literal)),
         Value::Number(n, false) => {
             if n.bytes().all(|b| b.is_ascii_digit()) {
                 let ty = match n.parse::<i64>() {
