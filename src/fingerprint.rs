@@ -1,5 +1,12 @@
-//! Fingerprints: `sha256:<hex>` of a catalog's canonical JSON, so a runner can tell whether a live
-//! database is in the state a plan was made for.
+//! Fingerprints: `sha256:<hex>` of a catalog, so a runner can tell whether a live database is in
+//! the state a plan was made for, and of each object in it, so it can name the objects that differ.
+//!
+//! Each object's fingerprint is the SHA-256 of its canonical JSON (serde_json's compact text of
+//! the object, columns in name order). The catalog's is the SHA-256 of its *summary*: the
+//! catalog's canonical JSON with each object replaced by its fingerprint, and the opaque
+//! statements (sorted) by the fingerprint of their list. Every byte of the catalog is thus hashed
+//! once, not twice (SHA-256 has no hardware instructions in WebAssembly, where hashing both
+//! catalogs twice was a tenth of plan()'s time), and equal catalogs still give equal fingerprints.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +23,7 @@ use crate::model::{
 /// The fingerprint of a catalog. Equal catalogs (as `==` sees them) give equal fingerprints:
 /// columns are hashed in name order, so physical column order does not count.
 pub fn fingerprint(catalog: &Catalog) -> String {
-    sha256_hex(&serde_json_of(&canonical(catalog)))
+    fingerprints(catalog).0
 }
 
 /// One fingerprint per top-level object, keyed `kind name` (`table public.users`,
@@ -28,14 +35,15 @@ pub fn object_fingerprints(catalog: &Catalog) -> BTreeMap<String, String> {
 }
 
 /// [`fingerprint`] and [`object_fingerprints`] of one catalog at the cost of one: each object's
-/// JSON is written once, hashed on its own, and is also the piece of the whole catalog's JSON.
+/// JSON is written and hashed once; the catalog's summary holds its fingerprint.
 pub fn fingerprints(catalog: &Catalog) -> (String, BTreeMap<String, String>) {
-    let (json, objects) = canonical_json(catalog);
-    (sha256_hex(&json), objects)
+    let (summary, objects) = summary_json(catalog);
+    (sha256_hex(&summary), objects)
 }
 
 /// The catalog as it is hashed: columns and composite attributes in name order, opaque objects
 /// sorted.
+#[cfg(test)]
 fn canonical(catalog: &Catalog) -> Catalog {
     let mut canonical = catalog.clone();
     for table in canonical.tables.values_mut() {
@@ -63,11 +71,13 @@ fn write_json<T: Serialize + ?Sized>(json: &mut Vec<u8>, value: &T) {
     crate::json::write_compact(json, value).expect("model objects serialise to JSON");
 }
 
-/// The canonical catalog's JSON, byte for byte what `serde_json` writes for [`canonical`] (a test
-/// checks that), written map by map, with the fingerprint of each object's piece on the way.
-/// Written from views of the catalog in canonical order ([`CanonicalTable`], [`SortedEntries`]), not
-/// from a sorted copy: copying both catalogs was a tenth of plan()'s time in WebAssembly.
-fn canonical_json(catalog: &Catalog) -> (Vec<u8>, BTreeMap<String, String>) {
+/// The catalog's summary (its canonical JSON, each object's value replaced by the object's
+/// fingerprint, the opaque list by the fingerprint of its JSON), and the object fingerprints.
+/// Each object's JSON is byte for byte what `serde_json` writes for it in [`canonical`] (a test
+/// checks that), written from views of the catalog in canonical order ([`CanonicalTable`],
+/// [`SortedEntries`]), not from a sorted copy: copying both catalogs was a tenth of plan()'s time
+/// in WebAssembly.
+fn summary_json(catalog: &Catalog) -> (Vec<u8>, BTreeMap<String, String>) {
     // Destructured so that a field added to the catalog does not compile until it is written here,
     // in declaration order (serde's).
     let Catalog {
@@ -86,6 +96,7 @@ fn canonical_json(catalog: &Catalog) -> (Vec<u8>, BTreeMap<String, String>) {
     } = catalog;
     let mut out = CatalogJson {
         json: Vec::new(),
+        piece: Vec::new(),
         objects: BTreeMap::new(),
     };
     out.json.push(b'{');
@@ -150,7 +161,8 @@ fn canonical_json(catalog: &Catalog) -> (Vec<u8>, BTreeMap<String, String>) {
     out.key("opaque");
     let mut sorted: Vec<&OpaqueObject> = opaque.iter().collect();
     sorted.sort_by(|a, b| (&a.kind, &a.identity, &a.sql).cmp(&(&b.kind, &b.identity, &b.sql)));
-    write_json(&mut out.json, &sorted);
+    let list = sha256_hex(&serde_json_of(&sorted));
+    write_json(&mut out.json, &list);
     out.json.push(b'}');
     // Opaque objects in the catalog's own order: of two with one key, the later one's counts.
     for object in opaque {
@@ -269,7 +281,10 @@ impl<V: Serialize> Serialize for SortedEntries<'_, V> {
 }
 
 struct CatalogJson {
+    /// The summary written so far.
     json: Vec<u8>,
+    /// The JSON of the object being hashed (one buffer for all of them).
+    piece: Vec<u8>,
     objects: BTreeMap<String, String>,
 }
 
@@ -283,9 +298,8 @@ impl CatalogJson {
         self.json.push(b':');
     }
 
-    /// `"field":{"key":value,...}`, each value's fingerprint recorded under `object_key`.
-    /// Writes `field: {key: view(value), ...}`, each value's piece fingerprinted under
-    /// `object_key`.
+    /// `"field":{"key":"<fingerprint of view(value)>",...}`, each fingerprint also recorded
+    /// under `object_key`.
     fn map<'a, K: Serialize, V: 'a, W: Serialize>(
         &mut self,
         field: &str,
@@ -301,9 +315,10 @@ impl CatalogJson {
             }
             write_json(&mut self.json, key);
             self.json.push(b':');
-            let start = self.json.len();
-            write_json(&mut self.json, &view(value));
-            let hash = sha256_hex(&self.json[start..]);
+            self.piece.clear();
+            write_json(&mut self.piece, &view(value));
+            let hash = sha256_hex(&self.piece);
+            write_json(&mut self.json, &hash);
             self.objects.insert(object_key(key, value), hash);
         }
         self.json.push(b'}');
@@ -413,10 +428,10 @@ mod tests {
         assert_ne!(objects["table public.t"], whole);
     }
 
-    /// The catalog's JSON written piece by piece is serde_json's, and each object's fingerprint is
-    /// that of its own JSON, on a schema with every kind of object (and two opaque statements).
+    /// Each object's fingerprint is that of its serde_json text in the canonical catalog, and the
+    /// summary is the canonical catalog's serde_json text with those fingerprints in place, on a schema with every kind of object (and two opaque statements).
     #[test]
-    fn canonical_json_is_serde_json_of_the_canonical_catalog() {
+    fn the_summary_is_the_canonical_catalog_with_objects_hashed() {
         let sql = "
             CREATE SCHEMA app;
             CREATE EXTENSION IF NOT EXISTS citext;
@@ -458,15 +473,34 @@ mod tests {
             );
         }
         assert_eq!(catalog.opaque.len(), 2);
-        let (json, objects) = canonical_json(&catalog);
+        let (summary, objects) = summary_json(&catalog);
+        // The summary is serde_json's canonical catalog with every object (a value of one of the
+        // catalog's maps) replaced by the SHA-256 of its serde_json text, and the opaque list by
+        // the SHA-256 of its text.
+        let mut expected = serde_json::to_value(canonical(&catalog)).unwrap();
+        for (field, value) in expected.as_object_mut().unwrap() {
+            let hash =
+                |v: &serde_json::Value| sha256_hex(serde_json::to_string(v).unwrap().as_bytes());
+            if field == "opaque" {
+                *value = hash(value).into();
+            } else {
+                for object in value.as_object_mut().unwrap().values_mut() {
+                    *object = hash(object).into();
+                }
+            }
+        }
         assert_eq!(
-            String::from_utf8(json).unwrap(),
-            serde_json::to_string(&canonical(&catalog)).unwrap()
+            String::from_utf8(summary).unwrap(),
+            serde_json::to_string(&expected).unwrap()
         );
         let table = &canonical(&catalog).tables[&QualifiedName::new("app", "users")];
         assert_eq!(
             objects["table app.users"],
             sha256_hex(&serde_json::to_vec(table).unwrap())
+        );
+        assert_eq!(
+            expected["tables"]["app.users"].as_str(),
+            Some(objects["table app.users"].as_str())
         );
         let c = &catalog;
         let maps = c.schemas.len()
@@ -482,7 +516,7 @@ mod tests {
     }
 
     fn catalog_has(catalog: &Catalog, kind: &str) -> bool {
-        canonical_json(catalog).1.keys().any(|k| {
+        summary_json(catalog).1.keys().any(|k| {
             k.strip_prefix(kind)
                 .is_some_and(|rest| rest.starts_with(' '))
         })

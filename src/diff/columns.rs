@@ -328,6 +328,7 @@ impl Differ<'_> {
         if ft.map_or(&None, |f| &f.comment) != &tt.comment {
             self.comment(
                 "TABLE",
+                Some(tt.name.clone()),
                 tt.name.to_string(),
                 rel.clone(),
                 ft.and_then(|f| f.comment.clone()),
@@ -354,6 +355,7 @@ impl Differ<'_> {
                 let key = crate::ops::key::column(&tt.name, &c.name);
                 self.comment(
                     "COLUMN",
+                    Some(tt.name.clone()),
                     format!("{}.{}", tt.name, quote_ident(&c.name)),
                     key,
                     old_comment,
@@ -369,6 +371,7 @@ impl Differ<'_> {
                 let key = crate::ops::key::constraint(&tt.name, &con.name);
                 self.comment(
                     "CONSTRAINT",
+                    Some(tt.name.clone()),
                     format!("{} ON {}", quote_ident(&con.name), tt.name),
                     key,
                     old,
@@ -384,6 +387,7 @@ impl Differ<'_> {
                 let key = crate::ops::key::index(&tt.name.schema, &i.name);
                 self.comment(
                     "INDEX",
+                    Some(tt.name.sibling(i.name.clone())),
                     tt.name.sibling(i.name.clone()).to_string(),
                     key,
                     old,

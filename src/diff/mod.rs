@@ -93,9 +93,12 @@ pub enum Change {
         from: Extension,
         to: Extension,
     },
-    /// `COMMENT ON <kind> <object>`: `relation` is the table it belongs to, for locks and order.
+    /// `COMMENT ON <kind> <object>`: `relation` is the relation whose lock it takes (the table of
+    /// a column or constraint; the table, index, view or sequence commented on), `None` for
+    /// objects that are not relations (schemas, types, functions).
     SetComment {
         kind: String,
+        relation: Option<QualifiedName>,
         object: String,
         key: String,
         from: Option<String>,
@@ -422,6 +425,7 @@ impl Differ<'_> {
                     if ns.comment.is_some() {
                         self.comment(
                             "SCHEMA",
+                            None,
                             crate::model::quote_ident(name),
                             crate::ops::key::schema(name),
                             None,
@@ -431,6 +435,7 @@ impl Differ<'_> {
                 }
                 Some(old) if old.comment != ns.comment => self.comment(
                     "SCHEMA",
+                    None,
                     crate::model::quote_ident(name),
                     crate::ops::key::schema(name),
                     old.comment.clone(),
@@ -448,6 +453,7 @@ impl Differ<'_> {
             } else if ns.comment.is_some() {
                 self.comment(
                     "SCHEMA",
+                    None,
                     "public".into(),
                     crate::ops::key::schema(name),
                     ns.comment.clone(),
@@ -479,6 +485,7 @@ impl Differ<'_> {
     fn comment(
         &mut self,
         kind: &str,
+        relation: Option<QualifiedName>,
         object: String,
         key: String,
         from: Option<String>,
@@ -486,6 +493,7 @@ impl Differ<'_> {
     ) {
         self.push(Change::SetComment {
             kind: kind.to_string(),
+            relation,
             object,
             key,
             from,
@@ -739,6 +747,7 @@ impl Differ<'_> {
         if old.comment != new.comment {
             self.comment(
                 "TYPE",
+                None,
                 new.name.to_string(),
                 crate::ops::key::type_(&new.name),
                 old.comment.clone(),
@@ -792,6 +801,7 @@ impl Differ<'_> {
                     if old.comment != seq.comment {
                         self.comment(
                             "SEQUENCE",
+                            Some(name.clone()),
                             name.to_string(),
                             crate::ops::key::sequence(name),
                             old.comment.clone(),
@@ -843,6 +853,7 @@ impl Differ<'_> {
                 if old.comment != f.comment {
                     self.comment(
                         function_kind(f),
+                        None,
                         id.to_string(),
                         crate::ops::key::function(&id.to_string()),
                         old.comment.clone(),
@@ -1019,6 +1030,7 @@ impl Differ<'_> {
             };
             self.comment(
                 kind,
+                Some(new.name.clone()),
                 new.name.to_string(),
                 crate::ops::key::table(&new.name),
                 old.comment.clone(),

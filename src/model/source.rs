@@ -49,10 +49,18 @@ impl SourceMap {
     }
 
     pub fn set_column(&mut self, table: &QualifiedName, column: &str, at: SourcePosition) {
-        self.columns
-            .entry(table.clone())
-            .or_default()
-            .insert(column.to_string(), at);
+        // Looked up before inserting: most calls find the table, and an entry would clone its
+        // name each time.
+        match self.columns.get_mut(table) {
+            Some(columns) => {
+                columns.insert(column.to_string(), at);
+            }
+            None => {
+                let mut columns = SortedMap::default();
+                columns.insert(column.to_string(), at);
+                self.columns.insert(table.clone(), columns);
+            }
+        }
     }
 
     /// A table was renamed: its positions follow it.

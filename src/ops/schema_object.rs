@@ -3,7 +3,7 @@
 use super::{Context, StepDraft, key};
 use crate::diff::Change;
 use crate::model::{Extension, quote_ident};
-use crate::plan::PhaseName;
+use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter::comment_on;
 use crate::render::ddl::literal;
 
@@ -118,12 +118,13 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
         }
         Change::SetComment {
             kind,
+            relation,
             object,
             key,
             from,
             to,
-        } => vec![
-            StepDraft::new(
+        } => {
+            let step = StepDraft::new(
                 PhaseName::Expand,
                 format!(
                     "{} comment on {} {object}",
@@ -133,8 +134,22 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
             )
             .sql(comment_on(kind, object, to.as_deref()))
             .rollback(comment_on(kind, object, from.as_deref()))
-            .needs(key.clone()),
-        ],
+            .needs(key.clone());
+            // Measured on PostgreSQL 15: a comment on a constraint takes ACCESS SHARE on its table;
+            // on a relation or its column, SHARE UPDATE EXCLUSIVE on the relation (reads and writes
+            // go on; VACUUM and other DDL on it wait). Schemas, types and functions take a lock on
+            // the object only.
+            let step = match relation {
+                Some(relation) if kind == "CONSTRAINT" => {
+                    step.lock("ACCESS SHARE", &[relation], LockDuration::Instant)
+                }
+                Some(relation) => {
+                    step.lock("SHARE UPDATE EXCLUSIVE", &[relation], LockDuration::Instant)
+                }
+                None => step,
+            };
+            vec![step]
+        }
         _ => Vec::new(),
     }
 }

@@ -84,7 +84,7 @@ impl PlanInput {
         let text = |name: &str| -> Result<Option<String>, JsValue> {
             match field(name)? {
                 None => Ok(None),
-                Some(v) => v.as_string().map(Some).ok_or_else(|| {
+                Some(v) => utf8(&v).map(Some).ok_or_else(|| {
                     type_error(format!(
                         "input.{name}: invalid type: {}, expected a string",
                         v.js_typeof().as_string().unwrap_or_default()
@@ -113,6 +113,27 @@ impl PlanInput {
             hints_file: text("hints_file")?,
         })
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The engine's `TextEncoder` (Node and every browser have it).
+    type TextEncoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextEncoder;
+    #[wasm_bindgen(method)]
+    fn encode(this: &TextEncoder, text: &js_sys::JsString) -> js_sys::Uint8Array;
+}
+
+/// A JS string as a Rust `String` (`None` for any other value), encoded by the engine's
+/// `TextEncoder` and copied in at once. `JsValue::as_string` encodes ASCII text one character at
+/// a time in JavaScript, which for the two schemas of a plan() took longer than copying them;
+/// lone surrogates become U+FFFD either way.
+fn utf8(value: &JsValue) -> Option<String> {
+    let text = value.dyn_ref::<js_sys::JsString>()?;
+    let bytes = TextEncoder::new().encode(text).to_vec();
+    // TextEncoder writes UTF-8 only; should that ever fail, the slow path still gives the text.
+    String::from_utf8(bytes).ok().or_else(|| value.as_string())
 }
 
 /// The formats `render()` writes a plan in: those of the native `shiftplan plan --format`.
@@ -306,7 +327,7 @@ fn path_error(name: &str, path: &str, e: &serde_json::Error) -> JsValue {
 /// maps): the value is written as the native JSON text and `JSON.parse` builds the objects, which
 /// is much faster for a plan of hundreds of steps than creating them one call at a time.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let json = shiftplan::json::to_compact_string(value).map_err(|e| js_error(&e.to_string()))?;
+    let json = shiftplan::json::to_ascii_string(value).map_err(|e| js_error(&e.to_string()))?;
     js_sys::JSON::parse(&json)
 }
 
