@@ -89,6 +89,9 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
             )
             .sql(owner_sql(sequence, to.as_ref()))
             .rollback(owner_sql(sequence, from.as_ref()))
+            // Measured on PostgreSQL 15: OWNED BY takes SHARE ROW EXCLUSIVE on the sequence
+            // (nextval() waits for it, briefly).
+            .lock("SHARE ROW EXCLUSIVE", &[sequence], LockDuration::Instant)
             .needs(key::sequence(sequence));
             if let Some(o) = to {
                 s = s.needs(key::column(&o.table, &o.column));
