@@ -19,6 +19,7 @@ mod proof_support;
 
 use std::path::{Path, PathBuf};
 
+use proof_support::locks::{check_lock, oids, run_observing_locks};
 use proof_support::*;
 use shiftplan::{Hints, PlanOptions, Source};
 use shiftplan_runner::testing::TestDatabase;
@@ -69,23 +70,6 @@ fn relfilenodes(
             .map_err(|e| format!("relfilenode of {r}: {}", describe(&e)))?;
         if let Some(node) = row.and_then(|row| row.get::<_, Option<u32>>(0)) {
             out.insert(r.clone(), node);
-        }
-    }
-    Ok(out)
-}
-
-/// The oids of the relations that exist among `relations` (`schema.name` as SQL spells them).
-fn oids(
-    client: &mut postgres::Client,
-    relations: &[String],
-) -> Result<std::collections::BTreeSet<u32>, String> {
-    let mut out = std::collections::BTreeSet::new();
-    for r in relations {
-        let row = client
-            .query_one("SELECT to_regclass($1)::oid", &[r])
-            .map_err(|e| format!("oid of {r}: {}", describe(&e)))?;
-        if let Some(oid) = row.get::<_, Option<u32>>(0) {
-            out.insert(oid);
         }
     }
     Ok(out)
@@ -211,149 +195,6 @@ fn prove(dir: &Path, server: u32, notes: &mut Vec<String>) -> Result<(), String>
         ));
     }
     Ok(())
-}
-
-/// PostgreSQL's table lock modes, weakest first (the ranks of the conflict table).
-const LOCK_MODES: [&str; 8] = [
-    "ACCESS SHARE",
-    "ROW SHARE",
-    "ROW EXCLUSIVE",
-    "SHARE UPDATE EXCLUSIVE",
-    "SHARE",
-    "SHARE ROW EXCLUSIVE",
-    "EXCLUSIVE",
-    "ACCESS EXCLUSIVE",
-];
-
-/// 0 for `NONE`, 1 for ACCESS SHARE ... 8 for ACCESS EXCLUSIVE.
-fn lock_rank(level: &str) -> Option<usize> {
-    if level == "NONE" {
-        return Some(0);
-    }
-    LOCK_MODES.iter().position(|m| *m == level).map(|p| p + 1)
-}
-
-/// The locks a step's statements hold, by relation (oid, and `schema.name` as PostgreSQL quotes
-/// it after the step), on
-/// tables, partitioned tables, views, materialized views and sequences that existed before the
-/// step: the strongest mode of each, read from pg_locks before the step's transaction commits.
-/// A non-transactional step's statements each run in a transaction of their own to be observed
-/// (what autocommit does), except those that cannot run in one (CONCURRENTLY): those run as they
-/// are and are not observed. A `repeat_until_zero_rows` step is observed on its first batch.
-fn run_observing_locks(
-    client: &mut postgres::Client,
-    step: &shiftplan::Step,
-) -> Result<std::collections::BTreeMap<u32, (String, String)>, String> {
-    const HELD: &str = "SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), l.mode \
-        FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
-        JOIN pg_namespace n ON n.oid = c.relnamespace \
-        WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted \
-          AND c.relkind IN ('r', 'p', 'v', 'm', 'S') \
-          AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) \
-          AND c.oid < $1::oid";
-    let fail = |s: &str, e: postgres::Error| {
-        format!("{} ({}): `{s}`: {}", step.id, step.change, describe(&e))
-    };
-    // Relations created by the step have oids past every one that existed before it.
-    let next_oid: u32 = client
-        .query_one("SELECT max(oid)::oid FROM pg_class", &[])
-        .map_err(|e| fail("max(oid)", e))?
-        .get::<_, u32>(0)
-        + 1;
-    let mut held = std::collections::BTreeMap::<u32, (String, String)>::new();
-    let mut note = |rows: Vec<postgres::Row>| {
-        for row in rows {
-            let (oid, relation, mode): (u32, String, String) = (row.get(0), row.get(1), row.get(2));
-            let mode = mode.strip_suffix("Lock").unwrap_or(&mode).chars().fold(
-                String::new(),
-                |mut out, c| {
-                    if c.is_uppercase() && !out.is_empty() {
-                        out.push(' ');
-                    }
-                    out.push(c.to_ascii_uppercase());
-                    out
-                },
-            );
-            let stronger = held
-                .get(&oid)
-                .is_none_or(|(_, m)| lock_rank(m) < lock_rank(&mode));
-            if stronger {
-                held.insert(oid, (relation, mode));
-            }
-        }
-    };
-    let observed_tx = |client: &mut postgres::Client,
-                       statements: &[String]|
-     -> Result<(Vec<postgres::Row>, u64), String> {
-        let mut tx = client.transaction().map_err(|e| fail("BEGIN", e))?;
-        let mut affected = 0;
-        for s in statements {
-            affected = if statements.len() == 1 {
-                tx.execute(s.as_str(), &[]).map_err(|e| fail(s, e))?
-            } else {
-                tx.batch_execute(s).map_err(|e| fail(s, e))?;
-                0
-            };
-        }
-        let rows = tx
-            .query(HELD, &[&next_oid])
-            .map_err(|e| fail("pg_locks", e))?;
-        tx.commit().map_err(|e| fail("COMMIT", e))?;
-        Ok((rows, affected))
-    };
-    if step.repeat_until_zero_rows && step.sql.len() == 1 {
-        let (rows, affected) = observed_tx(client, &step.sql)?;
-        note(rows);
-        if affected > 0 {
-            run_statements(client, step, &step.sql)?;
-        }
-    } else if step.transactional {
-        let (rows, _) = observed_tx(client, &step.sql)?;
-        note(rows);
-    } else {
-        for s in &step.sql {
-            if s.contains("CONCURRENTLY") {
-                client.batch_execute(s).map_err(|e| fail(s, e))?;
-            } else {
-                let (rows, _) = observed_tx(client, std::slice::from_ref(s))?;
-                note(rows);
-            }
-        }
-    }
-    Ok(held)
-}
-
-/// What the step's `lock` says against what it held (`named`: the oids of the relations its lock
-/// names, resolved before it ran, so a renamed relation is still the one named): no relation
-/// locked more strongly than the step's level (ACCESS SHARE, which only waits for ACCESS
-/// EXCLUSIVE, aside), and every relation it locked in SHARE UPDATE EXCLUSIVE or stronger (modes
-/// that make writes, DDL or VACUUM wait) named among its relations. Steps whose hazard says
-/// their effect is unknown (statements kept as text) are not held to a lock they cannot know.
-fn check_lock(
-    step: &shiftplan::Step,
-    named: &std::collections::BTreeSet<u32>,
-    held: &std::collections::BTreeMap<u32, (String, String)>,
-) -> Vec<String> {
-    let mut wrong = Vec::new();
-    if step.hazards.iter().any(|h| h.code == "unknown-effect") {
-        return wrong;
-    }
-    let declared = lock_rank(&step.lock.level).unwrap_or(0);
-    for (oid, (relation, mode)) in held {
-        let rank = lock_rank(mode).unwrap_or(0);
-        if rank > declared.max(1) {
-            wrong.push(format!(
-                "{} ({}) holds {mode} on {relation}, but its lock says {} on {:?}",
-                step.id, step.change, step.lock.level, step.lock.relations
-            ));
-        } else if rank >= 4 && !named.contains(oid) {
-            wrong.push(format!(
-                "{} ({}) holds {mode} on {relation}, which its lock does not name ({:?})",
-                step.id, step.change, step.lock.relations
-            ));
-        }
-    }
-    wrong
 }
 
 #[test]

@@ -11,6 +11,8 @@
 //!
 //! Catalogs are compared through tests/tools/pg-catalog-snapshot.sql (run by psql).
 
+pub mod locks;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
