@@ -166,7 +166,7 @@ fn prove(dir: &Path, server: u32, notes: &mut Vec<String>) -> Result<(), String>
     for step in plan.steps() {
         let before = relfilenodes(&mut client, &step.lock.relations)?;
         let named = oids(&mut client, &step.lock.relations)?;
-        let held = run_observing_locks(&mut client, step)
+        let (held, _) = run_observing_locks(db.url(), &mut client, step)
             .map_err(|e| format!("applying every step: {e}"))?;
         let wrong = check_lock(step, &named, &held);
         if !wrong.is_empty() {
