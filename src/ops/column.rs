@@ -8,6 +8,7 @@ use crate::diff::Change;
 use crate::model::{Column, QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter::{self, temporary_name};
+use crate::render::steps::{self, row_expression};
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Result<Vec<StepDraft>, Diagnostic> {
     match change {
@@ -149,9 +150,7 @@ fn add(
         ));
         let trigger = function.name.clone();
         let value = row_expression(&fill, table, table_columns, "NEW", &[]);
-        let body = format!(
-            "BEGIN\n  IF NEW.{c} IS NULL THEN\n    NEW.{c} := {value};\n  END IF;\n  RETURN NEW;\nEND"
-        );
+        let body = steps::fill_trigger_body(&column.name, &value);
         out.push(trigger_step(
             PhaseName::DualWrite,
             table,
@@ -227,7 +226,7 @@ fn identity_steps(
     .sql(crate::render::ddl::add_column(table, &plain))
     .sql(crate::render::ddl::set_default(table, &column.name, Some(&nextval)))
     .rollback(crate::render::ddl::drop_column(table, &column.name))
-    .rollback(format!("DROP SEQUENCE {temporary}"))
+    .rollback(steps::drop_sequence(&temporary))
     .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
     .creates(key::column(table, &column.name))
     .creates(key::sequence(&temporary))
@@ -252,7 +251,7 @@ fn identity_steps(
     convert.sql.extend(to_identity);
     convert = convert
         .sql(alter::copy_sequence_state(&temporary, &identity_sequence))
-        .sql(format!("DROP SEQUENCE {temporary}"))
+        .sql(steps::drop_sequence(&temporary))
         .rollback(crate::render::ddl::create_sequence(&sequence))
         .rollback(alter::copy_sequence_state(&identity_sequence, &temporary));
     convert.rollback.extend(from_identity);
@@ -291,47 +290,6 @@ fn drop(table: &QualifiedName, column: &Column) -> StepDraft {
     step
 }
 
-/// `expr` evaluated over a row of `record` (`NEW`/`OLD`): a bare column is read directly, any
-/// other expression through a one-row subquery exposing the row's columns under their names
-/// (`renamed`: (column name in `expr`, field of the record) overrides).
-pub fn row_expression(
-    expr: &str,
-    table: &QualifiedName,
-    columns: &[String],
-    record: &str,
-    renamed: &[(String, String)],
-) -> String {
-    let trimmed = expr.trim();
-    let field = |c: &str| {
-        renamed
-            .iter()
-            .find(|(n, _)| n == c)
-            .map_or(c.to_string(), |(_, f)| f.clone())
-    };
-    if let Some(c) = columns
-        .iter()
-        .chain(renamed.iter().map(|(n, _)| n))
-        .find(|c| quote_ident(c) == trimmed)
-    {
-        return format!("{record}.{}", quote_ident(&field(c)));
-    }
-    let mut names: Vec<&String> = columns.iter().collect();
-    for (n, _) in renamed {
-        if !names.contains(&n) {
-            names.push(n);
-        }
-    }
-    let fields = names
-        .iter()
-        .map(|c| format!("{record}.{} AS {}", quote_ident(&field(c)), quote_ident(c)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "(SELECT {trimmed} FROM (SELECT {fields}) AS {})",
-        quote_ident(&table.name)
-    )
-}
-
 /// A BEFORE INSERT OR UPDATE row trigger with its function.
 pub fn trigger_step(
     phase: PhaseName,
@@ -342,27 +300,21 @@ pub fn trigger_step(
     change: &str,
 ) -> StepDraft {
     StepDraft::new(phase, change.to_string())
-        .sql(create_trigger_function(function, body))
-        .sql(format!(
-            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()",
-            quote_ident(trigger)
-        ))
-        .rollback(format!("DROP TRIGGER {} ON {table}", quote_ident(trigger)))
-        .rollback(format!("DROP FUNCTION {function}()"))
+        .sql(steps::create_trigger_function(function, body))
+        .sql(steps::create_row_trigger(table, trigger, function))
+        .rollback(steps::drop_trigger(table, trigger))
+        .rollback(steps::drop_trigger_function(function))
         .lock("SHARE ROW EXCLUSIVE", &[table], LockDuration::Instant)
         .hazard(
             "dual-write-trigger",
-            format!("trigger {} on {table} runs on every INSERT and UPDATE until contract", quote_ident(trigger)),
+            format!(
+                "trigger {} on {table} runs on every INSERT and UPDATE until contract",
+                quote_ident(trigger)
+            ),
             "Keep the window until contract short.",
         )
         .creates(key::trigger(table, trigger))
         .needs(key::table(table))
-}
-
-pub fn create_trigger_function(function: &QualifiedName, body: &str) -> String {
-    format!(
-        "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $shiftplan$\n{body}\n$shiftplan$"
-    )
 }
 
 /// Contract: the trigger and its function go.
@@ -374,13 +326,10 @@ pub fn drop_trigger_step(
     body: &str,
 ) -> StepDraft {
     StepDraft::new(PhaseName::Contract, change.to_string())
-        .sql(format!("DROP TRIGGER {} ON {table}", quote_ident(trigger)))
-        .sql(format!("DROP FUNCTION {function}()"))
-        .rollback(create_trigger_function(function, body))
-        .rollback(format!(
-            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()",
-            quote_ident(trigger)
-        ))
+        .sql(steps::drop_trigger(table, trigger))
+        .sql(steps::drop_trigger_function(function))
+        .rollback(steps::create_trigger_function(function, body))
+        .rollback(steps::create_row_trigger(table, trigger, function))
         .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
         .drops(key::trigger(table, trigger))
         .needs(key::table(table))
@@ -406,21 +355,22 @@ fn backfill_step_of(
     value_may_be_null: bool,
 ) -> StepDraft {
     let c = quote_ident(column);
-    let mut filter = vec![format!("{c} IS NULL")];
-    if value_may_be_null {
-        filter.push(format!("({value}) IS NOT NULL"));
-    }
-    filter.extend(extra_filter.iter().cloned());
     StepDraft::new(PhaseName::Backfill, format!("backfill {table}.{c}"))
-        .sql(format!(
-            "UPDATE {table} SET {c} = {value} WHERE ctid = ANY (ARRAY(SELECT ctid FROM {table} WHERE {} LIMIT {BATCH_SIZE} FOR UPDATE))",
-            filter.join(" AND ")
+        .sql(steps::backfill_batch(
+            table,
+            column,
+            value,
+            value_may_be_null,
+            extra_filter,
+            BATCH_SIZE,
         ))
         .batched()
         .lock("ROW EXCLUSIVE", &[table], LockDuration::Batched)
         .hazard(
             "backfill-updates-rows",
-            format!("updates every row of {table} where {c} is NULL, {BATCH_SIZE} rows per transaction"),
+            format!(
+                "updates every row of {table} where {c} is NULL, {BATCH_SIZE} rows per transaction"
+            ),
             "Run off-peak; the step is resumable: running it again continues where it stopped.",
         )
         .creates(key::filled(table, column))
@@ -455,9 +405,7 @@ pub fn not_null_steps(
     }
     let c = quote_ident(column);
     let check = not_null_check_name(table, column);
-    let q = quote_ident(&check);
-    let add_check =
-        format!("ALTER TABLE {table} ADD CONSTRAINT {q} CHECK ({c} IS NOT NULL) NOT VALID");
+    let add_check = steps::add_not_null_check(table, &check, column);
     let what = format!("{table}.{c}");
     let first = StepDraft::new(
         phase,

@@ -4,7 +4,7 @@ use super::{Context, StepDraft, key, sequences_in};
 use crate::diff::Change;
 use crate::model::{Identity, QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::alter::{self, sequence_options};
+use crate::render::steps;
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
@@ -60,56 +60,17 @@ pub fn identity_sql(
     from: Option<&Identity>,
     to: Option<&Identity>,
 ) -> Vec<String> {
-    let generated = |i: &Identity| if i.always { "ALWAYS" } else { "BY DEFAULT" };
     match (from, to) {
         (None, None) => Vec::new(),
-        (Some(_), None) => vec![alter::alter_column(table, column, "DROP IDENTITY")],
-        (None, Some(i)) => {
-            let options = sequence_options(&i.options, i.sequence.as_ref());
-            let options = if options.is_empty() {
-                String::new()
-            } else {
-                format!(" ({options})")
-            };
-            vec![alter::alter_column(
-                table,
-                column,
-                &format!("ADD GENERATED {} AS IDENTITY{options}", generated(i)),
-            )]
-        }
+        (Some(_), None) => vec![steps::drop_identity(table, column)],
+        (None, Some(i)) => vec![steps::add_identity(table, column, i)],
         (Some(a), Some(b)) => {
             let mut sql = Vec::new();
             if a.always != b.always {
-                sql.push(alter::alter_column(
-                    table,
-                    column,
-                    &format!("SET GENERATED {}", generated(b)),
-                ));
+                sql.push(steps::set_generated(table, column, b));
             }
             if a.options != b.options {
-                let o = &b.options;
-                let mut parts = Vec::new();
-                if let Some(v) = o.increment {
-                    parts.push(format!("SET INCREMENT BY {v}"));
-                }
-                if let Some(v) = o.start {
-                    parts.push(format!("SET START WITH {v}"));
-                }
-                if let Some(v) = o.min_value {
-                    parts.push(format!("SET MINVALUE {v}"));
-                }
-                if let Some(v) = o.max_value {
-                    parts.push(format!("SET MAXVALUE {v}"));
-                }
-                if let Some(v) = o.cache {
-                    parts.push(format!("SET CACHE {v}"));
-                }
-                parts.push(if o.cycle {
-                    "SET CYCLE".into()
-                } else {
-                    "SET NO CYCLE".into()
-                });
-                sql.push(alter::alter_column(table, column, &parts.join(" ")));
+                sql.push(steps::set_identity_options(table, column, &b.options));
             }
             sql
         }

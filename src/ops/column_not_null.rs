@@ -8,6 +8,7 @@ use super::{Context, StepDraft, key};
 use crate::diff::Change;
 use crate::model::quote_ident;
 use crate::plan::{LockDuration, PhaseName};
+use crate::render::steps::parenthesized;
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
@@ -20,8 +21,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             if let Some(b) = backfill {
                 // The NULLs of an existing column are overwritten: no rollback can tell them
                 // apart again, so this runs in contract.
-                let mut fill =
-                    backfill_step(table, column, &format!("({})", b.trim()), &[]).irreversible();
+                let mut fill = backfill_step(table, column, &parenthesized(b), &[]).irreversible();
                 fill.phase = PhaseName::Contract;
                 fill.hazards[0].message.push_str(&format!("; the NULLs of {table}.{} are overwritten and cannot be restored by a rollback", quote_ident(column)));
                 out.push(fill);

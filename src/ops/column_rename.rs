@@ -5,15 +5,14 @@
 //! ([`crate::diff::Placement::Shadow`]). A type change through a shadow column
 //! ([`super::column_type`]) is the same recipe with the new column swapped in at contract.
 
-use super::column::{
-    backfill_step, drop_trigger_step, not_null_steps, row_expression, trigger_step,
-};
+use super::column::{backfill_step, drop_trigger_step, not_null_steps, trigger_step};
 use super::{Context, StepDraft, key, sequences_in, type_needs};
 use crate::diff::Change;
 use crate::model::{Column, QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter::temporary_name;
 use crate::render::format::format_type as type_sql;
+use crate::render::steps::{self, field, row_expression};
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
@@ -71,11 +70,7 @@ fn rebuilt(t: &crate::model::TypeName, cx: &Context<'_>) -> bool {
 /// through `text` otherwise (enums, domains, json → bytea...): every type reads and prints text,
 /// so the conversion is valid SQL and fails only on values the new type cannot read.
 fn cast(expr: &str, from: &crate::model::TypeName, to: &crate::model::TypeName) -> String {
-    if casts_directly(from, to) {
-        format!("{expr}::{}", type_sql(to))
-    } else {
-        format!("{expr}::text::{}", type_sql(to))
-    }
+    steps::cast(expr, to, !casts_directly(from, to))
 }
 
 /// Whether PostgreSQL casts `from` to `to` directly (see [`cast`]); otherwise the conversion goes
@@ -134,11 +129,9 @@ impl Sync<'_> {
     fn up(&self, record: &str) -> String {
         match self.transform {
             Some((up, _)) => row_expression(up, self.table, self.table_columns, record, &[]),
-            None if self.old.data_type == self.new.data_type => {
-                format!("{record}.{}", quote_ident(&self.old.name))
-            }
+            None if self.old.data_type == self.new.data_type => field(record, &self.old.name),
             None => cast(
-                &format!("{record}.{}", quote_ident(&self.old.name)),
+                &field(record, &self.old.name),
                 &self.old.data_type,
                 &self.new.data_type,
             ),
@@ -163,11 +156,9 @@ impl Sync<'_> {
                     &[(self.new.name.clone(), self.new_physical.to_string())],
                 )
             }
-            None if self.old.data_type == self.new.data_type => {
-                format!("{record}.{}", quote_ident(self.new_physical))
-            }
+            None if self.old.data_type == self.new.data_type => field(record, self.new_physical),
             None => cast(
-                &format!("{record}.{}", quote_ident(self.new_physical)),
+                &field(record, self.new_physical),
                 &self.new.data_type,
                 &self.old.data_type,
             ),
@@ -177,7 +168,7 @@ impl Sync<'_> {
     /// The new value in SQL over the table's own row (for the backfill UPDATE).
     fn up_sql(&self) -> String {
         match self.transform {
-            Some((up, _)) => format!("({})", up.trim()),
+            Some((up, _)) => steps::parenthesized(up),
             None if self.old.data_type == self.new.data_type => quote_ident(&self.old.name),
             None => cast(
                 &quote_ident(&self.old.name),
@@ -188,13 +179,12 @@ impl Sync<'_> {
     }
 
     fn body(&self) -> String {
-        let o = quote_ident(&self.old.name);
-        let n = quote_ident(self.new_physical);
-        format!(
-            "BEGIN\n  IF TG_OP = 'INSERT' THEN\n    IF NEW.{n} IS NULL THEN\n      NEW.{n} := {up_new};\n    ELSE\n      NEW.{o} := {down_new};\n    END IF;\n  ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN\n    NEW.{n} := {up_new};\n  ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} AND NEW.{n} IS DISTINCT FROM {up_old} THEN\n    NEW.{o} := {down_new};\n  END IF;\n  RETURN NEW;\nEND",
-            up_new = self.up("NEW"),
-            down_new = self.down("NEW"),
-            up_old = self.up("OLD"),
+        steps::sync_trigger_body(
+            &self.old.name,
+            self.new_physical,
+            &self.up("NEW"),
+            &self.down("NEW"),
+            &self.up("OLD"),
         )
     }
 

@@ -416,7 +416,7 @@ fn online(
             let index = backing_index(c, name, map).unwrap_or_else(|| empty_index(name));
             let build = StepDraft::new(phase, format!("build unique index {} on {table} CONCURRENTLY", quote_ident(name)))
                 .sql(alter::create_constraint_index(table, &index, name, true, c.index_tablespace.as_deref()))
-                .rollback(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", table.sibling(name.to_string())))
+                .rollback(crate::render::steps::drop_index_if_built(&table.sibling(name.to_string())))
                 .non_transactional()
                 .lock("SHARE UPDATE EXCLUSIVE", &[table], LockDuration::Build)
                 .hazard(

@@ -6,11 +6,12 @@ use super::{Context, StepDraft, key};
 use crate::diff::Change;
 use crate::model::{BaseType, EnumType, QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::alter::temporary_name;
-use crate::render::ddl::{self as alter, literal};
+use crate::render::alter::{self, temporary_name};
+use crate::render::ddl::{self, literal};
+use crate::render::steps;
 
 pub fn create_sql(e: &EnumType) -> String {
-    alter::create_enum(e)
+    ddl::create_enum(e)
 }
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
@@ -19,13 +20,13 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
         Change::CreateEnum { enum_type } => vec![
             StepDraft::new(PhaseName::Expand, format!("create enum {}", enum_type.name))
                 .sql(create_sql(enum_type))
-                .rollback(format!("DROP TYPE {}", enum_type.name))
+                .rollback(steps::drop_type(&enum_type.name))
                 .creates(key::type_(&enum_type.name))
                 .needs(key::schema(&enum_type.name.schema)),
         ],
         Change::DropEnum { enum_type } => vec![
             StepDraft::new(PhaseName::Contract, format!("drop enum {}", enum_type.name))
-                .sql(format!("DROP TYPE {}", enum_type.name))
+                .sql(steps::drop_type(&enum_type.name))
                 .rollback(create_sql(enum_type))
                 .drops(key::type_(&enum_type.name))
                 .needs_old(key::schema(&enum_type.name.schema)),
@@ -42,23 +43,22 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                 Some(old) => format!("{name} ({old} once the rename is rolled back)"),
                 None => name.to_string(),
             };
-            let mut sql = format!(
-                "ALTER TYPE {name} ADD VALUE IF NOT EXISTS {}",
-                literal(value)
-            );
             let mut s = StepDraft::new(
                 PhaseName::Expand,
                 format!("add value {} to enum {stays_in}", literal(value)),
             );
             if let Some(b) = before {
-                sql.push_str(&format!(" BEFORE {}", literal(b)));
                 s = s.needs(key::enum_value(name, b));
             } else if let Some(a) = after {
-                sql.push_str(&format!(" AFTER {}", literal(a)));
                 s = s.needs(key::enum_value(name, a));
             }
             let mut s = s
-                .sql(sql)
+                .sql(steps::add_enum_value(
+                    name,
+                    value,
+                    before.as_deref(),
+                    after.as_deref(),
+                ))
                 .non_transactional()
                 .needs(key::type_(name))
                 .creates(key::enum_value(name, value))
@@ -87,16 +87,8 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                     literal(to)
                 ),
             )
-            .sql(format!(
-                "ALTER TYPE {name} RENAME VALUE {} TO {}",
-                literal(from),
-                literal(to)
-            ))
-            .rollback(format!(
-                "ALTER TYPE {name} RENAME VALUE {} TO {}",
-                literal(to),
-                literal(from)
-            ))
+            .sql(steps::rename_enum_value(name, from, to))
+            .rollback(steps::rename_enum_value(name, to, from))
             .creates(key::enum_value(name, to))
             .needs(key::type_(name))
             .hazard(
@@ -147,14 +139,15 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             let mut tables = Vec::new();
             for c in columns {
                 let (table, column) = (&c.column.table, &c.column.column);
-                let q = quote_ident(column);
                 if c.had_default {
-                    s = s.sql(crate::render::ddl::set_default(table, column, None));
+                    s = s.sql(ddl::set_default(table, column, None));
                 }
-                let dims = "[]".repeat(c.array_dimensions as usize);
                 s = s
-                    .sql(format!(
-                        "ALTER TABLE {table} ALTER COLUMN {q} TYPE {tmp}{dims} USING {q}::text::{tmp}{dims}"
+                    .sql(steps::retype_to_enum(
+                        table,
+                        column,
+                        &tmp,
+                        c.array_dimensions as usize,
                     ))
                     .needs(key::table(table))
                     .creates(key::converted(table, column));
@@ -172,17 +165,12 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
                     tables.push(d.clone());
                 }
             }
-            s = s.sql(format!("DROP TYPE {}", from.name)).sql(format!(
-                "ALTER TYPE {tmp} RENAME TO {}",
-                quote_ident(&to.name.name)
-            ));
+            s = s
+                .sql(steps::drop_type(&from.name))
+                .sql(alter::rename_type(&tmp, &to.name.name));
             for c in columns {
                 if let Some(d) = &c.default {
-                    s = s.sql(crate::render::ddl::set_default(
-                        &c.column.table,
-                        &c.column.column,
-                        Some(d),
-                    ));
+                    s = s.sql(ddl::set_default(&c.column.table, &c.column.column, Some(d)));
                 }
             }
             tables.sort();
@@ -230,23 +218,19 @@ fn rename(from: &QualifiedName, to: &QualifiedName) -> Vec<StepDraft> {
         format!("rename enum {from} to {to}, keeping {from} as a domain over it"),
     );
     if from.schema != to.schema {
-        expand = expand.sql(crate::render::alter::set_schema("TYPE", from, &to.schema));
+        expand = expand.sql(alter::set_schema("TYPE", from, &to.schema));
     }
     if from.name != to.name {
-        expand = expand.sql(crate::render::alter::rename_type(&moved, &to.name));
+        expand = expand.sql(alter::rename_type(&moved, &to.name));
     }
     expand = expand
-        .sql(crate::render::alter::create_domain_over(from, to))
-        .rollback(format!("DROP DOMAIN {from}"));
+        .sql(alter::create_domain_over(from, to))
+        .rollback(steps::drop_domain(from));
     if from.name != to.name {
-        expand = expand.rollback(crate::render::alter::rename_type(to, &from.name));
+        expand = expand.rollback(alter::rename_type(to, &from.name));
     }
     if from.schema != to.schema {
-        expand = expand.rollback(crate::render::alter::set_schema(
-            "TYPE",
-            &moved,
-            &from.schema,
-        ));
+        expand = expand.rollback(alter::set_schema("TYPE", &moved, &from.schema));
     }
     let expand = expand
         .lock("ACCESS EXCLUSIVE", &[from], LockDuration::Instant)
@@ -262,8 +246,8 @@ fn rename(from: &QualifiedName, to: &QualifiedName) -> Vec<StepDraft> {
         PhaseName::Contract,
         format!("drop the compatibility domain {from} of enum {to}"),
     )
-    .sql(format!("DROP DOMAIN {from}"))
-    .rollback(crate::render::alter::create_domain_over(from, to))
+    .sql(steps::drop_domain(from))
+    .rollback(alter::create_domain_over(from, to))
     .lock("ACCESS EXCLUSIVE", &[from], LockDuration::Instant)
     .drops(key::type_(from))
     .needs(key::type_(to))

@@ -13,6 +13,7 @@ use crate::diff::Change;
 use crate::model::{QualifiedName, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter::{create_column_view, set_view_default};
+use crate::render::steps;
 
 /// `security_invoker` views (privileges and row-level security of the caller) exist from 15 on.
 const SECURITY_INVOKER_SINCE: u32 = 15;
@@ -41,7 +42,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             quote_ident(view_schema)
         ),
     )
-    .sql(format!("CREATE SCHEMA {}", quote_ident(view_schema)))
+    .sql(steps::create_schema(view_schema))
     .lock("ACCESS SHARE", &tables_ref, LockDuration::Instant)
     .creates(key::schema(view_schema))
     .needs(key::schema(schema));
@@ -59,9 +60,9 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
         }
     }
     for view in views.iter().rev() {
-        create = create.rollback(format!("DROP VIEW {view}"));
+        create = create.rollback(steps::drop_view(view, false));
     }
-    create = create.rollback(format!("DROP SCHEMA {}", quote_ident(view_schema)));
+    create = create.rollback(steps::drop_schema(view_schema));
     let shadowed = crate::diff::shadowed_columns(tables);
     let has = if shadowed.len() == 1 {
         "has its new type"
@@ -119,13 +120,13 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     );
     for view in views.iter().rev() {
         drop = drop
-            .sql(format!("DROP VIEW {view}"))
+            .sql(steps::drop_view(view, false))
             .drops(key::table(view));
     }
     drop = drop
-        .sql(format!("DROP SCHEMA {}", quote_ident(view_schema)))
+        .sql(steps::drop_schema(view_schema))
         .drops(key::schema(view_schema))
-        .rollback(format!("CREATE SCHEMA {}", quote_ident(view_schema)));
+        .rollback(steps::create_schema(view_schema));
     for (table, columns) in tables {
         let final_columns: Vec<(String, String)> = columns
             .iter()

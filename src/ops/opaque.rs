@@ -6,7 +6,7 @@ use crate::diff::Change;
 use crate::model::{CompositeType, Domain};
 use crate::plan::PhaseName;
 use crate::render::alter::comment_on;
-use crate::render::ddl;
+use crate::render::{ddl, steps};
 
 pub fn domain_sql(d: &Domain) -> Vec<String> {
     let mut out = vec![ddl::create_domain(d)];
@@ -33,7 +33,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
             needs,
         } => {
             let mut s = StepDraft::new(PhaseName::Expand, format!("create {kind} {name}"))
-                .rollback(format!("DROP {} {name}", kind.to_ascii_uppercase()))
+                .rollback(steps::drop_object(kind, name))
                 .creates(key::type_(name))
                 .needs(key::schema(&name.schema))
                 .needs_all(needs.iter().cloned());
@@ -47,7 +47,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
             needs: _,
         } => {
             let mut s = StepDraft::new(PhaseName::Contract, format!("drop {kind} {name}"))
-                .sql(format!("DROP {} {name}", kind.to_ascii_uppercase()))
+                .sql(steps::drop_object(kind, name))
                 .drops(key::type_(name))
                 .needs_old(key::schema(&name.schema));
             s.rollback = sql.clone();
@@ -75,13 +75,9 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 "Read the statement; run it in a quiet window if it may lock or rewrite.",
             );
             if *added {
-                s = s.sql(object.sql.trim().trim_end_matches(';').to_string());
+                s = s.sql(steps::as_written(&object.sql));
             } else {
-                s = s.sql(format!(
-                    "DROP {} {}",
-                    object.kind.to_ascii_uppercase(),
-                    object.identity
-                ));
+                s = s.sql(steps::drop_object(&object.kind, &object.identity));
             }
             vec![s]
         }

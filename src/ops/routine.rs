@@ -5,33 +5,9 @@ use super::{Context, StepDraft, key};
 use crate::diff::Change;
 use crate::model::{Function, FunctionKind, Policy, QualifiedName, Trigger, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
-
-fn kind(f: &Function) -> &'static str {
-    match f.kind {
-        FunctionKind::Function => "FUNCTION",
-        FunctionKind::Procedure => "PROCEDURE",
-        FunctionKind::Aggregate => "AGGREGATE",
-    }
-}
-
-fn drop_function_sql(f: &Function) -> String {
-    format!("DROP {} {}", kind(f), f.id)
-}
-
-/// `CREATE FUNCTION` → `CREATE OR REPLACE FUNCTION` (the definition as written).
-fn or_replace(definition: &str) -> String {
-    let trimmed = definition.trim_start();
-    let upper = trimmed.to_ascii_uppercase();
-    if upper.starts_with("CREATE OR REPLACE") {
-        return trimmed.to_string();
-    }
-    match trimmed.get(..6) {
-        Some(w) if w.eq_ignore_ascii_case("CREATE") => {
-            format!("CREATE OR REPLACE{}", &trimmed[6..])
-        }
-        _ => trimmed.to_string(),
-    }
-}
+use crate::render::steps::{
+    self, NO_BODY_CHECK, as_written, create_or_replace, drop_routine, routine_kind as kind,
+};
 
 /// Tables and types named in a function's result and argument types (a result `SETOF customer`
 /// needs the table first). Names that are not created by the plan add no edge.
@@ -63,20 +39,14 @@ fn function_keys(f: &Function) -> Vec<String> {
     ]
 }
 
-/// Function bodies may name objects created later in the plan: their check waits for the call.
-const NO_BODY_CHECK: &str = "SET LOCAL check_function_bodies = off";
-
 fn policy_sql(table: &QualifiedName, p: &Policy) -> String {
     crate::render::ddl::create_policy(table, p)
 }
 
 fn trigger_sql(table: &QualifiedName, t: &Trigger) -> Vec<String> {
-    let mut v = vec![t.definition.trim().trim_end_matches(';').to_string()];
+    let mut v = vec![as_written(&t.definition)];
     if !t.enabled {
-        v.push(format!(
-            "ALTER TABLE {table} DISABLE TRIGGER {}",
-            quote_ident(&t.name)
-        ));
+        v.push(steps::disable_trigger(table, &t.name));
     }
     v
 }
@@ -89,8 +59,8 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 format!("create {} {}", kind(f).to_ascii_lowercase(), f.id),
             )
             .sql(NO_BODY_CHECK)
-            .sql(f.definition.trim().trim_end_matches(';').to_string())
-            .rollback(drop_function_sql(f))
+            .sql(as_written(&f.definition))
+            .rollback(drop_routine(f))
             .needs(key::schema(&f.id.name.schema))
             .needs_all(signature_needs(f));
             for k in function_keys(f) {
@@ -103,9 +73,9 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 PhaseName::Contract,
                 format!("drop {} {}", kind(f).to_ascii_lowercase(), f.id),
             )
-            .sql(drop_function_sql(f))
+            .sql(drop_routine(f))
             .rollback(NO_BODY_CHECK)
-            .rollback(f.definition.trim().trim_end_matches(';').to_string())
+            .rollback(as_written(&f.definition))
             .needs_old(key::schema(&f.id.name.schema));
             for k in function_keys(f) {
                 s = s.drops(k);
@@ -133,18 +103,14 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 || to.kind == FunctionKind::Aggregate
             {
                 s = s
-                    .sql(drop_function_sql(from))
-                    .sql(to.definition.trim().trim_end_matches(';').to_string())
-                    .rollback(drop_function_sql(to))
-                    .rollback(from.definition.trim().trim_end_matches(';').to_string());
+                    .sql(drop_routine(from))
+                    .sql(as_written(&to.definition))
+                    .rollback(drop_routine(to))
+                    .rollback(as_written(&from.definition));
             } else {
                 s = s
-                    .sql(or_replace(&to.definition).trim_end_matches(';').to_string())
-                    .rollback(
-                        or_replace(&from.definition)
-                            .trim_end_matches(';')
-                            .to_string(),
-                    );
+                    .sql(create_or_replace(&to.definition))
+                    .rollback(create_or_replace(&from.definition));
             }
             for k in function_keys(to) {
                 s = s.creates(k);
@@ -164,10 +130,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                     quote_ident(&trigger.name)
                 ),
             )
-            .rollback(format!(
-                "DROP TRIGGER {} ON {table}",
-                quote_ident(&trigger.name)
-            ))
+            .rollback(steps::drop_trigger(table, &trigger.name))
             .lock("SHARE ROW EXCLUSIVE", &[table], LockDuration::Instant)
             .creates(key::trigger(table, &trigger.name))
             .needs(key::table(table))
@@ -199,10 +162,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 phase,
                 format!("drop trigger {} on {table}", quote_ident(&trigger.name)),
             )
-            .sql(format!(
-                "DROP TRIGGER {} ON {table}",
-                quote_ident(&trigger.name)
-            ))
+            .sql(steps::drop_trigger(table, &trigger.name))
             .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
             .drops(key::trigger(table, &trigger.name))
             .needs_old(key::function_name(&trigger.function))
@@ -224,10 +184,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 ),
             )
             .sql(policy_sql(table, policy))
-            .rollback(format!(
-                "DROP POLICY {} ON {table}",
-                quote_ident(&policy.name)
-            ))
+            .rollback(steps::drop_policy(table, &policy.name))
             .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
             .creates(format!("policy {table}.{}", quote_ident(&policy.name)))
             .needs(key::table(table))
@@ -253,10 +210,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 },
                 format!("drop policy {} on {table}", quote_ident(&policy.name)),
             )
-            .sql(format!(
-                "DROP POLICY {} ON {table}",
-                quote_ident(&policy.name)
-            ))
+            .sql(steps::drop_policy(table, &policy.name))
             .rollback(policy_sql(table, policy))
             .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
             .drops(format!("policy {table}.{}", quote_ident(&policy.name)))
@@ -271,18 +225,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
             ),
         ],
         Change::SetRowLevelSecurity { table, from, to } => {
-            let sql = |(rls, force): (bool, bool)| {
-                vec![
-                    format!(
-                        "ALTER TABLE {table} {} ROW LEVEL SECURITY",
-                        if rls { "ENABLE" } else { "DISABLE" }
-                    ),
-                    format!(
-                        "ALTER TABLE {table} {}FORCE ROW LEVEL SECURITY",
-                        if force { "" } else { "NO " }
-                    ),
-                ]
-            };
+            let sql = |(rls, force): (bool, bool)| steps::row_level_security(table, rls, force);
             let mut s = StepDraft::new(
                 PhaseName::Expand,
                 format!("set row-level security of {table}"),

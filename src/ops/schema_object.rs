@@ -5,7 +5,7 @@ use crate::diff::Change;
 use crate::model::{Extension, quote_ident};
 use crate::plan::{LockDuration, PhaseName};
 use crate::render::alter::comment_on;
-use crate::render::ddl::literal;
+use crate::render::steps;
 
 fn create_extension(e: &Extension) -> String {
     crate::render::ddl::create_extension(e)
@@ -18,8 +18,8 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 PhaseName::Expand,
                 format!("create schema {}", quote_ident(name)),
             )
-            .sql(format!("CREATE SCHEMA {}", quote_ident(name)))
-            .rollback(format!("DROP SCHEMA {}", quote_ident(name)))
+            .sql(steps::create_schema(name))
+            .rollback(steps::drop_schema(name))
             .creates(key::schema(name)),
         ],
         Change::DropSchema { name } => vec![
@@ -27,8 +27,8 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 PhaseName::Contract,
                 format!("drop schema {}", quote_ident(name)),
             )
-            .sql(format!("DROP SCHEMA {}", quote_ident(name)))
-            .rollback(format!("CREATE SCHEMA {}", quote_ident(name)))
+            .sql(steps::drop_schema(name))
+            .rollback(steps::create_schema(name))
             .drops(key::schema(name)),
         ],
         Change::CreateExtension { extension } => vec![
@@ -37,7 +37,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 format!("create extension {}", extension.name),
             )
             .sql(create_extension(extension))
-            .rollback(format!("DROP EXTENSION {}", quote_ident(&extension.name)))
+            .rollback(steps::drop_extension(&extension.name))
             .creates(key::extension(&extension.name))
             .needs_all(extension.schema.iter().map(|s| key::schema(s)))
             .hazard(
@@ -54,7 +54,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 PhaseName::Contract,
                 format!("drop extension {}", extension.name),
             )
-            .sql(format!("DROP EXTENSION {}", quote_ident(&extension.name)))
+            .sql(steps::drop_extension(&extension.name))
             .rollback(create_extension(extension))
             .drops(key::extension(&extension.name))
             .hazard(
@@ -69,31 +69,15 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
             if from.schema != to.schema {
                 if let (Some(a), Some(b)) = (&from.schema, &to.schema) {
                     s = s
-                        .sql(format!(
-                            "ALTER EXTENSION {} SET SCHEMA {}",
-                            quote_ident(&to.name),
-                            quote_ident(b)
-                        ))
-                        .rollback(format!(
-                            "ALTER EXTENSION {} SET SCHEMA {}",
-                            quote_ident(&to.name),
-                            quote_ident(a)
-                        ));
+                        .sql(steps::set_extension_schema(&to.name, b))
+                        .rollback(steps::set_extension_schema(&to.name, a));
                 }
             }
             if from.version != to.version {
                 if let Some(v) = &to.version {
-                    s = s.sql(format!(
-                        "ALTER EXTENSION {} UPDATE TO {}",
-                        quote_ident(&to.name),
-                        literal(v)
-                    ));
+                    s = s.sql(steps::update_extension(&to.name, v));
                     if let Some(old) = &from.version {
-                        s = s.rollback(format!(
-                            "ALTER EXTENSION {} UPDATE TO {}",
-                            quote_ident(&to.name),
-                            literal(old)
-                        ));
+                        s = s.rollback(steps::update_extension(&to.name, old));
                     }
                 }
             }

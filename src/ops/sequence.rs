@@ -2,50 +2,12 @@
 
 use super::{Context, StepDraft, key};
 use crate::diff::Change;
-use crate::model::{ColumnRef, Sequence, quote_ident};
+use crate::model::Sequence;
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::format::format_type as type_sql;
+use crate::render::steps;
 
 pub fn create_sql(s: &Sequence) -> String {
     crate::render::ddl::create_sequence(s)
-}
-
-fn owner_sql(seq: &crate::model::QualifiedName, owner: Option<&ColumnRef>) -> String {
-    match owner {
-        Some(o) => format!(
-            "ALTER SEQUENCE {seq} OWNED BY {}.{}",
-            o.table,
-            quote_ident(&o.column)
-        ),
-        None => format!("ALTER SEQUENCE {seq} OWNED BY NONE"),
-    }
-}
-
-fn alter_sql(s: &Sequence) -> String {
-    let o = &s.options;
-    let mut parts = vec![format!("AS {}", type_sql(&s.data_type))];
-    parts.push(
-        o.increment
-            .map_or("INCREMENT BY 1".into(), |v| format!("INCREMENT BY {v}")),
-    );
-    parts.push(
-        o.min_value
-            .map_or("NO MINVALUE".into(), |v| format!("MINVALUE {v}")),
-    );
-    parts.push(
-        o.max_value
-            .map_or("NO MAXVALUE".into(), |v| format!("MAXVALUE {v}")),
-    );
-    if let Some(v) = o.start {
-        parts.push(format!("START WITH {v}"));
-    }
-    parts.push(o.cache.map_or("CACHE 1".into(), |v| format!("CACHE {v}")));
-    parts.push(if o.cycle {
-        "CYCLE".into()
-    } else {
-        "NO CYCLE".into()
-    });
-    format!("ALTER SEQUENCE {} {}", s.name, parts.join(" "))
 }
 
 pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
@@ -56,7 +18,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 format!("create sequence {}", sequence.name),
             )
             .sql(create_sql(sequence))
-            .rollback(format!("DROP SEQUENCE {}", sequence.name))
+            .rollback(steps::drop_sequence(&sequence.name))
             .creates(key::sequence(&sequence.name))
             .needs(key::schema(&sequence.name.schema)),
         ],
@@ -65,7 +27,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 PhaseName::Contract,
                 format!("drop sequence {}", sequence.name),
             )
-            .sql(format!("DROP SEQUENCE {}", sequence.name))
+            .sql(steps::drop_sequence(&sequence.name))
             .irreversible()
             .hazard(
                 "table-drop",
@@ -77,8 +39,8 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
         ],
         Change::AlterSequence { from, to } => vec![
             StepDraft::new(PhaseName::Expand, format!("alter sequence {}", to.name))
-                .sql(alter_sql(to))
-                .rollback(alter_sql(from))
+                .sql(steps::alter_sequence(to))
+                .rollback(steps::alter_sequence(from))
                 .lock("SHARE ROW EXCLUSIVE", &[&to.name], LockDuration::Instant)
                 .needs(key::sequence(&to.name)),
         ],
@@ -87,8 +49,8 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                 PhaseName::Expand,
                 format!("set owner of sequence {sequence}"),
             )
-            .sql(owner_sql(sequence, to.as_ref()))
-            .rollback(owner_sql(sequence, from.as_ref()))
+            .sql(steps::sequence_owner(sequence, to.as_ref()))
+            .rollback(steps::sequence_owner(sequence, from.as_ref()))
             // Measured on PostgreSQL 15: OWNED BY takes SHARE ROW EXCLUSIVE on the sequence
             // (nextval() waits for it, briefly).
             .lock("SHARE ROW EXCLUSIVE", &[sequence], LockDuration::Instant)

@@ -5,7 +5,7 @@ use super::{Context, StepDraft, key};
 use crate::diff::Change;
 use crate::model::quote_ident;
 use crate::plan::{LockDuration, PhaseName};
-use crate::render::alter;
+use crate::render::{alter, steps};
 
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     let Change::RenameTable { from, to } = change else {
@@ -32,8 +32,8 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     if step_name.name != to.name {
         expand = expand.sql(crate::render::ddl::rename_table(&step_name, &to.name));
     }
-    expand = expand.sql(format!("CREATE VIEW {from} AS SELECT * FROM {to}"));
-    expand = expand.rollback(format!("DROP VIEW {from}"));
+    expand = expand.sql(alter::create_compatibility_view(from, to));
+    expand = expand.rollback(steps::drop_view(from, false));
     if step_name.name != to.name {
         expand = expand.rollback(crate::render::ddl::rename_table(to, &step_name.name));
     }
@@ -54,8 +54,8 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             format!("drop the compatibility view {from}"),
         )
         .needs_old_all(columns)
-        .sql(format!("DROP VIEW {from}"))
-        .rollback(format!("CREATE VIEW {from} AS SELECT * FROM {to}"))
+        .sql(steps::drop_view(from, false))
+        .rollback(alter::create_compatibility_view(from, to))
         .lock("ACCESS EXCLUSIVE", &[from], LockDuration::Instant)
         .needs(key::table(to))
         .hazard(

@@ -11,11 +11,7 @@ pub fn create_sql(v: &View) -> String {
 }
 
 fn drop_sql(v: &View) -> String {
-    format!(
-        "DROP {}VIEW {}",
-        if v.materialized { "MATERIALIZED " } else { "" },
-        v.name
-    )
+    crate::render::steps::drop_view(&v.name, v.materialized)
 }
 
 fn read_keys(v: &View, catalog: &crate::model::Catalog) -> Vec<String> {
@@ -144,7 +140,7 @@ fn rename(from: &View, to: &View) -> Vec<StepDraft> {
     }
     expand = expand
         .sql(crate::render::alter::create_compatibility_view(f, t))
-        .rollback(format!("DROP VIEW {f}"));
+        .rollback(crate::render::steps::drop_view(f, false));
     if f.name != t.name {
         expand = expand.rollback(crate::render::alter::rename_view(
             t,
@@ -171,7 +167,7 @@ fn rename(from: &View, to: &View) -> Vec<StepDraft> {
         PhaseName::Contract,
         format!("drop the compatibility view {f}"),
     )
-    .sql(format!("DROP VIEW {f}"))
+    .sql(crate::render::steps::drop_view(f, false))
     .rollback(crate::render::alter::create_compatibility_view(f, t))
     .lock("ACCESS EXCLUSIVE", &[f], LockDuration::Instant)
     .needs(key::table(t))

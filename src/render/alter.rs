@@ -215,7 +215,6 @@ pub fn set_schema(kind: &str, name: &QualifiedName, schema: &str) -> String {
     format!("ALTER {kind} {name} SET SCHEMA {}", quote_ident(schema))
 }
 
-/// `COMMENT ON <kind> <name> IS '...'|NULL`.
 /// `ALTER TYPE t RENAME TO name`.
 pub fn rename_type(name: &QualifiedName, to: &str) -> String {
     format!("ALTER TYPE {name} RENAME TO {}", quote_ident(to))
@@ -240,6 +239,7 @@ pub fn create_compatibility_view(name: &QualifiedName, relation: &QualifiedName)
     format!("CREATE VIEW {name} AS SELECT * FROM {relation}")
 }
 
+/// `COMMENT ON <kind> <name> IS '...'|NULL`.
 pub fn comment_on(kind: &str, name: &str, comment: Option<&str>) -> String {
     format!(
         "COMMENT ON {kind} {name} IS {}",

@@ -22,7 +22,7 @@ pub fn literal(text: &str) -> String {
 
 /// `CREATE SCHEMA name`.
 pub fn create_schema(ns: &Namespace) -> String {
-    format!("CREATE SCHEMA {}", quote_ident(&ns.name))
+    crate::render::steps::create_schema(&ns.name)
 }
 
 pub fn create_extension(e: &Extension) -> String {
@@ -107,14 +107,9 @@ pub fn create_sequence(seq: &Sequence) -> String {
 
 /// `ALTER SEQUENCE s OWNED BY t.c`, when the sequence has an owner.
 pub fn sequence_owned_by(seq: &Sequence) -> Option<String> {
-    seq.owned_by.as_ref().map(|o| {
-        format!(
-            "ALTER SEQUENCE {} OWNED BY {}.{}",
-            seq.name,
-            o.table,
-            quote_ident(&o.column)
-        )
-    })
+    seq.owned_by
+        .as_ref()
+        .map(|o| crate::render::steps::sequence_owner(&seq.name, Some(o)))
 }
 
 /// A column as it appears in CREATE TABLE / ADD COLUMN.

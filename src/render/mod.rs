@@ -6,3 +6,4 @@ pub mod format;
 pub mod markdown;
 pub mod plan_sql;
 pub mod snapshot;
+pub mod steps;
