@@ -40,6 +40,88 @@ pub struct RebuiltColumn {
     pub default: Option<SqlExpr>,
 }
 
+/// A table property that changes, with its `from` and `to` values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableProperty {
+    /// `SET UNLOGGED` (`unlogged`) or `SET LOGGED`: the table is rewritten.
+    Persistence { unlogged: bool },
+    /// Storage parameters (`name=value` each): all of `from` reset, all of `to` set.
+    StorageParameters { from: Vec<String>, to: Vec<String> },
+    /// `SET TABLESPACE` (`None`: the database's default, `pg_default`). `partitioned`: the table
+    /// holds no rows (only its future partitions go there), so nothing is copied.
+    Tablespace {
+        from: Option<String>,
+        to: Option<String>,
+        partitioned: bool,
+    },
+    /// `REPLICA IDENTITY` (`None`: `DEFAULT`; else as written, e.g. `FULL`, `USING INDEX i`).
+    ReplicaIdentity {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// A column's generated expression: the column is dropped and added again (or, from a stored
+    /// generated column to a plain one, keeps its values with `DROP EXPRESSION`). No way back.
+    Generated { from: Column, to: Column },
+}
+
+impl TableProperty {
+    /// What changes, as the step's change text says it (`persistence of t to UNLOGGED`).
+    pub fn what(&self, table: &QualifiedName) -> String {
+        match self {
+            TableProperty::Persistence { unlogged } => format!(
+                "persistence of {table} to {}",
+                if *unlogged { "UNLOGGED" } else { "LOGGED" }
+            ),
+            TableProperty::StorageParameters { .. } => format!("storage parameters of {table}"),
+            TableProperty::Tablespace { .. } => format!("tablespace of {table}"),
+            TableProperty::ReplicaIdentity { .. } => format!("replica identity of {table}"),
+            TableProperty::Generated { to, .. } => format!(
+                "generated expression of column {table}.{}",
+                crate::model::quote_ident(&to.name)
+            ),
+        }
+    }
+
+    /// The table is rewritten (copied) under ACCESS EXCLUSIVE.
+    pub fn rewrite(&self) -> bool {
+        match self {
+            TableProperty::Persistence { .. } => true,
+            TableProperty::Tablespace { partitioned, .. } => !partitioned,
+            TableProperty::StorageParameters { .. } | TableProperty::ReplicaIdentity { .. } => {
+                false
+            }
+            TableProperty::Generated { to, .. } => to.generated.is_some(),
+        }
+    }
+
+    /// The change that undoes this one, `None` when there is none (a generated expression).
+    pub fn inverse(&self) -> Option<TableProperty> {
+        Some(match self {
+            TableProperty::Persistence { unlogged } => TableProperty::Persistence {
+                unlogged: !unlogged,
+            },
+            TableProperty::StorageParameters { from, to } => TableProperty::StorageParameters {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            TableProperty::Tablespace {
+                from,
+                to,
+                partitioned,
+            } => TableProperty::Tablespace {
+                from: to.clone(),
+                to: from.clone(),
+                partitioned: *partitioned,
+            },
+            TableProperty::ReplicaIdentity { from, to } => TableProperty::ReplicaIdentity {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            TableProperty::Generated { .. } => return None,
+        })
+    }
+}
+
 /// How a constraint or index is put in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Placement {
@@ -166,13 +248,12 @@ pub enum Change {
         from: Table,
         to: Table,
     },
-    /// A table property with an ALTER form (persistence, storage options, replica identity).
+    /// A table property with an ALTER form (persistence, storage options, tablespace, replica
+    /// identity, a column's generated expression); [`crate::render::alter::alter_table_property`]
+    /// writes its statements.
     AlterTableProperty {
         table: QualifiedName,
-        what: String,
-        sql: Vec<String>,
-        rollback: Vec<String>,
-        rewrite: bool,
+        property: TableProperty,
     },
     RenameTable {
         from: QualifiedName,

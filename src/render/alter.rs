@@ -2,6 +2,7 @@
 //! the plain ALTERs): NOT VALID / VALIDATE / USING INDEX, CONCURRENTLY, renames, comments, and
 //! temporary names. Every function returns one statement without a trailing semicolon.
 
+use crate::diff::TableProperty;
 use crate::model::{Constraint, Index, QualifiedName, SequenceOptions, quote_ident};
 use crate::render::ddl::{self, literal};
 use crate::render::format::constraint_def;
@@ -138,6 +139,76 @@ pub fn alter_column(table: &QualifiedName, column: &str, action: &str) -> String
     format!(
         "ALTER TABLE {table} ALTER COLUMN {} {action}",
         quote_ident(column)
+    )
+}
+
+/// The statements that change a table property from its `from` value to its `to` value:
+/// `SET [UN]LOGGED`; storage parameters (every `from` one reset, then every `to` one set);
+/// `SET TABLESPACE` (`pg_default` for none); `REPLICA IDENTITY` (`DEFAULT` for none); a generated
+/// expression (`DROP EXPRESSION` from a stored generated column to a plain one without default
+/// or identity, else the column dropped and added again).
+pub fn alter_table_property(table: &QualifiedName, property: &TableProperty) -> Vec<String> {
+    match property {
+        TableProperty::Persistence { unlogged } => vec![format!(
+            "ALTER TABLE {table} SET {}",
+            if *unlogged { "UNLOGGED" } else { "LOGGED" }
+        )],
+        TableProperty::StorageParameters { from, to } => {
+            let mut sql = Vec::new();
+            if !from.is_empty() {
+                let reset: Vec<&str> = from
+                    .iter()
+                    .map(|o| o.split('=').next().unwrap_or(o))
+                    .collect();
+                sql.push(format!("ALTER TABLE {table} RESET ({})", reset.join(", ")));
+            }
+            if !to.is_empty() {
+                sql.push(format!("ALTER TABLE {table} SET ({})", to.join(", ")));
+            }
+            sql
+        }
+        TableProperty::Tablespace { to, .. } => vec![set_tablespace("TABLE", table, to.as_deref())],
+        TableProperty::ReplicaIdentity { to, .. } => vec![replica_identity(table, to.as_deref())],
+        TableProperty::Generated { from, to } => {
+            let keeps_values = from.generated.as_ref().is_some_and(|g| g.stored)
+                && to.generated.is_none()
+                && to.default.is_none()
+                && to.identity.is_none();
+            if keeps_values {
+                vec![alter_column(table, &from.name, "DROP EXPRESSION")]
+            } else {
+                vec![
+                    ddl::drop_column(table, &from.name),
+                    ddl::add_column(table, to),
+                ]
+            }
+        }
+    }
+}
+
+/// The statements that undo [`alter_table_property`]: none when it cannot be undone.
+pub fn alter_table_property_rollback(
+    table: &QualifiedName,
+    property: &TableProperty,
+) -> Vec<String> {
+    property
+        .inverse()
+        .map_or_else(Vec::new, |back| alter_table_property(table, &back))
+}
+
+/// `ALTER <kind> name SET TABLESPACE ts` (`pg_default`, the database's default, for none).
+pub fn set_tablespace(kind: &str, name: &QualifiedName, tablespace: Option<&str>) -> String {
+    format!(
+        "ALTER {kind} {name} SET TABLESPACE {}",
+        quote_ident(tablespace.unwrap_or("pg_default"))
+    )
+}
+
+/// `ALTER TABLE t REPLICA IDENTITY <identity>` (`DEFAULT` for none).
+pub fn replica_identity(table: &QualifiedName, identity: Option<&str>) -> String {
+    format!(
+        "ALTER TABLE {table} REPLICA IDENTITY {}",
+        identity.unwrap_or("DEFAULT")
     )
 }
 
