@@ -363,6 +363,13 @@ pub enum Change {
         from: View,
         to: View,
     },
+    /// A kept (or renamed) materialized view moves to another tablespace (`None`: the
+    /// database's default): [`crate::render::alter::set_tablespace`].
+    SetViewTablespace {
+        view: QualifiedName,
+        from: Option<String>,
+        to: Option<String>,
+    },
     /// `recreated`: the view existed and is created again around a change to what it reads.
     CreateView {
         view: View,
@@ -1027,6 +1034,7 @@ impl Differ<'_> {
                         let mut old_renamed = old.clone();
                         old_renamed.name = new.name.clone();
                         self.view_comment(old, new);
+                        self.view_tablespace(old, new);
                         self.view_indexes(&old_renamed, new);
                     }
                     (phase, _) => {
@@ -1069,6 +1077,7 @@ impl Differ<'_> {
                 None => {
                     if let Some(new) = self.to.views.get(name) {
                         self.view_comment(old, new);
+                        self.view_tablespace(old, new);
                         self.view_indexes(old, new);
                     }
                 }
@@ -1117,6 +1126,18 @@ impl Differ<'_> {
                 old.comment.clone(),
                 new.comment.clone(),
             );
+        }
+    }
+
+    /// The tablespace of a kept (or renamed) materialized view, when it changes. (A view created
+    /// again is created in its `to` tablespace.)
+    fn view_tablespace(&mut self, old: &View, new: &View) {
+        if old.tablespace != new.tablespace && new.materialized {
+            self.push(Change::SetViewTablespace {
+                view: new.name.clone(),
+                from: old.tablespace.clone(),
+                to: new.tablespace.clone(),
+            });
         }
     }
 
