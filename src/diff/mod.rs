@@ -13,9 +13,9 @@ use crate::model::SortedSet;
 use crate::diagnostic::Diagnostic;
 use crate::hints::Hints;
 use crate::model::{
-    Catalog, Column, ColumnRef, Constraint, ConstraintKind, EnumType, Extension, Function,
-    Identity, Index, IndexKeyExpr, OpaqueObject, Policy, QualifiedName, Sequence, SqlExpr, Table,
-    Trigger, View,
+    Catalog, Column, ColumnRef, CompositeType, Constraint, ConstraintKind, Domain, EnumType,
+    Extension, Function, Identity, Index, IndexKeyExpr, OpaqueObject, Policy, QualifiedName,
+    Sequence, SqlExpr, Table, Trigger, View,
 };
 use crate::plan::PhaseName;
 
@@ -38,6 +38,30 @@ pub struct RebuiltColumn {
     pub had_default: bool,
     /// The `to` default, set again afterwards.
     pub default: Option<SqlExpr>,
+}
+
+/// A type the plan creates or drops from its definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeDefinition {
+    Domain(Domain),
+    Composite(CompositeType),
+}
+
+impl TypeDefinition {
+    pub fn name(&self) -> &QualifiedName {
+        match self {
+            TypeDefinition::Domain(d) => &d.name,
+            TypeDefinition::Composite(t) => &t.name,
+        }
+    }
+
+    /// `domain` or `type`, as the step's change text and `DROP` say it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TypeDefinition::Domain(_) => "domain",
+            TypeDefinition::Composite(_) => "type",
+        }
+    }
 }
 
 /// A table property that changes, with its `from` and `to` values.
@@ -416,18 +440,14 @@ pub enum Change {
         from: (bool, bool),
         to: (bool, bool),
     },
-    /// Domains and composite types, created from their DDL.
+    /// Domains and composite types, created from their definition (`needs`: the keys of the
+    /// types it uses).
     CreateType {
-        kind: String,
-        name: QualifiedName,
-        sql: Vec<String>,
+        definition: TypeDefinition,
         needs: Vec<String>,
     },
     DropType {
-        kind: String,
-        name: QualifiedName,
-        sql: Vec<String>,
-        needs: Vec<String>,
+        definition: TypeDefinition,
     },
     /// Tables of one schema whose columns change type through a shadow column: between
     /// dual_write and contract, code written for the new schema reaches them through views in
@@ -626,82 +646,68 @@ impl Differ<'_> {
             }
         }
         for (name, dom) in &self.to.domains {
-            let sql = crate::ops::opaque::domain_sql(dom);
             let needs = crate::ops::type_needs(&dom.data_type);
-            match self.from.domains.get(name) {
-                None => self.push(Change::CreateType {
-                    kind: "domain".into(),
-                    name: name.clone(),
-                    sql,
-                    needs,
-                }),
-                Some(old) if old != dom => {
-                    self.push(Change::DropType {
-                        kind: "domain".into(),
-                        name: name.clone(),
-                        sql: crate::ops::opaque::domain_sql(old),
-                        needs: vec![],
-                    });
-                    self.push(Change::CreateType {
-                        kind: "domain".into(),
-                        name: name.clone(),
-                        sql,
-                        needs,
-                    });
-                }
-                Some(_) => {}
-            }
+            self.type_definition(
+                self.from
+                    .domains
+                    .get(name)
+                    .map(|d| TypeDefinition::Domain(d.clone())),
+                TypeDefinition::Domain(dom.clone()),
+                needs,
+            );
         }
         for (name, dom) in &self.from.domains {
             if !self.to.domains.contains_key(name) {
                 self.push(Change::DropType {
-                    kind: "domain".into(),
-                    name: name.clone(),
-                    sql: crate::ops::opaque::domain_sql(dom),
-                    needs: vec![],
+                    definition: TypeDefinition::Domain(dom.clone()),
                 });
             }
         }
         for (name, ct) in &self.to.composite_types {
-            let sql = crate::ops::opaque::composite_sql(ct);
             let needs = ct
                 .attributes
                 .values()
                 .flat_map(crate::ops::type_needs)
                 .collect();
-            match self.from.composite_types.get(name) {
-                None => self.push(Change::CreateType {
-                    kind: "type".into(),
-                    name: name.clone(),
-                    sql,
-                    needs,
-                }),
-                Some(old) if old != ct => {
-                    self.push(Change::DropType {
-                        kind: "type".into(),
-                        name: name.clone(),
-                        sql: crate::ops::opaque::composite_sql(old),
-                        needs: vec![],
-                    });
-                    self.push(Change::CreateType {
-                        kind: "type".into(),
-                        name: name.clone(),
-                        sql,
-                        needs,
-                    });
-                }
-                Some(_) => {}
-            }
+            self.type_definition(
+                self.from
+                    .composite_types
+                    .get(name)
+                    .map(|t| TypeDefinition::Composite(t.clone())),
+                TypeDefinition::Composite(ct.clone()),
+                needs,
+            );
         }
         for (name, ct) in &self.from.composite_types {
             if !self.to.composite_types.contains_key(name) {
                 self.push(Change::DropType {
-                    kind: "type".into(),
-                    name: name.clone(),
-                    sql: crate::ops::opaque::composite_sql(ct),
-                    needs: vec![],
+                    definition: TypeDefinition::Composite(ct.clone()),
                 });
             }
+        }
+    }
+
+    /// A domain or composite type of `to`: created when new, dropped and created again when its
+    /// definition changes.
+    fn type_definition(
+        &mut self,
+        old: Option<TypeDefinition>,
+        new: TypeDefinition,
+        needs: Vec<String>,
+    ) {
+        match old {
+            None => self.push(Change::CreateType {
+                definition: new,
+                needs,
+            }),
+            Some(old) if old != new => {
+                self.push(Change::DropType { definition: old });
+                self.push(Change::CreateType {
+                    definition: new,
+                    needs,
+                });
+            }
+            Some(_) => {}
         }
     }
 
