@@ -493,8 +493,8 @@ impl Differ<'_> {
                 self.push(Change::AlterTableProperty {
                     table: name.clone(),
                     property: TableProperty::Generated {
-                        from: fc.clone(),
-                        to: tc.clone(),
+                        from: Box::new(fc.clone()),
+                        to: Box::new(tc.clone()),
                     },
                 });
                 continue;

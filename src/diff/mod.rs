@@ -85,7 +85,7 @@ pub enum TableProperty {
     },
     /// A column's generated expression: the column is dropped and added again (or, from a stored
     /// generated column to a plain one, keeps its values with `DROP EXPRESSION`). No way back.
-    Generated { from: Column, to: Column },
+    Generated { from: Box<Column>, to: Box<Column> },
 }
 
 impl TableProperty {
