@@ -117,33 +117,6 @@ impl TableProperty {
             TableProperty::Generated { to, .. } => to.generated.is_some(),
         }
     }
-
-    /// The change that undoes this one, `None` when there is none (a generated expression).
-    pub fn inverse(&self) -> Option<TableProperty> {
-        Some(match self {
-            TableProperty::Persistence { unlogged } => TableProperty::Persistence {
-                unlogged: !unlogged,
-            },
-            TableProperty::StorageParameters { from, to } => TableProperty::StorageParameters {
-                from: to.clone(),
-                to: from.clone(),
-            },
-            TableProperty::Tablespace {
-                from,
-                to,
-                partitioned,
-            } => TableProperty::Tablespace {
-                from: to.clone(),
-                to: from.clone(),
-                partitioned: *partitioned,
-            },
-            TableProperty::ReplicaIdentity { from, to } => TableProperty::ReplicaIdentity {
-                from: to.clone(),
-                to: from.clone(),
-            },
-            TableProperty::Generated { .. } => return None,
-        })
-    }
 }
 
 /// How a constraint or index is put in place.
@@ -645,16 +618,22 @@ impl Differ<'_> {
                 });
             }
         }
+        // A type whose definition changes is dropped and created again.
         for (name, dom) in &self.to.domains {
-            let needs = crate::ops::type_needs(&dom.data_type);
-            self.type_definition(
-                self.from
-                    .domains
-                    .get(name)
-                    .map(|d| TypeDefinition::Domain(d.clone())),
-                TypeDefinition::Domain(dom.clone()),
-                needs,
-            );
+            match self.from.domains.get(name) {
+                Some(old) if old == dom => {}
+                old => {
+                    if let Some(old) = old {
+                        self.push(Change::DropType {
+                            definition: TypeDefinition::Domain(old.clone()),
+                        });
+                    }
+                    self.push(Change::CreateType {
+                        definition: TypeDefinition::Domain(dom.clone()),
+                        needs: crate::ops::type_needs(&dom.data_type),
+                    });
+                }
+            }
         }
         for (name, dom) in &self.from.domains {
             if !self.to.domains.contains_key(name) {
@@ -664,19 +643,24 @@ impl Differ<'_> {
             }
         }
         for (name, ct) in &self.to.composite_types {
-            let needs = ct
-                .attributes
-                .values()
-                .flat_map(crate::ops::type_needs)
-                .collect();
-            self.type_definition(
-                self.from
-                    .composite_types
-                    .get(name)
-                    .map(|t| TypeDefinition::Composite(t.clone())),
-                TypeDefinition::Composite(ct.clone()),
-                needs,
-            );
+            match self.from.composite_types.get(name) {
+                Some(old) if old == ct => {}
+                old => {
+                    if let Some(old) = old {
+                        self.push(Change::DropType {
+                            definition: TypeDefinition::Composite(old.clone()),
+                        });
+                    }
+                    self.push(Change::CreateType {
+                        definition: TypeDefinition::Composite(ct.clone()),
+                        needs: ct
+                            .attributes
+                            .values()
+                            .flat_map(crate::ops::type_needs)
+                            .collect(),
+                    });
+                }
+            }
         }
         for (name, ct) in &self.from.composite_types {
             if !self.to.composite_types.contains_key(name) {
@@ -684,30 +668,6 @@ impl Differ<'_> {
                     definition: TypeDefinition::Composite(ct.clone()),
                 });
             }
-        }
-    }
-
-    /// A domain or composite type of `to`: created when new, dropped and created again when its
-    /// definition changes.
-    fn type_definition(
-        &mut self,
-        old: Option<TypeDefinition>,
-        new: TypeDefinition,
-        needs: Vec<String>,
-    ) {
-        match old {
-            None => self.push(Change::CreateType {
-                definition: new,
-                needs,
-            }),
-            Some(old) if old != new => {
-                self.push(Change::DropType { definition: old });
-                self.push(Change::CreateType {
-                    definition: new,
-                    needs,
-                });
-            }
-            Some(_) => {}
         }
     }
 

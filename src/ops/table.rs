@@ -32,7 +32,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
         Change::AlterTableProperty { table, property } => {
             let what = property.what(table);
             let rewrite = property.rewrite();
-            let rollback = alter::alter_table_property_rollback(table, property);
+            let (sql, rollback) = alter::alter_table_property(table, property);
             let reversible = !rollback.is_empty();
             let phase = if reversible {
                 PhaseName::Expand
@@ -50,7 +50,7 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
                     },
                 )
                 .needs(key::table(table));
-            s.sql = alter::alter_table_property(table, property);
+            s.sql = sql;
             s.reversible = reversible;
             s.rollback = rollback;
             if rewrite {

@@ -142,58 +142,63 @@ pub fn alter_column(table: &QualifiedName, column: &str, action: &str) -> String
     )
 }
 
-/// The statements that change a table property from its `from` value to its `to` value:
-/// `SET [UN]LOGGED`; storage parameters (every `from` one reset, then every `to` one set);
-/// `SET TABLESPACE` (`pg_default` for none); `REPLICA IDENTITY` (`DEFAULT` for none); a generated
-/// expression (`DROP EXPRESSION` from a stored generated column to a plain one without default
-/// or identity, else the column dropped and added again).
-pub fn alter_table_property(table: &QualifiedName, property: &TableProperty) -> Vec<String> {
-    match property {
-        TableProperty::Persistence { unlogged } => vec![format!(
+/// The statements that change a table property from its `from` value to its `to` value, and
+/// those that change it back (none for a generated expression): `SET [UN]LOGGED`; storage
+/// parameters (every old one reset, then every new one set); `SET TABLESPACE` (`pg_default` for
+/// none); `REPLICA IDENTITY` (`DEFAULT` for none); a generated expression (`DROP EXPRESSION` from
+/// a stored generated column to a plain one without default or identity, else the column dropped
+/// and added again).
+pub fn alter_table_property(
+    table: &QualifiedName,
+    property: &TableProperty,
+) -> (Vec<String>, Vec<String>) {
+    let persistence = |unlogged: bool| {
+        vec![format!(
             "ALTER TABLE {table} SET {}",
-            if *unlogged { "UNLOGGED" } else { "LOGGED" }
-        )],
-        TableProperty::StorageParameters { from, to } => {
-            let mut sql = Vec::new();
-            if !from.is_empty() {
-                let reset: Vec<&str> = from
-                    .iter()
-                    .map(|o| o.split('=').next().unwrap_or(o))
-                    .collect();
-                sql.push(format!("ALTER TABLE {table} RESET ({})", reset.join(", ")));
-            }
-            if !to.is_empty() {
-                sql.push(format!("ALTER TABLE {table} SET ({})", to.join(", ")));
-            }
-            sql
+            if unlogged { "UNLOGGED" } else { "LOGGED" }
+        )]
+    };
+    let storage = |from: &[String], to: &[String]| {
+        let mut sql = Vec::new();
+        if !from.is_empty() {
+            let reset: Vec<&str> = from
+                .iter()
+                .map(|o| o.split('=').next().unwrap_or(o))
+                .collect();
+            sql.push(format!("ALTER TABLE {table} RESET ({})", reset.join(", ")));
         }
-        TableProperty::Tablespace { to, .. } => vec![set_tablespace("TABLE", table, to.as_deref())],
-        TableProperty::ReplicaIdentity { to, .. } => vec![replica_identity(table, to.as_deref())],
+        if !to.is_empty() {
+            sql.push(format!("ALTER TABLE {table} SET ({})", to.join(", ")));
+        }
+        sql
+    };
+    match property {
+        TableProperty::Persistence { unlogged } => (persistence(*unlogged), persistence(!unlogged)),
+        TableProperty::StorageParameters { from, to } => (storage(from, to), storage(to, from)),
+        TableProperty::Tablespace { from, to, .. } => (
+            vec![set_tablespace("TABLE", table, to.as_deref())],
+            vec![set_tablespace("TABLE", table, from.as_deref())],
+        ),
+        TableProperty::ReplicaIdentity { from, to } => (
+            vec![replica_identity(table, to.as_deref())],
+            vec![replica_identity(table, from.as_deref())],
+        ),
         TableProperty::Generated { from, to } => {
             let keeps_values = from.generated.as_ref().is_some_and(|g| g.stored)
                 && to.generated.is_none()
                 && to.default.is_none()
                 && to.identity.is_none();
-            if keeps_values {
+            let sql = if keeps_values {
                 vec![alter_column(table, &from.name, "DROP EXPRESSION")]
             } else {
                 vec![
                     ddl::drop_column(table, &from.name),
                     ddl::add_column(table, to),
                 ]
-            }
+            };
+            (sql, Vec::new())
         }
     }
-}
-
-/// The statements that undo [`alter_table_property`]: none when it cannot be undone.
-pub fn alter_table_property_rollback(
-    table: &QualifiedName,
-    property: &TableProperty,
-) -> Vec<String> {
-    property
-        .inverse()
-        .map_or_else(Vec::new, |back| alter_table_property(table, &back))
 }
 
 /// `ALTER <kind> name SET TABLESPACE ts` (`pg_default`, the database's default, for none).
