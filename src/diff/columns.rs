@@ -613,6 +613,7 @@ impl Differ<'_> {
                 from: ft.tablespace.clone(),
                 to: tt.tablespace.clone(),
                 partitioned: tt.partition_by.is_some(),
+                materialized_view: false,
             });
         }
         if ft.replica_identity != tt.replica_identity {

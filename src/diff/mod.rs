@@ -73,10 +73,12 @@ pub enum TableProperty {
     StorageParameters { from: Vec<String>, to: Vec<String> },
     /// `SET TABLESPACE` (`None`: the database's default, `pg_default`). `partitioned`: the table
     /// holds no rows (only its future partitions go there), so nothing is copied.
+    /// `materialized_view`: the relation is a materialized view, moved (copied) as a table is.
     Tablespace {
         from: Option<String>,
         to: Option<String>,
         partitioned: bool,
+        materialized_view: bool,
     },
     /// `REPLICA IDENTITY` (`None`: `DEFAULT`; else as written, e.g. `FULL`, `USING INDEX i`).
     ReplicaIdentity {
@@ -246,8 +248,8 @@ pub enum Change {
         to: Table,
     },
     /// A table property with an ALTER form (persistence, storage options, tablespace, replica
-    /// identity, a column's generated expression); [`crate::render::alter::alter_table_property`]
-    /// writes its statements.
+    /// identity, a column's generated expression), or a materialized view's tablespace;
+    /// [`crate::render::alter::alter_table_property`] writes its statements.
     AlterTableProperty {
         table: QualifiedName,
         property: TableProperty,
@@ -359,13 +361,6 @@ pub enum Change {
     RenameView {
         from: View,
         to: View,
-    },
-    /// A kept (or renamed) materialized view moves to another tablespace (`None`: the
-    /// database's default): [`crate::render::alter::set_tablespace`].
-    SetViewTablespace {
-        view: QualifiedName,
-        from: Option<String>,
-        to: Option<String>,
     },
     /// `recreated`: the view existed and is created again around a change to what it reads.
     CreateView {
@@ -1099,10 +1094,14 @@ impl Differ<'_> {
     /// again is created in its `to` tablespace.)
     fn view_tablespace(&mut self, old: &View, new: &View) {
         if old.tablespace != new.tablespace && new.materialized {
-            self.push(Change::SetViewTablespace {
-                view: new.name.clone(),
-                from: old.tablespace.clone(),
-                to: new.tablespace.clone(),
+            self.push(Change::AlterTableProperty {
+                table: new.name.clone(),
+                property: TableProperty::Tablespace {
+                    from: old.tablespace.clone(),
+                    to: new.tablespace.clone(),
+                    partitioned: false,
+                    materialized_view: true,
+                },
             });
         }
     }

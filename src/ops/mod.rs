@@ -329,10 +329,9 @@ pub fn steps(
         | Change::DropIndex { .. }
         | Change::ReplaceIndex { .. }
         | Change::RenameIndex { .. } => index::steps(change, cx),
-        Change::CreateView { .. }
-        | Change::DropView { .. }
-        | Change::RenameView { .. }
-        | Change::SetViewTablespace { .. } => view::steps(change, cx),
+        Change::CreateView { .. } | Change::DropView { .. } | Change::RenameView { .. } => {
+            view::steps(change, cx)
+        }
         Change::CreateFunction { .. }
         | Change::DropFunction { .. }
         | Change::ReplaceFunction { .. }
@@ -385,10 +384,7 @@ pub fn rank(change: &Change) -> u8 {
         | Change::RenameConstraint { .. }
         | Change::SetConstraintIndexOptions { .. } => 10,
         Change::CreateIndex { .. } | Change::ReplaceIndex { .. } | Change::RenameIndex { .. } => 11,
-        Change::CreateView { .. }
-        | Change::NewShapeViews { .. }
-        | Change::RenameView { .. }
-        | Change::SetViewTablespace { .. } => 12,
+        Change::CreateView { .. } | Change::NewShapeViews { .. } | Change::RenameView { .. } => 12,
         Change::CreateTrigger { .. }
         | Change::CreatePolicy { .. }
         | Change::SetRowLevelSecurity { .. } => 13,

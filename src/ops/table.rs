@@ -1,5 +1,7 @@
 //! Tables: create (plain DDL: a new table has no readers), drop (contract only, data loss, not
-//! reversible), recreate (no ALTER form: dangerous), and table properties with an ALTER form.
+//! reversible), recreate (no ALTER form: dangerous), and table properties with an ALTER form
+//! (with a materialized view's tablespace, which PostgreSQL moves as it moves a table's: a copy
+//! under ACCESS EXCLUSIVE, measured on PostgreSQL 15).
 
 use super::{Context, StepDraft, key, sequences_in, type_needs};
 use crate::diff::Change;

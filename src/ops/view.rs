@@ -31,7 +31,6 @@ fn read_keys(v: &View, catalog: &crate::model::Catalog) -> Vec<String> {
 pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
         Change::RenameView { from, to } => rename(from, to),
-        Change::SetViewTablespace { view, from, to } => vec![set_tablespace(view, from, to)],
         Change::CreateView {
             view,
             phase,
@@ -114,32 +113,6 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
         }
         _ => Vec::new(),
     }
-}
-
-/// A materialized view moved to another tablespace: like a table's move, PostgreSQL copies it
-/// under ACCESS EXCLUSIVE (a new relfilenode; measured on PostgreSQL 15), so reads of it wait;
-/// the rollback moves it back (`pg_default` when it had none).
-fn set_tablespace(
-    view: &crate::model::QualifiedName,
-    from: &Option<String>,
-    to: &Option<String>,
-) -> StepDraft {
-    let kind = "MATERIALIZED VIEW";
-    let what = format!("tablespace of {view}");
-    StepDraft::new(PhaseName::Expand, format!("change {what}"))
-        .sql(crate::render::alter::set_tablespace(kind, view, to.as_deref()))
-        .rollback(crate::render::alter::set_tablespace(
-            kind,
-            view,
-            from.as_deref(),
-        ))
-        .lock("ACCESS EXCLUSIVE", &[view], LockDuration::Rewrite)
-        .needs(key::table(view))
-        .hazard(
-            "access-exclusive-rewrite",
-            format!("changing {what} rewrites {view} under ACCESS EXCLUSIVE: reads and refreshes wait until it ends"),
-            "Run the step in a quiet window, or create a new materialized view in that tablespace and move readers to it.",
-        )
 }
 
 /// Rename a view without breaking running code, as a table rename does: renamed (and moved) in

@@ -144,8 +144,8 @@ pub fn alter_column(table: &QualifiedName, column: &str, action: &str) -> String
 
 /// The statements that change a table property from its `from` value to its `to` value, and
 /// those that change it back (none for a generated expression): `SET [UN]LOGGED`; storage
-/// parameters (every old one reset, then every new one set); `SET TABLESPACE` (`pg_default` for
-/// none); `REPLICA IDENTITY` (`DEFAULT` for none); a generated expression (`DROP EXPRESSION` from
+/// parameters (every old one reset, then every new one set); `SET TABLESPACE` of a table or
+/// materialized view (`pg_default` for none); `REPLICA IDENTITY` (`DEFAULT` for none); a generated expression (`DROP EXPRESSION` from
 /// a stored generated column to a plain one without default or identity, else the column dropped
 /// and added again).
 pub fn alter_table_property(
@@ -175,10 +175,22 @@ pub fn alter_table_property(
     match property {
         TableProperty::Persistence { unlogged } => (persistence(*unlogged), persistence(!unlogged)),
         TableProperty::StorageParameters { from, to } => (storage(from, to), storage(to, from)),
-        TableProperty::Tablespace { from, to, .. } => (
-            vec![set_tablespace("TABLE", table, to.as_deref())],
-            vec![set_tablespace("TABLE", table, from.as_deref())],
-        ),
+        TableProperty::Tablespace {
+            from,
+            to,
+            materialized_view,
+            ..
+        } => {
+            let kind = if *materialized_view {
+                "MATERIALIZED VIEW"
+            } else {
+                "TABLE"
+            };
+            (
+                vec![set_tablespace(kind, table, to.as_deref())],
+                vec![set_tablespace(kind, table, from.as_deref())],
+            )
+        }
         TableProperty::ReplicaIdentity { from, to } => (
             vec![replica_identity(table, to.as_deref())],
             vec![replica_identity(table, from.as_deref())],
