@@ -236,12 +236,17 @@ fn table_and_index_tablespaces_are_kept_and_rendered() {
         CREATE INDEX d_id_idx ON d (id) TABLESPACE pg_default;\n\
         CREATE TABLE p (id int) PARTITION BY RANGE (id) TABLESPACE fast;\n\
         CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);\n\
+        CREATE MATERIALIZED VIEW mt TABLESPACE fast AS SELECT t.id FROM t;\n\
+        CREATE MATERIALIZED VIEW md TABLESPACE pg_default AS SELECT t.id FROM t;\n\
         SET default_tablespace = archive;\n\
         CREATE TABLE u (id int);\n\
         CREATE INDEX u_id_idx ON u USING btree (id);\n\
+        CREATE MATERIALIZED VIEW mu AS SELECT u.id FROM u WITH NO DATA;\n\
+        CREATE VIEW pv AS SELECT u.id FROM u;\n\
         SET default_tablespace = '';\n\
         CREATE TABLE v (id int);\n\
-        CREATE INDEX v_id_idx ON v USING btree (id);\n";
+        CREATE INDEX v_id_idx ON v USING btree (id);\n\
+        CREATE MATERIALIZED VIEW mv AS SELECT v.id FROM v;\n";
     let inspection = shiftplan::inspect("ts.sql", sql);
     assert!(!inspection.has_errors(), "{:?}", inspection.diagnostics);
     let c = &inspection.catalog;
@@ -261,6 +266,20 @@ fn table_and_index_tablespaces_are_kept_and_rendered() {
     assert_eq!(its("u", "u_id_idx").as_deref(), Some("archive"));
     assert_eq!(ts("v"), None);
     assert_eq!(its("v", "v_id_idx"), None);
+    let vts = |v: &str| {
+        c.views[&shiftplan::model::QualifiedName::public(v)]
+            .tablespace
+            .clone()
+    };
+    assert_eq!(vts("mt").as_deref(), Some("fast"));
+    assert_eq!(vts("md"), None, "pg_default is the database's default");
+    assert_eq!(
+        vts("mu").as_deref(),
+        Some("archive"),
+        "SET default_tablespace applies to materialized views"
+    );
+    assert_eq!(vts("pv"), None, "a plain view has no tablespace");
+    assert_eq!(vts("mv"), None);
     let snap = snapshot(c);
     assert_eq!(
         snap["tables"]["public.t"]["indexes"]["t_code_idx"],
@@ -270,6 +289,9 @@ fn table_and_index_tablespaces_are_kept_and_rendered() {
     let json = serde_json::to_value(c).unwrap();
     assert_eq!(json["tables"]["public.t"]["tablespace"], "fast");
     assert!(json["tables"]["public.v"].get("tablespace").is_none());
+    assert_eq!(json["views"]["public.mu"]["tablespace"], "archive");
+    assert!(json["views"]["public.mv"].get("tablespace").is_none());
+    assert!(json["views"]["public.pv"].get("tablespace").is_none());
     assert!(
         json["tables"]["public.v"]["indexes"]["v_id_idx"]
             .get("tablespace")
@@ -283,6 +305,11 @@ fn table_and_index_tablespaces_are_kept_and_rendered() {
     let again = shiftplan::inspect("rendered.sql", &script);
     assert!(!again.has_errors(), "{:?}", again.diagnostics);
     assert_eq!(again.catalog.tables, c.tables, "{script}");
+    assert!(
+        script.contains("CREATE MATERIALIZED VIEW public.mu TABLESPACE archive AS"),
+        "{script}"
+    );
+    assert_eq!(again.catalog.views, c.views, "{script}");
 }
 
 /// `ALTER TABLE ... SET TABLESPACE` and `ALTER INDEX ... SET TABLESPACE` move what the model
@@ -293,7 +320,11 @@ fn set_tablespace_moves_tables_and_indexes() {
         CREATE INDEX t_code_idx ON t (code);\n\
         ALTER TABLE t SET TABLESPACE fast;\n\
         ALTER INDEX t_code_idx SET TABLESPACE fast;\n\
-        ALTER INDEX t_pkey SET TABLESPACE archive NOWAIT;\n";
+        ALTER INDEX t_pkey SET TABLESPACE archive NOWAIT;\n\
+        CREATE MATERIALIZED VIEW m AS SELECT t.id FROM t;\n\
+        CREATE MATERIALIZED VIEW n AS SELECT t.id FROM t;\n\
+        ALTER MATERIALIZED VIEW m SET TABLESPACE fast;\n\
+        ALTER TABLE n SET TABLESPACE archive NOWAIT;\n";
     let inspection = shiftplan::inspect("ts.sql", sql);
     assert!(!inspection.has_errors(), "{:?}", inspection.diagnostics);
     let t = &inspection.catalog.tables[&shiftplan::model::QualifiedName::public("t")];
@@ -303,10 +334,38 @@ fn set_tablespace_moves_tables_and_indexes() {
         t.constraints["t_pkey"].index_tablespace.as_deref(),
         Some("archive")
     );
+    let view = |c: &shiftplan::Catalog, v: &str| {
+        c.views[&shiftplan::model::QualifiedName::public(v)]
+            .tablespace
+            .clone()
+    };
+    assert_eq!(view(&inspection.catalog, "m").as_deref(), Some("fast"));
+    assert_eq!(
+        view(&inspection.catalog, "n").as_deref(),
+        Some("archive"),
+        "ALTER TABLE moves a materialized view too (PostgreSQL accepts it)"
+    );
     let back = shiftplan::inspect(
         "back.sql",
-        &format!("{sql}ALTER TABLE t SET TABLESPACE pg_default;\n"),
+        &format!(
+            "{sql}ALTER TABLE t SET TABLESPACE pg_default;\n\
+             ALTER MATERIALIZED VIEW IF EXISTS m SET TABLESPACE pg_default;\n"
+        ),
     );
+    assert!(!back.has_errors(), "{:?}", back.diagnostics);
     let t = &back.catalog.tables[&shiftplan::model::QualifiedName::public("t")];
     assert_eq!(t.tablespace, None);
+    assert_eq!(view(&back.catalog, "m"), None);
+    // A plain view has no tablespace: PostgreSQL refuses to move one, and so does the parser.
+    let plain = shiftplan::inspect(
+        "plain.sql",
+        "CREATE VIEW pv AS SELECT 1 AS x;\nALTER VIEW pv SET TABLESPACE fast;\n",
+    );
+    assert!(plain.has_errors(), "{:?}", plain.diagnostics);
+    // `ALL IN TABLESPACE` moves are not part of the model: ignored with that reason.
+    let all = shiftplan::inspect(
+        "all.sql",
+        "ALTER MATERIALIZED VIEW ALL IN TABLESPACE fast SET TABLESPACE archive;\n",
+    );
+    assert!(!all.has_errors(), "{:?}", all.diagnostics);
 }

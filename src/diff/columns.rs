@@ -3,7 +3,9 @@
 use crate::model::SortedMap;
 use crate::model::SortedSet;
 
-use super::{Change, Differ, Placement, constraint_columns, index_columns, mentions};
+use super::{
+    Change, Differ, Placement, TableProperty, constraint_columns, index_columns, mentions,
+};
 use crate::diagnostic::{Diagnostic, json_string};
 use crate::model::{
     BaseType, Column, Constraint, ConstraintKind, Index, QualifiedName, Table, TypeModifier,
@@ -488,33 +490,12 @@ impl Differ<'_> {
             if fc.generated != tc.generated {
                 self.touched
                     .insert((ft.name.clone(), fc.name.clone()), PhaseName::Contract);
-                let mut sql = vec![
-                    crate::render::ddl::drop_column(name, &fc.name),
-                    crate::render::ddl::add_column(name, tc),
-                ];
-                if fc.generated.is_some()
-                    && tc.generated.is_none()
-                    && tc.generated.is_none()
-                    && fc.generated.as_ref().is_some_and(|g| g.stored)
-                {
-                    // PostgreSQL 13+ can keep the values: DROP EXPRESSION.
-                    if tc.default.is_none() && tc.identity.is_none() {
-                        sql = vec![crate::render::alter::alter_column(
-                            name,
-                            &fc.name,
-                            "DROP EXPRESSION",
-                        )];
-                    }
-                }
                 self.push(Change::AlterTableProperty {
                     table: name.clone(),
-                    what: format!(
-                        "generated expression of column {name}.{}",
-                        quote_ident(&tc.name)
-                    ),
-                    sql,
-                    rollback: Vec::new(),
-                    rewrite: tc.generated.is_some(),
+                    property: TableProperty::Generated {
+                        from: Box::new(fc.clone()),
+                        to: Box::new(tc.clone()),
+                    },
                 });
                 continue;
             }
@@ -610,84 +591,35 @@ impl Differ<'_> {
 
     fn table_properties(&mut self, ft: &Table, tt: &Table) {
         let name = &tt.name;
-        if ft.unlogged != tt.unlogged {
-            let (to, back) = if tt.unlogged {
-                ("UNLOGGED", "LOGGED")
-            } else {
-                ("LOGGED", "UNLOGGED")
-            };
+        let mut property = |property| {
             self.push(Change::AlterTableProperty {
                 table: name.clone(),
-                what: format!("persistence of {name} to {to}"),
-                sql: vec![format!("ALTER TABLE {name} SET {to}")],
-                rollback: vec![format!("ALTER TABLE {name} SET {back}")],
-                rewrite: true,
+                property,
+            })
+        };
+        if ft.unlogged != tt.unlogged {
+            property(TableProperty::Persistence {
+                unlogged: tt.unlogged,
             });
         }
         if ft.options != tt.options {
-            let reset: Vec<String> = ft
-                .options
-                .iter()
-                .map(|o| o.split('=').next().unwrap_or(o).to_string())
-                .collect();
-            let set_reset = |set: &[String], reset: &[String]| {
-                let mut sql = Vec::new();
-                if !reset.is_empty() {
-                    sql.push(format!("ALTER TABLE {name} RESET ({})", reset.join(", ")));
-                }
-                if !set.is_empty() {
-                    sql.push(format!("ALTER TABLE {name} SET ({})", set.join(", ")));
-                }
-                sql
-            };
-            let back_reset: Vec<String> = tt
-                .options
-                .iter()
-                .map(|o| o.split('=').next().unwrap_or(o).to_string())
-                .collect();
-            self.push(Change::AlterTableProperty {
-                table: name.clone(),
-                what: format!("storage parameters of {name}"),
-                sql: set_reset(&tt.options, &reset),
-                rollback: set_reset(&ft.options, &back_reset),
-                rewrite: false,
+            property(TableProperty::StorageParameters {
+                from: ft.options.clone(),
+                to: tt.options.clone(),
             });
         }
         if ft.tablespace != tt.tablespace {
-            // No tablespace is the database's default, which `SET TABLESPACE pg_default` restores.
-            let ts = |t: &Option<String>| {
-                crate::model::quote_ident(t.as_deref().unwrap_or("pg_default"))
-            };
-            // A partitioned table holds no rows: SET TABLESPACE only says where its future
-            // partitions go. Any other table is copied to the new place under ACCESS EXCLUSIVE.
-            self.push(Change::AlterTableProperty {
-                table: name.clone(),
-                what: format!("tablespace of {name}"),
-                sql: vec![format!(
-                    "ALTER TABLE {name} SET TABLESPACE {}",
-                    ts(&tt.tablespace)
-                )],
-                rollback: vec![format!(
-                    "ALTER TABLE {name} SET TABLESPACE {}",
-                    ts(&ft.tablespace)
-                )],
-                rewrite: tt.partition_by.is_none(),
+            property(TableProperty::Tablespace {
+                from: ft.tablespace.clone(),
+                to: tt.tablespace.clone(),
+                partitioned: tt.partition_by.is_some(),
+                materialized_view: false,
             });
         }
         if ft.replica_identity != tt.replica_identity {
-            let ri = |r: &Option<String>| r.clone().unwrap_or_else(|| "DEFAULT".into());
-            self.push(Change::AlterTableProperty {
-                table: name.clone(),
-                what: format!("replica identity of {name}"),
-                sql: vec![format!(
-                    "ALTER TABLE {name} REPLICA IDENTITY {}",
-                    ri(&tt.replica_identity)
-                )],
-                rollback: vec![format!(
-                    "ALTER TABLE {name} REPLICA IDENTITY {}",
-                    ri(&ft.replica_identity)
-                )],
-                rewrite: false,
+            property(TableProperty::ReplicaIdentity {
+                from: ft.replica_identity.clone(),
+                to: tt.replica_identity.clone(),
             });
         }
         if (ft.row_level_security, ft.force_row_level_security)

@@ -13,9 +13,9 @@ use crate::model::SortedSet;
 use crate::diagnostic::Diagnostic;
 use crate::hints::Hints;
 use crate::model::{
-    Catalog, Column, ColumnRef, Constraint, ConstraintKind, EnumType, Extension, Function,
-    Identity, Index, IndexKeyExpr, OpaqueObject, Policy, QualifiedName, Sequence, SqlExpr, Table,
-    Trigger, View,
+    Catalog, Column, ColumnRef, CompositeType, Constraint, ConstraintKind, Domain, EnumType,
+    Extension, Function, Identity, Index, IndexKeyExpr, OpaqueObject, Policy, QualifiedName,
+    Sequence, SqlExpr, Table, Trigger, View,
 };
 use crate::plan::PhaseName;
 
@@ -38,6 +38,87 @@ pub struct RebuiltColumn {
     pub had_default: bool,
     /// The `to` default, set again afterwards.
     pub default: Option<SqlExpr>,
+}
+
+/// A type the plan creates or drops from its definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeDefinition {
+    Domain(Domain),
+    Composite(CompositeType),
+}
+
+impl TypeDefinition {
+    pub fn name(&self) -> &QualifiedName {
+        match self {
+            TypeDefinition::Domain(d) => &d.name,
+            TypeDefinition::Composite(t) => &t.name,
+        }
+    }
+
+    /// `domain` or `type`, as the step's change text and `DROP` say it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TypeDefinition::Domain(_) => "domain",
+            TypeDefinition::Composite(_) => "type",
+        }
+    }
+}
+
+/// A table property that changes, with its `from` and `to` values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableProperty {
+    /// `SET UNLOGGED` (`unlogged`) or `SET LOGGED`: the table is rewritten.
+    Persistence { unlogged: bool },
+    /// Storage parameters (`name=value` each): all of `from` reset, all of `to` set.
+    StorageParameters { from: Vec<String>, to: Vec<String> },
+    /// `SET TABLESPACE` (`None`: the database's default, `pg_default`). `partitioned`: the table
+    /// holds no rows (only its future partitions go there), so nothing is copied.
+    /// `materialized_view`: the relation is a materialized view, moved (copied) as a table is.
+    Tablespace {
+        from: Option<String>,
+        to: Option<String>,
+        partitioned: bool,
+        materialized_view: bool,
+    },
+    /// `REPLICA IDENTITY` (`None`: `DEFAULT`; else as written, e.g. `FULL`, `USING INDEX i`).
+    ReplicaIdentity {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// A column's generated expression: the column is dropped and added again (or, from a stored
+    /// generated column to a plain one, keeps its values with `DROP EXPRESSION`). No way back.
+    Generated { from: Box<Column>, to: Box<Column> },
+}
+
+impl TableProperty {
+    /// What changes, as the step's change text says it (`persistence of t to UNLOGGED`).
+    pub fn what(&self, table: &QualifiedName) -> String {
+        match self {
+            TableProperty::Persistence { unlogged } => format!(
+                "persistence of {table} to {}",
+                if *unlogged { "UNLOGGED" } else { "LOGGED" }
+            ),
+            TableProperty::StorageParameters { .. } => format!("storage parameters of {table}"),
+            TableProperty::Tablespace { .. } => format!("tablespace of {table}"),
+            TableProperty::ReplicaIdentity { .. } => format!("replica identity of {table}"),
+            TableProperty::Generated { to, .. } => format!(
+                "generated expression of column {table}.{}",
+                crate::model::quote_ident(&to.name)
+            ),
+        }
+    }
+
+    /// The table is rewritten (copied) under ACCESS EXCLUSIVE.
+    pub fn rewrite(&self) -> bool {
+        match self {
+            TableProperty::Persistence { .. } => true,
+            TableProperty::Tablespace { partitioned, .. } => !partitioned,
+            TableProperty::StorageParameters { .. } | TableProperty::ReplicaIdentity { .. } => {
+                false
+            }
+            TableProperty::Generated { to, .. } => to.generated.is_some(),
+        }
+    }
 }
 
 /// How a constraint or index is put in place.
@@ -166,13 +247,12 @@ pub enum Change {
         from: Table,
         to: Table,
     },
-    /// A table property with an ALTER form (persistence, storage options, replica identity).
+    /// A table property with an ALTER form (persistence, storage options, tablespace, replica
+    /// identity, a column's generated expression), or a materialized view's tablespace;
+    /// [`crate::render::alter::alter_table_property`] writes its statements.
     AlterTableProperty {
         table: QualifiedName,
-        what: String,
-        sql: Vec<String>,
-        rollback: Vec<String>,
-        rewrite: bool,
+        property: TableProperty,
     },
     RenameTable {
         from: QualifiedName,
@@ -328,18 +408,14 @@ pub enum Change {
         from: (bool, bool),
         to: (bool, bool),
     },
-    /// Domains and composite types, created from their DDL.
+    /// Domains and composite types, created from their definition (`needs`: the keys of the
+    /// types it uses).
     CreateType {
-        kind: String,
-        name: QualifiedName,
-        sql: Vec<String>,
+        definition: TypeDefinition,
         needs: Vec<String>,
     },
     DropType {
-        kind: String,
-        name: QualifiedName,
-        sql: Vec<String>,
-        needs: Vec<String>,
+        definition: TypeDefinition,
     },
     /// Tables of one schema whose columns change type through a shadow column: between
     /// dual_write and contract, code written for the new schema reaches them through views in
@@ -537,81 +613,54 @@ impl Differ<'_> {
                 });
             }
         }
+        // A type whose definition changes is dropped and created again.
         for (name, dom) in &self.to.domains {
-            let sql = crate::ops::opaque::domain_sql(dom);
-            let needs = crate::ops::type_needs(&dom.data_type);
             match self.from.domains.get(name) {
-                None => self.push(Change::CreateType {
-                    kind: "domain".into(),
-                    name: name.clone(),
-                    sql,
-                    needs,
-                }),
-                Some(old) if old != dom => {
-                    self.push(Change::DropType {
-                        kind: "domain".into(),
-                        name: name.clone(),
-                        sql: crate::ops::opaque::domain_sql(old),
-                        needs: vec![],
-                    });
+                Some(old) if old == dom => {}
+                old => {
+                    if let Some(old) = old {
+                        self.push(Change::DropType {
+                            definition: TypeDefinition::Domain(old.clone()),
+                        });
+                    }
                     self.push(Change::CreateType {
-                        kind: "domain".into(),
-                        name: name.clone(),
-                        sql,
-                        needs,
+                        definition: TypeDefinition::Domain(dom.clone()),
+                        needs: crate::ops::type_needs(&dom.data_type),
                     });
                 }
-                Some(_) => {}
             }
         }
         for (name, dom) in &self.from.domains {
             if !self.to.domains.contains_key(name) {
                 self.push(Change::DropType {
-                    kind: "domain".into(),
-                    name: name.clone(),
-                    sql: crate::ops::opaque::domain_sql(dom),
-                    needs: vec![],
+                    definition: TypeDefinition::Domain(dom.clone()),
                 });
             }
         }
         for (name, ct) in &self.to.composite_types {
-            let sql = crate::ops::opaque::composite_sql(ct);
-            let needs = ct
-                .attributes
-                .values()
-                .flat_map(crate::ops::type_needs)
-                .collect();
             match self.from.composite_types.get(name) {
-                None => self.push(Change::CreateType {
-                    kind: "type".into(),
-                    name: name.clone(),
-                    sql,
-                    needs,
-                }),
-                Some(old) if old != ct => {
-                    self.push(Change::DropType {
-                        kind: "type".into(),
-                        name: name.clone(),
-                        sql: crate::ops::opaque::composite_sql(old),
-                        needs: vec![],
-                    });
+                Some(old) if old == ct => {}
+                old => {
+                    if let Some(old) = old {
+                        self.push(Change::DropType {
+                            definition: TypeDefinition::Composite(old.clone()),
+                        });
+                    }
                     self.push(Change::CreateType {
-                        kind: "type".into(),
-                        name: name.clone(),
-                        sql,
-                        needs,
+                        definition: TypeDefinition::Composite(ct.clone()),
+                        needs: ct
+                            .attributes
+                            .values()
+                            .flat_map(crate::ops::type_needs)
+                            .collect(),
                     });
                 }
-                Some(_) => {}
             }
         }
         for (name, ct) in &self.from.composite_types {
             if !self.to.composite_types.contains_key(name) {
                 self.push(Change::DropType {
-                    kind: "type".into(),
-                    name: name.clone(),
-                    sql: crate::ops::opaque::composite_sql(ct),
-                    needs: vec![],
+                    definition: TypeDefinition::Composite(ct.clone()),
                 });
             }
         }
@@ -946,6 +995,7 @@ impl Differ<'_> {
                         let mut old_renamed = old.clone();
                         old_renamed.name = new.name.clone();
                         self.view_comment(old, new);
+                        self.view_tablespace(old, new);
                         self.view_indexes(&old_renamed, new);
                     }
                     (phase, _) => {
@@ -988,6 +1038,7 @@ impl Differ<'_> {
                 None => {
                     if let Some(new) = self.to.views.get(name) {
                         self.view_comment(old, new);
+                        self.view_tablespace(old, new);
                         self.view_indexes(old, new);
                     }
                 }
@@ -1036,6 +1087,22 @@ impl Differ<'_> {
                 old.comment.clone(),
                 new.comment.clone(),
             );
+        }
+    }
+
+    /// The tablespace of a kept (or renamed) materialized view, when it changes. (A view created
+    /// again is created in its `to` tablespace.)
+    fn view_tablespace(&mut self, old: &View, new: &View) {
+        if old.tablespace != new.tablespace && new.materialized {
+            self.push(Change::AlterTableProperty {
+                table: new.name.clone(),
+                property: TableProperty::Tablespace {
+                    from: old.tablespace.clone(),
+                    to: new.tablespace.clone(),
+                    partitioned: false,
+                    materialized_view: true,
+                },
+            });
         }
     }
 

@@ -279,9 +279,13 @@ fn a_table_moved_to_another_tablespace_is_planned_with_its_way_back() {
     let to = schema("CREATE TABLE t (id int) TABLESPACE \"Fast\";");
     let d = diff(&from, &to, &Hints::default()).unwrap();
     assert!(
-        matches!(d.changes.as_slice(), [Change::AlterTableProperty { sql, rollback, rewrite: true, .. }]
-            if sql == &["ALTER TABLE public.t SET TABLESPACE \"Fast\""]
-                && rollback == &["ALTER TABLE public.t SET TABLESPACE pg_default"]),
+        matches!(d.changes.as_slice(), [Change::AlterTableProperty { table, property }]
+        if property.rewrite()
+            && crate::render::alter::alter_table_property(table, property)
+                == (
+                    vec!["ALTER TABLE public.t SET TABLESPACE \"Fast\"".to_string()],
+                    vec!["ALTER TABLE public.t SET TABLESPACE pg_default".to_string()]
+                )),
         "{:?}",
         d.changes
     );
@@ -299,7 +303,7 @@ fn a_table_moved_to_another_tablespace_is_planned_with_its_way_back() {
     assert!(
         matches!(
             d.changes.as_slice(),
-            [Change::AlterTableProperty { rewrite: false, .. }]
+            [Change::AlterTableProperty { property, .. }] if !property.rewrite()
         ),
         "{:?}",
         d.changes

@@ -475,6 +475,10 @@ pub struct View {
     #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Index>"))]
     pub indexes: SortedMap<String, Index>,
     pub comment: Option<String>,
+    /// Materialized views only: `TABLESPACE x` (None: the database's default). Left out of JSON
+    /// when None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tablespace: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

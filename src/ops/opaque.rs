@@ -2,55 +2,45 @@
 //! statements the model keeps as text: carried as `unknown-effect` steps, never skipped.
 
 use super::{Context, StepDraft, key};
-use crate::diff::Change;
-use crate::model::{CompositeType, Domain};
+use crate::diff::{Change, TypeDefinition};
 use crate::plan::PhaseName;
 use crate::render::alter::comment_on;
 use crate::render::{ddl, steps};
 
-pub fn domain_sql(d: &Domain) -> Vec<String> {
-    let mut out = vec![ddl::create_domain(d)];
-    if let Some(c) = &d.comment {
-        out.push(comment_on("DOMAIN", &d.name.to_string(), Some(c)));
-    }
-    out
-}
-
-pub fn composite_sql(t: &CompositeType) -> Vec<String> {
-    let mut out = vec![ddl::create_composite_type(t)];
-    if let Some(c) = &t.comment {
-        out.push(comment_on("TYPE", &t.name.to_string(), Some(c)));
+/// `CREATE DOMAIN` or `CREATE TYPE ... AS (...)`, then its comment.
+fn create_sql(definition: &TypeDefinition) -> Vec<String> {
+    let (create, kind, name, comment) = match definition {
+        TypeDefinition::Domain(d) => (ddl::create_domain(d), "DOMAIN", &d.name, &d.comment),
+        TypeDefinition::Composite(t) => {
+            (ddl::create_composite_type(t), "TYPE", &t.name, &t.comment)
+        }
+    };
+    let mut out = vec![create];
+    if let Some(c) = comment {
+        out.push(comment_on(kind, &name.to_string(), Some(c)));
     }
     out
 }
 
 pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
     match change {
-        Change::CreateType {
-            kind,
-            name,
-            sql,
-            needs,
-        } => {
+        Change::CreateType { definition, needs } => {
+            let (kind, name) = (definition.kind(), definition.name());
             let mut s = StepDraft::new(PhaseName::Expand, format!("create {kind} {name}"))
                 .rollback(steps::drop_object(kind, name))
                 .creates(key::type_(name))
                 .needs(key::schema(&name.schema))
                 .needs_all(needs.iter().cloned());
-            s.sql = sql.clone();
+            s.sql = create_sql(definition);
             vec![s]
         }
-        Change::DropType {
-            kind,
-            name,
-            sql,
-            needs: _,
-        } => {
+        Change::DropType { definition } => {
+            let (kind, name) = (definition.kind(), definition.name());
             let mut s = StepDraft::new(PhaseName::Contract, format!("drop {kind} {name}"))
                 .sql(steps::drop_object(kind, name))
                 .drops(key::type_(name))
                 .needs_old(key::schema(&name.schema));
-            s.rollback = sql.clone();
+            s.rollback = create_sql(definition);
             vec![s]
         }
         Change::Opaque { object, added } => {

@@ -1,5 +1,7 @@
 //! Tables: create (plain DDL: a new table has no readers), drop (contract only, data loss, not
-//! reversible), recreate (no ALTER form: dangerous), and table properties with an ALTER form.
+//! reversible), recreate (no ALTER form: dangerous), and table properties with an ALTER form
+//! (with a materialized view's tablespace, which PostgreSQL moves as it moves a table's: a copy
+//! under ACCESS EXCLUSIVE, measured on PostgreSQL 15).
 
 use super::{Context, StepDraft, key, sequences_in, type_needs};
 use crate::diff::Change;
@@ -29,40 +31,38 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             );
             vec![s]
         }
-        Change::AlterTableProperty {
-            table,
-            what,
-            sql,
-            rollback,
-            rewrite,
-        } => {
-            let phase = if rollback.is_empty() {
-                PhaseName::Contract
-            } else {
+        Change::AlterTableProperty { table, property } => {
+            let what = property.what(table);
+            let rewrite = property.rewrite();
+            let (sql, rollback) = alter::alter_table_property(table, property);
+            let reversible = !rollback.is_empty();
+            let phase = if reversible {
                 PhaseName::Expand
+            } else {
+                PhaseName::Contract
             };
             let mut s = StepDraft::new(phase, format!("change {what}"))
                 .lock(
                     "ACCESS EXCLUSIVE",
                     &[table],
-                    if *rewrite {
+                    if rewrite {
                         LockDuration::Rewrite
                     } else {
                         LockDuration::Instant
                     },
                 )
                 .needs(key::table(table));
-            s.sql = sql.clone();
-            s.rollback = rollback.clone();
-            s.reversible = !rollback.is_empty();
-            if *rewrite {
+            s.sql = sql;
+            s.reversible = reversible;
+            s.rollback = rollback;
+            if rewrite {
                 s = s.hazard(
                     "access-exclusive-rewrite",
                     format!("changing {what} rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait until it ends"),
                     "Run the step in a quiet window, or copy into a new table.",
                 );
             }
-            if rollback.is_empty() {
+            if !reversible {
                 s = s.hazard(
                     "column-drop",
                     format!("changing {what} drops and adds the column: its values are computed again or lost"),
@@ -94,7 +94,7 @@ pub fn create_table_sql(t: &Table, inline_foreign_keys: bool) -> Vec<String> {
         }
     }
     if let Some(r) = &t.replica_identity {
-        out.push(format!("ALTER TABLE {} REPLICA IDENTITY {r}", t.name));
+        out.push(alter::replica_identity(&t.name, Some(r)));
     }
     out
 }

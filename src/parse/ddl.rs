@@ -2124,6 +2124,10 @@ impl Ingest<'_> {
             }
             return Ok(Outcome::Understood);
         }
+        if c.is_kws(&["set", "tablespace"]) && self.catalog.views.contains_key(name) {
+            let offset = c.offset();
+            return self.set_view_tablespace(c, name, offset);
+        }
         self.fallback(
             raw,
             "ALTER TABLE on a view or sequence: no change to the model",

@@ -627,15 +627,25 @@ impl Ingest<'_> {
             Vec::new()
         };
         let mut options = Vec::new();
+        let mut written_tablespace = None;
         loop {
             if c.eat_kw("with") {
                 options = options_list(c)?;
-            } else if c.eat_kw("using") || c.eat_kw("tablespace") {
+            } else if c.eat_kw("using") {
                 c.ident()?;
+            } else if c.eat_kw("tablespace") {
+                written_tablespace = Some(c.ident()?.0);
             } else {
                 break;
             }
         }
+        // A materialized view's: written (pg_default: the database's default), else
+        // `SET default_tablespace` (PostgreSQL creates it as it creates a table).
+        let tablespace = match written_tablespace {
+            _ if !materialized => None,
+            Some(written) => super::ddl::tablespace_name(written),
+            None => self.default_tablespace.clone(),
+        };
         c.expect_kw("as")?;
         let as_end = c.prev_end();
         let mut with_no_data = false;
@@ -740,6 +750,7 @@ impl Ingest<'_> {
                 with_no_data,
                 indexes,
                 comment,
+                tablespace,
             },
         );
         Ok(Outcome::Understood)
@@ -748,6 +759,11 @@ impl Ingest<'_> {
     pub(crate) fn alter_view(&mut self, c: &mut Cursor<'_>) -> PResult<Outcome> {
         c.eat_kw("materialized");
         c.expect_kw("view")?;
+        if c.is_kws(&["all", "in", "tablespace"]) {
+            return Ok(Outcome::Ignored(
+                "tablespace moves are not part of the model".into(),
+            ));
+        }
         let if_exists = c.eat_kws(&["if", "exists"]);
         let n = c.name()?;
         let name = self.qualify(&n);
@@ -768,9 +784,38 @@ impl Ingest<'_> {
             }
             return Ok(Outcome::Understood);
         }
+        if c.is_kws(&["set", "tablespace"]) {
+            return self.set_view_tablespace(c, &name, n.offset);
+        }
         Ok(Outcome::Ignored(
             "ALTER VIEW action does not change the model".into(),
         ))
+    }
+
+    /// `SET TABLESPACE x [NOWAIT]` on a view (`ALTER MATERIALIZED VIEW`, or `ALTER TABLE` on a
+    /// materialized view, which PostgreSQL accepts too): only a materialized view has one.
+    pub(crate) fn set_view_tablespace(
+        &mut self,
+        c: &mut Cursor<'_>,
+        name: &QualifiedName,
+        offset: usize,
+    ) -> PResult<Outcome> {
+        c.expect_kws(&["set", "tablespace"])?;
+        let tablespace = super::ddl::tablespace_name(c.ident()?.0);
+        c.eat_kw("nowait");
+        c.expect_end()?;
+        if let Some(v) = self.catalog.views.get_mut(name) {
+            if !v.materialized {
+                return Err(ParseError {
+                    offset,
+                    message: format!(
+                        "ALTER action SET TABLESPACE cannot be performed on view {name}: only a materialized view has a tablespace"
+                    ),
+                });
+            }
+            v.tablespace = tablespace;
+        }
+        Ok(Outcome::Understood)
     }
 
     /// An unqualified relation name as the search_path finds it (the first schema holding a

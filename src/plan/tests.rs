@@ -444,3 +444,86 @@ fn a_view_rename_with_a_changed_definition_is_planned_as_create_and_drop_with_a_
         "{errors:?}"
     );
 }
+
+/// A materialized view moved to another tablespace is planned like a table's move (it was
+/// silently left where it was): `ALTER MATERIALIZED VIEW ... SET TABLESPACE`, a copy under ACCESS
+/// EXCLUSIVE (dangerous), moved back by the rollback (`pg_default` when it had none); also after a
+/// rename, under the new name; and a view created again is created in its tablespace.
+#[test]
+fn a_materialized_view_moved_to_another_tablespace_is_planned_with_its_way_back() {
+    let schema = |ts: &str, name: &str, query: &str| {
+        format!(
+            "CREATE TABLE public.t (id integer);\nCREATE MATERIALIZED VIEW public.{name} {ts}AS SELECT t.id FROM public.t{query};\n"
+        )
+    };
+    let p = plan_sql(
+        &schema("", "m", ""),
+        &schema("TABLESPACE \"Fast\" ", "m", ""),
+        "{}",
+    )
+    .expect("plans");
+    let steps: Vec<&Step> = p.steps().collect();
+    assert_eq!(steps.len(), 1, "{steps:#?}");
+    let s = steps[0];
+    assert_eq!(s.change, "change tablespace of public.m");
+    assert_eq!(
+        s.sql,
+        ["ALTER MATERIALIZED VIEW public.m SET TABLESPACE \"Fast\""]
+    );
+    assert_eq!(
+        s.rollback,
+        ["ALTER MATERIALIZED VIEW public.m SET TABLESPACE pg_default"]
+    );
+    assert!(s.reversible);
+    assert_eq!(
+        (s.lock.level.as_str(), s.lock.duration),
+        ("ACCESS EXCLUSIVE", LockDuration::Rewrite)
+    );
+    assert_eq!(s.hazards[0].code, "access-exclusive-rewrite");
+    assert_eq!(p.safety, Severity::Dangerous);
+    // Back to the default: the rollback names where it was.
+    let p = plan_sql(
+        &schema("TABLESPACE fast ", "m", ""),
+        &schema("", "m", ""),
+        "{}",
+    )
+    .expect("plans");
+    let s = p.steps().next().expect("a step");
+    assert_eq!(
+        (s.sql.as_slice(), s.rollback.as_slice()),
+        (
+            ["ALTER MATERIALIZED VIEW public.m SET TABLESPACE pg_default".to_string()].as_slice(),
+            ["ALTER MATERIALIZED VIEW public.m SET TABLESPACE fast".to_string()].as_slice()
+        )
+    );
+    // Renamed and moved: the move follows the rename, under the new name.
+    let p = plan_sql(
+        &schema("", "m", ""),
+        &schema("TABLESPACE fast ", "n", ""),
+        r#"{"renames": [{"kind": "view", "from": "public.m", "to": "public.n"}]}"#,
+    )
+    .expect("plans");
+    let changes: Vec<&str> = p.steps().map(|s| s.change.as_str()).collect();
+    let moved = changes
+        .iter()
+        .position(|c| *c == "change tablespace of public.n")
+        .unwrap_or_else(|| panic!("{changes:?}"));
+    assert!(
+        changes[..moved].iter().any(|c| c.starts_with("rename")),
+        "{changes:?}"
+    );
+    // Created again (its query changes): in its tablespace, with no move of its own.
+    let p = plan_sql(
+        &schema("", "m", ""),
+        &schema("TABLESPACE fast ", "m", " WHERE (t.id > 0)"),
+        "{}",
+    )
+    .expect("plans");
+    let sql: Vec<&String> = p.steps().flat_map(|s| &s.sql).collect();
+    assert!(
+        sql.iter()
+            .any(|s| s.starts_with("CREATE MATERIALIZED VIEW public.m TABLESPACE fast AS")),
+        "{sql:?}"
+    );
+    assert!(!sql.iter().any(|s| s.contains("SET TABLESPACE")), "{sql:?}");
+}

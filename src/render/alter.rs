@@ -2,6 +2,7 @@
 //! the plain ALTERs): NOT VALID / VALIDATE / USING INDEX, CONCURRENTLY, renames, comments, and
 //! temporary names. Every function returns one statement without a trailing semicolon.
 
+use crate::diff::TableProperty;
 use crate::model::{Constraint, Index, QualifiedName, SequenceOptions, quote_ident};
 use crate::render::ddl::{self, literal};
 use crate::render::format::constraint_def;
@@ -138,6 +139,93 @@ pub fn alter_column(table: &QualifiedName, column: &str, action: &str) -> String
     format!(
         "ALTER TABLE {table} ALTER COLUMN {} {action}",
         quote_ident(column)
+    )
+}
+
+/// The statements that change a table property from its `from` value to its `to` value, and
+/// those that change it back (none for a generated expression): `SET [UN]LOGGED`; storage
+/// parameters (every old one reset, then every new one set); `SET TABLESPACE` of a table or
+/// materialized view (`pg_default` for none); `REPLICA IDENTITY` (`DEFAULT` for none); a generated expression (`DROP EXPRESSION` from
+/// a stored generated column to a plain one without default or identity, else the column dropped
+/// and added again).
+pub fn alter_table_property(
+    table: &QualifiedName,
+    property: &TableProperty,
+) -> (Vec<String>, Vec<String>) {
+    let persistence = |unlogged: bool| {
+        vec![format!(
+            "ALTER TABLE {table} SET {}",
+            if unlogged { "UNLOGGED" } else { "LOGGED" }
+        )]
+    };
+    let storage = |from: &[String], to: &[String]| {
+        let mut sql = Vec::new();
+        if !from.is_empty() {
+            let reset: Vec<&str> = from
+                .iter()
+                .map(|o| o.split('=').next().unwrap_or(o))
+                .collect();
+            sql.push(format!("ALTER TABLE {table} RESET ({})", reset.join(", ")));
+        }
+        if !to.is_empty() {
+            sql.push(format!("ALTER TABLE {table} SET ({})", to.join(", ")));
+        }
+        sql
+    };
+    match property {
+        TableProperty::Persistence { unlogged } => (persistence(*unlogged), persistence(!unlogged)),
+        TableProperty::StorageParameters { from, to } => (storage(from, to), storage(to, from)),
+        TableProperty::Tablespace {
+            from,
+            to,
+            materialized_view,
+            ..
+        } => {
+            let kind = if *materialized_view {
+                "MATERIALIZED VIEW"
+            } else {
+                "TABLE"
+            };
+            (
+                vec![set_tablespace(kind, table, to.as_deref())],
+                vec![set_tablespace(kind, table, from.as_deref())],
+            )
+        }
+        TableProperty::ReplicaIdentity { from, to } => (
+            vec![replica_identity(table, to.as_deref())],
+            vec![replica_identity(table, from.as_deref())],
+        ),
+        TableProperty::Generated { from, to } => {
+            let keeps_values = from.generated.as_ref().is_some_and(|g| g.stored)
+                && to.generated.is_none()
+                && to.default.is_none()
+                && to.identity.is_none();
+            let sql = if keeps_values {
+                vec![alter_column(table, &from.name, "DROP EXPRESSION")]
+            } else {
+                vec![
+                    ddl::drop_column(table, &from.name),
+                    ddl::add_column(table, to),
+                ]
+            };
+            (sql, Vec::new())
+        }
+    }
+}
+
+/// `ALTER <kind> name SET TABLESPACE ts` (`pg_default`, the database's default, for none).
+pub fn set_tablespace(kind: &str, name: &QualifiedName, tablespace: Option<&str>) -> String {
+    format!(
+        "ALTER {kind} {name} SET TABLESPACE {}",
+        quote_ident(tablespace.unwrap_or("pg_default"))
+    )
+}
+
+/// `ALTER TABLE t REPLICA IDENTITY <identity>` (`DEFAULT` for none).
+pub fn replica_identity(table: &QualifiedName, identity: Option<&str>) -> String {
+    format!(
+        "ALTER TABLE {table} REPLICA IDENTITY {}",
+        identity.unwrap_or("DEFAULT")
     )
 }
 

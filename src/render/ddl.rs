@@ -347,6 +347,9 @@ pub fn create_view(v: &View) -> String {
     if !options.is_empty() {
         s.push_str(&format!(" WITH ({})", reloptions(&options)));
     }
+    if let (true, Some(ts)) = (v.materialized, &v.tablespace) {
+        s.push_str(&format!(" TABLESPACE {}", quote_ident(ts)));
+    }
     let query = v.definition.trim_end().trim_end_matches(';');
     s.push_str(" AS\n");
     s.push_str(query);

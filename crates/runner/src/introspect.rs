@@ -598,7 +598,8 @@ impl Reader<'_, '_> {
                           JOIN pg_class rc ON rc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
                           JOIN pg_namespace rn ON rn.oid = rc.relnamespace
                           LEFT JOIN pg_attribute ra ON ra.attrelid = rc.oid AND ra.attnum = d.refobjsubid AND d.refobjsubid > 0
-                          WHERE rw.ev_class = c.oid AND rc.oid <> c.oid)
+                          WHERE rw.ev_class = c.oid AND rc.oid <> c.oid),
+                    (SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = c.reltablespace AND ts.spcname <> 'pg_default')
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('v', 'm') AND {NSP}
                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
@@ -637,6 +638,7 @@ impl Reader<'_, '_> {
                 with_no_data: row.get(5),
                 indexes: SortedMap::new(),
                 comment: opt_comment(&row, 6),
+                tablespace: row.get(8),
             };
             catalog.views.insert(name, view);
         }

@@ -132,3 +132,94 @@ fn introspection_gives_the_catalog_the_parser_gives() {
         all.join("\n")
     );
 }
+
+/// A tablespace of the test server's for one test, dropped (with its directory) afterwards.
+struct Tablespace<'a> {
+    db: &'a TestDatabase,
+    name: String,
+    dir: PathBuf,
+}
+
+impl<'a> Tablespace<'a> {
+    /// Creates one in a new directory under the temporary directory, owned by the `postgres` user
+    /// when the tests run as root (PostgreSQL takes only a directory its server user owns). `Err`
+    /// says why there is none: a server on another machine cannot use a local directory.
+    fn create(db: &'a TestDatabase) -> Result<Tablespace<'a>, String> {
+        let name = format!("shiftplan_ts_{}", std::process::id());
+        let dir = std::env::temp_dir().join(&name);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        if root {
+            let chown = std::process::Command::new("chown")
+                .arg("postgres")
+                .arg(&dir)
+                .status();
+            if !chown.is_ok_and(|s| s.success()) {
+                return Err(format!("cannot chown {} to postgres", dir.display()));
+            }
+        }
+        let ts = Tablespace { db, name, dir };
+        db.execute(&format!(
+            "CREATE TABLESPACE {} LOCATION '{}'",
+            ts.name,
+            ts.dir.display()
+        ))
+        .map_err(|e| shiftplan_runner::error::describe(&e))?;
+        Ok(ts)
+    }
+}
+
+impl Drop for Tablespace<'_> {
+    fn drop(&mut self) {
+        reset(self.db);
+        let _ = self
+            .db
+            .execute(&format!("DROP TABLESPACE IF EXISTS {}", self.name));
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Tablespaces of tables, indexes and materialized views (written, or set by pg_dump's
+/// `SET default_tablespace`) are read back as the parser has them: the parser's fixtures cannot
+/// create a tablespace, so this test makes one on the test server.
+#[test]
+fn tablespaces_are_read_back_as_the_parser_has_them() {
+    let db = TestDatabase::create("introspect_ts").unwrap_or_else(|e| panic!("{e}"));
+    let ts = match Tablespace::create(&db) {
+        Ok(ts) => ts,
+        Err(why) => {
+            // Only a server that cannot reach this machine's directories gets here.
+            eprintln!("SKIPPED: no tablespace can be created on the test server: {why}");
+            return;
+        }
+    };
+    let t = &ts.name;
+    let sql = format!(
+        "CREATE TABLE public.t (id integer, code text) TABLESPACE {t};\n\
+         CREATE INDEX t_code_idx ON public.t USING btree (code) TABLESPACE {t};\n\
+         CREATE TABLE public.u (id integer);\n\
+         CREATE MATERIALIZED VIEW public.mt TABLESPACE {t} AS\n SELECT t.id\n   FROM public.t;\n\
+         CREATE INDEX mt_id_idx ON public.mt USING btree (id) TABLESPACE {t};\n\
+         CREATE MATERIALIZED VIEW public.md AS\n SELECT u.id\n   FROM public.u;\n\
+         SET default_tablespace = {t};\n\
+         CREATE MATERIALIZED VIEW public.ms AS\n SELECT u.id\n   FROM public.u\n  WITH NO DATA;\n\
+         CREATE VIEW public.pv AS\n SELECT u.id\n   FROM public.u;\n\
+         SET default_tablespace = '';\n"
+    );
+    let differences = compare(&db, "tablespaces.sql", &sql);
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    // The catalog holds them (not two catalogs that both dropped them).
+    let parsed = shiftplan::inspect("tablespaces.sql", &sql).catalog;
+    let view = |v: &str| {
+        parsed.views[&shiftplan::model::QualifiedName::public(v)]
+            .tablespace
+            .clone()
+    };
+    assert_eq!(view("mt").as_deref(), Some(t.as_str()));
+    assert_eq!(view("ms").as_deref(), Some(t.as_str()));
+    assert_eq!(view("md"), None);
+    drop(ts);
+}
