@@ -2480,10 +2480,21 @@ impl Ingest<'_> {
             return Ok(());
         }
         if c.eat_kws(&["replica", "identity"]) {
-            let (a, b) = c.until(|k, i| k.kind_at_index(i) == Some(TokenKind::Comma))?;
-            let text = expr_text(c, a, b, false).to_ascii_uppercase();
-            self.table_mut(table, offset)?.replica_identity =
-                if text == "DEFAULT" { None } else { Some(text) };
+            // As the model keeps it (and introspection reads it): NOTHING, FULL, or USING INDEX
+            // with the index's name as SQL spells it; DEFAULT is none.
+            let identity = if c.eat_kw("default") {
+                None
+            } else if c.eat_kw("full") {
+                Some("FULL".to_string())
+            } else if c.eat_kw("nothing") {
+                Some("NOTHING".to_string())
+            } else if c.eat_kws(&["using", "index"]) {
+                let (index, _) = c.ident()?;
+                Some(format!("USING INDEX {}", crate::model::quote_ident(&index)))
+            } else {
+                return c.error("expected DEFAULT, FULL, NOTHING or USING INDEX");
+            };
+            self.table_mut(table, offset)?.replica_identity = identity;
             return Ok(());
         }
         if c.eat_kw("enable") || c.eat_kw("disable") {
