@@ -106,7 +106,7 @@ fn create(t: &Table, inline_foreign_keys: bool) -> StepDraft {
         s = s.rollback(alter::detach_partition(&p.parent, &t.name));
     }
     let mut s = s
-        .rollback(format!("DROP TABLE {}", t.name))
+        .rollback(ddl::drop_table(&t.name))
         .creates(key::table(&t.name))
         .needs(key::schema(&t.name.schema));
     s.sql = create_table_sql(t, inline_foreign_keys);
@@ -222,7 +222,7 @@ fn drop(t: &Table) -> StepDraft {
         }
     }
     let mut s = StepDraft::new(PhaseName::Contract, format!("drop table {}", t.name))
-        .sql(format!("DROP TABLE {}", t.name))
+        .sql(ddl::drop_table(&t.name))
         .irreversible()
         .lock("ACCESS EXCLUSIVE", &locked, LockDuration::Instant)
         .hazard(

@@ -561,7 +561,7 @@ pub fn catalog(catalog: &Catalog) -> Vec<String> {
             out.push(format!("ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.name));
         }
         if let Some(ri) = &t.replica_identity {
-            out.push(format!("ALTER TABLE {} REPLICA IDENTITY {ri}", t.name));
+            out.push(super::alter::replica_identity(&t.name, Some(ri)));
         }
         for p in t.policies.values() {
             out.push(create_policy(&t.name, p));
