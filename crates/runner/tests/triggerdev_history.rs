@@ -37,8 +37,14 @@ const PROVEN_AS_THEY_ARE: usize = 728;
 /// Migrations proven in all, counting those planned again with `assume_empty_tables`.
 const PROVEN_IN_ALL: usize = 820;
 
-/// The per-state dumps and snapshots, made once and kept under target/.
+/// The per-state dumps and snapshots, made once and kept under target/ (once per run too: the
+/// tests of this file run in parallel, and two replays into one folder would mix).
 fn states() -> PathBuf {
+    static STATES: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    STATES.get_or_init(make_states).clone()
+}
+
+fn make_states() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target"));
