@@ -29,7 +29,7 @@ pub fn steps(change: &Change, cx: &Context<'_>) -> Vec<StepDraft> {
             )
             .sql(alter::rename_index(&table.schema, from, to))
             .rollback(alter::rename_index(&table.schema, to, from))
-            .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+            .lock_with(rename_lock(table, from, cx))
             .drops(key::index(&table.schema, from))
             .creates(key::index(&table.schema, to)),
         ],
@@ -173,7 +173,7 @@ fn create(
                     )
                     .sql(alter::rename_index(&table.schema, &name, &index.name))
                     .rollback(alter::rename_index(&table.schema, &index.name, &name))
-                    .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+                    .lock_with(rename_lock(table, &name, cx))
                     .creates(key::index(&table.schema, &index.name)),
                 );
             }
@@ -242,7 +242,22 @@ fn replace(table: &QualifiedName, from: &Index, to: &Index, cx: &Context<'_>) ->
     )
     .sql(alter::rename_index(&table.schema, &tmp, &to.name))
     .rollback(alter::rename_index(&table.schema, &to.name, &tmp))
-    .lock("ACCESS EXCLUSIVE", &[table], LockDuration::Instant)
+    .lock_with(rename_lock(table, &tmp, cx))
     .creates(key::index(&table.schema, &to.name));
     vec![first, dropped, rename]
+}
+
+/// The lock `ALTER INDEX … RENAME` takes: from PostgreSQL 12, SHARE UPDATE EXCLUSIVE on the index
+/// alone (measured on 15: reads, writes and other index builds go on); before 12, ACCESS
+/// EXCLUSIVE, stated on its table.
+fn rename_lock(
+    table: &QualifiedName,
+    index: &str,
+    cx: &Context<'_>,
+) -> (&'static str, QualifiedName) {
+    if cx.server_version >= 12 {
+        ("SHARE UPDATE EXCLUSIVE", table.sibling(index.to_string()))
+    } else {
+        ("ACCESS EXCLUSIVE", table.clone())
+    }
 }

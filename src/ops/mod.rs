@@ -127,6 +127,11 @@ impl StepDraft {
         self
     }
 
+    /// [`StepDraft::lock`] of one relation, instant: `(level, relation)`.
+    pub fn lock_with(self, (level, relation): (&str, QualifiedName)) -> Self {
+        self.lock(level, &[&relation], LockDuration::Instant)
+    }
+
     pub fn lock(
         mut self,
         level: &str,
