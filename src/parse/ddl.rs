@@ -6,7 +6,7 @@ use super::lexer::TokenKind;
 use super::naming::{choose_name, index_column_names, join_limited};
 use super::split::RawStatement;
 use super::types::{Serial, parse_type};
-use super::{Ingest, Outcome, sqlparser_check};
+use super::{Ingest, Outcome, commands};
 use crate::model::{
     BaseType, Column, ColumnRef, Constraint, ConstraintKind, Generated, Identity, Index, IndexKey,
     IndexKeyExpr, PartitionOf, QualifiedName, ReferentialAction, Sequence, SequenceOptions, Table,
@@ -305,13 +305,15 @@ impl Ingest<'_> {
         Ok(Outcome::Understood)
     }
 
-    /// A statement no recognizer claims: sqlparser decides whether it is valid SQL.
+    /// A statement no recognizer claims: ignored, with the reason, when it begins as a
+    /// PostgreSQL statement does ([`commands::check`]); an error at the word that does not fit
+    /// otherwise.
     pub(crate) fn fallback(&mut self, raw: &RawStatement, what: &str) -> PResult<Outcome> {
-        match sqlparser_check(raw.text(self.src)) {
+        match commands::check(self.src, raw) {
             Ok(()) => Ok(Outcome::Ignored(what.to_string())),
             Err(e) => Err(ParseError {
-                offset: raw.start,
-                message: format!("not understood: {e}"),
+                offset: e.offset,
+                message: format!("not understood: {}", e.message),
             }),
         }
     }
@@ -518,8 +520,8 @@ impl Ingest<'_> {
         self.create_other(c, raw)
     }
 
-    /// CREATE of an object kind the model has no place for: kept opaque when it is a known kind
-    /// (or sqlparser reads it), an error otherwise.
+    /// CREATE of an object kind the model has no place for: kept opaque when it is one of
+    /// PostgreSQL's kinds, an error otherwise.
     fn create_other(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
         const KINDS: &[&[&str]] = &[
             &["event", "trigger"],
@@ -618,30 +620,11 @@ impl Ingest<'_> {
         if c.is_kw("table") || c.is_kw("as") {
             return self.fallback(raw, "");
         }
-        match sqlparser_check(raw.text(self.src)) {
-            Ok(()) => {
-                self.opaque(
-                    "statement",
-                    raw.text(self.src)
-                        .split_whitespace()
-                        .take(3)
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                        .as_str(),
-                    raw,
-                );
-                self.note(
-                    "opaque-statement",
-                    "kept as an opaque statement: the model has no place for it",
-                    raw.start,
-                );
-                Ok(Outcome::Understood)
-            }
-            Err(e) => Err(ParseError {
-                offset: c.offset(),
-                message: format!("not understood: {e}"),
-            }),
-        }
+        // Every kind of object PostgreSQL 15 can CREATE is read above or in KINDS.
+        c.error(format!(
+            "not understood: {} is not a kind of object PostgreSQL creates",
+            c.describe_next()
+        ))
     }
 
     // ---------------------------------------------------------------- tables

@@ -6,10 +6,13 @@
 //! types, domains, sequences, views, functions, triggers, policies, comments); its expressions
 //! are taken from the source text (dump text is PostgreSQL's own deparse) and normalised
 //! ([`expr`]); a view's query is deparsed from sqlparser's tree as pg_get_viewdef prints it
-//! (`viewdef`), or kept as written where the deparser does not know it. A statement no recognizer claims is checked with sqlparser: a valid one is kept as
-//! an opaque object (or recorded as ignored, with the reason, when it cannot change the schema);
-//! an invalid one is an error naming file, line and column. No statement is dropped silently.
+//! (`viewdef`), or kept as written where the deparser does not know it. A statement no recognizer
+//! claims is checked against PostgreSQL's commands and object kinds ([`commands`]): one that
+//! begins as a PostgreSQL statement is kept as an opaque object (or recorded as ignored, with the
+//! reason, when it cannot change the schema); any other is an error naming file, line and column.
+//! No statement is dropped silently.
 
+mod commands;
 mod cursor;
 mod ddl;
 pub mod expr;
@@ -305,17 +308,3 @@ fn summarize(text: &str) -> String {
     out
 }
 
-/// Parses one statement with sqlparser (PostgreSQL dialect). Used for statements no recognizer
-/// claims, to tell a valid statement the model has no place for from garbage, and by the
-/// benchmark as the raw-parse baseline.
-pub fn sqlparser_check(sql: &str) -> Result<(), String> {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::parser::Parser;
-    // sqlparser recurses per nesting level; its own limit keeps deep input from overflowing.
-    Parser::new(&PostgreSqlDialect {})
-        .with_recursion_limit(64)
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements())
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}

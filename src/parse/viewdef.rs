@@ -23,7 +23,7 @@ use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Distinct, DuplicateTreatment, Expr, FunctionArg,
     FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator,
     LimitClause, ObjectName, ObjectNamePart, OrderBy, OrderByKind, OrderBySort, Query, Select,
-    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, Statement,
+    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier,
     TableFactor, TableWithJoins, UnaryOperator, Value,
 };
 
@@ -39,6 +39,7 @@ const NUMERIC_TYPES: &[&str] = &[
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
 
 use crate::model::{BaseType, Catalog, QualifiedName, TypeName, quote_ident};
 use crate::render::format::format_type_for_cast;
@@ -86,14 +87,17 @@ pub(crate) fn deparse_view(
         }
         _ => query,
     };
-    let statements = Parser::new(&PostgreSqlDialect {})
+    // sqlparser's query parser only (not parse_statements): what it reaches is all of sqlparser
+    // the WebAssembly module carries (ARCHITECTURE.md, "The npm package's size and speed").
+    let mut parser = Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(64)
         .try_with_sql(query)
-        .and_then(|mut p| p.parse_statements())
         .ok()?;
-    let [Statement::Query(q)] = statements.as_slice() else {
+    let q = parser.parse_query().ok()?;
+    while parser.consume_token(&Token::SemiColon) {}
+    if parser.peek_token_ref().token != Token::EOF {
         return None;
-    };
+    }
     let mut d = Deparser {
         catalog,
         views,
@@ -108,7 +112,7 @@ pub(crate) fn deparse_view(
         last_names: Vec::new(),
     };
     let mut text = String::new();
-    let types = d.query_into(q, columns, &mut text).ok()?;
+    let types = d.query_into(&q, columns, &mut text).ok()?;
     text.push(';');
     // The names the outermost SELECT printed (`*` expanded); every branch of set operations
     // prints the first's.
