@@ -126,6 +126,60 @@ const OBJECT_KINDS: &[&[&str]] = &[
     &["view"],
 ];
 
+/// The kinds of object the model keeps as opaque statements (CREATE ... kept as written, DROP ...
+/// removing what the CREATE kept), and the cluster-wide kinds that are not part of a schema.
+/// Longer spellings first where one begins another.
+const OPAQUE_KINDS: &[&[&str]] = &[
+    &["event", "trigger"],
+    &["publication"],
+    &["subscription"],
+    &["cast"],
+    &["rule"],
+    &["language"],
+    &["trusted", "language"],
+    &["procedural", "language"],
+    &["trusted", "procedural", "language"],
+    &["operator", "class"],
+    &["operator", "family"],
+    &["operator"],
+    &["collation"],
+    &["conversion"],
+    &["default", "conversion"],
+    &["foreign", "data", "wrapper"],
+    &["foreign", "table"],
+    &["server"],
+    &["statistics"],
+    &["text", "search", "configuration"],
+    &["text", "search", "dictionary"],
+    &["text", "search", "parser"],
+    &["text", "search", "template"],
+    &["transform"],
+    &["access", "method"],
+    &["user", "mapping"],
+    &["tablespace"],
+    &["role"],
+    &["user"],
+    &["group"],
+    &["database"],
+];
+
+/// The opaque kind written at `c`, with the cursor moved past its words.
+pub(crate) fn opaque_kind(c: &mut Cursor<'_>) -> Option<&'static [&'static str]> {
+    let kind = OPAQUE_KINDS.iter().copied().find(|kind| c.is_kws(kind))?;
+    c.i += kind.len();
+    Some(kind)
+}
+
+/// What an opaque object of `kind` is called in the model (`event trigger`, `language` for
+/// `TRUSTED PROCEDURAL LANGUAGE`).
+pub(crate) fn kind_text(kind: &[&str]) -> String {
+    kind.iter()
+        .filter(|w| !matches!(**w, "trusted" | "procedural"))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether the statement begins as a PostgreSQL statement does: a command word, for CREATE,
 /// ALTER, DROP and COMMENT ON a kind of object, and parentheses that pair up. The error names the
 /// first word or parenthesis that does not fit.
@@ -213,11 +267,9 @@ mod tests {
         assert!(errors.is_empty());
         statements
             .iter()
-            .map(|raw| {
-                match check(sql, raw) {
-                    Ok(()) => "ok".to_string(),
-                    Err(e) => format!("{} at {}", e.message, e.offset),
-                }
+            .map(|raw| match check(sql, raw) {
+                Ok(()) => "ok".to_string(),
+                Err(e) => format!("{} at {}", e.message, e.offset),
             })
             .collect()
     }

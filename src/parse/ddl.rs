@@ -361,6 +361,39 @@ impl Ingest<'_> {
         }
     }
 
+    /// The identity an opaque object of `kind` is kept under, read at `c` (just after the kind
+    /// words, past any IF [NOT] EXISTS): its name as written, quoted where needed (`name ON
+    /// table` for a rule, `(source AS target)` for a cast), empty when there is no name to read.
+    /// CREATE and DROP read it alike, so that a DROP finds what the CREATE kept.
+    pub(crate) fn opaque_identity(&self, c: &mut Cursor<'_>, kind: &[&str]) -> String {
+        if kind == ["cast"] {
+            let (a, b) = c.paren_group().unwrap_or((c.offset(), c.offset()));
+            return format!("({})", self.src.get(a..b).unwrap_or("").trim());
+        }
+        let Ok(n) = c.name() else {
+            return String::new();
+        };
+        let mut identity = n
+            .parts
+            .iter()
+            .map(|p| quote_ident(p))
+            .collect::<Vec<_>>()
+            .join(".");
+        if kind == ["rule"] {
+            // Rules are per table: `CREATE RULE r AS ON event TO table`, `DROP RULE r ON table`.
+            let table_at = |kw: &str| (c.i..c.toks.len()).find(|&i| c.kw_at_index(i, kw));
+            let on = table_at("to").or_else(|| table_at("on"));
+            if let Some(i) = on {
+                let mut k = Cursor::new(c.src, c.toks, c.end, true);
+                k.i = i + 1;
+                if let Ok(t) = k.name() {
+                    identity = format!("{identity} ON {}", self.qualify(&t));
+                }
+            }
+        }
+        identity
+    }
+
     fn session_setting(&mut self, c: &mut Cursor<'_>) {
         // SET [SESSION|LOCAL] search_path {TO|=} a, b
         if c.eat_kw("reset") {
@@ -523,104 +556,33 @@ impl Ingest<'_> {
     /// CREATE of an object kind the model has no place for: kept opaque when it is one of
     /// PostgreSQL's kinds, an error otherwise.
     fn create_other(&mut self, c: &mut Cursor<'_>, raw: &RawStatement) -> PResult<Outcome> {
-        const KINDS: &[&[&str]] = &[
-            &["event", "trigger"],
-            &["publication"],
-            &["subscription"],
-            &["cast"],
-            &["rule"],
-            &["language"],
-            &["trusted", "language"],
-            &["procedural", "language"],
-            &["trusted", "procedural", "language"],
-            &["operator", "class"],
-            &["operator", "family"],
-            &["operator"],
-            &["collation"],
-            &["conversion"],
-            &["default", "conversion"],
-            &["foreign", "data", "wrapper"],
-            &["foreign", "table"],
-            &["server"],
-            &["statistics"],
-            &["text", "search", "configuration"],
-            &["text", "search", "dictionary"],
-            &["text", "search", "parser"],
-            &["text", "search", "template"],
-            &["transform"],
-            &["access", "method"],
-            &["user", "mapping"],
-            &["tablespace"],
-            &["role"],
-            &["user"],
-            &["group"],
-            &["database"],
-        ];
-        for kind in KINDS {
-            if c.is_kws(kind) {
-                c.i += kind.len();
-                let identity = match kind {
-                    [k] if *k == "cast" => {
-                        let (a, b) = c.paren_group().unwrap_or((c.offset(), c.offset()));
-                        format!("({})", self.src.get(a..b).unwrap_or("").trim())
-                    }
-                    _ => {
-                        c.eat_kws(&["if", "not", "exists"]);
-                        match c.name() {
-                            Ok(n) => {
-                                let mut s = n
-                                    .parts
-                                    .iter()
-                                    .map(|p| quote_ident(p))
-                                    .collect::<Vec<_>>()
-                                    .join(".");
-                                if *kind == ["rule"] {
-                                    // Rules are per table: `name ON table` (CREATE RULE r AS ON event TO table).
-                                    let to = (c.i..c.toks.len()).find(|&i| c.kw_at_index(i, "to"));
-                                    if let Some(i) = to {
-                                        let mut k = Cursor::new(c.src, c.toks, c.end, true);
-                                        k.i = i + 1;
-                                        if let Ok(t) = k.name() {
-                                            s = format!("{s} ON {}", self.qualify(&t));
-                                        }
-                                    }
-                                }
-                                s
-                            }
-                            Err(_) => String::new(),
-                        }
-                    }
-                };
-                let kind_text = kind
-                    .iter()
-                    .filter(|w| !matches!(**w, "trusted" | "procedural"))
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if matches!(
-                    kind_text.as_str(),
-                    "role" | "user" | "group" | "database" | "tablespace" | "user mapping"
-                ) {
-                    return Ok(Outcome::Ignored(format!(
-                        "{kind_text}: cluster-wide, not part of the schema"
-                    )));
-                }
-                self.opaque(&kind_text, &identity, raw);
-                self.note(
-                    "opaque-statement",
-                    format!(
-                        "CREATE {} is kept as an opaque statement: the model has no place for it",
-                        kind_text.to_ascii_uppercase()
-                    ),
-                    raw.start,
-                );
-                return Ok(Outcome::Understood);
+        if let Some(kind) = commands::opaque_kind(c) {
+            let kind_text = commands::kind_text(kind);
+            if matches!(
+                kind_text.as_str(),
+                "role" | "user" | "group" | "database" | "tablespace" | "user mapping"
+            ) {
+                return Ok(Outcome::Ignored(format!(
+                    "{kind_text}: cluster-wide, not part of the schema"
+                )));
             }
+            c.eat_kws(&["if", "not", "exists"]);
+            let identity = self.opaque_identity(c, kind);
+            self.opaque(&kind_text, &identity, raw);
+            self.note(
+                "opaque-statement",
+                format!(
+                    "CREATE {} is kept as an opaque statement: the model has no place for it",
+                    kind_text.to_ascii_uppercase()
+                ),
+                raw.start,
+            );
+            return Ok(Outcome::Understood);
         }
         if c.is_kw("table") || c.is_kw("as") {
             return self.fallback(raw, "");
         }
-        // Every kind of object PostgreSQL 15 can CREATE is read above or in KINDS.
+        // Every kind of object PostgreSQL 15 can CREATE is read above or is an opaque kind.
         c.error(format!(
             "not understood: {} is not a kind of object PostgreSQL creates",
             c.describe_next()

@@ -307,4 +307,3 @@ fn summarize(text: &str) -> String {
     }
     out
 }
-

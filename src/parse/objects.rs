@@ -9,7 +9,7 @@ use super::expr::{condition_text, default_text};
 use super::lexer::TokenKind;
 use super::split::RawStatement;
 use super::types::parse_type;
-use super::{Ingest, Outcome};
+use super::{Ingest, Outcome, commands};
 use crate::model::{
     ColumnRef, CompositeType, ConstraintKind, Domain, EnumType, Extension, Function, FunctionId,
     FunctionKind, Namespace, Policy, QualifiedName, Sequence, SequenceOptions, Trigger, View,
@@ -1642,18 +1642,9 @@ impl Ingest<'_> {
             return Ok(Outcome::Ignored(
                 "cluster-wide objects are not part of the schema".into(),
             ));
+        } else if let Some(kind) = commands::opaque_kind(c) {
+            return Ok(self.drop_opaque(c, kind));
         } else {
-            // Opaque kinds: drop the matching opaque object if any.
-            let before = self.catalog.opaque.len();
-            let words: Vec<String> = raw
-                .tokens
-                .iter()
-                .skip(1)
-                .take(3)
-                .map(|t| t.text(self.src).to_ascii_lowercase())
-                .collect();
-            let _ = words;
-            let _ = before;
             return self.fallback(raw, "DROP of an object kind the model does not hold");
         };
         let if_exists = c.eat_kws(&["if", "exists"]);
@@ -1707,6 +1698,38 @@ impl Ingest<'_> {
         c.eat_kw("restrict");
         c.expect_end()?;
         Ok(Outcome::Understood)
+    }
+
+    /// DROP of objects the model keeps opaque (`DROP EVENT TRIGGER t`, `DROP RULE r ON t`): the
+    /// opaque objects their CREATE kept, found by kind and identity, leave the model. A name the
+    /// model does not hold is noted (the object may come from outside the files read).
+    /// (Cluster-wide kinds, DROP ROLE and the like, are ignored before this.)
+    fn drop_opaque(&mut self, c: &mut Cursor<'_>, kind: &[&str]) -> Outcome {
+        let kind_text = commands::kind_text(kind);
+        let if_exists = c.eat_kws(&["if", "exists"]);
+        loop {
+            let at = c.offset();
+            let identity = self.opaque_identity(c, kind);
+            let before = self.catalog.opaque.len();
+            self.catalog
+                .opaque
+                .retain(|o| !(o.kind == kind_text && o.identity == identity));
+            if self.catalog.opaque.len() == before && !if_exists {
+                self.note(
+                    "drop-unknown",
+                    format!(
+                        "DROP {} {identity}: no such object in the schema read so far",
+                        kind_text.to_ascii_uppercase()
+                    ),
+                    at,
+                );
+            }
+            // `DROP CAST (a AS b)` and `DROP RULE r ON t` name one object; the others a list.
+            if matches!(kind, ["cast"] | ["rule"]) || !c.eat_kind(TokenKind::Comma) {
+                break;
+            }
+        }
+        Outcome::Understood
     }
 
     fn drop_one(&mut self, kind: &str, n: &WrittenName, args: Option<&[Argument]>) -> bool {
@@ -2101,6 +2124,55 @@ mod tests {
             " SELECT a.x FROM a WHERE b = 'public.c'"
         );
         assert_eq!(strip_public("public.f(public.t.x)"), "f(t.x)");
+    }
+
+    /// The opaque objects left after reading `sql`, as `kind identity`, and the diagnostics' codes.
+    fn opaque_after(sql: &str) -> (Vec<String>, Vec<String>) {
+        let inspection = crate::parse::inspect("schema.sql", sql);
+        let objects = inspection
+            .catalog
+            .opaque
+            .iter()
+            .map(|o| format!("{} {}", o.kind, o.identity))
+            .collect();
+        let codes = inspection
+            .diagnostics
+            .iter()
+            .map(|d| d.code.clone().unwrap_or_default())
+            .collect();
+        (objects, codes)
+    }
+
+    #[test]
+    fn drop_removes_the_opaque_object_its_create_kept() {
+        let (objects, codes) = opaque_after(
+            "CREATE EVENT TRIGGER audit ON ddl_command_end EXECUTE FUNCTION f();\n\
+             CREATE PUBLICATION pub_a FOR ALL TABLES;\n\
+             CREATE PUBLICATION pub_b FOR ALL TABLES;\n\
+             CREATE TABLE t (a int);\n\
+             CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;\n\
+             CREATE CAST (text AS int4) WITH INOUT;\n\
+             DROP EVENT TRIGGER audit;\n\
+             DROP PUBLICATION IF EXISTS pub_a, pub_b;\n\
+             DROP RULE r ON t;\n\
+             DROP CAST (text AS int4);",
+        );
+        assert_eq!(objects, Vec::<String>::new());
+        assert!(!codes.iter().any(|c| c == "drop-unknown"), "{codes:?}");
+    }
+
+    #[test]
+    fn a_drop_of_an_opaque_object_not_read_is_noted() {
+        let (objects, codes) = opaque_after(
+            "CREATE PUBLICATION kept FOR ALL TABLES;\nDROP PUBLICATION elsewhere;\n\
+             DROP PUBLICATION IF EXISTS quiet;",
+        );
+        assert_eq!(objects, vec!["publication kept"]);
+        assert_eq!(
+            codes.iter().filter(|c| *c == "drop-unknown").count(),
+            1,
+            "{codes:?}"
+        );
     }
 }
 

@@ -23,8 +23,8 @@ use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Distinct, DuplicateTreatment, Expr, FunctionArg,
     FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator,
     LimitClause, ObjectName, ObjectNamePart, OrderBy, OrderByKind, OrderBySort, Query, Select,
-    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier,
-    TableFactor, TableWithJoins, UnaryOperator, Value,
+    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, TableFactor,
+    TableWithJoins, UnaryOperator, Value,
 };
 
 /// The builtin numeric types, as format_type names them.
