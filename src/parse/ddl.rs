@@ -579,9 +579,6 @@ impl Ingest<'_> {
             );
             return Ok(Outcome::Understood);
         }
-        if c.is_kw("table") || c.is_kw("as") {
-            return self.fallback(raw, "");
-        }
         // Every kind of object PostgreSQL 15 can CREATE is read above or is an opaque kind.
         c.error(format!(
             "not understood: {} is not a kind of object PostgreSQL creates",
