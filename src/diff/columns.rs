@@ -411,8 +411,8 @@ impl Differ<'_> {
             }
             self.recreate.insert(ft.name.clone());
             self.push(Change::RecreateTable {
-                from: ft.clone(),
-                to: tt.clone(),
+                from: Box::new(ft.clone()),
+                to: Box::new(tt.clone()),
             });
             return;
         }
@@ -895,10 +895,10 @@ impl Differ<'_> {
             let mut i = i.clone();
             if let Some(m) = self.hints.columns.get(name) {
                 for k in &mut i.keys {
-                    if let crate::model::IndexKeyExpr::Column(c) = &mut k.expression {
-                        if let Some((to, _)) = m.iter().find(|(_, f)| *f == c) {
-                            *c = to.clone();
-                        }
+                    if let crate::model::IndexKeyExpr::Column(c) = &mut k.expression
+                        && let Some((to, _)) = m.iter().find(|(_, f)| *f == c)
+                    {
+                        *c = to.clone();
                     }
                 }
             }
@@ -991,7 +991,7 @@ impl Differ<'_> {
                     index: ti.clone(),
                     placement: Placement::Existing,
                 });
-            } else if old.is_some_and(|fi| dies(fi)) {
+            } else if old.is_some_and(&dies) {
                 self.push(Change::CreateIndex {
                     table: name.clone(),
                     index: ti.clone(),
@@ -1145,12 +1145,11 @@ fn fk_cycles(
     for n in new_tables {
         let Some(t) = to.tables.get(n) else { continue };
         for c in t.constraints.values() {
-            if let ConstraintKind::ForeignKey { references, .. } = &c.kind {
-                if let (Some(a), Some(b)) = (ids.get(n), ids.get(references)) {
-                    if a != b {
-                        g.add_edge(*a, *b, ());
-                    }
-                }
+            if let ConstraintKind::ForeignKey { references, .. } = &c.kind
+                && let (Some(a), Some(b)) = (ids.get(n), ids.get(references))
+                && a != b
+            {
+                g.add_edge(*a, *b, ());
             }
         }
     }

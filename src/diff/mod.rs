@@ -244,8 +244,8 @@ pub enum Change {
     },
     /// A change with no ALTER form (partitioning, inheritance): dropped and created again.
     RecreateTable {
-        from: Table,
-        to: Table,
+        from: Box<Table>,
+        to: Box<Table>,
     },
     /// A table property with an ALTER form (persistence, storage options, tablespace, replica
     /// identity, a column's generated expression), or a materialized view's tablespace;
@@ -898,17 +898,17 @@ impl Differ<'_> {
                 }
                 Some(_) => {}
             }
-            if let Some(old) = self.from.functions.get(id) {
-                if old.comment != f.comment {
-                    self.comment(
-                        function_kind(f),
-                        None,
-                        id.to_string(),
-                        crate::ops::key::function(&id.to_string()),
-                        old.comment.clone(),
-                        f.comment.clone(),
-                    );
-                }
+            if let Some(old) = self.from.functions.get(id)
+                && old.comment != f.comment
+            {
+                self.comment(
+                    function_kind(f),
+                    None,
+                    id.to_string(),
+                    crate::ops::key::function(&id.to_string()),
+                    old.comment.clone(),
+                    f.comment.clone(),
+                );
             }
         }
         for (id, f) in &self.from.functions {

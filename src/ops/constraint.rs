@@ -124,10 +124,10 @@ fn needs(
 
 fn lock_relations(table: &QualifiedName, c: &Constraint) -> Vec<QualifiedName> {
     let mut r = vec![table.clone()];
-    if let ConstraintKind::ForeignKey { references, .. } = &c.kind {
-        if references != table {
-            r.push(references.clone());
-        }
+    if let ConstraintKind::ForeignKey { references, .. } = &c.kind
+        && references != table
+    {
+        r.push(references.clone());
     }
     r
 }

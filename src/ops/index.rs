@@ -78,11 +78,11 @@ fn build(
     .sql(alter::create_index(table, index, name, concurrently))
     .rollback(alter::drop_index(&table.schema, name, concurrently))
     .creates(key::index(&table.schema, name));
-    if index.unique {
-        if let Some(cols) = index_columns(index).filter(|_| index.predicate.is_none()) {
-            let keys: Vec<String> = cols.into_iter().take(index.keys.len()).collect();
-            s = s.creates(key::unique(table, &keys));
-        }
+    if index.unique
+        && let Some(cols) = index_columns(index).filter(|_| index.predicate.is_none())
+    {
+        let keys: Vec<String> = cols.into_iter().take(index.keys.len()).collect();
+        s = s.creates(key::unique(table, &keys));
     }
     if concurrently {
         s.non_transactional()
@@ -139,10 +139,10 @@ fn create(
             let name = temporary_name.clone().unwrap_or_else(|| index.name.clone());
             let mut mapped = index.clone();
             for k in &mut mapped.keys {
-                if let IndexKeyExpr::Column(c) = &mut k.expression {
-                    if let Some(b) = columns.get(c) {
-                        *c = b.clone();
-                    }
+                if let IndexKeyExpr::Column(c) = &mut k.expression
+                    && let Some(b) = columns.get(c)
+                {
+                    *c = b.clone();
                 }
             }
             for c in &mut mapped.include {
@@ -213,11 +213,11 @@ fn drop(table: &QualifiedName, index: &Index, cx: &Context<'_>) -> StepDraft {
     if c {
         s = s.non_transactional();
     }
-    if index.unique {
-        if let Some(cols) = index_columns(index) {
-            let keys: Vec<String> = cols.into_iter().take(index.keys.len()).collect();
-            s = s.drops(key::unique(table, &keys));
-        }
+    if index.unique
+        && let Some(cols) = index_columns(index)
+    {
+        let keys: Vec<String> = cols.into_iter().take(index.keys.len()).collect();
+        s = s.drops(key::unique(table, &keys));
     }
     s
 }

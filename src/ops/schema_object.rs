@@ -66,19 +66,19 @@ pub fn steps(change: &Change, _cx: &Context<'_>) -> Vec<StepDraft> {
         Change::AlterExtension { from, to } => {
             let mut s = StepDraft::new(PhaseName::Expand, format!("alter extension {}", to.name))
                 .creates(key::extension(&to.name));
-            if from.schema != to.schema {
-                if let (Some(a), Some(b)) = (&from.schema, &to.schema) {
-                    s = s
-                        .sql(steps::set_extension_schema(&to.name, b))
-                        .rollback(steps::set_extension_schema(&to.name, a));
-                }
+            if from.schema != to.schema
+                && let (Some(a), Some(b)) = (&from.schema, &to.schema)
+            {
+                s = s
+                    .sql(steps::set_extension_schema(&to.name, b))
+                    .rollback(steps::set_extension_schema(&to.name, a));
             }
-            if from.version != to.version {
-                if let Some(v) = &to.version {
-                    s = s.sql(steps::update_extension(&to.name, v));
-                    if let Some(old) = &from.version {
-                        s = s.rollback(steps::update_extension(&to.name, old));
-                    }
+            if from.version != to.version
+                && let Some(v) = &to.version
+            {
+                s = s.sql(steps::update_extension(&to.name, v));
+                if let Some(old) = &from.version {
+                    s = s.rollback(steps::update_extension(&to.name, old));
                 }
             }
             if from.comment != to.comment {

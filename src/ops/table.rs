@@ -253,10 +253,10 @@ fn drop(t: &Table) -> StepDraft {
     }
     // Dropped before the tables it references, when they go too.
     for c in t.constraints.values() {
-        if let ConstraintKind::ForeignKey { references, .. } = &c.kind {
-            if *references != t.name {
-                s = s.needs_old(key::table(references));
-            }
+        if let ConstraintKind::ForeignKey { references, .. } = &c.kind
+            && *references != t.name
+        {
+            s = s.needs_old(key::table(references));
         }
     }
     s

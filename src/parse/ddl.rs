@@ -477,16 +477,15 @@ impl Ingest<'_> {
             if c.kw_at_index(i, "set_config") && i + 3 < n {
                 let mut k = Cursor::new(c.src, toks, c.end, true);
                 k.i = i + 1;
-                if k.eat_kind(TokenKind::LParen) {
-                    if let Ok(name) = k.string() {
-                        if name == "search_path" && k.eat_kind(TokenKind::Comma) {
-                            if let Ok(value) = k.string() {
-                                let parts: Vec<String> =
-                                    value.split(',').map(|s| s.trim().to_string()).collect();
-                                self.set_search_path(&parts);
-                            }
-                        }
-                    }
+                if k.eat_kind(TokenKind::LParen)
+                    && let Ok(name) = k.string()
+                    && name == "search_path"
+                    && k.eat_kind(TokenKind::Comma)
+                    && let Ok(value) = k.string()
+                {
+                    let parts: Vec<String> =
+                        value.split(',').map(|s| s.trim().to_string()).collect();
+                    self.set_search_path(&parts);
                 }
             }
             i += 1;
@@ -937,8 +936,8 @@ impl Ingest<'_> {
                         offset,
                     );
                 }
-                if partition && c.eat_kws(&["with", "options"])
-                    || partition && table.columns.contains_key(&col_name)
+                if partition
+                    && (c.eat_kws(&["with", "options"]) || table.columns.contains_key(&col_name))
                 {
                     // A partition's column options: constraints and defaults on an inherited column.
                     let mut col = table
@@ -1125,7 +1124,7 @@ impl Ingest<'_> {
         let mut w = WrittenSequenceOptions::default();
         if c.is_kind(TokenKind::LParen) {
             c.i += 1;
-            self.sequence_options(c, &mut w, true)?;
+            self.sequence_options(c, &mut w)?;
             c.expect_kind(TokenKind::RParen, "`)` after identity options")?;
         }
         let seq = w.sequence_name.as_ref().map(|n| self.qualify(n));
@@ -1148,7 +1147,6 @@ impl Ingest<'_> {
         &mut self,
         c: &mut Cursor<'_>,
         w: &mut WrittenSequenceOptions,
-        in_parens: bool,
     ) -> PResult<()> {
         loop {
             if c.eat_kw("as") {
@@ -1187,9 +1185,8 @@ impl Ingest<'_> {
             } else if c.eat_kws(&["sequence", "name"]) {
                 w.sequence_name = Some(c.name()?);
             } else if c.eat_kw("logged") || c.eat_kw("unlogged") {
-            } else if in_parens && c.is_kind(TokenKind::RParen) {
-                return Ok(());
             } else {
+                // `)` of the parenthesised list, or the end of the options.
                 return Ok(());
             }
         }
@@ -1457,34 +1454,33 @@ impl Ingest<'_> {
             referenced_columns,
             ..
         } = &mut p.kind
+            && p.references_primary_key
         {
-            if p.references_primary_key {
-                let pk = self
-                    .catalog
-                    .tables
-                    .get(references)
-                    .and_then(|t| t.primary_key())
-                    .and_then(|k| match &k.kind {
-                        ConstraintKind::PrimaryKey { columns, .. } => Some(columns.clone()),
-                        _ => None,
-                    });
-                match pk {
-                    Some(cols) => *referenced_columns = cols,
-                    None => {
-                        // A migration read alone references tables defined by earlier ones: the
-                        // rest of the statement is kept, this foreign key cannot be.
-                        let message = if self.catalog.tables.contains_key(references) {
-                            format!(
-                                "there is no primary key for referenced table {references}: the foreign key is left out of the model"
-                            )
-                        } else {
-                            format!(
-                                "referenced table {references} is not defined here: the foreign key is left out of the model"
-                            )
-                        };
-                        self.warn("unresolved-reference", message, p.offset);
-                        return Ok(());
-                    }
+            let pk = self
+                .catalog
+                .tables
+                .get(references)
+                .and_then(|t| t.primary_key())
+                .and_then(|k| match &k.kind {
+                    ConstraintKind::PrimaryKey { columns, .. } => Some(columns.clone()),
+                    _ => None,
+                });
+            match pk {
+                Some(cols) => *referenced_columns = cols,
+                None => {
+                    // A migration read alone references tables defined by earlier ones: the
+                    // rest of the statement is kept, this foreign key cannot be.
+                    let message = if self.catalog.tables.contains_key(references) {
+                        format!(
+                            "there is no primary key for referenced table {references}: the foreign key is left out of the model"
+                        )
+                    } else {
+                        format!(
+                            "referenced table {references} is not defined here: the foreign key is left out of the model"
+                        )
+                    };
+                    self.warn("unresolved-reference", message, p.offset);
+                    return Ok(());
                 }
             }
         }
@@ -2085,21 +2081,15 @@ impl Ingest<'_> {
         let offset = c.offset();
         // Only actions that drop or rename can free or change an index-like name; additions keep
         // the set current themselves.
-        let changes_names = !c.is_kw("add")
-            && !(c.is_kw("alter")
-                && !c.toks[c.i..].iter().any(|t| {
-                    t.kind == TokenKind::Word && c.text(t).eq_ignore_ascii_case("identity")
-                }))
-            && !c.is_kw("enable")
-            && !c.is_kw("disable")
-            && !c.is_kw("force")
-            && !c.is_kw("validate")
-            && !c.is_kw("replica")
-            && !c.is_kw("set")
-            && !c.is_kw("reset")
-            && !c.is_kw("attach")
-            && !c.is_kw("detach")
-            && !c.is_kw("cluster");
+        let alter_without_identity = c.is_kw("alter")
+            && !c.toks[c.i..]
+                .iter()
+                .any(|t| t.kind == TokenKind::Word && c.text(t).eq_ignore_ascii_case("identity"));
+        let changes_names = !alter_without_identity
+            && !c.is_any_kw(&[
+                "add", "enable", "disable", "force", "validate", "replica", "set", "reset",
+                "attach", "detach", "cluster",
+            ]);
         if changes_names {
             self.index_names_dirty = true;
         }
@@ -2175,13 +2165,13 @@ impl Ingest<'_> {
             }
             // Partitions and inheritance children get the column too.
             for child in self.children_of(table) {
-                if let Some(t) = self.catalog.tables.get_mut(&child) {
-                    if !t.columns.contains_key(&col_name) {
-                        let mut cc = col.clone();
-                        cc.identity = None;
-                        cc.comment = None;
-                        t.columns.insert(col_name.clone(), cc);
-                    }
+                if let Some(t) = self.catalog.tables.get_mut(&child)
+                    && !t.columns.contains_key(&col_name)
+                {
+                    let mut cc = col.clone();
+                    cc.identity = None;
+                    cc.comment = None;
+                    t.columns.insert(col_name.clone(), cc);
                 }
             }
             self.table_mut(table, offset)?
@@ -2345,10 +2335,8 @@ impl Ingest<'_> {
                         || c.eat_kws(&["generated", "by", "default"])
                     {
                         always = Some(false);
-                    } else if c.eat_kw("set") {
-                        self.sequence_options(c, &mut w, false)?;
-                    } else if c.is_kw("restart") {
-                        self.sequence_options(c, &mut w, false)?;
+                    } else if c.eat_kw("set") || c.is_kw("restart") {
+                        self.sequence_options(c, &mut w)?;
                     } else {
                         break;
                     }
@@ -2688,18 +2676,18 @@ impl Ingest<'_> {
                     referenced_columns,
                     ..
                 } = &mut con.kind
+                    && references == table
                 {
-                    if references == table {
-                        referenced_columns.iter_mut().for_each(rename);
-                    }
+                    referenced_columns.iter_mut().for_each(rename);
                 }
             }
         }
         for s in self.catalog.sequences.values_mut() {
-            if let Some(o) = &mut s.owned_by {
-                if &o.table == table && o.column == old {
-                    o.column = new.to_string();
-                }
+            if let Some(o) = &mut s.owned_by
+                && &o.table == table
+                && o.column == old
+            {
+                o.column = new.to_string();
             }
         }
         self.catalog.sources.rename_column(table, old, new);
@@ -2725,23 +2713,23 @@ impl Ingest<'_> {
         self.catalog.tables.insert(new.clone(), t);
         for other in self.catalog.tables.values_mut() {
             for con in other.constraints.values_mut() {
-                if let ConstraintKind::ForeignKey { references, .. } = &mut con.kind {
-                    if references == old {
-                        *references = new.clone();
-                    }
+                if let ConstraintKind::ForeignKey { references, .. } = &mut con.kind
+                    && references == old
+                {
+                    *references = new.clone();
                 }
             }
-            if let Some(p) = &mut other.partition_of {
-                if &p.parent == old {
-                    p.parent = new.clone();
-                }
+            if let Some(p) = &mut other.partition_of
+                && &p.parent == old
+            {
+                p.parent = new.clone();
             }
         }
         for s in self.catalog.sequences.values_mut() {
-            if let Some(o) = &mut s.owned_by {
-                if &o.table == old {
-                    o.table = new.clone();
-                }
+            if let Some(o) = &mut s.owned_by
+                && &o.table == old
+            {
+                o.table = new.clone();
             }
         }
     }
@@ -3137,10 +3125,6 @@ fn is_column_constraint_start(c: &Cursor<'_>, i: usize) -> bool {
                 ]
                 .iter()
                 .any(|k| c.kw_at_index(i, k))
-                    && !(c.kw_at_index(i, "collate")
-                        && i > 0
-                        && c.kind_at_index(i - 1) == Some(TokenKind::String)
-                        && false)
         }
         _ => false,
     }

@@ -159,11 +159,12 @@ fn push_gap(
     }
     // A line break in the source is kept as written: PostgreSQL's own deparse of CASE spans
     // lines (pg_get_indexdef), and dump text is that deparse.
-    if let Some(gap) = c.src.get(p..start) {
-        if gap.contains('\n') && gap.chars().all(char::is_whitespace) {
-            out.push_str(gap);
-            return;
-        }
+    if let Some(gap) = c.src.get(p..start)
+        && gap.contains('\n')
+        && gap.chars().all(char::is_whitespace)
+    {
+        out.push_str(gap);
+        return;
     }
     if out.ends_with('(') || out.ends_with('[') || out.ends_with("::") || out.is_empty() {
         return;
@@ -326,10 +327,10 @@ pub fn default_text(c: &Cursor<'_>, a: usize, b: usize, column_type: &TypeName) 
             }
             TokenKind::Number => {
                 let text = c.text(&t);
-                if let Ok(v) = text.parse::<i64>() {
-                    if i32::try_from(v).is_err() {
-                        return Some(format!("'{v}'::bigint"));
-                    }
+                if let Ok(v) = text.parse::<i64>()
+                    && i32::try_from(v).is_err()
+                {
+                    return Some(format!("'{v}'::bigint"));
                 }
                 return Some(text.to_string());
             }
@@ -1781,12 +1782,12 @@ fn type_of(e: &E) -> Option<TypeName> {
 /// An operand printed for a comparison with `other` (PostgreSQL's implicit casts made visible).
 fn operand(e: &E, other: &E) -> String {
     // An integer column (or integer arithmetic) against numeric/float is cast up.
-    if let (Some(mine), Some(theirs)) = (type_of(e), type_of(other)) {
-        if is_integer_family(&mine) && !matches!(e, E::Atom { lit: Lit::Int, .. }) {
-            if let Some(n) = is_float_or_numeric(&theirs) {
-                return format!("({})::{n}", print(e));
-            }
-        }
+    if let (Some(mine), Some(theirs)) = (type_of(e), type_of(other))
+        && is_integer_family(&mine)
+        && !matches!(e, E::Atom { lit: Lit::Int, .. })
+        && let Some(n) = is_float_or_numeric(&theirs)
+    {
+        return format!("({})::{n}", print(e));
     }
     if let (
         E::Atom {
@@ -1808,12 +1809,10 @@ fn operand(e: &E, other: &E) -> String {
         },
         E::Case { ty, .. },
     ) = (e, other)
+        && let Some(n) = is_float_or_numeric(ty)
+        && (*lit == Lit::Int || n != "numeric")
     {
-        if let Some(n) = is_float_or_numeric(ty) {
-            if *lit == Lit::Int || n != "numeric" {
-                return format!("({text})::{n}");
-            }
-        }
+        return format!("({text})::{n}");
     }
     if let (E::Atom { text, lit, .. }, E::Atom { col: Some(t), .. }) = (e, other) {
         match lit {
@@ -1826,10 +1825,10 @@ fn operand(e: &E, other: &E) -> String {
                 return format!("{text}::{cast}");
             }
             Lit::Int | Lit::Num => {
-                if let Some(n) = is_float_or_numeric(t) {
-                    if *lit == Lit::Int || n != "numeric" {
-                        return format!("({text})::{n}");
-                    }
+                if let Some(n) = is_float_or_numeric(t)
+                    && (*lit == Lit::Int || n != "numeric")
+                {
+                    return format!("({text})::{n}");
                 }
             }
             Lit::None => {}
@@ -1841,10 +1840,9 @@ fn operand(e: &E, other: &E) -> String {
         },
         E::Atom { lit: Lit::Str, .. },
     ) = (e, other)
+        && is_varchar(t)
     {
-        if is_varchar(t) {
-            return format!("({text})::text");
-        }
+        return format!("({text})::text");
     }
     print(e)
 }
@@ -2001,23 +1999,21 @@ fn print(e: &E) -> String {
             if let E::Atom {
                 col: Some(t), text, ..
             } = &**l
+                && is_varchar(t)
+                && items
+                    .iter()
+                    .all(|i| matches!(i, E::Atom { lit: Lit::Str, .. }))
             {
-                if is_varchar(t)
-                    && items
-                        .iter()
-                        .all(|i| matches!(i, E::Atom { lit: Lit::Str, .. }))
-                {
-                    // varchar = ANY: the array is built as varchar[] and cast to text[].
-                    let parts: Vec<String> = items
-                        .iter()
-                        .map(|i| format!("{}::character varying", print(i)))
-                        .collect();
-                    return format!(
-                        "(({text})::text {} ((ARRAY[{}])::text[]))",
-                        if *not { "<> ALL" } else { "= ANY" },
-                        parts.join(", ")
-                    );
-                }
+                // varchar = ANY: the array is built as varchar[] and cast to text[].
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|i| format!("{}::character varying", print(i)))
+                    .collect();
+                return format!(
+                    "(({text})::text {} ((ARRAY[{}])::text[]))",
+                    if *not { "<> ALL" } else { "= ANY" },
+                    parts.join(", ")
+                );
             }
             let parts: Vec<String> = items.iter().map(|i| operand(i, l)).collect();
             let left = match (&**l, items.first()) {

@@ -214,10 +214,7 @@ impl<'a> Lexer<'a> {
                 tok(TokenKind::Semicolon, self.pos)
             }
             b':' => {
-                if self.at(start + 1) == b':' {
-                    self.pos += 2;
-                    tok(TokenKind::Operator, self.pos)
-                } else if self.at(start + 1) == b'=' {
+                if self.at(start + 1) == b':' || self.at(start + 1) == b'=' {
                     self.pos += 2;
                     tok(TokenKind::Operator, self.pos)
                 } else {

@@ -238,7 +238,6 @@ impl<'s> Ingest<'s> {
                 );
             }
             reported = errors.len();
-            let raw = raw;
             let p = self.position(raw.start);
             let summary = summarize(raw.text(src));
             let outcome = if raw.tokens.iter().any(|t| t.unterminated) {

@@ -36,7 +36,7 @@ impl Ingest<'_> {
             });
         }
         let mut w = WrittenSequenceOptions::default();
-        self.sequence_options(c, &mut w, false)?;
+        self.sequence_options(c, &mut w)?;
         c.expect_end()?;
         let data_type = w.data_type.clone().unwrap_or_else(|| builtin("bigint"));
         let raw = SequenceOptions {
@@ -117,7 +117,7 @@ impl Ingest<'_> {
             return Ok(Outcome::Understood);
         }
         let mut w = WrittenSequenceOptions::default();
-        self.sequence_options(c, &mut w, false)?;
+        self.sequence_options(c, &mut w)?;
         c.expect_end()?;
         let owned_by = match &w.owned_by {
             Some(Some(o)) => Some(self.column_ref(o)?),
@@ -168,11 +168,11 @@ impl Ingest<'_> {
                     con.name = new.clone();
                     t.constraints.insert(new, con);
                 }
-            } else if let Some(v) = self.catalog.views.get_mut(&table) {
-                if let Some(mut idx) = v.indexes.remove(&q.name) {
-                    idx.name = new.clone();
-                    v.indexes.insert(new, idx);
-                }
+            } else if let Some(v) = self.catalog.views.get_mut(&table)
+                && let Some(mut idx) = v.indexes.remove(&q.name)
+            {
+                idx.name = new.clone();
+                v.indexes.insert(new, idx);
             }
             return Ok(Outcome::Understood);
         }
@@ -180,15 +180,14 @@ impl Ingest<'_> {
             // ALTER INDEX parent_index ATTACH PARTITION child_index: the child's index is attached.
             let p = c.name()?;
             let child = self.qualify(&p);
-            if let Some(child_table) = self.index_table(&child) {
-                if let Some(idx) = self
+            if let Some(child_table) = self.index_table(&child)
+                && let Some(idx) = self
                     .catalog
                     .tables
                     .get_mut(&child_table)
                     .and_then(|t| t.indexes.get_mut(&child.name))
-                {
-                    idx.attached_to = Some(q.clone());
-                }
+            {
+                idx.attached_to = Some(q.clone());
             }
             let _ = table;
             return Ok(Outcome::Understood);
@@ -1112,10 +1111,10 @@ impl Ingest<'_> {
             k += 1;
         }
         let mut returns = stype.unwrap_or_default();
-        if let Some(f) = finalfunc {
-            if let Some(func) = self.catalog.functions.values().find(|x| x.id.name == f) {
-                returns = func.returns.clone();
-            }
+        if let Some(f) = finalfunc
+            && let Some(func) = self.catalog.functions.values().find(|x| x.id.name == f)
+        {
+            returns = func.returns.clone();
         }
         let identity = args
             .iter()
@@ -1761,10 +1760,7 @@ impl Ingest<'_> {
                 }
                 None => false,
             },
-            "sequence" => {
-                let found = self.catalog.sequences.remove(&q).is_some();
-                found
-            }
+            "sequence" => self.catalog.sequences.remove(&q).is_some(),
             "view" => self.catalog.views.remove(&q).is_some(),
             "type" => {
                 self.catalog.enums.remove(&q).is_some()
@@ -1940,11 +1936,11 @@ impl Ingest<'_> {
             },
             _ => {
                 let q = self.qualify(n);
-                if let Some(t) = self.catalog.tables.get_mut(&q) {
-                    if kind == "table" {
-                        t.comment = text;
-                        return true;
-                    }
+                if let Some(t) = self.catalog.tables.get_mut(&q)
+                    && kind == "table"
+                {
+                    t.comment = text;
+                    return true;
                 }
                 if let Some(v) = self.catalog.views.get_mut(&q) {
                     v.comment = text;
@@ -1966,22 +1962,22 @@ impl Ingest<'_> {
                     t.comment = text;
                     return true;
                 }
-                if kind == "index" {
-                    if let Some(tn) = self.index_table(&q) {
-                        if let Some(t) = self.catalog.tables.get_mut(&tn) {
-                            if let Some(i) = t.indexes.get_mut(&q.name) {
-                                i.comment = text;
-                                return true;
-                            }
-                            // The index of a constraint: not modeled separately.
+                if kind == "index"
+                    && let Some(tn) = self.index_table(&q)
+                {
+                    if let Some(t) = self.catalog.tables.get_mut(&tn) {
+                        if let Some(i) = t.indexes.get_mut(&q.name) {
+                            i.comment = text;
                             return true;
                         }
-                        if let Some(v) = self.catalog.views.get_mut(&tn) {
-                            if let Some(i) = v.indexes.get_mut(&q.name) {
-                                i.comment = text;
-                                return true;
-                            }
-                        }
+                        // The index of a constraint: not modeled separately.
+                        return true;
+                    }
+                    if let Some(v) = self.catalog.views.get_mut(&tn)
+                        && let Some(i) = v.indexes.get_mut(&q.name)
+                    {
+                        i.comment = text;
+                        return true;
                     }
                 }
                 false
@@ -2027,14 +2023,15 @@ pub fn strip_public(text: &str) -> String {
     let mut prev: Option<super::lexer::Token> = None;
     let mut pending: Option<super::lexer::Token> = None;
     while let Some(t) = lx.next_token() {
-        if let Some(p) = pending.take() {
-            if t.kind == TokenKind::Dot && prev.is_some_and(|x| x == p) {
-                // Remove `public` and the dot.
-                out.push_str(text.get(last..p.start).unwrap_or(""));
-                last = t.end;
-                prev = Some(t);
-                continue;
-            }
+        if let Some(p) = pending.take()
+            && t.kind == TokenKind::Dot
+            && prev.is_some_and(|x| x == p)
+        {
+            // Remove `public` and the dot.
+            out.push_str(text.get(last..p.start).unwrap_or(""));
+            last = t.end;
+            prev = Some(t);
+            continue;
         }
         let is_public = t.kind == TokenKind::Word
             && t.text(text) == "public"
@@ -2091,27 +2088,48 @@ fn view_reads(
             }) {
                 k += 1;
             }
-            if let Some(first) = word(k) {
-                if first != "select"
-                    && first != "lateral"
-                    && toks.get(k + 1).is_none_or(|t| t.kind != TokenKind::LParen)
-                {
-                    let name = if toks.get(k + 1).is_some_and(|t| t.kind == TokenKind::Dot) {
-                        match word(k + 2) {
-                            Some(second) => QualifiedName::new(first, second),
-                            None => resolve(&first),
-                        }
-                    } else {
-                        resolve(&first)
-                    };
-                    out.entry(name).or_insert_with(Vec::new);
-                }
+            if let Some(first) = word(k)
+                && first != "select"
+                && first != "lateral"
+                && toks.get(k + 1).is_none_or(|t| t.kind != TokenKind::LParen)
+            {
+                let name = if toks.get(k + 1).is_some_and(|t| t.kind == TokenKind::Dot) {
+                    match word(k + 2) {
+                        Some(second) => QualifiedName::new(first, second),
+                        None => resolve(&first),
+                    }
+                } else {
+                    resolve(&first)
+                };
+                out.entry(name).or_insert_with(Vec::new);
             }
         }
         i += 1;
     }
     out
 }
+
+/// pg_catalog's trigger functions (PostgreSQL 15: `SELECT proname FROM pg_proc WHERE pronamespace =
+/// 'pg_catalog'::regnamespace AND prorettype = 'trigger'::regtype AND pronargs = 0`): the only
+/// builtins a trigger can execute.
+const BUILTIN_TRIGGER_FUNCTIONS: &[&str] = &[
+    "RI_FKey_cascade_del",
+    "RI_FKey_cascade_upd",
+    "RI_FKey_check_ins",
+    "RI_FKey_check_upd",
+    "RI_FKey_noaction_del",
+    "RI_FKey_noaction_upd",
+    "RI_FKey_restrict_del",
+    "RI_FKey_restrict_upd",
+    "RI_FKey_setdefault_del",
+    "RI_FKey_setdefault_upd",
+    "RI_FKey_setnull_del",
+    "RI_FKey_setnull_upd",
+    "suppress_redundant_updates_trigger",
+    "tsvector_update_trigger",
+    "tsvector_update_trigger_column",
+    "unique_key_recheck",
+];
 
 #[cfg(test)]
 mod tests {
@@ -2175,25 +2193,3 @@ mod tests {
         );
     }
 }
-
-/// pg_catalog's trigger functions (PostgreSQL 15: `SELECT proname FROM pg_proc WHERE pronamespace =
-/// 'pg_catalog'::regnamespace AND prorettype = 'trigger'::regtype AND pronargs = 0`): the only
-/// builtins a trigger can execute.
-const BUILTIN_TRIGGER_FUNCTIONS: &[&str] = &[
-    "RI_FKey_cascade_del",
-    "RI_FKey_cascade_upd",
-    "RI_FKey_check_ins",
-    "RI_FKey_check_upd",
-    "RI_FKey_noaction_del",
-    "RI_FKey_noaction_upd",
-    "RI_FKey_restrict_del",
-    "RI_FKey_restrict_upd",
-    "RI_FKey_setdefault_del",
-    "RI_FKey_setdefault_upd",
-    "RI_FKey_setnull_del",
-    "RI_FKey_setnull_upd",
-    "suppress_redundant_updates_trigger",
-    "tsvector_update_trigger",
-    "tsvector_update_trigger_column",
-    "unique_key_recheck",
-];

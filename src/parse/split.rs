@@ -130,11 +130,10 @@ impl<'a> Splitter<'a> {
                     let tokens = &self.tokens;
                     if tokens.len() >= 2 && is_routine(src, tokens) {
                         let prev = tokens[tokens.len() - 1];
-                        if word_is(src, &tok, "atomic") && word_is(src, &prev, "begin") {
-                            self.atomic_depth += 1;
-                        } else if self.atomic_depth > 0
-                            && (word_is(src, &tok, "case") || word_is(src, &tok, "begin"))
-                        {
+                        let opens = (word_is(src, &tok, "atomic") && word_is(src, &prev, "begin"))
+                            || (self.atomic_depth > 0
+                                && (word_is(src, &tok, "case") || word_is(src, &tok, "begin")));
+                        if opens {
                             self.atomic_depth += 1;
                         } else if self.atomic_depth > 0 && word_is(src, &tok, "end") {
                             self.atomic_depth -= 1;

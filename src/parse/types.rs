@@ -154,10 +154,8 @@ pub fn parse_type(c: &mut Cursor<'_>, default_schema: &str) -> PResult<(TypeName
             }
             "character" | "char" | "national" | "nchar" => {
                 c.i += 1;
-                if word == "national" {
-                    if !c.eat_kw("character") {
-                        c.expect_kw("char")?;
-                    }
+                if word == "national" && !c.eat_kw("character") {
+                    c.expect_kw("char")?;
                 }
                 let varying = c.eat_kw("varying");
                 base = BaseType::Builtin(

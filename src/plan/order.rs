@@ -68,7 +68,7 @@ pub fn order(nodes: Vec<Node>) -> Result<Ordered, Diagnostic> {
     for (k, ds) in &droppers {
         for &c in creators.get(k).into_iter().flatten() {
             for &d in ds {
-                if d != c && nodes[c].change != nodes[d].change || (d != c && d < c) {
+                if d != c && (nodes[c].change != nodes[d].change || d < c) {
                     edges.insert((d, c));
                 }
             }
@@ -78,7 +78,8 @@ pub fn order(nodes: Vec<Node>) -> Result<Ordered, Diagnostic> {
         g.add_edge(ids[a], ids[b], ());
     }
     // Kahn's algorithm with a priority queue: the smallest available (phase, rank, change, position).
-    let key = |i: usize| {
+    type Key = (PhaseName, u8, usize, usize, usize);
+    let key = |i: usize| -> Key {
         (
             nodes[i].draft.phase,
             nodes[i].rank,
@@ -94,7 +95,7 @@ pub fn order(nodes: Vec<Node>) -> Result<Ordered, Diagnostic> {
                 .count()
         })
         .collect();
-    let mut heap: BinaryHeap<Reverse<(PhaseName, u8, usize, usize, usize)>> = (0..nodes.len())
+    let mut heap: BinaryHeap<Reverse<Key>> = (0..nodes.len())
         .filter(|&i| indegree[i] == 0)
         .map(|i| Reverse(key(i)))
         .collect();

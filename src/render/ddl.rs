@@ -142,10 +142,10 @@ pub fn column_definition(table: &QualifiedName, c: &Column) -> String {
             s.push_str(&format!(" ({opts})"));
         }
     }
-    if let Some(d) = &c.default {
-        if c.generated.is_none() {
-            s.push_str(&format!(" DEFAULT {d}"));
-        }
+    if let Some(d) = &c.default
+        && c.generated.is_none()
+    {
+        s.push_str(&format!(" DEFAULT {d}"));
     }
     if c.not_null && c.identity.is_none() {
         s.push_str(" NOT NULL");

@@ -985,6 +985,14 @@ fn sequence_options_of(row: &Row, at: usize) -> SequenceOptions {
     }
 }
 
+/// A column name as `pg_get_indexdef(index, k, false)` prints it (`"createdAt"`, `name`) → the name.
+fn unquote_column(definition: String) -> String {
+    shiftplan::model::split_qualified(&definition)
+        .ok()
+        .and_then(|mut parts| parts.pop())
+        .unwrap_or(definition)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1019,12 +1027,4 @@ mod tests {
         assert_eq!(dollar_quote("SELECT '$x'"), "$_$SELECT '$x'$_$");
         assert_eq!(dollar_quote("a $_ b"), "$_X$a $_ b$_X$");
     }
-}
-
-/// A column name as `pg_get_indexdef(index, k, false)` prints it (`"createdAt"`, `name`) → the name.
-fn unquote_column(definition: String) -> String {
-    shiftplan::model::split_qualified(&definition)
-        .ok()
-        .and_then(|mut parts| parts.pop())
-        .unwrap_or(definition)
 }

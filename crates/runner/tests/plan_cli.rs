@@ -3,7 +3,7 @@
 
 mod proof_support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use proof_support::{differences, repo_root, snapshot};
@@ -21,7 +21,7 @@ fn plan(args: &[&str]) -> Output {
         .expect("run shiftplan")
 }
 
-fn arg(p: &PathBuf) -> &str {
+fn arg(p: &Path) -> &str {
     p.to_str().unwrap_or_default()
 }
 

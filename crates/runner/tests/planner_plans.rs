@@ -62,8 +62,7 @@ fn run(dir: &Path, db: &TestDatabase) -> Result<(), String> {
     let has = |phase: &str| plan.phases.iter().any(|p| p.name.as_str() == phase);
     let before_contract = ["expand", "dual_write", "backfill"]
         .into_iter()
-        .filter(|p| has(p))
-        .last();
+        .rfind(|p| has(p));
     if let Some(last) = before_contract {
         check(
             &[

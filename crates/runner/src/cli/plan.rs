@@ -161,11 +161,11 @@ pub fn run(args: PlanArgs) -> u8 {
         eprintln!("{d}");
     }
     print!("{}", render(&plan, args.format));
-    if let Some(dir) = &args.out_dir {
-        if let Err(e) = write_out_dir(&plan, dir) {
-            eprintln!("error: cannot write {}: {e}", dir.display());
-            return exit::BAD_INPUT;
-        }
+    if let Some(dir) = &args.out_dir
+        && let Err(e) = write_out_dir(&plan, dir)
+    {
+        eprintln!("error: cannot write {}: {e}", dir.display());
+        return exit::BAD_INPUT;
     }
     match args.fail_on.threshold() {
         Some(t)

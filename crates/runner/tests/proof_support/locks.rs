@@ -39,6 +39,9 @@ pub fn lock_rank(level: &str) -> Option<usize> {
     LOCK_MODES.iter().position(|m| *m == level).map(|p| p + 1)
 }
 
+/// The strongest lock mode held on each relation, by oid: (`schema.name`, mode).
+pub type Held = BTreeMap<u32, (String, String)>;
+
 /// The locks a step's statements hold, by relation (oid, and `schema.name` as PostgreSQL quotes
 /// it after the step), on
 /// tables, partitioned tables, views, materialized views and sequences that existed before the
@@ -53,7 +56,7 @@ pub fn run_observing_locks(
     url: &str,
     client: &mut postgres::Client,
     step: &shiftplan::Step,
-) -> Result<(BTreeMap<u32, (String, String)>, bool), String> {
+) -> Result<(Held, bool), String> {
     let fail = |s: &str, e: postgres::Error| {
         format!("{} ({}): `{s}`: {}", step.id, step.change, describe(&e))
     };
@@ -213,11 +216,7 @@ fn run_concurrently_observed(
 /// EXCLUSIVE, aside), and every relation it locked in SHARE UPDATE EXCLUSIVE or stronger (modes
 /// that make writes, DDL or VACUUM wait) named among its relations. Steps whose hazard says
 /// their effect is unknown (statements kept as text) are not held to a lock they cannot know.
-pub fn check_lock(
-    step: &shiftplan::Step,
-    named: &BTreeSet<u32>,
-    held: &BTreeMap<u32, (String, String)>,
-) -> Vec<String> {
+pub fn check_lock(step: &shiftplan::Step, named: &BTreeSet<u32>, held: &Held) -> Vec<String> {
     let mut wrong = Vec::new();
     if step.hazards.iter().any(|h| h.code == "unknown-effect") {
         return wrong;
