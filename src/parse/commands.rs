@@ -170,6 +170,20 @@ pub(crate) fn opaque_kind(c: &mut Cursor<'_>) -> Option<&'static [&'static str]>
     Some(kind)
 }
 
+/// Whether objects of this opaque kind live in a schema (and are named `schema.name`).
+pub(crate) fn in_schema(kind: &[&str]) -> bool {
+    matches!(
+        kind,
+        ["operator", "class" | "family"]
+            | ["collation"]
+            | ["conversion"]
+            | ["default", "conversion"]
+            | ["foreign", "table"]
+            | ["statistics"]
+            | ["text", "search", _]
+    )
+}
+
 /// What an opaque object of `kind` is called in the model (`event trigger`, `language` for
 /// `TRUSTED PROCEDURAL LANGUAGE`).
 pub(crate) fn kind_text(kind: &[&str]) -> String {

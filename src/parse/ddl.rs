@@ -362,9 +362,11 @@ impl Ingest<'_> {
     }
 
     /// The identity an opaque object of `kind` is kept under, read at `c` (just after the kind
-    /// words, past any IF [NOT] EXISTS): its name as written, quoted where needed (`name ON
-    /// table` for a rule, `(source AS target)` for a cast), empty when there is no name to read.
-    /// CREATE and DROP read it alike, so that a DROP finds what the CREATE kept.
+    /// words, past any IF [NOT] EXISTS): its name, quoted where needed and, for the kinds that
+    /// live in a schema, with the schema (the search_path's first when it is not written); `name
+    /// ON table` for a rule, `(source AS target)` for a cast; empty when there is no name to
+    /// read. CREATE and DROP read it alike, so that a DROP finds what the CREATE kept however
+    /// each spells the name.
     pub(crate) fn opaque_identity(&self, c: &mut Cursor<'_>, kind: &[&str]) -> String {
         if kind == ["cast"] {
             let (a, b) = c.paren_group().unwrap_or((c.offset(), c.offset()));
@@ -373,12 +375,15 @@ impl Ingest<'_> {
         let Ok(n) = c.name() else {
             return String::new();
         };
-        let mut identity = n
-            .parts
-            .iter()
-            .map(|p| quote_ident(p))
-            .collect::<Vec<_>>()
-            .join(".");
+        let mut identity = if commands::in_schema(kind) {
+            self.qualify(&n).to_string()
+        } else {
+            n.parts
+                .iter()
+                .map(|p| quote_ident(p))
+                .collect::<Vec<_>>()
+                .join(".")
+        };
         if kind == ["rule"] {
             // Rules are per table: `CREATE RULE r AS ON event TO table`, `DROP RULE r ON table`.
             let table_at = |kw: &str| (c.i..c.toks.len()).find(|&i| c.kw_at_index(i, kw));

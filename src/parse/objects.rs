@@ -2170,6 +2170,8 @@ mod tests {
              CREATE TABLE t (a int);\n\
              CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;\n\
              CREATE CAST (text AS int4) WITH INOUT;\n\
+             CREATE TEXT SEARCH CONFIGURATION english_simple (COPY = english);\n\
+             DROP TEXT SEARCH CONFIGURATION public.english_simple;\n\
              DROP EVENT TRIGGER audit;\n\
              DROP PUBLICATION IF EXISTS pub_a, pub_b;\n\
              DROP RULE r ON t;\n\
